@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+// Registry transport plugins: read and write images at a location (layout, archive, registry).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/oci.h>
+#include <tb/plugin.h>
+#include <tb/result.h>
+
+#define TB_TRANSPORT_API_VERSION 1u
+
+namespace tb {
+
+/// \brief A pull-based byte stream (blob contents). read() returning 0 means end of stream.
+class BlobReader {
+public:
+	virtual ~BlobReader() = default;
+	virtual Result<size_t> read(void *buffer, size_t size) noexcept = 0;
+};
+
+/// \brief One image listed by Transport::list().
+struct ImageEntry {
+	std::string name; ///< tag or ref name ("mycache:v1")
+	Descriptor manifest;
+};
+
+/// \brief A readable image. Everything it returns is untrusted until the core verifies it.
+class ImageSource {
+public:
+	virtual ~ImageSource() = default;
+	/// \brief The top-level manifest or index; with \a instance, that child manifest.
+	virtual Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept = 0;
+	/// \brief Stream a blob. The caller verifies size and digest against \a blob.
+	virtual Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept = 0;
+};
+
+/// \brief A writable image. Nothing is visible to readers before commit().
+class ImageDestination {
+public:
+	virtual ~ImageDestination() = default;
+	virtual Result<bool> hasBlob(const Descriptor &blob) noexcept = 0;
+	/// \brief Store a blob, verifying that the bytes match \a blob's digest and size.
+	virtual Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept = 0;
+	virtual Result<void> putManifest(const RawManifest &manifest) noexcept = 0;
+	/// \brief Publish the manifest under the destination's name/tag, atomically.
+	virtual Result<void> commit() noexcept = 0;
+};
+
+/// \brief A transport plugin. Its plugin name is the reference prefix ("oci", "docker-archive").
+class Transport {
+public:
+	virtual ~Transport() = default;
+	/// \return Errc::NotFound, Errc::InvalidArgument (bad location), Errc::Io, Errc::Corrupt
+	virtual Result<std::unique_ptr<ImageSource>> openSource(std::string_view location) noexcept = 0;
+	virtual Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept = 0;
+	/// \return the images at \a location; Errc::Unsupported where listing makes no sense
+	virtual Result<std::vector<ImageEntry>> list(std::string_view location) noexcept = 0;
+};
+
+template<>
+struct KindTraits<Transport> {
+	static constexpr Kind kind = Kind::Transport;
+	static constexpr uint32_t apiVersion = TB_TRANSPORT_API_VERSION;
+};
+
+} // namespace tb
