@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// Device-node lookup under a host root: stat() for real nodes, a text stand-in for fixtures.
+#include "tbsupport/dev_node.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <tb/host.h>
+
+#include "tbsupport/host_fs.h"
+
+namespace tb::support {
+
+namespace {
+
+bool isRealRoot(const std::string &root)
+{
+	return root.empty() || root.find_first_not_of('/') == std::string::npos;
+}
+
+std::optional<int64_t> parseDec(std::string_view s)
+{
+	if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string_view::npos)
+		return std::nullopt;
+	return parseInt(s);
+}
+
+} // namespace
+
+void splitDev(dev_t dev, int64_t &maj, int64_t &min)
+{
+	maj = static_cast<int64_t>(major(dev));
+	min = static_cast<int64_t>(minor(dev));
+}
+
+Result<DeviceNode> parseNodeStandIn(std::string_view text)
+{
+	text = trim(text);
+	auto bad = [&] {
+		return err(Errc::Corrupt, "not a device stand-in (want \"c MAJ:MIN [MODE]\"): \"" +
+						  std::string(text.substr(0, 40)) + "\"");
+	};
+	if (text.size() < 5 || (text[0] != 'c' && text[0] != 'b') || text[1] != ' ')
+		return bad();
+	DeviceNode n;
+	n.type = text[0];
+	std::string_view rest = trim(text.substr(2));
+	size_t sp = rest.find(' ');
+	std::string_view nums = rest.substr(0, sp);
+	std::string_view mode = sp == std::string_view::npos ? "" : trim(rest.substr(sp + 1));
+	size_t colon = nums.find(':');
+	if (colon == std::string_view::npos)
+		return bad();
+	auto maj = parseDec(nums.substr(0, colon));
+	auto min = parseDec(nums.substr(colon + 1));
+	// Same ranges as glibc's dev_t: 12-bit major, 20-bit minor.
+	if (!maj || !min || *maj > 0xfff || *min > 0xfffff)
+		return bad();
+	n.major = *maj;
+	n.minor = *min;
+	if (!mode.empty()) {
+		if (mode.size() > 4 || mode.find_first_not_of("01234567") != std::string_view::npos)
+			return bad();
+		uint32_t m = 0;
+		for (char c : mode)
+			m = m * 8 + static_cast<uint32_t>(c - '0');
+		n.fileMode = m;
+	}
+	return n;
+}
+
+Result<DeviceNode> statDeviceNode(const std::string &root, std::string_view absolute)
+{
+	HostPaths p;
+	p.hostRoot = root;
+	std::string full = hostPath(p, absolute);
+	struct stat st;
+	if (::stat(full.c_str(), &st) != 0) {
+		int e = errno;
+		return err(e == ENOENT || e == ENOTDIR ? Errc::NotFound : Errc::Io,
+			   "cannot stat " + std::string(absolute) + ": " + std::strerror(e));
+	}
+	DeviceNode n;
+	n.path = std::string(absolute);
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		n.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+		splitDev(st.st_rdev, n.major, n.minor);
+		n.fileMode = static_cast<uint32_t>(st.st_mode & 07777);
+		return n;
+	}
+	if (!S_ISREG(st.st_mode) || isRealRoot(root) || st.st_size > 256)
+		return err(Errc::Corrupt, std::string(absolute) + " is not a device node");
+	auto text = readFile(full, 256);
+	if (!text)
+		return unexpected(std::move(text).error());
+	auto standIn = parseNodeStandIn(*text);
+	if (!standIn)
+		return unexpected(std::move(standIn).error().wrap(std::string(absolute)));
+	standIn->path = n.path;
+	return standIn;
+}
+
+} // namespace tb::support

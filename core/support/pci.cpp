@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+// PCI sysfs helpers: one device's ids, bound driver, NUMA node and DRM nodes under a host root.
+#include "tbsupport/pci.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+#include <tb/host.h>
+
+#include "tbsupport/host_fs.h"
+
+namespace tb::support {
+
+namespace {
+
+std::string under(const std::string &root, std::string_view absolute)
+{
+	HostPaths p;
+	p.hostRoot = root;
+	return hostPath(p, absolute);
+}
+
+bool numbered(std::string_view name, std::string_view prefix)
+{
+	return name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix &&
+	       name.substr(prefix.size()).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+void sortByNumber(std::vector<std::string> &v, size_t prefix)
+{
+	std::sort(v.begin(), v.end(), [prefix](const std::string &a, const std::string &b) {
+		return parseInt(std::string_view(a).substr(prefix)).value_or(INT64_MAX) <
+		       parseInt(std::string_view(b).substr(prefix)).value_or(INT64_MAX);
+	});
+}
+
+} // namespace
+
+bool isBdf(std::string_view n)
+{
+	if (n.size() != 12 || n[4] != ':' || n[7] != ':' || n[10] != '.')
+		return false;
+	for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return false;
+	return n[11] >= '0' && n[11] <= '7';
+}
+
+std::string formatBdf(uint32_t domain, uint32_t bus, uint32_t dev, uint32_t fn)
+{
+	char buf[32];
+	std::snprintf(buf, sizeof buf, "%04x:%02x:%02x.%x", domain & 0xffff, bus & 0xff, dev & 0x1f,
+		      fn & 7);
+	return buf;
+}
+
+std::string hexId(uint32_t id)
+{
+	char buf[16];
+	std::snprintf(buf, sizeof buf, "0x%04x", id);
+	return buf;
+}
+
+void readDrmNodes(const std::string &root, std::string_view sysDevice,
+		  std::vector<std::string> &cards, std::vector<std::string> &renders)
+{
+	for (auto &e : listDir(under(root, std::string(sysDevice) + "/drm"))) {
+		if (numbered(e, "card"))
+			cards.push_back(e);
+		else if (numbered(e, "renderD"))
+			renders.push_back(e);
+	}
+	sortByNumber(cards, 4);
+	sortByNumber(renders, 7);
+}
+
+bool readPciDevice(const std::string &root, std::string_view bdf, PciDevice &out)
+{
+	std::string link = "/sys/bus/pci/devices/" + std::string(bdf);
+	auto real = resolveInRoot(root, link);
+	if (!real)
+		return false;
+	out = PciDevice{};
+	out.bdf = std::string(bdf);
+	out.sysPath = *real;
+	std::string dir = under(root, *real);
+	out.vendor = static_cast<uint32_t>(readInt(dir + "/vendor").value_or(0));
+	out.device = static_cast<uint32_t>(readInt(dir + "/device").value_or(0));
+	out.classCode = static_cast<uint32_t>(readInt(dir + "/class").value_or(0));
+	out.numaNode = static_cast<int>(readInt(dir + "/numa_node").value_or(-1));
+	if (auto drv = readLink(dir + "/driver"))
+		out.driver = std::string(baseName(*drv));
+	readDrmNodes(root, *real, out.drmCards, out.drmRenders);
+	return true;
+}
+
+std::vector<std::string> listPciDevices(const std::string &root)
+{
+	std::vector<std::string> out;
+	for (auto &e : listDir(under(root, "/sys/bus/pci/devices")))
+		if (isBdf(e))
+			out.push_back(e);
+	return out;
+}
+
+std::vector<std::string> listBoundDevices(const std::string &root, std::string_view driverDir)
+{
+	std::vector<std::string> out;
+	for (auto &e : listDir(under(root, driverDir)))
+		if (isBdf(e))
+			out.push_back(e);
+	return out;
+}
+
+} // namespace tb::support

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small file-system readers for sysfs/procfs/devfs trees below a host root (no exceptions).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/result.h>
+
+namespace tb::support {
+
+/// \brief Read a whole (small) file. sysfs files report size 0, so this reads until EOF.
+/// \return Errc::NotFound when missing, Errc::LimitExceeded beyond \a maxBytes, Errc::Io else
+Result<std::string> readFile(const std::string &path, size_t maxBytes = 1 << 20);
+/// \brief First line of a file without trailing whitespace ("0x10de\n" -> "0x10de").
+std::optional<std::string> readLine(const std::string &path);
+/// \brief Parse "0x10de", "4318" or "-1" as a signed integer; nullopt when not a number.
+std::optional<int64_t> parseInt(std::string_view text);
+/// \brief Read a file holding one number (hex with 0x or decimal).
+std::optional<int64_t> readInt(const std::string &path);
+
+bool exists(const std::string &path);   ///< follows symlinks
+bool isDirectory(const std::string &path);
+bool isSymlink(const std::string &path);
+/// \brief Entry names of a directory, sorted; empty when it does not exist.
+std::vector<std::string> listDir(const std::string &path);
+/// \brief Target of a symlink as stored, or nullopt.
+std::optional<std::string> readLink(const std::string &path);
+/// \brief Last path component ("/a/b/nvidia" -> "nvidia").
+std::string_view baseName(std::string_view path);
+std::string_view dirName(std::string_view path);
+std::string_view trim(std::string_view s);
+
+/// \brief Follow the symlink chain of the host path \a absolute inside \a root, re-rooting
+/// absolute link targets under \a root (like a chroot lookup); never escapes \a root.
+/// \param chain receives every host path visited, the final file last (may be null)
+/// \return the final host path (without the root prefix); Errc::NotFound when it does not
+/// exist, Errc::LimitExceeded on a loop
+Result<std::string> resolveInRoot(const std::string &root, std::string_view absolute,
+				  std::vector<std::string> *chain = nullptr);
+
+/// \brief Lines "Key: value" (sep ':') or "key value" (sep ' ') into a map; keys and
+/// values trimmed, the first separator splits, lines without one are ignored.
+std::map<std::string, std::string> parseKeyValues(std::string_view text, char sep);
+
+} // namespace tb::support

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+// NVIDIA GPUs, MIG instances and control nodes from procfs, sysfs and /dev under the host root.
+#include <algorithm>
+#include <set>
+
+#include <tbsupport/dev_node.h>
+#include <tbsupport/gpu_parse.h>
+#include <tbsupport/host_fs.h>
+#include <tbsupport/pci.h>
+
+#include "nvidia_probe.h"
+
+namespace tb::nvidia {
+
+namespace {
+
+namespace fs = tb::support;
+
+bool numberedName(std::string_view name, std::string_view prefix)
+{
+	return name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix &&
+	       name.substr(prefix.size()).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Add a node when present; a missing or bogus node becomes a warning.
+void addNode(ProbeState &st, std::vector<DeviceNode> &into, const std::string &absolute,
+	     std::string_view missingHint)
+{
+	auto n = fs::statDeviceNode(st.root, absolute);
+	if (n) {
+		into.push_back(std::move(*n));
+		return;
+	}
+	if (n.error().code == Errc::NotFound) {
+		if (!missingHint.empty())
+			st.warn(absolute + " is missing" + std::string(missingHint));
+		return;
+	}
+	st.warn(n.error().message);
+}
+
+void addDrmNodes(ProbeState &st, GpuDevice &gpu, const fs::PciDevice &pci)
+{
+	for (auto &c : pci.drmCards)
+		addNode(st, gpu.nodes, "/dev/dri/" + c, " (DRM node listed in sysfs)");
+	for (auto &r : pci.drmRenders)
+		addNode(st, gpu.nodes, "/dev/dri/" + r, " (DRM node listed in sysfs)");
+}
+
+std::optional<int64_t> capMinor(const ProbeState &st, const std::string &absolute)
+{
+	auto text = fs::readFile(st.path(absolute), 4096);
+	if (!text)
+		return std::nullopt;
+	auto kv = fs::parseKeyValues(*text, ':');
+	auto it = kv.find("DeviceFileMinor");
+	return it == kv.end() ? std::nullopt : fs::parseInt(it->second);
+}
+
+std::set<std::string> partitionNodePaths(const ProbeReport &r)
+{
+	std::set<std::string> out;
+	for (auto &g : r.gpus)
+		for (auto &p : g.partitions)
+			for (auto &n : p.nodes)
+				out.insert(n.path);
+	return out;
+}
+
+} // namespace
+
+void probeMigPartitions(ProbeState &st, GpuDevice &gpu)
+{
+	std::string base = "/proc/driver/nvidia/capabilities/gpu" + std::to_string(gpu.index) + "/mig";
+	for (auto &gi : fs::listDir(st.path(base))) {
+		if (!numberedName(gi, "gi"))
+			continue;
+		std::string giDir = base + "/" + gi;
+		auto giMinor = capMinor(st, giDir + "/access");
+		for (auto &ci : fs::listDir(st.path(giDir))) {
+			if (!numberedName(ci, "ci"))
+				continue;
+			GpuPartition part;
+			part.id = gi + "/" + ci;
+			if (giMinor)
+				addNode(st, part.nodes, "/dev/nvidia-caps/nvidia-cap" + std::to_string(*giMinor),
+					" (MIG capability of " + gpu.pciBdf + " " + part.id + ")");
+			if (auto ciMinor = capMinor(st, giDir + "/" + ci + "/access"))
+				addNode(st, part.nodes, "/dev/nvidia-caps/nvidia-cap" + std::to_string(*ciMinor),
+					" (MIG capability of " + gpu.pciBdf + " " + part.id + ")");
+			gpu.partitions.push_back(std::move(part));
+		}
+	}
+}
+
+void probeGpus(ProbeState &st)
+{
+	const std::string &version = st.report.driver.version;
+	for (auto &bdf : fs::listDir(st.path("/proc/driver/nvidia/gpus"))) {
+		std::string infoPath = "/proc/driver/nvidia/gpus/" + bdf + "/information";
+		auto text = fs::readFile(st.path(infoPath), 64 * 1024);
+		if (!text) {
+			st.warn("GPU " + bdf + " skipped: " + text.error().message);
+			continue;
+		}
+		auto info = fs::parseNvidiaInformation(*text);
+		if (info.excluded) {
+			st.warn("GPU " + bdf + " is excluded by the driver (NVreg_ExcludedGpus): skipped");
+			continue;
+		}
+		if (info.deviceMinor < 0) {
+			st.warn("GPU " + bdf + " skipped: no Device Minor in " + infoPath);
+			continue;
+		}
+		GpuDevice gpu;
+		gpu.vendor = "nvidia";
+		gpu.index = info.deviceMinor;
+		gpu.name = info.model;
+		gpu.pciBdf = info.busLocation.empty() ? bdf : info.busLocation;
+		gpu.uuid = info.uuid;
+		gpu.backend = "cuda";
+		gpu.warpSize = 32; // every CUDA architecture so far
+		gpu.driverVersion = version;
+		gpu.driverType = st.report.driver.type;
+		fs::PciDevice pci;
+		if (fs::readPciDevice(st.root, gpu.pciBdf, pci)) {
+			if (pci.vendor != 0x10de)
+				st.warn("GPU " + gpu.pciBdf + ": sysfs vendor is " + fs::hexId(pci.vendor) +
+					", not 0x10de");
+			if (pci.driver != "nvidia")
+				st.warn("GPU " + gpu.pciBdf + ": bound to " +
+					(pci.driver.empty() ? std::string("no driver") : pci.driver) +
+					" in sysfs, not nvidia");
+			gpu.pciDeviceId = fs::hexId(pci.device);
+			gpu.numaNode = pci.numaNode;
+			if (auto *part = findKnownPart(pci.device)) {
+				gpu.arch = part->arch;
+				if (gpu.name.empty())
+					gpu.name = part->name;
+			}
+			st.report.facts["pciPath." + gpu.pciBdf] = pci.sysPath;
+		} else {
+			st.warn("GPU " + gpu.pciBdf + ": not found in /sys/bus/pci/devices");
+		}
+		addNode(st, gpu.nodes, "/dev/nvidia" + std::to_string(gpu.index),
+			" (created on first use by nvidia-modprobe; run nvidia-smi once)");
+		if (pci.bdf == gpu.pciBdf)
+			addDrmNodes(st, gpu, pci);
+		probeMigPartitions(st, gpu);
+		st.report.gpus.push_back(std::move(gpu));
+	}
+	// A GPU the driver binds but procfs does not list is a driver problem worth saying.
+	for (auto &bdf : fs::listBoundDevices(st.root, "/sys/bus/pci/drivers/nvidia")) {
+		bool listed = std::any_of(st.report.gpus.begin(), st.report.gpus.end(),
+					  [&](const GpuDevice &g) { return g.pciBdf == bdf; });
+		fs::PciDevice pci;
+		if (!listed && fs::readPciDevice(st.root, bdf, pci) && (pci.classCode >> 16) == 0x03)
+			st.warn("GPU " + bdf + " is bound to nvidia but not listed in /proc/driver/nvidia/gpus");
+	}
+}
+
+void probeControlNodes(ProbeState &st)
+{
+	auto &out = st.report.controlNodes;
+	addNode(st, out, "/dev/nvidiactl", " (the driver creates it on first use; run nvidia-smi once)");
+	addNode(st, out, "/dev/nvidia-uvm", " (CUDA needs nvidia-uvm: modprobe nvidia-uvm)");
+	addNode(st, out, "/dev/nvidia-uvm-tools", "");
+	addNode(st, out, "/dev/nvidia-modeset", "");
+	auto owned = partitionNodePaths(st.report);
+	for (auto &e : fs::listDir(st.path("/dev/nvidia-caps"))) {
+		std::string p = "/dev/nvidia-caps/" + e;
+		if (!owned.count(p))
+			addNode(st, out, p, "");
+	}
+	for (auto &e : fs::listDir(st.path("/dev/nvidia-caps-imex-channels")))
+		addNode(st, out, "/dev/nvidia-caps-imex-channels/" + e, "");
+}
+
+void probeNouveauGpus(ProbeState &st)
+{
+	for (auto &bdf : fs::listPciDevices(st.root)) {
+		fs::PciDevice pci;
+		if (!fs::readPciDevice(st.root, bdf, pci) || pci.vendor != 0x10de ||
+		    (pci.classCode >> 16) != 0x03 || pci.driver != "nouveau")
+			continue;
+		GpuDevice gpu;
+		gpu.vendor = "nvidia";
+		gpu.index = static_cast<int>(st.report.gpus.size());
+		gpu.pciBdf = bdf;
+		gpu.pciDeviceId = fs::hexId(pci.device);
+		gpu.numaNode = pci.numaNode;
+		gpu.driverType = "nouveau";
+		gpu.warpSize = 32;
+		// No backend: nouveau offers no CUDA, so no kernel cache can target this GPU.
+		if (auto *part = findKnownPart(pci.device)) {
+			gpu.name = part->name;
+			gpu.arch = part->arch;
+		} else {
+			gpu.name = "NVIDIA GPU " + gpu.pciDeviceId;
+		}
+		addDrmNodes(st, gpu, pci);
+		st.report.gpus.push_back(std::move(gpu));
+	}
+}
+
+std::vector<std::string> presentDeviceNodes(const ProbeState &st)
+{
+	std::vector<std::string> out;
+	for (auto &e : fs::listDir(st.path("/dev")))
+		if (numberedName(e, "nvidia") || e == "nvidiactl")
+			out.push_back("/dev/" + e);
+	return out;
+}
+
+} // namespace tb::nvidia

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+// NVIDIA driver files: libraries via ld.so.cache link chains, firmware, binaries, IPC, configs.
+#include <algorithm>
+#include <set>
+
+#include <tbsupport/host_fs.h>
+#include <tbsupport/ld_cache.h>
+
+#include "nvidia_probe.h"
+
+namespace tb::nvidia {
+
+namespace {
+
+namespace fs = tb::support;
+
+constexpr const char *kAnchorLibs[] = {"libcuda.so.1", "libnvidia-ml.so.1"};
+
+// Searched when ld.so.cache does not name the anchors (nvidia-container-toolkit's list).
+constexpr const char *kLibDirs[] = {
+	"/usr/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu/nvidia/current", "/usr/lib/aarch64-linux-gnu/nvidia/current",
+	"/lib64", "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib",
+};
+
+// Graphics libraries that do not carry the driver version in their name.
+constexpr const char *kUnversionedPrefixes[] = {
+	"libnvidia-egl-gbm.so.", "libnvidia-egl-wayland.so.", "libnvidia-egl-wayland2.so.",
+	"libnvidia-egl-xcb.so.", "libnvidia-egl-xlib.so.",
+};
+
+constexpr const char *kConfigFiles[] = {
+	"glvnd/egl_vendor.d/10_nvidia.json",
+	"egl/egl_external_platform.d/15_nvidia_gbm.json",
+	"egl/egl_external_platform.d/10_nvidia_wayland.json",
+	"egl/egl_external_platform.d/09_nvidia_wayland2.json",
+	"egl/egl_external_platform.d/20_nvidia_xcb.json",
+	"egl/egl_external_platform.d/20_nvidia_xlib.json",
+	"nvidia/nvoptix.bin",
+	"X11/xorg.conf.d/10-nvidia.conf",
+	"X11/xorg.conf.d/nvidia-drm-outputclass.conf",
+	"OpenCL/vendors/nvidia.icd",
+	"vulkan/icd.d/nvidia_icd.json",
+	"vulkan/icd.d/nvidia_icd.x86_64.json",
+	"vulkan/icd.d/nvidia_icd.aarch64.json",
+	"vulkan/icd.d/nvidia_layers.json",
+	"vulkan/implicit_layer.d/nvidia_layers.json",
+};
+constexpr const char *kConfigDirs[] = {"/etc", "/usr/local/share", "/usr/share"};
+
+constexpr const char *kBinaries[] = {
+	"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control",
+	"nvidia-cuda-mps-server", "nvidia-imex", "nvidia-imex-ctl",
+};
+constexpr const char *kBinDirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+				    "/usr/bin", "/sbin", "/bin"};
+
+bool endsWith(std::string_view s, std::string_view suffix)
+{
+	return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool isRegularFile(const ProbeState &st, const std::string &absolute)
+{
+	return fs::exists(st.path(absolute)) && !fs::isDirectory(st.path(absolute)) &&
+	       !fs::isSymlink(st.path(absolute));
+}
+
+// Resolve the anchors through the cache; returns the versioned files they lead to.
+std::vector<std::string> anchorsFromCache(ProbeState &st)
+{
+	std::vector<std::string> out;
+	auto cache = fs::readLdCache(st.path("/etc/ld.so.cache"));
+	if (!cache) {
+		if (cache.error().code != Errc::NotFound)
+			st.warn("ignoring /etc/ld.so.cache: " + cache.error().message);
+		return out;
+	}
+	const int32_t native = fs::ldCacheNativeFlags();
+	for (const char *anchor : kAnchorLibs) {
+		for (auto &e : cache->entries) {
+			if (e.soname != anchor || e.flags != native)
+				continue;
+			auto real = fs::resolveInRoot(st.root, e.path);
+			if (real) {
+				out.push_back(*real);
+				break;
+			}
+			st.warn("ld.so.cache names " + e.path + " for " + anchor + " but " +
+				real.error().message);
+		}
+	}
+	return out;
+}
+
+std::vector<std::string> anchorsFromDirs(const ProbeState &st, const std::string &version)
+{
+	std::vector<std::string> out;
+	for (const char *dir : kLibDirs) {
+		for (std::string name : {"libcuda.so." + version, "libnvidia-ml.so." + version}) {
+			std::string p = std::string(dir) + "/" + name;
+			if (!version.empty() && fs::exists(st.path(p)))
+				if (auto real = fs::resolveInRoot(st.root, p))
+					out.push_back(*real);
+		}
+		if (!out.empty())
+			break;
+	}
+	return out;
+}
+
+void collectLibraries(ProbeState &st, const std::string &version)
+{
+	auto anchors = anchorsFromCache(st);
+	if (anchors.empty())
+		anchors = anchorsFromDirs(st, version);
+	std::set<std::string> dirs;
+	for (auto &a : anchors) {
+		if (!version.empty() && !endsWith(a, ".so." + version))
+			st.warn(a + " does not match the loaded driver " + version +
+				" (driver libraries and kernel module from different installs?)");
+		dirs.insert(std::string(fs::dirName(a)));
+	}
+	std::set<std::string> libs;
+	for (auto &dir : dirs) {
+		for (std::string sub : {dir, dir + "/vdpau"}) {
+			for (auto &name : fs::listDir(st.path(sub))) {
+				std::string p = sub + "/" + name;
+				bool versioned = !version.empty() && name.rfind("lib", 0) == 0 &&
+						 endsWith(name, ".so." + version);
+				bool graphics = std::any_of(
+					std::begin(kUnversionedPrefixes), std::end(kUnversionedPrefixes),
+					[&](const char *pre) { return name.rfind(pre, 0) == 0; });
+				if ((versioned || graphics) && isRegularFile(st, p))
+					libs.insert(p);
+			}
+		}
+	}
+	// An anchor whose version differs from the module still is the library the loader uses.
+	for (auto &a : anchors)
+		libs.insert(a);
+	st.report.libraries.assign(libs.begin(), libs.end());
+	if (st.report.libraries.empty())
+		st.warn("no NVIDIA driver libraries found (libcuda.so.1 is neither in /etc/ld.so.cache "
+			"nor in the standard library directories): containers will not get CUDA");
+}
+
+void collectFirmware(ProbeState &st, const std::string &version)
+{
+	if (version.empty())
+		return;
+	std::string release = fs::readLine(st.path("/proc/sys/kernel/osrelease")).value_or("");
+	std::vector<std::string> bases;
+	if (!release.empty())
+		bases.push_back("/lib/firmware/updates/" + release);
+	bases.push_back("/lib/firmware/updates");
+	if (!release.empty())
+		bases.push_back("/lib/firmware/" + release);
+	bases.push_back("/lib/firmware");
+	for (auto &b : bases) {
+		std::string dir = b + "/nvidia/" + version;
+		bool found = false;
+		for (auto &name : fs::listDir(st.path(dir))) {
+			if (name.rfind("gsp", 0) == 0 && endsWith(name, ".bin")) {
+				st.report.firmware.push_back(dir + "/" + name);
+				found = true;
+			}
+		}
+		if (found)
+			return;
+	}
+}
+
+void collectFixedLists(ProbeState &st)
+{
+	for (const char *bin : kBinaries)
+		for (const char *dir : kBinDirs) {
+			std::string p = std::string(dir) + "/" + bin;
+			if (fs::exists(st.path(p)) && !fs::isDirectory(st.path(p))) {
+				st.report.binaries.push_back(p);
+				break;
+			}
+		}
+	for (const char *cfg : kConfigFiles)
+		for (const char *dir : kConfigDirs) {
+			std::string p = std::string(dir) + "/" + cfg;
+			if (fs::exists(st.path(p))) {
+				st.report.configFiles.push_back(p);
+				break;
+			}
+		}
+	for (const char *sock : {"/nvidia-persistenced/socket", "/nvidia-fabricmanager/socket"})
+		for (const char *run : {"/run", "/var/run"}) {
+			std::string p = std::string(run) + sock;
+			if (fs::exists(st.path(p))) {
+				st.report.ipcSockets.push_back(p);
+				break;
+			}
+		}
+	if (fs::isDirectory(st.path("/tmp/nvidia-mps")))
+		st.report.ipcSockets.push_back("/tmp/nvidia-mps");
+}
+
+} // namespace
+
+void probeDriverFiles(ProbeState &st, const std::string &version)
+{
+	collectLibraries(st, version);
+	collectFirmware(st, version);
+	collectFixedLists(st);
+}
+
+} // namespace tb::nvidia

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// The "nvidia" GPU probe: driver, GPUs, MIG, nodes and driver files under the host root.
+#include <tb/gpu_probe.h>
+#include <tb/plugin.h>
+
+#include <tbsupport/gpu_parse.h>
+#include <tbsupport/host_fs.h>
+
+#include "nvidia_probe.h"
+
+namespace tb::nvidia {
+
+namespace {
+
+namespace fs = tb::support;
+
+bool isRealRoot(const std::string &root)
+{
+	return root.empty() || root.find_first_not_of('/') == std::string::npos;
+}
+
+std::string joinList(const std::vector<std::string> &v)
+{
+	std::string out;
+	for (auto &s : v)
+		out += (out.empty() ? "" : ", ") + s;
+	return out;
+}
+
+void readDriver(ProbeState &st)
+{
+	DriverInfo &d = st.report.driver;
+	d.name = "nvidia";
+	auto proc = fs::readFile(st.path("/proc/driver/nvidia/version"), 64 * 1024);
+	std::optional<fs::NvidiaDriverVersion> procVersion;
+	if (proc)
+		procVersion = fs::parseNvidiaProcVersion(*proc);
+	auto line = fs::readLine(st.path("/sys/module/nvidia/version"));
+	std::optional<std::string> modVersion = line ? fs::parseDottedVersion(*line) : std::nullopt;
+	if (procVersion)
+		d.type = procVersion->type;
+	if (modVersion)
+		d.version = *modVersion;
+	else if (procVersion)
+		d.version = procVersion->version;
+	if (modVersion && procVersion && *modVersion != procVersion->version)
+		st.warn("driver version differs: /sys/module/nvidia/version says " + *modVersion +
+			", /proc/driver/nvidia/version says " + procVersion->version);
+	if (d.version.empty())
+		st.warn("driver version unknown: neither /sys/module/nvidia/version nor "
+			"/proc/driver/nvidia/version holds one");
+}
+
+void mergeNvml(ProbeState &st, const NvmlFacts &facts)
+{
+	for (auto &[bdf, n] : facts.gpus) {
+		for (auto &g : st.report.gpus) {
+			if (g.pciBdf != bdf)
+				continue;
+			if (!n.arch.empty())
+				g.arch = n.arch;
+			if (!n.uuid.empty())
+				g.uuid = n.uuid;
+			g.memoryBytes = n.memoryBytes;
+			for (auto &m : n.migDevices) {
+				for (auto &p : g.partitions) {
+					if (p.id != m.slot)
+						continue;
+					st.report.facts["mig." + m.uuid] = bdf + " " + m.slot;
+					p.id = m.uuid.empty() ? p.id : m.uuid;
+					p.profile = m.profile;
+				}
+			}
+		}
+	}
+	if (!facts.driverVersion.empty() && facts.driverVersion != st.report.driver.version)
+		st.warn("NVML reports driver " + facts.driverVersion + ", the kernel module " +
+			st.report.driver.version);
+}
+
+class NvidiaProbe final : public GpuProbe {
+public:
+	NvidiaProbe(Host &host, bool useNvml) : host_(host), useNvml_(useNvml) {}
+
+	std::string_view vendor() const noexcept override { return "nvidia"; }
+
+	Result<ProbeReport> probe() noexcept override
+	{
+		try {
+			return run();
+		} catch (const std::exception &e) {
+			return err(Errc::Internal, std::string("nvidia probe: ") + e.what());
+		}
+	}
+
+private:
+	Result<ProbeReport> run()
+	{
+		ProbeState st;
+		st.paths = &host_.paths();
+		st.root = st.paths->hostRoot.empty() ? "/" : st.paths->hostRoot;
+		st.report.vendor = "nvidia";
+		bool proc = fs::isDirectory(st.path("/proc/driver/nvidia"));
+		bool module = fs::isDirectory(st.path("/sys/module/nvidia"));
+		if (!proc && !module)
+			return noDriver(st);
+		readDriver(st);
+		probeGpus(st);
+		if (useNvml_ && isRealRoot(st.root) && !st.report.gpus.empty()) {
+			std::vector<std::string> bdfs;
+			for (auto &g : st.report.gpus)
+				bdfs.push_back(g.pciBdf);
+			std::string why;
+			if (auto facts = queryNvml(bdfs, why))
+				mergeNvml(st, *facts);
+			else
+				host_.log(LogLevel::Info, why + " (compute capability from the PCI id table)");
+		}
+		for (auto &g : st.report.gpus)
+			if (g.arch.empty())
+				st.warn("GPU " + g.pciBdf + " (" + g.pciDeviceId +
+					"): compute capability unknown (not in the PCI id table, no NVML)");
+		probeControlNodes(st);
+		probeDriverFiles(st, st.report.driver.version);
+		return std::move(st.report);
+	}
+
+	Result<ProbeReport> noDriver(ProbeState &st)
+	{
+		if (fs::isDirectory(st.path("/sys/module/nouveau"))) {
+			st.report.driver = {"nouveau", "", "nouveau"};
+			probeNouveauGpus(st);
+			if (!st.report.gpus.empty()) {
+				st.warn("nouveau is loaded: no NVIDIA driver usable for containers "
+					"(install the NVIDIA driver and blacklist nouveau)");
+				return std::move(st.report);
+			}
+		}
+		auto nodes = presentDeviceNodes(st);
+		if (!nodes.empty())
+			return err(Errc::Unavailable,
+				   "broken NVIDIA install: " + joinList(nodes) +
+					   " exist but the kernel driver is not loaded "
+					   "(/proc/driver/nvidia and /sys/module/nvidia are missing)");
+		return err(Errc::Skip, "no NVIDIA driver loaded (no /proc/driver/nvidia, no "
+				       "/sys/module/nvidia)");
+	}
+
+	Host &host_;
+	bool useNvml_;
+};
+
+Result<std::unique_ptr<GpuProbe>> create(Host &host, const ConfigView &config)
+{
+	for (auto &k : config.unknownKeys({"nvml"}))
+		host.log(LogLevel::Warn, "unknown key \"" + k + "\" in [plugins.\"probe.nvidia\"]");
+	bool useNvml = config.getBool("nvml", true);
+	return std::unique_ptr<GpuProbe>(std::make_unique<NvidiaProbe>(host, useNvml));
+}
+
+} // namespace
+
+} // namespace tb::nvidia
+
+TB_PLUGIN(tb::GpuProbe, "nvidia", "0.1.0", &tb::nvidia::create);

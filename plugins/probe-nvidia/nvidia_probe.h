@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal interfaces of the NVIDIA probe (devices, driver files, NVML, PCI-id table).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tb/gpu_probe.h>
+#include <tb/host.h>
+
+namespace tb::nvidia {
+
+/// \brief Host root plus the report under construction.
+struct ProbeState {
+	std::string root; ///< host root ("/" on a real host)
+	const HostPaths *paths = nullptr;
+	ProbeReport report;
+	std::string path(std::string_view absolute) const { return hostPath(*paths, absolute); }
+	void warn(std::string w) { report.warnings.push_back(std::move(w)); }
+};
+
+/// \brief One row of the built-in PCI device-id table.
+struct KnownPart {
+	uint16_t deviceId;
+	const char *name;
+	const char *arch; ///< compute capability without the dot ("75", "90")
+};
+/// \brief Look up a PCI device id of vendor 0x10de; nullptr when not in the table.
+const KnownPart *findKnownPart(uint32_t deviceId) noexcept;
+
+/// \brief GPUs from /proc/driver/nvidia/gpus cross-checked with sysfs and /dev.
+void probeGpus(ProbeState &st);
+/// \brief MIG instances from /proc/driver/nvidia/capabilities/gpu<minor>/mig.
+void probeMigPartitions(ProbeState &st, GpuDevice &gpu);
+/// \brief nvidiactl, nvidia-uvm(-tools), nvidia-modeset, nvidia-caps/* not owned by a partition.
+void probeControlNodes(ProbeState &st);
+/// \brief GPUs bound to nouveau (no NVIDIA driver usable for containers).
+void probeNouveauGpus(ProbeState &st);
+/// \brief /dev/nvidia<N> and /dev/nvidiactl that exist (for the broken-install check).
+std::vector<std::string> presentDeviceNodes(const ProbeState &st);
+
+/// \brief Libraries, firmware, binaries, IPC sockets and config files of driver \a version.
+void probeDriverFiles(ProbeState &st, const std::string &version);
+
+/// \brief One MIG device as NVML reports it.
+struct NvmlMig {
+	std::string uuid;    ///< "MIG-..."
+	std::string profile; ///< "1g.10gb"
+	std::string slot;    ///< "gi1/ci0", matches the procfs partition id
+};
+/// \brief What NVML adds on a real host.
+struct NvmlGpu {
+	std::string arch;  ///< "90"
+	std::string uuid;
+	uint64_t memoryBytes = 0;
+	std::vector<NvmlMig> migDevices;
+};
+struct NvmlFacts {
+	std::string driverVersion;
+	std::vector<std::pair<std::string, NvmlGpu>> gpus; ///< by BDF
+};
+/// \brief dlopen libnvidia-ml.so.1 and query \a bdfs; nullopt with \a why when unavailable.
+std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::string &why);
+
+} // namespace tb::nvidia

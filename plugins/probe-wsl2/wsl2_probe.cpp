@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// The "wsl2" GPU probe: /dev/dxg, the WSL libraries and the Windows driver store (GPU-PV).
+#include <cstdlib>
+
+#include <tb/gpu_probe.h>
+#include <tb/plugin.h>
+
+#include <tbsupport/dev_node.h>
+#include <tbsupport/host_fs.h>
+#include <tbsupport/pci.h>
+
+namespace tb::wsl2 {
+
+namespace {
+
+namespace fs = tb::support;
+
+constexpr const char *kWslLib = "/usr/lib/wsl/lib";
+constexpr const char *kDriverStore = "/usr/lib/wsl/drivers";
+// Files NVIDIA's toolkit takes from the driver store directory holding libcuda.so.1.1.
+constexpr const char *kNvidiaStoreLibs[] = {
+	"libcuda.so.1.1", "libcuda_loader.so", "libnvidia-ptxjitcompiler.so.1",
+	"libnvidia-ml.so.1", "libnvidia-ml_loader.so", "libnvdxgdmal.so.1", "nvcubins.bin",
+};
+
+bool containsNoCase(std::string_view hay, std::string_view needle)
+{
+	for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+		size_t k = 0;
+		while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) ==
+						    std::tolower(static_cast<unsigned char>(needle[k])))
+			++k;
+		if (k == needle.size())
+			return true;
+	}
+	return false;
+}
+
+class Wsl2Probe final : public GpuProbe {
+public:
+	explicit Wsl2Probe(Host &host) : host_(host) {}
+
+	std::string_view vendor() const noexcept override { return "wsl2"; }
+
+	Result<ProbeReport> probe() noexcept override
+	{
+		try {
+			return run();
+		} catch (const std::exception &e) {
+			return err(Errc::Internal, std::string("wsl2 probe: ") + e.what());
+		}
+	}
+
+private:
+	std::string path(std::string_view absolute) const { return hostPath(host_.paths(), absolute); }
+	std::string root() const
+	{
+		return host_.paths().hostRoot.empty() ? "/" : host_.paths().hostRoot;
+	}
+	bool realRoot() const { return root().find_first_not_of('/') == std::string::npos; }
+
+	// "check.<item>" = "present|missing:required|optional:<path>" (read by `tb wsl2 check`).
+	bool check(ProbeReport &r, const std::string &item, const std::string &absolute, bool required)
+	{
+		bool present = !absolute.empty() && fs::exists(path(absolute));
+		r.facts["check." + item] = std::string(present ? "present" : "missing") + ":" +
+					   (required ? "required" : "optional") + ":" + absolute;
+		if (!present && required)
+			r.warnings.push_back((absolute.empty() ? item : absolute) + " is missing");
+		return present;
+	}
+
+	std::string detectedBy(std::string &kernel) const
+	{
+		kernel = fs::readLine(path("/proc/version")).value_or("");
+		if (fs::exists(path("/dev/dxg")))
+			return "/dev/dxg";
+		if (containsNoCase(kernel, "microsoft") || kernel.find("WSL") != std::string::npos)
+			return "/proc/version";
+		if (fs::exists(path("/proc/sys/fs/binfmt_misc/WSLInterop")))
+			return "/proc/sys/fs/binfmt_misc/WSLInterop";
+		// The environment describes this process's machine, never a fixture root.
+		if (realRoot() && std::getenv("WSL_DISTRO_NAME"))
+			return "WSL_DISTRO_NAME";
+		return {};
+	}
+
+	Result<ProbeReport> run()
+	{
+		std::string kernel;
+		std::string by = detectedBy(kernel);
+		if (by.empty())
+			return err(Errc::Skip, "not a WSL2 host (no /dev/dxg, /proc/version does not "
+					       "name Microsoft or WSL)");
+		ProbeReport r;
+		r.vendor = "wsl2";
+		r.driver = {"dxg", "", "wsl"};
+		r.facts["wsl2.detectedBy"] = by;
+		if (!kernel.empty())
+			r.facts["wsl2.kernel"] = kernel;
+		if (const char *d = std::getenv("WSL_DISTRO_NAME"); d && realRoot())
+			r.facts["wsl2.distro"] = d;
+		if (check(r, "dxg", "/dev/dxg", true)) {
+			auto n = fs::statDeviceNode(root(), "/dev/dxg");
+			if (n)
+				r.controlNodes.push_back(std::move(*n));
+			else
+				r.warnings.push_back(n.error().message);
+		}
+		std::string dxcore = std::string(kWslLib) + "/libdxcore.so";
+		if (check(r, "dxcore", dxcore, true))
+			r.libraries.push_back(dxcore);
+		for (const char *lib : {"libd3d12.so", "libd3d12core.so"}) {
+			std::string p = std::string(kWslLib) + "/" + lib;
+			if (check(r, lib, p, false))
+				r.libraries.push_back(p);
+		}
+		check(r, "cudaStub", std::string(kWslLib) + "/libcuda.so.1", false);
+		check(r, "driverStore", kDriverStore, true);
+		std::string store;
+		for (auto &dir : fs::listDir(path(kDriverStore))) {
+			std::string d = std::string(kDriverStore) + "/" + dir;
+			if (fs::exists(path(d + "/libcuda.so.1.1")) && store.empty())
+				store = d;
+		}
+		if (!store.empty()) {
+			r.facts["wsl2.driverStore.nvidia"] = store;
+			for (const char *lib : kNvidiaStoreLibs)
+				if (fs::exists(path(store + "/" + lib)))
+					r.libraries.push_back(store + "/" + lib);
+			if (check(r, "nvidiaSmi", store + "/nvidia-smi", false))
+				r.binaries.push_back(store + "/nvidia-smi");
+		}
+		check(r, "cuda", store.empty() ? "" : store + "/libcuda.so.1.1", false);
+		check(r, "nvml", store.empty() ? "" : store + "/libnvidia-ml.so.1", false);
+		addAdapters(r);
+		return r;
+	}
+
+	// GPU-PV adapters show up as Microsoft (0x1414) device 0x008e on the virtual PCI bus;
+	// which vendor's GPU sits behind one is only known to dxcore/NVML, so it stays unknown.
+	void addAdapters(ProbeReport &r)
+	{
+		for (auto &bdf : fs::listPciDevices(root())) {
+			fs::PciDevice pci;
+			if (!fs::readPciDevice(root(), bdf, pci) || pci.vendor != 0x1414 || pci.device != 0x008e)
+				continue;
+			GpuDevice gpu;
+			gpu.vendor = "microsoft";
+			gpu.index = static_cast<int>(r.gpus.size());
+			gpu.name = "GPU-PV adapter";
+			gpu.pciBdf = bdf;
+			gpu.pciDeviceId = fs::hexId(pci.device);
+			gpu.driverType = "wsl";
+			gpu.numaNode = pci.numaNode;
+			gpu.nodes = r.controlNodes;
+			r.gpus.push_back(std::move(gpu));
+		}
+	}
+
+	Host &host_;
+};
+
+Result<std::unique_ptr<GpuProbe>> create(Host &host, const ConfigView &config)
+{
+	for (auto &k : config.unknownKeys({}))
+		host.log(LogLevel::Warn, "unknown key \"" + k + "\" in [plugins.\"probe.wsl2\"]");
+	return std::unique_ptr<GpuProbe>(std::make_unique<Wsl2Probe>(host));
+}
+
+} // namespace
+
+} // namespace tb::wsl2
+
+TB_PLUGIN(tb::GpuProbe, "wsl2", "0.1.0", &tb::wsl2::create);
