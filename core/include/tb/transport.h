@@ -48,6 +48,9 @@ public:
 	/// \brief Store a blob, verifying that the bytes match \a blob's digest and size.
 	virtual Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept = 0;
 	virtual Result<void> putManifest(const RawManifest &manifest) noexcept = 0;
+	/// \brief False when only single-image manifests can be stored (docker-archive): the core
+	/// then copies one platform's manifest out of an index instead of the whole index.
+	virtual bool acceptsIndex() const noexcept { return true; }
 	/// \brief Publish the manifest under the destination's name/tag, atomically.
 	virtual Result<void> commit() noexcept = 0;
 };

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// libtb: image references, the embedded local store, verified copy, inspect and list.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/cache_format.h>
+#include <tb/oci.h>
+#include <tb/result.h>
+#include <tb/transport.h>
+
+namespace tb {
+
+class Context;
+
+/// \brief Transport names recognised as prefixes even when their plugin is not loaded, so
+/// that "docker://x" fails as "transport not available" instead of naming a store image.
+const std::vector<std::string> &wellKnownTransports();
+
+/// \brief Split "transport:location". A prefix that is not in \a transports (plus the well
+/// known ones) makes the whole text a store reference: transport "", location the store name.
+/// \return Errc::InvalidArgument for an empty reference or a bad store name
+Result<ImageReference> parseImageReference(std::string_view text, const std::vector<std::string> &transports);
+/// \brief Same, with the transports loaded in \a ctx.
+Result<ImageReference> parseImageReference(const Context &ctx, std::string_view text);
+
+/// \brief Check and normalise a store name: "name[:tag][@digest]", lower-case path components
+/// with an optional registry host; no tag and no digest means ":latest".
+/// \return Errc::InvalidArgument naming what is wrong
+Result<std::string> normaliseStoreName(std::string_view name);
+
+/// \brief Open a reference for reading (store references go to the oci transport at the store).
+/// \return Errc::Unsupported for a transport whose plugin is not loaded; the transport's errors
+Result<std::unique_ptr<ImageSource>> openImageSource(Context &ctx, std::string_view ref);
+/// \brief Open a reference for writing. Nothing is visible before commit().
+Result<std::unique_ptr<ImageDestination>> openImageDestination(Context &ctx, std::string_view ref);
+
+/// \brief Wrap \a inner so that reading it to the end checks size and digest of \a blob.
+/// Errors (Errc::Corrupt) name \a image and the blob digest.
+/// \return Errc::Unsupported for a digest algorithm tb cannot compute
+Result<std::unique_ptr<BlobReader>> verifyingReader(std::unique_ptr<BlobReader> inner,
+						    const Descriptor &blob, std::string image);
+
+/// \brief Read the top-level manifest or index of \a source and check it: size cap (4 MiB),
+/// JSON, media type present and consistent, not both manifest and index.
+Result<RawManifest> readTopManifest(ImageSource &source, std::string_view image);
+
+struct CopyReport {
+	Digest manifestDigest;     ///< digest of the manifest (or index) committed
+	std::string mediaType;
+	bool resolvedIndex = false; ///< an index was reduced to one child (destination can't hold one)
+	int64_t blobsCopied = 0;
+	int64_t blobsSkipped = 0;  ///< already present at the destination
+	int64_t bytesCopied = 0;
+};
+
+/// \brief Copy one image: blobs byte for byte (verified while streaming), manifest bytes kept,
+/// so digests are kept. An index is copied whole with all children, or, when the destination
+/// cannot hold an index, reduced to its linux/amd64 child (else its only child).
+/// Nothing is committed unless every blob verified.
+Result<CopyReport> copyImage(ImageSource &source, ImageDestination &dest, std::string_view srcName);
+/// \brief Same, opening \a src and \a dst as references.
+Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_view dst);
+
+/// \brief What `tb inspect` shows (the fields of `skopeo inspect`, plus cache facts).
+struct ImageInspection {
+	std::string name;
+	RawManifest raw;                 ///< the top-level manifest or index, bytes as stored
+	Digest digest;                   ///< digest of the image manifest described below
+	std::optional<Digest> indexDigest; ///< set when \a raw is an index (resolved to a child)
+	std::string mediaType;           ///< of the image manifest
+	std::string artifactType;
+	Descriptor config;
+	std::vector<Descriptor> layers;
+	std::map<std::string, std::string> annotations; ///< manifest annotations
+	std::map<std::string, std::string> labels;      ///< image config labels
+	std::string os;
+	std::string architecture;
+	std::string created;
+	int64_t size = 0;                ///< manifest + config + layers, in bytes
+	// From the cache-format plugin with the highest detect() score, when one bids.
+	std::string variant;             ///< "" when no format recognised the image
+	std::vector<CacheTarget> targets;
+	std::optional<int64_t> entryCount;
+	std::optional<int64_t> cacheSizeBytes;
+	std::string cacheError;          ///< describe() failed: the image claims a format but is malformed
+};
+
+/// \brief Inspect an opened image; \a formats bid on it (may be empty).
+Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
+				     const std::vector<CacheFormat *> &formats);
+Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref);
+
+/// \brief One image of the embedded store (`tb images`).
+struct ImageSummary {
+	std::string name;
+	Digest digest;
+	std::string mediaType;
+	int64_t size = 0;
+	std::string variant;
+	std::vector<CacheTarget> targets;
+	std::optional<int64_t> entryCount;
+	std::string error; ///< set when the image could not be read; the listing goes on
+};
+
+/// \brief Every image of the embedded store, sorted by name. An absent store is empty.
+Result<std::vector<ImageSummary>> listImages(Context &ctx);
+
+} // namespace tb

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+// Image references ("transport:location") and the embedded local store behind bare names.
+#include <tb/images.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <tb/context.h>
+
+namespace tb {
+
+namespace {
+
+bool lowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// path-component := [a-z0-9]+ ((\.|_|__|-+)[a-z0-9]+)*  (distribution/reference)
+bool validPathComponent(std::string_view c)
+{
+	if (c.empty() || !lowerAlnum(c.front()) || !lowerAlnum(c.back()))
+		return false;
+	for (size_t i = 0; i < c.size();) {
+		if (lowerAlnum(c[i])) {
+			++i;
+			continue;
+		}
+		size_t j = i;
+		while (j < c.size() && !lowerAlnum(c[j]))
+			++j;
+		std::string_view sep = c.substr(i, j - i);
+		bool ok = sep == "." || sep == "_" || sep == "__" ||
+			  std::all_of(sep.begin(), sep.end(), [](char x) { return x == '-'; });
+		if (!ok)
+			return false;
+		i = j;
+	}
+	return true;
+}
+
+// domain := host[:port]; host = dns labels (letters, digits, '-', '.') or "localhost".
+bool validDomain(std::string_view d)
+{
+	auto colon = d.find(':');
+	std::string_view host = d.substr(0, colon);
+	if (host.empty())
+		return false;
+	for (char c : host)
+		if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
+			return false;
+	if (colon != std::string_view::npos) {
+		std::string_view port = d.substr(colon + 1);
+		if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit))
+			return false;
+	}
+	return true;
+}
+
+bool validTag(std::string_view t)
+{
+	if (t.empty() || t.size() > 128)
+		return false;
+	auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+	if (!word(t.front()))
+		return false;
+	return std::all_of(t.begin(), t.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
+}
+
+Transport *storeTransport(const Context &ctx)
+{
+	return ctx.transport("oci");
+}
+
+// "STORE:name" for the oci transport; the store path may not hold the ':' separator.
+Result<std::string> storeLocation(const Context &ctx, const std::string &name)
+{
+	const std::string &dir = ctx.paths().storeDir;
+	if (dir.empty())
+		return err(Errc::InvalidArgument, "no store path configured ([store] path)");
+	if (dir.find(':') != std::string::npos)
+		return err(Errc::InvalidArgument, "store path '" + dir + "' contains ':' ([store] path)");
+	return dir + ":" + name;
+}
+
+Result<Transport *> transportFor(const Context &ctx, const ImageReference &r)
+{
+	if (r.transport.empty()) {
+		if (Transport *t = storeTransport(ctx))
+			return t;
+		return err(Errc::Unsupported, "the local store needs the oci transport plugin (transport.oci), "
+					      "which is not loaded (see tb plugins ls)");
+	}
+	if (Transport *t = ctx.transport(r.transport))
+		return t;
+	return err(Errc::Unsupported, "transport '" + r.transport + "' is not available (plugin transport." +
+					      r.transport + " is not loaded; see tb plugins ls)");
+}
+
+} // namespace
+
+const std::vector<std::string> &wellKnownTransports()
+{
+	static const std::vector<std::string> names = {
+		"containers-storage", "dir", "docker", "docker-archive", "docker-daemon", "oci", "oci-archive",
+	};
+	return names;
+}
+
+Result<std::string> normaliseStoreName(std::string_view text)
+{
+	auto bad = [&](const std::string &why) {
+		return err(Errc::InvalidArgument, "image name '" + std::string(text) + "': " + why);
+	};
+	if (text.empty())
+		return bad("empty");
+	std::string_view rest = text;
+	std::string digest;
+	if (auto at = rest.find('@'); at != std::string_view::npos) {
+		auto d = Digest::parse(rest.substr(at + 1));
+		if (!d)
+			return bad(d.error().message);
+		digest = d->str();
+		rest = rest.substr(0, at);
+	}
+	std::string tag;
+	auto slash = rest.rfind('/');
+	auto colon = rest.rfind(':');
+	if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+		tag = std::string(rest.substr(colon + 1));
+		rest = rest.substr(0, colon);
+		if (!validTag(tag))
+			return bad("invalid tag '" + tag + "'");
+	}
+	if (rest.empty())
+		return bad("no repository name");
+	if (rest.size() > 255)
+		return bad("repository name longer than 255 characters");
+	std::string_view path = rest;
+	if (auto first = rest.find('/'); first != std::string_view::npos) {
+		std::string_view domain = rest.substr(0, first);
+		if (domain.find_first_of(".:") != std::string_view::npos || domain == "localhost") {
+			if (!validDomain(domain))
+				return bad("invalid registry host '" + std::string(domain) + "'");
+			path = rest.substr(first + 1);
+		}
+	}
+	for (size_t start = 0;;) {
+		size_t end = path.find('/', start);
+		std::string_view comp = path.substr(start, end == std::string_view::npos ? path.npos : end - start);
+		if (!validPathComponent(comp))
+			return bad("invalid path component '" + std::string(comp) +
+				   "' (lower-case letters, digits and . _ __ - between them)");
+		if (end == std::string_view::npos)
+			break;
+		start = end + 1;
+	}
+	std::string out(rest);
+	if (!tag.empty())
+		out += ":" + tag;
+	if (!digest.empty())
+		out += "@" + digest;
+	if (tag.empty() && digest.empty())
+		out += ":latest";
+	return out;
+}
+
+Result<ImageReference> parseImageReference(std::string_view text, const std::vector<std::string> &transports)
+{
+	if (text.empty())
+		return err(Errc::InvalidArgument, "empty image reference");
+	if (auto colon = text.find(':'); colon != std::string_view::npos) {
+		std::string prefix(text.substr(0, colon));
+		const auto &known = wellKnownTransports();
+		if (std::find(transports.begin(), transports.end(), prefix) != transports.end() ||
+		    std::find(known.begin(), known.end(), prefix) != known.end()) {
+			if (colon + 1 == text.size())
+				return err(Errc::InvalidArgument, "image reference '" + std::string(text) + "' has no location");
+			return ImageReference{std::move(prefix), std::string(text.substr(colon + 1))};
+		}
+	}
+	auto name = TB_TRY(normaliseStoreName(text));
+	return ImageReference{std::string(), std::move(name)};
+}
+
+Result<ImageReference> parseImageReference(const Context &ctx, std::string_view text)
+{
+	std::vector<std::string> names;
+	for (const auto &p : ctx.plugins())
+		if (p.kind == "transport" && p.status == PluginStatus::Ok)
+			names.push_back(p.name);
+	return parseImageReference(text, names);
+}
+
+Result<std::unique_ptr<ImageSource>> openImageSource(Context &ctx, std::string_view text)
+{
+	auto ref = TB_TRY(parseImageReference(ctx, text));
+	Transport *t = TB_TRY_CTX(transportFor(ctx, ref), "image " + std::string(text));
+	if (ref.transport.empty()) {
+		auto loc = TB_TRY(storeLocation(ctx, ref.location));
+		auto src = t->openSource(loc);
+		if (!src && src.error().code == Errc::NotFound)
+			return err(Errc::NotFound, "image " + ref.location + ": not in the local store (" +
+							   ctx.paths().storeDir + ")");
+		return std::move(src).wrap("image " + ref.location);
+	}
+	return t->openSource(ref.location).wrap("image " + std::string(text));
+}
+
+Result<std::unique_ptr<ImageDestination>> openImageDestination(Context &ctx, std::string_view text)
+{
+	auto ref = TB_TRY(parseImageReference(ctx, text));
+	Transport *t = TB_TRY_CTX(transportFor(ctx, ref), "image " + std::string(text));
+	if (ref.transport.empty()) {
+		if (ref.location.find('@') != std::string::npos)
+			return err(Errc::InvalidArgument, "image " + ref.location + ": cannot write to a digest reference");
+		auto loc = TB_TRY(storeLocation(ctx, ref.location));
+		return t->openDestination(loc).wrap("image " + ref.location);
+	}
+	return t->openDestination(ref.location).wrap("image " + std::string(text));
+}
+
+} // namespace tb

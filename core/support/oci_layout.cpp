@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: Apache-2.0
+// An OCI image layout directory: verified blob reads, atomic blob writes, locked index updates.
+#include "tbsupport/oci_layout.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "tbsupport/sha256.h"
+
+namespace tb::support {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view LayoutFileContent = "{\"imageLayoutVersion\":\"1.0.0\"}";
+constexpr std::string_view EmptyIndex =
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+
+Error sysError(const std::string &what)
+{
+	int e = errno;
+	Errc code = e == ENOENT ? Errc::NotFound : (e == EACCES || e == EPERM) ? Errc::PermissionDenied : Errc::Io;
+	return Error{code, what + ": " + std::strerror(e)};
+}
+
+// A temp file that is unlinked unless release()d.
+struct TempFile {
+	std::string path;
+	int fd = -1;
+	~TempFile()
+	{
+		if (fd >= 0)
+			::close(fd);
+		if (!path.empty())
+			::unlink(path.c_str());
+	}
+	void release() { path.clear(); }
+};
+
+Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
+{
+	std::string pattern = dir + "/" + std::string(prefix) + "XXXXXX";
+	int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(sysError("create temporary file in " + dir));
+	t.fd = fd;
+	t.path = pattern;
+	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
+	mode_t mask = ::umask(0);
+	::umask(mask);
+	::fchmod(fd, 0644 & ~mask);
+	return {};
+}
+
+Result<void> writeAll(int fd, const char *p, size_t n, const std::string &what)
+{
+	while (n > 0) {
+		ssize_t w = ::write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return unexpected(sysError("write " + what));
+		p += w;
+		n -= static_cast<size_t>(w);
+	}
+	return {};
+}
+
+// fsync the file, rename it over \a target, fsync the directory.
+Result<void> commitTemp(TempFile &t, const std::string &target, const std::string &dir)
+{
+	if (::fsync(t.fd) != 0)
+		return unexpected(sysError("fsync " + t.path));
+	::close(t.fd);
+	t.fd = -1;
+	if (::rename(t.path.c_str(), target.c_str()) != 0)
+		return unexpected(sysError("rename into " + target));
+	t.release();
+	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		::fsync(dfd);
+		::close(dfd);
+	}
+	return {};
+}
+
+std::string hexOf(const Digest &d) { return d.algorithm + ":" + d.hex.substr(0, 12); }
+
+} // namespace
+
+FdBlobReader::~FdBlobReader()
+{
+	if (fd_ >= 0)
+		::close(fd_);
+}
+
+Result<size_t> FdBlobReader::read(void *buffer, size_t size) noexcept
+{
+	for (;;) {
+		ssize_t n = ::read(fd_, buffer, size);
+		if (n >= 0)
+			return static_cast<size_t>(n);
+		if (errno != EINTR)
+			return unexpected(sysError("read blob"));
+	}
+}
+
+// The ref.name grammar of the OCI annotations spec (what skopeo's oci: transport checks):
+// components of alphanumerics joined by one of -._:@+ or "--", separated by '/'.
+Result<void> validateLayoutTag(std::string_view tag)
+{
+	auto bad = [&](std::string why) {
+		return err(Errc::InvalidArgument, "tag '" + std::string(tag) + "': " + why);
+	};
+	if (tag.empty() || tag.size() > 255)
+		return bad("must be 1 to 255 characters");
+	auto alnum = [](char c) {
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	};
+	size_t start = 0;
+	while (start <= tag.size()) {
+		size_t slash = tag.find('/', start);
+		std::string_view comp = tag.substr(start, slash == std::string_view::npos ? tag.npos : slash - start);
+		if (comp.empty() || !alnum(comp.front()) || !alnum(comp.back()))
+			return bad("each '/'-separated part must start and end with a letter or digit");
+		for (size_t i = 0; i < comp.size();) {
+			if (alnum(comp[i])) {
+				++i;
+				continue;
+			}
+			if (comp.substr(i, 2) == "--" && i + 2 < comp.size() && alnum(comp[i + 2])) {
+				i += 2;
+				continue;
+			}
+			if (std::string_view("-._:@+").find(comp[i]) == std::string_view::npos)
+				return bad("invalid character '" + std::string(1, comp[i]) + "'");
+			if (!alnum(comp[i + 1]))
+				return bad("separators must stand between letters or digits");
+			++i;
+		}
+		if (slash == std::string_view::npos)
+			break;
+		start = slash + 1;
+	}
+	return {};
+}
+
+std::pair<std::string, std::string> splitPathAndTag(std::string_view location)
+{
+	auto colon = location.find(':');
+	if (colon == std::string_view::npos)
+		return {std::string(location), std::string()};
+	return {std::string(location.substr(0, colon)), std::string(location.substr(colon + 1))};
+}
+
+Result<std::string> readFileCapped(const std::string &path, size_t cap)
+{
+	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(sysError("open " + path));
+	FdBlobReader r(fd);
+	std::string out;
+	char buf[65536];
+	for (;;) {
+		size_t n = TB_TRY_CTX(r.read(buf, sizeof buf), path);
+		if (n == 0)
+			break;
+		if (out.size() + n > cap)
+			return err(Errc::LimitExceeded, path + ": larger than " + std::to_string(cap) + " bytes");
+		out.append(buf, n);
+	}
+	return out;
+}
+
+Result<void> writeFileAtomic(const std::string &path, std::string_view bytes)
+{
+	std::string dir = fs::path(path).parent_path().string();
+	if (dir.empty())
+		dir = ".";
+	TempFile t;
+	TB_TRY(makeTemp(t, dir, ".tb-" + fs::path(path).filename().string() + "-"));
+	TB_TRY(writeAll(t.fd, bytes.data(), bytes.size(), t.path));
+	return commitTemp(t, path, dir);
+}
+
+LayoutLock::~LayoutLock()
+{
+	if (fd_ >= 0)
+		::close(fd_); // closing drops the flock
+}
+
+Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
+{
+	int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(sysError("open layout " + dir + " for locking"));
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+	while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			Error e = sysError("lock layout " + dir);
+			::close(fd);
+			return unexpected(std::move(e));
+		}
+		if (std::chrono::steady_clock::now() > deadline) {
+			::close(fd);
+			return err(Errc::Conflict, "lock layout " + dir + ": still held by another writer after " +
+							   std::to_string(timeoutMs / 1000) + " s");
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return LayoutLock(fd);
+}
+
+Result<OciLayout> OciLayout::open(std::string dir)
+{
+	while (dir.size() > 1 && dir.back() == '/')
+		dir.pop_back();
+	auto text = readFileCapped(dir + "/oci-layout", 4096);
+	if (!text) {
+		if (text.error().code == Errc::NotFound)
+			return err(Errc::NotFound, dir + " is not an OCI image layout (no oci-layout file)");
+		return unexpected(std::move(text).error());
+	}
+	boost::system::error_code ec;
+	json::value v = json::parse(*text, ec);
+	const json::value *ver = (!ec && v.is_object()) ? v.as_object().if_contains("imageLayoutVersion") : nullptr;
+	if (!ver || !ver->is_string() || !ver->as_string().starts_with("1."))
+		return err(Errc::Corrupt, dir + "/oci-layout: no supported imageLayoutVersion (want 1.x)");
+	return OciLayout(std::move(dir));
+}
+
+Result<OciLayout> OciLayout::openOrCreate(std::string dir)
+{
+	while (dir.size() > 1 && dir.back() == '/')
+		dir.pop_back();
+	std::error_code ec;
+	fs::create_directories(dir, ec);
+	if (ec)
+		return err(Errc::Io, "create layout directory " + dir + ": " + ec.message());
+	auto lock = TB_TRY(LayoutLock::acquire(dir));
+	if (!fs::exists(dir + "/oci-layout", ec)) {
+		if (!fs::is_empty(dir, ec) && !ec)
+			return err(Errc::Conflict, dir + " exists, is not empty and is not an OCI image layout");
+		TB_TRY(writeFileAtomic(dir + "/oci-layout", LayoutFileContent));
+	}
+	fs::create_directories(dir + "/blobs/sha256", ec);
+	if (ec)
+		return err(Errc::Io, "create " + dir + "/blobs/sha256: " + ec.message());
+	if (!fs::exists(dir + "/index.json", ec))
+		TB_TRY(writeFileAtomic(dir + "/index.json", EmptyIndex));
+	return open(std::move(dir));
+}
+
+std::string OciLayout::blobPath(const Digest &d) const
+{
+	return dir_ + "/blobs/" + d.algorithm + "/" + d.hex;
+}
+
+Result<std::vector<IndexEntry>> OciLayout::entries() const
+{
+	std::string bytes = TB_TRY(readFileCapped(dir_ + "/index.json", MaxManifestBytes));
+	auto index = parseImageIndex(RawManifest{std::move(bytes), std::string(media::OciIndex)});
+	if (!index)
+		return unexpected(std::move(index).error().wrap(dir_ + "/index.json"));
+	return std::move(index->manifests);
+}
+
+Result<Descriptor> OciLayout::resolve(std::string_view tag) const
+{
+	auto all = TB_TRY(entries());
+	if (tag.empty()) {
+		if (all.size() == 1)
+			return all.front().descriptor;
+		if (all.empty())
+			return err(Errc::NotFound, "layout " + dir_ + " holds no image");
+		std::string names;
+		for (const auto &e : all) {
+			auto it = e.descriptor.annotations.find(std::string(RefNameAnnotation));
+			names += names.empty() ? "" : ", ";
+			names += it != e.descriptor.annotations.end() ? it->second : hexOf(e.descriptor.digest);
+		}
+		return err(Errc::InvalidArgument, "layout " + dir_ + " holds " + std::to_string(all.size()) +
+							  " images (" + names + "); name one as DIR:TAG");
+	}
+	std::string name(tag);
+	std::optional<Digest> digest;
+	if (auto at = tag.find('@'); at != std::string_view::npos) {
+		digest = TB_TRY_CTX(Digest::parse(tag.substr(at + 1)), "reference '" + std::string(tag) + "'");
+		name = std::string(tag.substr(0, at));
+	}
+	const IndexEntry *found = nullptr;
+	for (const auto &e : all) {
+		auto it = e.descriptor.annotations.find(std::string(RefNameAnnotation));
+		std::string ref = it != e.descriptor.annotations.end() ? it->second : std::string();
+		bool match = digest ? (e.descriptor.digest == *digest &&
+				       (name.empty() || ref == name || ref.starts_with(name + ":")))
+				    : ref == name;
+		if (!match)
+			continue;
+		if (found && !(digest && found->descriptor.digest == e.descriptor.digest))
+			return err(Errc::Corrupt, "layout " + dir_ + ": tag '" + std::string(tag) + "' is ambiguous");
+		found = &e;
+	}
+	if (!found)
+		return err(Errc::NotFound, "no image '" + std::string(tag) + "' in layout " + dir_);
+	return found->descriptor;
+}
+
+Result<bool> OciLayout::hasBlob(const Descriptor &d) const
+{
+	struct stat st;
+	if (::stat(blobPath(d.digest).c_str(), &st) != 0) {
+		if (errno == ENOENT)
+			return false;
+		return unexpected(sysError("stat blob " + d.digest.str()));
+	}
+	return S_ISREG(st.st_mode) && st.st_size == d.size;
+}
+
+Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) const
+{
+	std::string path = blobPath(d.digest);
+	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return err(Errc::NotFound, "blob " + d.digest.str() + " is missing from layout " + dir_);
+		return unexpected(sysError("open blob " + path));
+	}
+	auto reader = std::make_unique<FdBlobReader>(fd);
+	struct stat st;
+	if (::fstat(fd, &st) != 0)
+		return unexpected(sysError("stat blob " + path));
+	if (!S_ISREG(st.st_mode) || st.st_size != d.size)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " in layout " + dir_ + " is " +
+						  std::to_string(st.st_size) + " bytes, its descriptor says " +
+						  std::to_string(d.size));
+	return std::unique_ptr<BlobReader>(std::move(reader));
+}
+
+Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
+{
+	if (d.size < 0 || static_cast<uint64_t>(d.size) > cap)
+		return err(Errc::LimitExceeded, "blob " + d.digest.str() + " is " + std::to_string(d.size) +
+							" bytes, over the " + std::to_string(cap) + " byte limit");
+	auto reader = TB_TRY(openBlob(d));
+	std::string out(static_cast<size_t>(d.size), '\0');
+	size_t got = 0;
+	while (got < out.size()) {
+		size_t n = TB_TRY(reader->read(out.data() + got, out.size() - got));
+		if (n == 0)
+			break;
+		got += n;
+	}
+	if (got != out.size())
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " in layout " + dir_ + " is truncated");
+	if (d.digest.algorithm == "sha256" && Sha256::of(out) != d.digest)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " in layout " + dir_ +
+						  ": digest mismatch (content is " + Sha256::of(out).str() + ")");
+	return out;
+}
+
+Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
+{
+	if (d.digest.algorithm != "sha256")
+		return err(Errc::Unsupported, "blob " + d.digest.str() + ": only sha256 blobs can be written");
+	std::string dir = dir_ + "/blobs/sha256";
+	std::error_code ec;
+	fs::create_directories(dir, ec);
+	TempFile t;
+	// Temp files live in the layout root, not in blobs/: tools walking blobs/ never see them.
+	TB_TRY(makeTemp(t, dir_, ".tb-blob-"));
+	Sha256 hash;
+	std::vector<char> buf(1 << 20);
+	int64_t total = 0;
+	for (;;) {
+		size_t n = TB_TRY_CTX(data.read(buf.data(), buf.size()), "blob " + d.digest.str());
+		if (n == 0)
+			break;
+		total += static_cast<int64_t>(n);
+		if (total > d.size)
+			return err(Errc::Corrupt, "blob " + d.digest.str() + ": more than the " +
+							  std::to_string(d.size) + " bytes its descriptor says");
+		hash.update(buf.data(), n);
+		TB_TRY(writeAll(t.fd, buf.data(), n, t.path));
+	}
+	if (total != d.size)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + ": truncated at " + std::to_string(total) +
+						  " of " + std::to_string(d.size) + " bytes");
+	Digest got = hash.finish();
+	if (got != d.digest)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + ": digest mismatch (content is " + got.str() + ")");
+	return commitTemp(t, blobPath(d.digest), dir);
+}
+
+Result<void> OciLayout::putBlobBytes(const Descriptor &d, std::string_view bytes) const
+{
+	struct StringReader : BlobReader {
+		std::string_view rest;
+		Result<size_t> read(void *buffer, size_t size) noexcept override
+		{
+			size_t n = std::min(size, rest.size());
+			std::memcpy(buffer, rest.data(), n);
+			rest.remove_prefix(n);
+			return n;
+		}
+	} reader;
+	reader.rest = bytes;
+	return putBlob(d, reader);
+}
+
+Result<void> OciLayout::setTag(std::string_view tag, const Descriptor &manifest) const
+{
+	if (!tag.empty())
+		TB_TRY(validateLayoutTag(tag));
+	auto lock = TB_TRY(LayoutLock::acquire(dir_));
+	std::string path = dir_ + "/index.json";
+	std::string bytes = TB_TRY(readFileCapped(path, MaxManifestBytes));
+	// Edit the JSON itself so fields and entries we do not model survive the rewrite.
+	boost::system::error_code ec;
+	json::value index = json::parse(bytes, ec);
+	if (ec || !index.is_object())
+		return err(Errc::Corrupt, path + " is not a JSON object");
+	json::value &list = index.as_object()["manifests"];
+	if (list.is_null())
+		list = json::array();
+	if (!list.is_array())
+		return err(Errc::Corrupt, path + ": 'manifests' is not an array");
+	json::array kept;
+	for (auto &e : list.as_array()) {
+		std::string ref, digest;
+		if (const json::object *o = e.if_object()) {
+			if (const json::value *a = o->if_contains("annotations"); a && a->is_object())
+				if (const json::value *r = a->as_object().if_contains(RefNameAnnotation); r && r->is_string())
+					ref = std::string(r->as_string());
+			if (const json::value *dg = o->if_contains("digest"); dg && dg->is_string())
+				digest = std::string(dg->as_string());
+		}
+		bool replace = tag.empty() ? (ref.empty() && digest == manifest.digest.str()) : ref == tag;
+		if (!replace)
+			kept.push_back(std::move(e));
+	}
+	Descriptor entry = manifest;
+	if (!tag.empty())
+		entry.annotations[std::string(RefNameAnnotation)] = std::string(tag);
+	json::value added = json::parse(descriptorJson(entry), ec);
+	if (ec)
+		return err(Errc::Internal, "descriptor for " + manifest.digest.str() + " does not serialise");
+	kept.push_back(std::move(added));
+	list = std::move(kept);
+	return writeFileAtomic(path, json::serialize(index));
+}
+
+} // namespace tb::support

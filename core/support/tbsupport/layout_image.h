@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// ImageSource / ImageDestination over an OCI layout, shared by the oci and archive transports.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <tb/transport.h>
+
+#include "tbsupport/oci_layout.h"
+
+namespace tb::support {
+
+/// \brief Reads one image (the index.json entry \a top) of a layout.
+class LayoutSource : public ImageSource {
+public:
+	LayoutSource(OciLayout layout, Descriptor top) : layout_(std::move(layout)), top_(std::move(top)) {}
+	/// \brief Open "DIR[:TAG]".
+	static Result<std::unique_ptr<LayoutSource>> open(const std::string &dir, std::string_view tag);
+
+	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override;
+	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override;
+
+private:
+	OciLayout layout_;
+	Descriptor top_;
+};
+
+/// \brief Writes one image into a layout, creating it on first write. Without commit() the
+/// index is untouched, and a layout this object created is removed again.
+class LayoutDestination : public ImageDestination {
+public:
+	/// \brief Prepare writing "DIR[:TAG]" (validates the tag; creates nothing yet).
+	static Result<std::unique_ptr<LayoutDestination>> create(std::string dir, std::string tag);
+	~LayoutDestination() override;
+
+	Result<bool> hasBlob(const Descriptor &blob) noexcept override;
+	Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept override;
+	Result<void> putManifest(const RawManifest &manifest) noexcept override;
+	Result<void> commit() noexcept override;
+
+	/// \brief The descriptor putManifest() stored, if any.
+	const std::optional<Descriptor> &manifestDescriptor() const noexcept { return manifest_; }
+	/// \brief The layout, creating it when needed.
+	Result<const OciLayout *> layout();
+
+private:
+	LayoutDestination(std::string dir, std::string tag) : dir_(std::move(dir)), tag_(std::move(tag)) {}
+	Result<void> putBlobImpl(const Descriptor &blob, BlobReader &data);
+	Result<void> putManifestImpl(const RawManifest &manifest);
+	void abandon() noexcept;
+
+	std::string dir_;
+	std::string tag_;
+	std::optional<OciLayout> layout_;
+	std::optional<Descriptor> manifest_;
+	bool createdLayout_ = false; ///< no oci-layout existed before us
+	bool createdDir_ = false;    ///< the directory itself did not exist
+	bool committed_ = false;
+};
+
+/// \brief Run \a f, turning an escaping exception into Errc::Internal (plugin boundaries).
+template<typename F>
+auto guard(const char *what, F &&f) noexcept -> decltype(f())
+{
+	try {
+		return f();
+	} catch (const std::exception &e) {
+		return err(Errc::Internal, std::string(what) + ": " + e.what());
+	} catch (...) {
+		return err(Errc::Internal, std::string(what) + ": unknown exception");
+	}
+}
+
+} // namespace tb::support

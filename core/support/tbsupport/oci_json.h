@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// Strict parsing of OCI/Docker manifests, indexes, descriptors and image configs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/oci.h>
+#include <tb/result.h>
+
+namespace tb::support {
+
+/// Cap on manifest and index bodies (containers/image and oras-go use the same).
+inline constexpr size_t MaxManifestBytes = 4u << 20;
+/// Cap on image config blobs read into memory.
+inline constexpr size_t MaxConfigBytes = 4u << 20;
+
+bool isImageManifestType(std::string_view mediaType) noexcept;
+bool isIndexType(std::string_view mediaType) noexcept;
+
+struct Platform {
+	std::string os;
+	std::string architecture;
+	std::string variant;
+};
+
+struct IndexEntry {
+	Descriptor descriptor;
+	std::optional<Platform> platform;
+};
+
+struct ImageManifest {
+	std::string mediaType;
+	std::string artifactType;
+	Descriptor config;
+	std::vector<Descriptor> layers;
+	std::map<std::string, std::string> annotations;
+	std::optional<Descriptor> subject;
+};
+
+struct ImageIndex {
+	std::string mediaType;
+	std::vector<IndexEntry> manifests;
+	std::map<std::string, std::string> annotations;
+};
+
+/// \brief What the image config says that tb shows (labels, platform, layer diff_ids).
+struct ImageConfig {
+	std::string os;
+	std::string architecture;
+	std::string created;
+	std::map<std::string, std::string> labels;
+	std::vector<Digest> diffIds;
+};
+
+/// \brief The effective media type of \a m: the declared type and the body's `mediaType` must
+/// agree, one of them must be present, and a body may not be both a manifest and an index.
+/// \return Errc::LimitExceeded (over 4 MiB), Errc::Corrupt (bad JSON, mismatch, ambiguity),
+/// Errc::Unsupported (not a manifest or index type)
+Result<std::string> manifestMediaType(const RawManifest &m);
+
+/// \return the errors of manifestMediaType(), and Errc::Corrupt when \a m is an index
+Result<ImageManifest> parseImageManifest(const RawManifest &m);
+/// \return the errors of manifestMediaType(), and Errc::Corrupt when \a m is not an index
+Result<ImageIndex> parseImageIndex(const RawManifest &m);
+/// \return Errc::Corrupt for bad JSON, Errc::LimitExceeded over MaxConfigBytes
+Result<ImageConfig> parseImageConfig(std::string_view bytes);
+
+/// \brief The first linux/amd64 child, else the only child.
+/// \return Errc::NotFound listing the platforms when neither exists
+Result<IndexEntry> pickPlatform(const ImageIndex &index);
+
+/// \brief Descriptor as compact JSON (mediaType, digest, size, then optional fields).
+std::string descriptorJson(const Descriptor &d);
+
+} // namespace tb::support

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// An OCI image layout directory: verified blob reads, atomic blob writes, locked index updates.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/oci.h>
+#include <tb/result.h>
+#include <tb/transport.h>
+
+#include "tbsupport/oci_json.h"
+
+namespace tb::support {
+
+/// Annotation holding the tag of an index.json entry.
+inline constexpr std::string_view RefNameAnnotation = "org.opencontainers.image.ref.name";
+
+/// \brief Reads a file descriptor to its end; owns and closes it.
+class FdBlobReader : public BlobReader {
+public:
+	explicit FdBlobReader(int fd) : fd_(fd) {}
+	~FdBlobReader() override;
+	FdBlobReader(const FdBlobReader &) = delete;
+	FdBlobReader &operator=(const FdBlobReader &) = delete;
+	Result<size_t> read(void *buffer, size_t size) noexcept override;
+
+private:
+	int fd_;
+};
+
+/// \brief Check that \a tag is usable as an index.json ref.name (what skopeo accepts).
+Result<void> validateLayoutTag(std::string_view tag);
+
+/// \brief Split "DIR[:TAG]" at the first ':' (skopeo's rule: DIR cannot hold a ':').
+std::pair<std::string, std::string> splitPathAndTag(std::string_view location);
+
+class OciLayout {
+public:
+	/// \return Errc::NotFound when \a dir is no OCI layout, Errc::Corrupt for a bad oci-layout
+	static Result<OciLayout> open(std::string dir);
+	/// \brief Open, creating the directory, oci-layout, blobs/sha256 and index.json as needed.
+	static Result<OciLayout> openOrCreate(std::string dir);
+
+	const std::string &dir() const noexcept { return dir_; }
+	std::string blobPath(const Digest &d) const;
+
+	/// \brief Every entry of index.json.
+	Result<std::vector<IndexEntry>> entries() const;
+	/// \brief The entry tagged \a tag; with "" the only entry. "name@sha256:..." matches by digest.
+	/// \return Errc::NotFound, Errc::InvalidArgument when "" is ambiguous
+	Result<Descriptor> resolve(std::string_view tag) const;
+
+	Result<bool> hasBlob(const Descriptor &d) const;
+	/// \brief Open a blob whose file size equals the descriptor's (contents unchecked).
+	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &d) const;
+	/// \brief Read a small blob (manifest, config) fully and verify digest and size.
+	Result<std::string> readBlob(const Descriptor &d, size_t cap) const;
+
+	/// \brief Stream \a data into blobs/, verifying digest and size; atomic (temp + rename).
+	/// \return Errc::Corrupt on mismatch (nothing is left behind), Errc::Io
+	Result<void> putBlob(const Descriptor &d, BlobReader &data) const;
+	Result<void> putBlobBytes(const Descriptor &d, std::string_view bytes) const;
+
+	/// \brief Under the layout lock, point \a tag at \a manifest in index.json (replacing an
+	/// entry with the same tag; with "" an untagged entry of the same digest); atomic rewrite.
+	Result<void> setTag(std::string_view tag, const Descriptor &manifest) const;
+
+private:
+	explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
+	std::string dir_;
+};
+
+/// \brief An exclusive flock on a layout directory, released on destruction.
+class LayoutLock {
+public:
+	/// \brief Wait up to \a timeoutMs for the lock.
+	/// \return Errc::Conflict after the timeout, Errc::Io
+	static Result<LayoutLock> acquire(const std::string &dir, int timeoutMs = 60000);
+	LayoutLock(LayoutLock &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+	LayoutLock &operator=(LayoutLock &&) = delete;
+	~LayoutLock();
+
+private:
+	explicit LayoutLock(int fd) : fd_(fd) {}
+	int fd_;
+};
+
+/// \brief Write \a bytes to \a path atomically: temp file in the same dir, fsync, rename.
+Result<void> writeFileAtomic(const std::string &path, std::string_view bytes);
+
+/// \brief Read a whole small file, failing over \a cap bytes.
+Result<std::string> readFileCapped(const std::string &path, size_t cap);
+
+} // namespace tb::support
