@@ -55,6 +55,8 @@ struct PackInput {
 	std::string title;                ///< org.opencontainers.image.title
 	std::optional<std::string> created; ///< RFC 3339; absent = reproducible, no timestamp
 	bool dockerMediaTypes = false;    ///< Docker schema2 instead of OCI (compat only)
+	std::string architecture;         ///< image config architecture ("amd64"), from the helper .so files
+	std::string manifestJson;         ///< io.triton.manifest/manifest.json as stored in the layer
 };
 
 /// \brief A packed image: the config blob and the manifest that references it and the layer.
@@ -71,7 +73,10 @@ struct CacheImageInfo {
 	std::optional<int64_t> entryCount;
 	std::optional<int64_t> sizeBytes;
 	std::vector<Descriptor> contentLayers;  ///< layers to extract, in order
+	std::vector<Digest> diffIds;            ///< uncompressed digest per content layer; empty = unknown
 	std::map<std::string, std::string> labels;
+	std::vector<CacheEntry> entries;        ///< from labels or config, when the image carries them
+	std::string title;                      ///< org.opencontainers.image.title, when present
 };
 
 class CacheFormat {

@@ -67,6 +67,7 @@ public:
 	}
 
 	const std::map<std::string, ConfigValue> &values() const { return values_; }
+	bool operator==(const ConfigView &) const = default;
 
 private:
 	std::map<std::string, ConfigValue> values_;

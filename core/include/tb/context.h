@@ -85,4 +85,15 @@ private:
 /// \brief Version of the tb core ("0.1.0").
 std::string_view version() noexcept;
 
+/// \brief Parse and check a config file without using it.
+/// \return Errc::InvalidArgument with "FILE:LINE:COL: ..." or "FILE: key 'x': ...", Errc::NotFound
+Result<void> validateConfigFile(const std::string &path);
+/// \brief The documented default nvbind.toml: every key with its default value.
+std::string_view defaultConfigFile() noexcept;
+/// \brief Where `tb config init` writes by default ($XDG_CONFIG_HOME/tb/nvbind.toml).
+std::string userConfigPath();
+/// \brief Write the default config file to \a path (atomically; Errc::Conflict if it exists
+/// and \a overwrite is false).
+Result<void> writeDefaultConfig(const std::string &path, bool overwrite);
+
 } // namespace tb

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb copy SRC DST`: copy an image between transports, blobs byte for byte, digests kept.
+#include <cstdio>
+#include <string>
+
+#include <fmt/core.h>
+
+#include <tb/images.h>
+
+#include "cli.h"
+
+namespace tb::cli {
+
+void registerCopy(CLI::App &app, Env &env)
+{
+	auto *cmd = app.add_subcommand("copy", "Copy an image between transports (digests are kept)");
+	static std::string src, dst;
+	static bool quiet = false;
+	cmd->add_option("SRC", src, "Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+				    "docker-archive:FILE[:REF], or a local store name)")
+		->required();
+	cmd->add_option("DST", dst, "Destination reference")->required();
+	cmd->add_flag("-q,--quiet", quiet, "Print only the manifest digest");
+	cmd->callback([&env]() {
+		Context *ctx = env.context();
+		if (!ctx)
+			return;
+		auto r = copyImage(*ctx, src, dst);
+		if (!r) {
+			env.fail(r.error());
+			return;
+		}
+		if (quiet) {
+			fmt::print("{}\n", r->manifestDigest.str());
+			return;
+		}
+		if (r->resolvedIndex)
+			fmt::print("note: {} holds an index; copied its linux/amd64 (or only) manifest\n", src);
+		fmt::print("copied {} blob(s), {} bytes; {} already present\n", r->blobsCopied, r->bytesCopied,
+			   r->blobsSkipped);
+		fmt::print("{}\n", r->manifestDigest.str());
+	});
+}
+
+} // namespace tb::cli

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb images [--json]`: the images of the embedded local store with their GPU targets.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <fmt/core.h>
+
+#include <tb/images.h>
+
+#include "cli.h"
+
+namespace tb::cli {
+
+namespace {
+
+std::string targetText(const CacheTarget &t)
+{
+	return t.backend + ":" + t.arch + (t.warpSize ? "/" + std::to_string(t.warpSize) : std::string());
+}
+
+std::string humanSize(int64_t bytes)
+{
+	const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+	double v = static_cast<double>(bytes);
+	int u = 0;
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		++u;
+	}
+	return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.3g} {}", v, units[u]);
+}
+
+void printJson(const std::vector<ImageSummary> &images)
+{
+	boost::json::array arr;
+	for (const auto &i : images) {
+		boost::json::array targets;
+		for (const auto &t : i.targets)
+			targets.push_back({{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
+		boost::json::object o{{"name", i.name},	   {"digest", i.digest.str()}, {"mediaType", i.mediaType},
+				      {"size", i.size},	   {"variant", i.variant},     {"targets", targets}};
+		if (i.entryCount)
+			o["entryCount"] = *i.entryCount;
+		if (!i.error.empty())
+			o["error"] = i.error;
+		arr.push_back(std::move(o));
+	}
+	fmt::print("{}\n", boost::json::serialize(arr));
+}
+
+void printTable(const std::vector<ImageSummary> &images)
+{
+	struct Row {
+		std::string name, digest, size, variant, targets;
+	};
+	std::vector<Row> rows;
+	size_t wn = 4, wv = 7;
+	for (const auto &i : images) {
+		Row r{i.name.empty() ? "<none>" : i.name, i.digest.hex.substr(0, 12), humanSize(i.size),
+		      i.variant.empty() ? "-" : i.variant, ""};
+		for (const auto &t : i.targets)
+			r.targets += (r.targets.empty() ? "" : ",") + targetText(t);
+		if (!i.error.empty())
+			r.targets = "error: " + i.error;
+		else if (r.targets.empty())
+			r.targets = "-";
+		wn = std::max(wn, r.name.size());
+		wv = std::max(wv, r.variant.size());
+		rows.push_back(std::move(r));
+	}
+	fmt::print("{:<{}}  {:<12}  {:>9}  {:<{}}  {}\n", "NAME", wn, "DIGEST", "SIZE", "VARIANT", wv, "TARGETS");
+	for (const auto &r : rows)
+		fmt::print("{:<{}}  {:<12}  {:>9}  {:<{}}  {}\n", r.name, wn, r.digest, r.size, r.variant, wv, r.targets);
+}
+
+} // namespace
+
+void registerImages(CLI::App &app, Env &env)
+{
+	auto *cmd = app.add_subcommand("images", "List the images of the local store");
+	static bool json = false;
+	cmd->add_flag("--json", json, "Machine-readable output");
+	cmd->callback([&env]() {
+		Context *ctx = env.context();
+		if (!ctx)
+			return;
+		auto r = listImages(*ctx);
+		if (!r) {
+			env.fail(r.error());
+			return;
+		}
+		if (json)
+			printJson(*r);
+		else
+			printTable(*r);
+	});
+}
+
+} // namespace tb::cli

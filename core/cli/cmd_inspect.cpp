@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb inspect REF [--json] [--raw]`: an image's manifest, config, layers and cache facts.
+#include <cstdio>
+#include <string>
+
+#include <boost/json.hpp>
+#include <fmt/core.h>
+
+#include <tb/images.h>
+
+#include "cli.h"
+
+namespace tb::cli {
+
+namespace {
+
+boost::json::object stringObject(const std::map<std::string, std::string> &m)
+{
+	boost::json::object o;
+	for (const auto &[k, v] : m)
+		o[k] = v;
+	return o;
+}
+
+boost::json::object descriptorObject(const Descriptor &d)
+{
+	boost::json::object o{{"MIMEType", d.mediaType}, {"Digest", d.digest.str()}, {"Size", d.size}};
+	if (!d.annotations.empty())
+		o["Annotations"] = stringObject(d.annotations);
+	return o;
+}
+
+// Key names follow `skopeo inspect` where it has one.
+void printJson(const ImageInspection &i)
+{
+	boost::json::array layers, layersData, targets;
+	for (const auto &l : i.layers) {
+		layers.push_back(boost::json::string(l.digest.str()));
+		layersData.push_back(descriptorObject(l));
+	}
+	for (const auto &t : i.targets)
+		targets.push_back({{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
+	boost::json::object o{
+		{"Name", i.name},
+		{"Digest", i.digest.str()},
+		{"MediaType", i.mediaType},
+		{"Created", i.created},
+		{"Architecture", i.architecture},
+		{"Os", i.os},
+		{"Labels", stringObject(i.labels)},
+		{"Annotations", stringObject(i.annotations)},
+		{"Config", descriptorObject(i.config)},
+		{"Layers", layers},
+		{"LayersData", layersData},
+		{"Size", i.size},
+		{"Variant", i.variant},
+		{"Targets", targets},
+	};
+	if (i.indexDigest)
+		o["IndexDigest"] = i.indexDigest->str();
+	if (!i.artifactType.empty())
+		o["ArtifactType"] = i.artifactType;
+	if (i.entryCount)
+		o["EntryCount"] = *i.entryCount;
+	if (i.cacheSizeBytes)
+		o["CacheSizeBytes"] = *i.cacheSizeBytes;
+	if (!i.cacheError.empty())
+		o["CacheError"] = i.cacheError;
+	fmt::print("{}\n", boost::json::serialize(o));
+}
+
+void printText(const ImageInspection &i)
+{
+	auto row = [](std::string_view k, const std::string &v) {
+		if (!v.empty())
+			fmt::print("{:<15}{}\n", std::string(k) + ":", v);
+	};
+	row("Name", i.name);
+	row("Digest", i.digest.str());
+	if (i.indexDigest)
+		row("Index", i.indexDigest->str() + " (showing its linux/amd64 or only manifest)");
+	row("Media type", i.mediaType);
+	row("Artifact type", i.artifactType);
+	row("Config", i.config.mediaType + " " + i.config.digest.str());
+	row("Created", i.created);
+	if (!i.os.empty() || !i.architecture.empty())
+		row("Platform", i.os + "/" + i.architecture);
+	row("Size", std::to_string(i.size) + " bytes");
+	row("Cache variant", i.variant.empty() ? std::string("none recognised") : i.variant);
+	std::string targets;
+	for (const auto &t : i.targets)
+		targets += (targets.empty() ? "" : ", ") + t.backend + " " + t.arch + " (warp " +
+			   std::to_string(t.warpSize) + ")";
+	row("Targets", targets);
+	if (i.entryCount)
+		row("Entries", std::to_string(*i.entryCount));
+	if (i.cacheSizeBytes)
+		row("Cache size", std::to_string(*i.cacheSizeBytes) + " bytes");
+	row("Cache error", i.cacheError);
+	fmt::print("Layers:\n");
+	for (const auto &l : i.layers)
+		fmt::print("  {}  {}  {} bytes\n", l.digest.str(), l.mediaType, l.size);
+	if (!i.labels.empty()) {
+		fmt::print("Labels:\n");
+		for (const auto &[k, v] : i.labels)
+			fmt::print("  {}={}\n", k, v);
+	}
+	if (!i.annotations.empty()) {
+		fmt::print("Annotations:\n");
+		for (const auto &[k, v] : i.annotations)
+			fmt::print("  {}={}\n", k, v);
+	}
+}
+
+} // namespace
+
+void registerInspect(CLI::App &app, Env &env)
+{
+	auto *cmd = app.add_subcommand("inspect", "Show an image's manifest, layers, labels and cache targets");
+	static std::string ref;
+	static bool json = false, raw = false;
+	cmd->add_option("REF", ref, "Image reference (a store name or transport:location)")->required();
+	cmd->add_flag("--json", json, "Machine-readable output (skopeo inspect field names)");
+	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
+	cmd->callback([&env]() {
+		Context *ctx = env.context();
+		if (!ctx)
+			return;
+		if (raw) {
+			auto src = openImageSource(*ctx, ref);
+			if (!src) {
+				env.fail(src.error());
+				return;
+			}
+			auto m = readTopManifest(**src, ref);
+			if (!m) {
+				env.fail(m.error());
+				return;
+			}
+			std::fwrite(m->bytes.data(), 1, m->bytes.size(), stdout);
+			return;
+		}
+		auto r = inspectImage(*ctx, ref);
+		if (!r) {
+			env.fail(r.error());
+			return;
+		}
+		if (json)
+			printJson(*r);
+		else
+			printText(*r);
+	});
+}
+
+} // namespace tb::cli

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb login`: Store credentials for a registry
+#include "cli.h"
+
+namespace tb::cli {
+
+void registerLogin(CLI::App &app, Env &env)
+{
+	auto *cmd = app.add_subcommand("login", "Store credentials for a registry (not implemented yet)");
+	cmd->prefix_command();
+	cmd->callback([&env]() { env.notImplemented("login"); });
+}
+
+} // namespace tb::cli

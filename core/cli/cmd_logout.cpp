@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb logout`: Remove stored credentials for a registry
+#include "cli.h"
+
+namespace tb::cli {
+
+void registerLogout(CLI::App &app, Env &env)
+{
+	auto *cmd = app.add_subcommand("logout", "Remove stored credentials for a registry (not implemented yet)");
+	cmd->prefix_command();
+	cmd->callback([&env]() { env.notImplemented("logout"); });
+}
+
+} // namespace tb::cli

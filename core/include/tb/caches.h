@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// libtb: Triton kernel caches as OCI images: scan, reproducible create, safe streaming extract.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/cache_format.h>
+#include <tb/gpu.h>
+#include <tb/oci.h>
+#include <tb/result.h>
+#include <tb/transport.h>
+
+namespace tb {
+
+/// \brief Something in a cache dir worth telling the user (hash mismatch, skipped file).
+struct ScanIssue {
+	std::string path; ///< relative to the cache root
+	std::string message;
+};
+
+/// \brief One file or directory to package, relative to the cache root ('/'-separated).
+struct CacheFile {
+	std::string path;
+	bool directory = false;
+	bool executable = false;
+	int64_t size = 0;
+};
+
+/// \brief A scanned Triton cache directory.
+struct ScannedCache {
+	std::string root;
+	std::vector<CacheFile> files;     ///< sorted by path; directories before their children
+	std::vector<CacheEntry> entries;  ///< one per kernel JSON, sorted by hash
+	std::vector<CacheTarget> targets; ///< sorted, unique
+	int64_t sizeBytes = 0;            ///< sum of regular file sizes
+	std::string architecture;         ///< OCI arch of the helper .so files ("amd64"), else the host's
+	std::vector<ScanIssue> issues;
+};
+
+/// \brief Triton's directory key for a kernel: unpadded RFC 4648 base32 of the hex \a hash.
+/// \return empty when \a hash is not 64 hex digits
+std::string tritonKeyForHash(std::string_view hash);
+
+/// \brief Scan a Triton cache dir (kernel dirs, __grp__ files, helper .so dirs; tmp.* skipped).
+/// \return Errc::NotFound / Errc::InvalidArgument for a missing or empty dir
+Result<ScannedCache> scanTritonCache(const std::string &dir);
+
+enum class Compression { Gzip, Zstd, None };
+Result<Compression> parseCompression(std::string_view name);
+std::string_view compressionName(Compression c) noexcept;
+
+struct CreateOptions {
+	std::string title;                  ///< org.opencontainers.image.title
+	Compression compression = Compression::Gzip;
+	bool dockerMediaTypes = false;
+	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
+	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
+};
+
+struct CreateResult {
+	Digest manifestDigest;
+	std::string manifestMediaType;
+	int64_t manifestSize = 0;
+	Descriptor layer;
+	Digest diffId;
+};
+
+/// \brief Write the layer blob of \a cache (reproducible tar, compressed) to a file descriptor
+/// opened for writing; returns the blob descriptor (mediaType empty) and the diff_id.
+Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions &options, int fd);
+
+/// \brief Pack \a cache with \a format and write layer, config and manifest to \a dest, then
+/// commit. Same directory and options = same manifest digest.
+Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &format,
+				 ImageDestination &dest, const CreateOptions &options);
+
+/// \brief The Dockerfile a docker/buildah user would write for the same compat image.
+std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &options,
+			    std::string_view cacheDirName);
+
+/// \brief Caps on what one extract may write ([extract] in the config).
+struct ExtractLimits {
+	int64_t maxTotalBytes = int64_t(32) << 30; ///< uncompressed tar bytes over all layers
+	int64_t maxEntries = 1'000'000;
+	int64_t maxPathLength = 4096;
+	double maxRatio = 250;       ///< uncompressed / compressed, checked past ratioFloorBytes
+	int64_t ratioFloorBytes = int64_t(1) << 20;
+};
+
+/// \brief A cache image opened for reading: manifest and config checked, format chosen.
+struct CacheImage {
+	std::string name;     ///< for messages: the reference the user gave
+	RawManifest manifest; ///< the image manifest (an index is resolved to its child)
+	Digest manifestDigest;
+	std::string config;
+	const CacheFormat *format = nullptr;
+	CacheImageInfo info;
+};
+
+/// \brief Read and police manifest + config, let every format bid, describe with the best.
+Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
+				  const std::vector<CacheFormat *> &formats);
+
+struct ExtractOptions {
+	ExtractLimits limits;
+	/// Called with warnings (stripped setuid bits, unverifiable diff_id, ...).
+	void (*warn)(void *user, std::string_view message) = nullptr;
+	void *warnUser = nullptr;
+};
+
+struct ExtractReport {
+	std::string destination;
+	std::vector<std::string> added;     ///< top-level cache entries newly placed
+	std::vector<std::string> replaced;  ///< existing ones whose contents differed
+	std::vector<std::string> unchanged; ///< existing and identical (re-extract)
+	int64_t files = 0;
+	int64_t bytes = 0;
+	int64_t groupsRewritten = 0;        ///< __grp__ files whose child_paths were rewritten
+	std::vector<CacheEntry> entries;    ///< from io.triton.manifest/manifest.json, when present
+};
+
+/// \brief Stream, verify and place the image's cache into \a destination (created if needed).
+/// Nothing in \a destination changes unless every layer verified; placement is per top-level
+/// entry by rename; concurrent extracts into one destination are serialised with flock.
+Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
+				   const std::string &destination, const ExtractOptions &options);
+
+/// \brief -d, else $TRITON_CACHE_DIR, else ${TRITON_HOME:-$HOME}/.triton/cache.
+std::string defaultTritonCacheDir(const std::string &explicitDir = {});
+
+/// \brief Which host GPUs can use an image built for \a targets.
+struct CompatReport {
+	std::vector<GpuDevice> matching;
+	std::vector<GpuDevice> nonMatching;
+	bool noGpu() const { return matching.empty() && nonMatching.empty(); }
+};
+CompatReport checkCacheCompat(const std::vector<CacheTarget> &targets,
+			      const std::vector<GpuDevice> &gpus);
+
+} // namespace tb

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Byte readers, temp files and timestamps used by the cache engine.
+#include "cache/cache_internal.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "tbsupport/sha256.h"
+
+namespace tb::cache {
+
+Result<size_t> StringBlobReader::read(void *buffer, size_t size) noexcept
+{
+	size_t n = std::min(size, data_.size() - pos_);
+	std::memcpy(buffer, data_.data() + pos_, n);
+	pos_ += n;
+	return n;
+}
+
+Result<size_t> FdReader::read(void *buffer, size_t size) noexcept
+{
+	for (;;) {
+		ssize_t n = ::read(fd_, buffer, size);
+		if (n >= 0)
+			return static_cast<size_t>(n);
+		if (errno != EINTR)
+			return err(Errc::Io, std::string("read: ") + std::strerror(errno));
+	}
+}
+
+Result<void> writeAll(int fd, const void *data, size_t size)
+{
+	auto p = static_cast<const char *>(data);
+	while (size > 0) {
+		ssize_t n = ::write(fd, p, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err(Errc::Io, std::string("write: ") + std::strerror(errno));
+		p += n;
+		size -= static_cast<size_t>(n);
+	}
+	return {};
+}
+
+Result<int> openTempFile(const std::string &dirIn)
+{
+	std::string dir = dirIn;
+	if (dir.empty()) {
+		const char *t = std::getenv("TMPDIR");
+		dir = t && *t ? t : "/tmp";
+	}
+	int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	std::string templ = dir + "/.tb-layer-XXXXXX";
+	fd = ::mkostemp(templ.data(), O_CLOEXEC);
+	if (fd < 0)
+		return err(Errc::Io, "temporary file in '" + dir + "': " + std::strerror(errno));
+	::unlink(templ.c_str());
+	return fd;
+}
+
+Result<int64_t> parseTimestamp(std::string_view text)
+{
+	std::string s(text);
+	auto bad = [&] {
+		return err(Errc::InvalidArgument,
+			   "timestamp '" + s + "': expected RFC 3339 (2024-05-01T12:00:00Z) or Unix seconds");
+	};
+	if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos)
+		return static_cast<int64_t>(std::stoll(s));
+	std::tm tm{};
+	const char *rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return bad();
+	int64_t t = timegm(&tm);
+	if (*rest == '.')
+		for (++rest; *rest >= '0' && *rest <= '9'; ++rest) {
+		}
+	if (*rest == 'Z' || *rest == 'z') {
+		++rest;
+	} else if (*rest == '+' || *rest == '-') {
+		int hh = 0, mm = 0;
+		if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
+			return bad();
+		t -= (*rest == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
+		rest += 6;
+	} else {
+		return bad();
+	}
+	if (*rest != '\0')
+		return bad();
+	return t;
+}
+
+std::string formatTimestamp(int64_t seconds)
+{
+	std::time_t t = static_cast<std::time_t>(seconds);
+	std::tm tm{};
+	gmtime_r(&t, &tm);
+	char buf[32];
+	std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+Result<std::string> readSmallBlob(ImageSource &source, const Descriptor &d, size_t cap)
+{
+	if (d.size < 0 || static_cast<uint64_t>(d.size) > cap)
+		return err(Errc::LimitExceeded, "blob " + d.digest.str() + " is " +
+							std::to_string(d.size) + " bytes, over the " +
+							std::to_string(cap >> 20) + " MiB cap");
+	auto reader = TB_TRY(source.openBlob(d));
+	std::string out;
+	char buf[65536];
+	for (;;) {
+		size_t n = TB_TRY(reader->read(buf, sizeof buf));
+		if (n == 0)
+			break;
+		out.append(buf, n);
+		if (out.size() > static_cast<size_t>(d.size))
+			return err(Errc::Corrupt, "blob " + d.digest.str() + " is larger than its size " +
+							  std::to_string(d.size));
+	}
+	if (out.size() != static_cast<size_t>(d.size))
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " is " + std::to_string(out.size()) +
+						  " bytes, descriptor says " + std::to_string(d.size));
+	if (support::Sha256::of(out) != d.digest)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + ": digest mismatch");
+	return out;
+}
+
+} // namespace tb::cache

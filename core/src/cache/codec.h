@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// Streaming gzip/zstd encoders (reproducible headers) and decoders (sniffed, truncation-checked).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include <tb/caches.h>
+#include <tb/result.h>
+#include <tb/transport.h>
+
+namespace tb::cache {
+
+/// \brief Where an encoder puts its output.
+using ByteSink = std::function<Result<void>(const void *data, size_t size)>;
+
+class Encoder {
+public:
+	virtual ~Encoder() = default;
+	virtual Result<void> write(const void *data, size_t size) = 0;
+	/// \brief Flush the trailer. Call once.
+	virtual Result<void> finish() = 0;
+};
+
+/// \brief gzip has no name and mtime 0 in its header; zstd is single-threaded, level 3, with
+/// checksum: the same input gives the same bytes on every run.
+Result<std::unique_ptr<Encoder>> makeEncoder(Compression c, ByteSink sink);
+
+/// \brief Compression recognised from the first bytes: gzip 1f 8b, zstd 28 b5 2f fd or a
+/// skippable frame, anything else plain tar.
+Compression sniffCompression(const unsigned char *data, size_t size) noexcept;
+
+/// \brief A BlobReader that decodes \a source. Multi-member gzip and multi-frame zstd are read
+/// to the end; a stream that stops early is Errc::Corrupt ("truncated").
+Result<std::unique_ptr<BlobReader>> makeDecoder(Compression c, BlobReader &source);
+
+} // namespace tb::cache

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reproducible cache layers (sorted, normalised tar) and `tb create`'s image writing.
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <tb/caches.h>
+
+#include "cache/cache_internal.h"
+#include "cache/codec.h"
+#include "tbsupport/cache_meta.h"
+#include "tbsupport/oci_json.h"
+#include "tbsupport/sha256.h"
+
+namespace tb {
+
+namespace {
+
+constexpr std::string_view CachePrefix = "io.triton.cache";
+constexpr std::string_view ManifestDir = "io.triton.manifest";
+
+struct LayerSink {
+	support::Sha256 diff;
+	support::Sha256 blob;
+	int64_t blobSize = 0;
+	int fd = -1;
+	std::unique_ptr<cache::Encoder> encoder;
+	std::optional<Error> error;
+};
+
+la_ssize_t writeCallback(struct archive *, void *user, const void *data, size_t size)
+{
+	auto *s = static_cast<LayerSink *>(user);
+	s->diff.update(data, size);
+	auto r = s->encoder->write(data, size);
+	if (!r) {
+		s->error = std::move(r).error();
+		return -1;
+	}
+	return static_cast<la_ssize_t>(size);
+}
+
+struct ArchiveDeleter {
+	void operator()(struct archive *a) const { archive_write_free(a); }
+};
+struct EntryDeleter {
+	void operator()(struct archive_entry *e) const { archive_entry_free(e); }
+};
+
+Result<void> writeHeader(struct archive *a, const std::string &path, bool dir, bool exec,
+			 int64_t size, int64_t mtime)
+{
+	std::unique_ptr<struct archive_entry, EntryDeleter> e(archive_entry_new());
+	archive_entry_set_pathname(e.get(), path.c_str());
+	archive_entry_set_filetype(e.get(), dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e.get(), dir || exec ? 0755 : 0644);
+	archive_entry_set_size(e.get(), dir ? 0 : size);
+	archive_entry_set_uid(e.get(), 0);
+	archive_entry_set_gid(e.get(), 0);
+	archive_entry_set_mtime(e.get(), mtime, 0);
+	if (archive_write_header(a, e.get()) != ARCHIVE_OK)
+		return err(Errc::Io, "tar header for '" + path + "': " + archive_error_string(a));
+	return {};
+}
+
+Result<void> writeData(struct archive *a, const void *data, size_t size, const std::string &path)
+{
+	if (size && archive_write_data(a, data, size) != static_cast<la_ssize_t>(size))
+		return err(Errc::Io, "tar data for '" + path + "': " + archive_error_string(a));
+	return {};
+}
+
+Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile &f,
+		      const std::string &entryPath)
+{
+	int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err(Errc::Io, "cache file '" + src + "': " + std::strerror(errno));
+	std::vector<char> buf(1 << 20);
+	int64_t left = f.size;
+	Result<void> r;
+	while (r && left > 0) {
+		ssize_t n = ::read(fd, buf.data(), static_cast<size_t>(std::min<int64_t>(left, buf.size())));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = err(Errc::Conflict, "cache file '" + src + "' shrank while packaging");
+			break;
+		}
+		r = writeData(a, buf.data(), static_cast<size_t>(n), entryPath);
+		left -= n;
+	}
+	char probe;
+	if (r && ::read(fd, &probe, 1) > 0)
+		r = err(Errc::Conflict, "cache file '" + src + "' grew while packaging");
+	::close(fd);
+	return r;
+}
+
+} // namespace
+
+Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions &options, int fd)
+{
+	int64_t mtime = 0;
+	if (options.created)
+		mtime = TB_TRY(cache::parseTimestamp(*options.created));
+	LayerSink sink;
+	sink.fd = fd;
+	sink.encoder = TB_TRY(cache::makeEncoder(options.compression, [&sink](const void *d, size_t n) {
+		sink.blob.update(d, n);
+		sink.blobSize += static_cast<int64_t>(n);
+		return cache::writeAll(sink.fd, d, n);
+	}));
+	std::unique_ptr<struct archive, ArchiveDeleter> a(archive_write_new());
+	// pax_restricted = plain ustar unless a name needs an extended header; no atime/ctime.
+	archive_write_set_format_pax_restricted(a.get());
+	archive_write_set_bytes_in_last_block(a.get(), 1);
+	if (archive_write_open(a.get(), &sink, nullptr, writeCallback, nullptr) != ARCHIVE_OK)
+		return err(Errc::Internal, std::string("tar writer: ") + archive_error_string(a.get()));
+	auto fail = [&](Error e) -> Result<LayerInfo> {
+		return unexpected(sink.error ? *sink.error : std::move(e));
+	};
+	std::string prefix(CachePrefix);
+	if (auto r = writeHeader(a.get(), prefix, true, true, 0, mtime); !r)
+		return fail(std::move(r).error());
+	for (const auto &f : cache.files) {
+		std::string path = prefix + "/" + f.path;
+		auto r = writeHeader(a.get(), path, f.directory, f.executable, f.size, mtime);
+		if (r && !f.directory)
+			r = copyFile(a.get(), cache.root + "/" + f.path, f, path);
+		if (!r)
+			return fail(std::move(r).error());
+	}
+	std::string manifest = support::entriesManifestJson(cache.entries);
+	std::string mdir(ManifestDir);
+	auto r = writeHeader(a.get(), mdir, true, true, 0, mtime);
+	if (r)
+		r = writeHeader(a.get(), mdir + "/manifest.json", false, false,
+				static_cast<int64_t>(manifest.size()), mtime);
+	if (r)
+		r = writeData(a.get(), manifest.data(), manifest.size(), mdir + "/manifest.json");
+	if (!r)
+		return fail(std::move(r).error());
+	if (archive_write_close(a.get()) != ARCHIVE_OK)
+		return fail(Error{Errc::Io, std::string("tar writer: ") + archive_error_string(a.get())});
+	TB_TRY(sink.encoder->finish());
+	LayerInfo info;
+	info.blob.digest = sink.blob.finish();
+	info.blob.size = sink.blobSize;
+	info.diffId = sink.diff.finish();
+	info.compression = std::string(compressionName(options.compression));
+	return info;
+}
+
+Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &format,
+				 ImageDestination &dest, const CreateOptions &options)
+{
+	int fd = TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer");
+	struct Closer {
+		int fd;
+		~Closer() { ::close(fd); }
+	} closer{fd};
+	PackInput in;
+	in.layer = TB_TRY_CTX(writeCacheLayer(cache, options, fd), "writing the cache layer");
+	in.entries = cache.entries;
+	in.targets = cache.targets;
+	in.cacheSizeBytes = cache.sizeBytes;
+	in.title = options.title;
+	in.dockerMediaTypes = options.dockerMediaTypes;
+	in.architecture = cache.architecture;
+	in.manifestJson = support::entriesManifestJson(cache.entries);
+	if (options.created)
+		in.created = cache::formatTimestamp(TB_TRY(cache::parseTimestamp(*options.created)));
+	PackOutput out = TB_TRY_CTX(format.pack(in), std::string("packing as ") +
+								std::string(format.variant()));
+	auto manifest = TB_TRY_CTX(support::parseImageManifest(out.manifest),
+				   "format plugin wrote a bad manifest");
+	if (manifest.layers.size() != 1 || manifest.layers[0].digest != in.layer.blob.digest)
+		return err(Errc::Internal, "format plugin '" + std::string(format.variant()) +
+						   "' did not reference the cache layer");
+	CreateResult res;
+	res.layer = manifest.layers[0];
+	res.diffId = in.layer.diffId;
+	if (!TB_TRY_CTX(dest.hasBlob(res.layer), "destination")) {
+		if (::lseek(fd, 0, SEEK_SET) < 0)
+			return err(Errc::Io, std::string("rewinding the layer: ") + std::strerror(errno));
+		cache::FdReader reader(fd);
+		TB_TRY_CTX(dest.putBlob(res.layer, reader), "writing layer " + res.layer.digest.str());
+	}
+	if (!TB_TRY_CTX(dest.hasBlob(out.config), "destination")) {
+		cache::StringBlobReader reader(out.configBytes);
+		TB_TRY_CTX(dest.putBlob(out.config, reader), "writing config " + out.config.digest.str());
+	}
+	TB_TRY_CTX(dest.putManifest(out.manifest), "writing the manifest");
+	TB_TRY_CTX(dest.commit(), "committing the image");
+	res.manifestDigest = support::Sha256::of(out.manifest.bytes);
+	res.manifestMediaType = out.manifest.mediaType;
+	res.manifestSize = static_cast<int64_t>(out.manifest.bytes.size());
+	return res;
+}
+
+std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &options,
+			    std::string_view cacheDirName)
+{
+	auto quote = [](const std::string &v) {
+		std::string out = "\"";
+		for (char c : v) {
+			if (c == '"' || c == '\\')
+				out += '\\';
+			out += c;
+		}
+		return out + "\"";
+	};
+	std::string d;
+	d += "# Generated by tb create: the compat image for docker/buildah users.\n";
+	d += "# Build context: the directory holding this file, " + std::string(cacheDirName) +
+	     " and io.triton.manifest/.\n";
+	d += "# Two stages give a single squashed layer, like tb's own image.\n";
+	d += "FROM scratch AS build\n";
+	d += "COPY " + std::string(cacheDirName) + " /io.triton.cache\n";
+	d += "COPY io.triton.manifest /io.triton.manifest\n\n";
+	d += "FROM scratch\n";
+	d += "LABEL org.opencontainers.image.title=" + quote(options.title) + "\n";
+	d += "LABEL cache.triton.image/entry-count=" + quote(std::to_string(cache.entries.size())) + "\n";
+	d += "LABEL cache.triton.image/summary=" + quote(support::summaryJson(cache.targets)) + "\n";
+	d += "LABEL cache.triton.image/cache-size-bytes=" + quote(std::to_string(cache.sizeBytes)) + "\n";
+	d += "COPY --from=build / /\n";
+	return d;
+}
+
+} // namespace tb

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb extract`: lock the destination, stage and verify every layer, then rename entries in.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <tb/caches.h>
+
+#include "cache/extract_place.h"
+#include "cache/layer_stream.h"
+#include "cache/staging_tree.h"
+
+namespace tb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view StagingPrefix = ".tb-extract-";
+
+// Holds an exclusive flock on the destination directory itself: no lock file is left behind.
+class DirLock {
+public:
+	~DirLock()
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+	}
+	Result<void> acquire(const std::string &dir, const ExtractOptions &options)
+	{
+		fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd_ < 0)
+			return err(Errc::Io, "opening '" + dir + "': " + std::strerror(errno));
+		if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
+			return {};
+		if (errno != EWOULDBLOCK)
+			return err(Errc::Io, "locking '" + dir + "': " + std::strerror(errno));
+		if (options.warn)
+			options.warn(options.warnUser,
+				     "waiting for another extract into '" + dir + "' to finish");
+		while (::flock(fd_, LOCK_EX) != 0)
+			if (errno != EINTR)
+				return err(Errc::Io, "locking '" + dir + "': " + std::strerror(errno));
+		return {};
+	}
+	int fd() const { return fd_; }
+
+private:
+	int fd_ = -1;
+};
+
+// Leftovers of a killed extract; only ever removed while holding the lock.
+void removeStaleStaging(const std::string &dest)
+{
+	std::error_code ec;
+	for (fs::directory_iterator it(dest, ec), end; !ec && it != end; it.increment(ec)) {
+		std::string name = it->path().filename().string();
+		if (name.rfind(StagingPrefix, 0) == 0)
+			fs::remove_all(it->path(), ec);
+	}
+}
+
+// mkdir -p, remembering what we created so a failed extract can take it back.
+Result<std::vector<std::string>> makeDestination(const fs::path &dest)
+{
+	std::vector<std::string> created;
+	std::vector<fs::path> missing;
+	std::error_code ec;
+	for (fs::path p = dest; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+		missing.push_back(p);
+		if (p == p.parent_path())
+			break;
+	}
+	for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+		if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST)
+			return err(Errc::Io, "creating '" + it->string() + "': " + std::strerror(errno));
+		created.push_back(it->string());
+	}
+	if (!fs::is_directory(dest, ec))
+		return err(Errc::InvalidArgument, "destination '" + dest.string() + "' is not a directory");
+	return created;
+}
+
+Result<void> stageLayers(ImageSource &source, const CacheImage &image, cache::StagingTree &tree,
+			 const ExtractOptions &options)
+{
+	int64_t total = 0;
+	const auto &layers = image.info.contentLayers;
+	for (size_t i = 0; i < layers.size(); ++i) {
+		const Descriptor &l = layers[i];
+		std::string ctx = "layer " + l.digest.str();
+		const Digest *diffId = i < image.info.diffIds.size() ? &image.info.diffIds[i] : nullptr;
+		if ((!diffId || diffId->empty()) && options.warn)
+			options.warn(options.warnUser, ctx + ": no diff_id in the image; only the blob digest is verified");
+		auto blob = TB_TRY_CTX(source.openBlob(l), ctx);
+		total += TB_TRY_CTX(cache::extractLayer(*blob, l, diffId, tree, options, total), ctx);
+	}
+	if (!tree.sawCache())
+		return err(Errc::Corrupt, "no io.triton.cache/ entries in " +
+						  std::to_string(layers.size()) + " layer(s): not a Triton cache image");
+	return {};
+}
+
+} // namespace
+
+Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
+				   const std::string &destination, const ExtractOptions &options)
+{
+	std::error_code ec;
+	fs::path dest = fs::absolute(destination, ec).lexically_normal();
+	if (!dest.empty() && dest.filename().empty())
+		dest = dest.parent_path(); // "dir/" -> "dir"
+	std::string where = "extracting '" + image.name + "' into '" + dest.string() + "'";
+	auto created = TB_TRY_CTX(makeDestination(dest), where);
+	auto undoCreate = [&created] {
+		for (auto it = created.rbegin(); it != created.rend(); ++it)
+			::rmdir(it->c_str()); // only succeeds while empty
+	};
+	DirLock lock;
+	if (auto r = lock.acquire(dest.string(), options); !r) {
+		undoCreate();
+		return unexpected(std::move(r).error().wrap(where));
+	}
+	removeStaleStaging(dest.string());
+	std::string staging = (dest / (std::string(StagingPrefix) + "XXXXXX")).string();
+	if (!::mkdtemp(staging.data())) {
+		undoCreate();
+		return err(Errc::Io, where + ": staging dir: " + std::strerror(errno));
+	}
+	auto cleanup = [&] { fs::remove_all(staging, ec); };
+	int stagingFd = ::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ExtractReport report;
+	report.destination = dest.string();
+	Result<void> r;
+	if (stagingFd < 0) {
+		r = err(Errc::Io, "staging dir: " + std::string(std::strerror(errno)));
+	} else {
+		cache::StagingTree tree(stagingFd, options);
+		r = stageLayers(source, image, tree, options);
+		if (r) {
+			report.files = tree.cacheFiles();
+			report.bytes = tree.cacheBytes();
+			if (tree.manifestJson())
+				report.entries = cache::entriesFromManifest(*tree.manifestJson(), options);
+		}
+	}
+	if (r) {
+		auto rewritten = cache::rewriteGroups(staging, dest.string());
+		if (rewritten)
+			report.groupsRewritten = *rewritten;
+		else
+			r = unexpected(std::move(rewritten).error());
+	}
+	if (r)
+		r = cache::placeEntries(stagingFd, lock.fd(), staging, dest.string(), report);
+	if (stagingFd >= 0)
+		::close(stagingFd);
+	cleanup();
+	if (!r) {
+		if (report.added.empty() && report.replaced.empty())
+			undoCreate();
+		return unexpected(std::move(r).error().wrap("extracting '" + image.name + "'"));
+	}
+	return report;
+}
+
+std::string defaultTritonCacheDir(const std::string &explicitDir)
+{
+	if (!explicitDir.empty())
+		return explicitDir;
+	if (const char *d = std::getenv("TRITON_CACHE_DIR"); d && *d)
+		return d;
+	const char *home = std::getenv("TRITON_HOME");
+	if (!home || !*home)
+		home = std::getenv("HOME");
+	return std::string(home && *home ? home : ".") + "/.triton/cache";
+}
+
+} // namespace tb

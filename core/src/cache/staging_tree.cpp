@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: Apache-2.0
+// Policing tar entries into the staging dir: no escapes, no devices, no duplicates, caps.
+#include "cache/staging_tree.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "cache/cache_internal.h"
+
+namespace tb::cache {
+
+namespace {
+
+constexpr std::string_view CachePrefix = "io.triton.cache";
+constexpr std::string_view ManifestPath = "io.triton.manifest/manifest.json";
+constexpr size_t MaxManifestBytes = 4u << 20;
+
+Unexpected<Error> corrupt(const std::string &why) { return err(Errc::Corrupt, why); }
+
+Unexpected<Error> sysErr(const std::string &what)
+{
+	return err(Errc::Io, what + ": " + std::strerror(errno));
+}
+
+std::string baseName(const std::string &rel)
+{
+	auto slash = rel.rfind('/');
+	return slash == std::string::npos ? rel : rel.substr(slash + 1);
+}
+
+} // namespace
+
+Result<std::string> normalizeEntryName(std::string_view raw)
+{
+	if (raw.empty())
+		return corrupt("empty entry name");
+	if (raw.front() == '/')
+		return corrupt("absolute path");
+	std::string out;
+	size_t pos = 0;
+	while (pos <= raw.size()) {
+		size_t next = raw.find('/', pos);
+		if (next == std::string_view::npos)
+			next = raw.size();
+		std::string_view c = raw.substr(pos, next - pos);
+		if (c == "..")
+			return corrupt("path traversal ('..')");
+		if (!c.empty() && c != ".") {
+			if (!out.empty())
+				out += '/';
+			out += c;
+		}
+		pos = next + 1;
+	}
+	if (out.empty())
+		return std::string(".");
+	return out;
+}
+
+StagingTree::StagingTree(int rootFd, const ExtractOptions &options)
+	: rootFd_(rootFd), options_(options)
+{
+}
+
+StagingTree::~StagingTree()
+{
+	if (lastParentFd_ >= 0)
+		::close(lastParentFd_);
+}
+
+void StagingTree::beginLayer() { seenInLayer_.clear(); }
+
+void StagingTree::warn(const std::string &message) const
+{
+	if (options_.warn)
+		options_.warn(options_.warnUser, message);
+}
+
+Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, int64_t dataBudget)
+{
+	const char *rawName = archive_entry_pathname(e);
+	std::string raw = rawName ? rawName : "";
+	auto fail = [&raw](Error er) { return unexpected(std::move(er).wrap("entry '" + raw + "'")); };
+	if (++entries_ > options_.limits.maxEntries)
+		return fail({Errc::LimitExceeded, "more than " + std::to_string(options_.limits.maxEntries) +
+							  " entries (max_entries)"});
+	if (static_cast<int64_t>(raw.size()) > options_.limits.maxPathLength)
+		return fail({Errc::LimitExceeded, "name is " + std::to_string(raw.size()) +
+							  " bytes, over max_path_length " +
+							  std::to_string(options_.limits.maxPathLength)});
+	auto name = normalizeEntryName(raw);
+	if (!name)
+		return fail(std::move(name).error());
+	if (baseName(*name).rfind(".wh.", 0) == 0)
+		return fail({Errc::Corrupt, "whiteout entry; cache images never delete files"});
+	const char *hardlink = archive_entry_hardlink(e);
+	auto type = archive_entry_filetype(e);
+	if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+		return fail({Errc::Corrupt, type == AE_IFIFO   ? "FIFO refused"
+					    : type == AE_IFSOCK ? "socket refused"
+								: "device node refused"});
+	if (archive_entry_size(e) > dataBudget)
+		return fail({Errc::LimitExceeded, "declares " + std::to_string(archive_entry_size(e)) +
+							  " bytes, over the remaining max_total_bytes budget"});
+	if (!seenInLayer_.insert(*name).second)
+		return fail({Errc::Corrupt, "duplicate entry in one layer"});
+
+	Result<void> r;
+	if (*name == CachePrefix) {
+		sawCache_ = true;
+		if (type != AE_IFDIR || hardlink)
+			r = corrupt("io.triton.cache is not a directory");
+	} else if (name->rfind(std::string(CachePrefix) + "/", 0) == 0) {
+		sawCache_ = true;
+		std::string rel = name->substr(CachePrefix.size() + 1);
+		if (hardlink)
+			r = makeHardlink(e, rel);
+		else if (type == AE_IFDIR)
+			r = makeDir(e, rel);
+		else if (type == AE_IFLNK)
+			r = makeSymlink(e, rel);
+		else
+			r = writeFile(a, e, rel);
+	} else if (*name == ManifestPath && type == AE_IFREG && !hardlink) {
+		if (archive_entry_size(e) > static_cast<int64_t>(MaxManifestBytes))
+			r = err(Errc::LimitExceeded, "manifest.json over 4 MiB");
+		std::string text(static_cast<size_t>(std::max<int64_t>(archive_entry_size(e), 0)), '\0');
+		if (r && !text.empty() &&
+		    archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
+			r = corrupt(std::string("short manifest.json: ") + archive_error_string(a));
+		if (r)
+			manifest_ = std::move(text);
+	}
+	// Anything else (other tools' metadata, io.vllm.cache/) is read past, never written.
+	if (!r)
+		return fail(std::move(r).error());
+	return {};
+}
+
+Result<int> StagingTree::parentFd(const std::string &rel)
+{
+	auto slash = rel.rfind('/');
+	std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
+	if (parent.empty())
+		return rootFd_;
+	if (lastParentFd_ >= 0 && parent == lastParent_)
+		return lastParentFd_;
+	int fd = rootFd_;
+	size_t pos = 0;
+	while (pos < parent.size()) {
+		size_t next = parent.find('/', pos);
+		if (next == std::string::npos)
+			next = parent.size();
+		std::string comp = parent.substr(pos, next - pos), prefix = parent.substr(0, next);
+		int nfd = ::openat(fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT) {
+			if (::mkdirat(fd, comp.c_str(), 0755) != 0 && errno != EEXIST) {
+				auto e = sysErr("creating '" + prefix + "'");
+				if (fd != rootFd_)
+					::close(fd);
+				return e;
+			}
+			kinds_[prefix] = Kind::Dir;
+			nfd = ::openat(fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		int saved = errno;
+		if (fd != rootFd_)
+			::close(fd);
+		if (nfd < 0) {
+			auto k = kinds_.find(prefix);
+			if (k != kinds_.end() && k->second == Kind::Link)
+				return corrupt("writes through symbolic link '" + prefix + "'");
+			if (saved == ELOOP || saved == ENOTDIR)
+				return corrupt("parent '" + prefix + "' is not a directory");
+			errno = saved;
+			return sysErr("opening '" + prefix + "'");
+		}
+		fd = nfd;
+		pos = next + 1;
+	}
+	if (lastParentFd_ >= 0)
+		::close(lastParentFd_);
+	lastParentFd_ = fd;
+	lastParent_ = parent;
+	return fd;
+}
+
+Result<void> StagingTree::clearEarlierLayer(int dirFd, const std::string &name,
+					    const std::string &rel, Kind replacement)
+{
+	auto it = kinds_.find(rel);
+	if (it == kinds_.end())
+		return {};
+	if (it->second == Kind::Dir) {
+		if (replacement == Kind::Dir)
+			return {};
+		return corrupt("replaces a directory of an earlier layer");
+	}
+	if (::unlinkat(dirFd, name.c_str(), 0) != 0 && errno != ENOENT)
+		return sysErr("replacing '" + rel + "'");
+	kinds_.erase(it);
+	return {};
+}
+
+Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e, const std::string &rel)
+{
+	int pfd = TB_TRY(parentFd(rel));
+	std::string name = baseName(rel);
+	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::File));
+	unsigned perm = archive_entry_perm(e);
+	if (perm & (S_ISUID | S_ISGID))
+		warn("entry 'io.triton.cache/" + rel + "': setuid/setgid bit stripped");
+	perm = (perm & 0777) | 0600;
+	int fd = ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return sysErr("creating 'io.triton.cache/" + rel + "'");
+	kinds_[rel] = Kind::File;
+	Result<void> r;
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	for (;;) {
+		int rc = archive_read_data_block(a, &buf, &size, &offset);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc != ARCHIVE_OK) {
+			r = corrupt(std::string("reading data: ") + archive_error_string(a));
+			break;
+		}
+		if (size && ::pwrite(fd, buf, size, offset) != static_cast<ssize_t>(size)) {
+			r = sysErr("writing 'io.triton.cache/" + rel + "'");
+			break;
+		}
+	}
+	int64_t declared = archive_entry_size(e);
+	if (r && ::ftruncate(fd, declared) != 0) // sparse tails
+		r = sysErr("sizing 'io.triton.cache/" + rel + "'");
+	if (r && ::fchmod(fd, perm) != 0)
+		r = sysErr("chmod 'io.triton.cache/" + rel + "'");
+	::close(fd);
+	TB_TRY(std::move(r));
+	++cacheFiles_;
+	cacheBytes_ += declared;
+	return {};
+}
+
+Result<void> StagingTree::makeDir(struct archive_entry *e, const std::string &rel)
+{
+	int pfd = TB_TRY(parentFd(rel));
+	std::string name = baseName(rel);
+	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::Dir));
+	unsigned perm = (archive_entry_perm(e) & 0777) | 0700;
+	if (::mkdirat(pfd, name.c_str(), perm) != 0) {
+		if (errno != EEXIST || kinds_.count(rel) == 0)
+			return sysErr("creating 'io.triton.cache/" + rel + "'");
+	}
+	kinds_[rel] = Kind::Dir;
+	if (::fchmodat(pfd, name.c_str(), perm, 0) != 0)
+		return sysErr("chmod 'io.triton.cache/" + rel + "'");
+	return {};
+}
+
+Result<void> StagingTree::makeSymlink(struct archive_entry *e, const std::string &rel)
+{
+	const char *t = archive_entry_symlink(e);
+	std::string target = t ? t : "";
+	if (rel.find('/') == std::string::npos)
+		return corrupt("top-level symbolic link in io.triton.cache/");
+	if (target.empty() || target.front() == '/')
+		return corrupt("symbolic link to absolute path '" + target + "'");
+	// Only downward links: with no "..", no chain of links can leave its directory.
+	auto norm = normalizeEntryName(target);
+	if (!norm)
+		return corrupt("symbolic link '" + target + "' escapes its directory");
+	int pfd = TB_TRY(parentFd(rel));
+	std::string name = baseName(rel);
+	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::Link));
+	if (::symlinkat(target.c_str(), pfd, name.c_str()) != 0)
+		return sysErr("creating symbolic link 'io.triton.cache/" + rel + "'");
+	kinds_[rel] = Kind::Link;
+	return {};
+}
+
+Result<void> StagingTree::makeHardlink(struct archive_entry *e, const std::string &rel)
+{
+	std::string raw = archive_entry_hardlink(e);
+	auto target = normalizeEntryName(raw);
+	if (!target)
+		return corrupt("hard link to '" + raw + "': " + target.error().message);
+	std::string prefix = std::string(CachePrefix) + "/";
+	if (target->rfind(prefix, 0) != 0)
+		return corrupt("hard link to '" + raw + "' outside io.triton.cache/");
+	std::string trel = target->substr(prefix.size());
+	auto it = kinds_.find(trel);
+	if (it == kinds_.end() || it->second != Kind::File)
+		return corrupt("hard link to '" + raw + "', which is no file extracted before it");
+	int pfd = TB_TRY(parentFd(rel));
+	std::string name = baseName(rel);
+	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::File));
+	if (::linkat(rootFd_, trel.c_str(), pfd, name.c_str(), 0) != 0)
+		return sysErr("creating hard link 'io.triton.cache/" + rel + "'");
+	kinds_[rel] = Kind::File;
+	++cacheFiles_;
+	return {};
+}
+
+} // namespace tb::cache

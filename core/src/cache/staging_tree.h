@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// The private staging directory an extract writes into: every tar entry is policed here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <tb/caches.h>
+
+struct archive;
+struct archive_entry;
+
+namespace tb::cache {
+
+/// \brief Writes the io.triton.cache/ part of layers below a directory fd, refusing anything
+/// that could escape it or that a cache never holds. Errors name the entry.
+class StagingTree {
+public:
+	StagingTree(int rootFd, const ExtractOptions &options);
+	~StagingTree();
+	StagingTree(const StagingTree &) = delete;
+	StagingTree &operator=(const StagingTree &) = delete;
+
+	/// \brief Entries may repeat across layers (later wins) but not within one.
+	void beginLayer();
+	/// \brief Police and write one entry, reading its data from \a a.
+	/// \param dataBudget uncompressed bytes the entry may still declare
+	Result<void> addEntry(struct archive *a, struct archive_entry *e, int64_t dataBudget);
+
+	int64_t entries() const { return entries_; }
+	int64_t cacheFiles() const { return cacheFiles_; }
+	int64_t cacheBytes() const { return cacheBytes_; }
+	bool sawCache() const { return sawCache_; }
+	const std::optional<std::string> &manifestJson() const { return manifest_; }
+
+private:
+	enum class Kind : char { File = 'f', Dir = 'd', Link = 'l' };
+	Result<int> parentFd(const std::string &rel);
+	Result<void> writeFile(struct archive *a, struct archive_entry *e, const std::string &rel);
+	Result<void> makeDir(struct archive_entry *e, const std::string &rel);
+	Result<void> makeSymlink(struct archive_entry *e, const std::string &rel);
+	Result<void> makeHardlink(struct archive_entry *e, const std::string &rel);
+	Result<void> clearEarlierLayer(int dirFd, const std::string &name, const std::string &rel,
+				       Kind replacement);
+	void warn(const std::string &message) const;
+
+	int rootFd_;
+	const ExtractOptions &options_;
+	std::unordered_set<std::string> seenInLayer_;
+	std::unordered_map<std::string, Kind> kinds_; ///< everything written, by staging path
+	std::string lastParent_;
+	int lastParentFd_ = -1;
+	int64_t entries_ = 0, cacheFiles_ = 0, cacheBytes_ = 0;
+	bool sawCache_ = false;
+	std::optional<std::string> manifest_;
+};
+
+/// \brief Clean a tar entry name: strip "./" and empty components; refuse absolute names and
+/// "..". \return Errc::Corrupt naming the problem
+Result<std::string> normalizeEntryName(std::string_view raw);
+
+} // namespace tb::cache

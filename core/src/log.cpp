@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// Categorised logging to stderr with per-category levels.
+#include "internal/log.h"
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tb::log {
+
+namespace {
+
+struct Rules {
+	std::mutex mutex;
+	LogLevel fallback = LogLevel::Warn;
+	std::vector<std::pair<std::string, LogLevel>> perCategory; // exact or prefix match ("probe.*")
+};
+
+Rules &rules()
+{
+	static Rules r;
+	return r;
+}
+
+const char *levelName(LogLevel l)
+{
+	switch (l) {
+	case LogLevel::Debug: return "debug";
+	case LogLevel::Info: return "info";
+	case LogLevel::Warn: return "warn";
+	case LogLevel::Error: return "error";
+	}
+	return "?";
+}
+
+bool matches(std::string_view pattern, std::string_view category)
+{
+	if (!pattern.empty() && pattern.back() == '*')
+		return category.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
+	return pattern == category;
+}
+
+} // namespace
+
+Result<LogLevel> parseLevel(std::string_view name)
+{
+	if (name == "debug")
+		return LogLevel::Debug;
+	if (name == "info")
+		return LogLevel::Info;
+	if (name == "warn" || name == "warning")
+		return LogLevel::Warn;
+	if (name == "error")
+		return LogLevel::Error;
+	return err(Errc::InvalidArgument,
+		   "unknown log level '" + std::string(name) + "' (expected debug, info, warn or error)");
+}
+
+Result<void> setLevels(std::string_view spec)
+{
+	LogLevel fallback = LogLevel::Warn;
+	std::vector<std::pair<std::string, LogLevel>> per;
+	size_t pos = 0;
+	while (pos <= spec.size()) {
+		size_t comma = spec.find(',', pos);
+		std::string_view item = spec.substr(pos, comma == std::string_view::npos ? spec.npos : comma - pos);
+		pos = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
+		if (item.empty())
+			continue;
+		size_t colon = item.rfind(':');
+		std::string_view cat = colon == std::string_view::npos ? "*" : item.substr(0, colon);
+		std::string_view lvl = colon == std::string_view::npos ? item : item.substr(colon + 1);
+		auto level = parseLevel(lvl);
+		if (!level)
+			return unexpected(std::move(level).error().wrap("log levels '" + std::string(spec) + "'"));
+		if (cat == "*")
+			fallback = *level;
+		else
+			per.emplace_back(std::string(cat), *level);
+	}
+	auto &r = rules();
+	std::lock_guard lock(r.mutex);
+	r.fallback = fallback;
+	r.perCategory = std::move(per);
+	return {};
+}
+
+bool enabled(std::string_view category, LogLevel level) noexcept
+{
+	auto &r = rules();
+	std::lock_guard lock(r.mutex);
+	LogLevel min = r.fallback;
+	for (const auto &[pattern, l] : r.perCategory)
+		if (matches(pattern, category))
+			min = l;
+	return level >= min;
+}
+
+void write(std::string_view category, LogLevel level, std::string_view message) noexcept
+{
+	std::string line = "tb[" + std::string(category) + "] " + levelName(level) + ": " +
+			   std::string(message) + "\n";
+	std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+} // namespace tb::log

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// XDG base directories and small-file helpers.
+#include "internal/paths.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <pwd.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tb::paths {
+
+namespace {
+
+std::string envOr(const char *name, const std::string &fallback)
+{
+	const char *v = std::getenv(name);
+	// The XDG spec says relative values are invalid and must be ignored.
+	return (v && v[0] == '/') ? std::string(v) : fallback;
+}
+
+} // namespace
+
+std::string home()
+{
+	if (const char *h = std::getenv("HOME"); h && *h)
+		return h;
+	if (const passwd *pw = getpwuid(getuid()))
+		return pw->pw_dir;
+	return "/";
+}
+
+std::string xdgConfigHome() { return envOr("XDG_CONFIG_HOME", home() + "/.config"); }
+std::string xdgDataHome() { return envOr("XDG_DATA_HOME", home() + "/.local/share"); }
+std::string xdgCacheHome() { return envOr("XDG_CACHE_HOME", home() + "/.cache"); }
+std::string xdgRuntimeDir()
+{
+	return envOr("XDG_RUNTIME_DIR", "/tmp/tb-" + std::to_string(getuid()));
+}
+
+Result<std::string> readFile(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	if (!in) {
+		int e = errno;
+		return err(e == ENOENT ? Errc::NotFound : e == EACCES ? Errc::PermissionDenied : Errc::Io,
+			   "read " + path + ": " + std::strerror(e));
+	}
+	std::ostringstream ss;
+	ss << in.rdbuf();
+	if (in.bad())
+		return err(Errc::Io, "read " + path + ": read error");
+	return ss.str();
+}
+
+Result<void> writeFileAtomic(const std::string &path, const std::string &data, bool overwrite)
+{
+	std::error_code ec;
+	if (!overwrite && std::filesystem::exists(path, ec))
+		return err(Errc::Conflict, path + ": already exists (use --force to replace it)");
+	auto parent = std::filesystem::path(path).parent_path();
+	if (!parent.empty()) {
+		std::filesystem::create_directories(parent, ec);
+		if (ec)
+			return err(Errc::Io, "create directory " + parent.string() + ": " + ec.message());
+	}
+	std::string tmp = path + ".tmp." + std::to_string(getpid());
+	int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err(Errc::Io, "create " + tmp + ": " + std::strerror(errno));
+	size_t off = 0;
+	while (off < data.size()) {
+		ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			::close(fd);
+			::unlink(tmp.c_str());
+			return err(Errc::Io, "write " + tmp + ": " + std::strerror(e));
+		}
+		off += static_cast<size_t>(n);
+	}
+	if (::fsync(fd) != 0 || ::close(fd) != 0) {
+		::unlink(tmp.c_str());
+		return err(Errc::Io, "write " + tmp + ": " + std::strerror(errno));
+	}
+	if (::rename(tmp.c_str(), path.c_str()) != 0) {
+		int e = errno;
+		::unlink(tmp.c_str());
+		return err(Errc::Io, "rename " + tmp + " to " + path + ": " + std::strerror(e));
+	}
+	return {};
+}
+
+} // namespace tb::paths

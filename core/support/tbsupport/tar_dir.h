@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Archive transports' plumbing: private temp dirs, unpacking a tar into one, packing one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <tb/result.h>
+
+namespace tb::support {
+
+/// \brief A private (0700) directory removed with everything in it on destruction.
+class TempDir {
+public:
+	/// \brief Create "<parent>/<prefix>XXXXXX"; \a parent "" = $TMPDIR, else /var/tmp.
+	static Result<TempDir> create(std::string_view prefix, const std::string &parent = {});
+	TempDir(TempDir &&o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+	TempDir &operator=(TempDir &&) = delete;
+	~TempDir();
+	const std::string &path() const noexcept { return path_; }
+
+private:
+	explicit TempDir(std::string path) : path_(std::move(path)) {}
+	std::string path_;
+};
+
+/// \brief Limits for unpacking an image archive (not a layer: only the transport's container).
+struct UnpackLimits {
+	int64_t maxEntries = 1'000'000;
+	int64_t maxPathLength = 4096;
+};
+
+/// \brief Unpack regular files and directories of the tar \a archive (any compression
+/// libarchive detects) into the empty directory \a dest. Links, devices and FIFOs are skipped
+/// (docker-archive's legacy layer.tar symlinks); absolute and ".." names are refused.
+/// \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
+Result<void> unpackArchive(const std::string &archive, const std::string &dest, const UnpackLimits &limits = {});
+
+/// \brief Write every regular file and directory under \a dir (sorted, uid/gid 0, mtime 0,
+/// modes 0644/0755, names without "./") as a tar to \a file, atomically (temp file + rename).
+/// Names starting with ".tb-" (our temp files) are left out.
+Result<void> packDirectory(const std::string &dir, const std::string &file);
+
+} // namespace tb::support
