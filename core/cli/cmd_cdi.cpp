@@ -10,7 +10,8 @@ void registerCdi(CLI::App &app, Env &env)
 	cmd->require_subcommand(1);
 	for (const char *verb : {"generate", "list", "validate"}) {
 		auto *sub = cmd->add_subcommand(verb, std::string("CDI ") + verb + " (not implemented yet)");
-		sub->prefix_command();
+		sub->allow_extras();
+		sub->fallthrough(false);
 		sub->callback([&env, verb]() { env.notImplemented(std::string("cdi ") + verb); });
 	}
 }

@@ -7,7 +7,8 @@ namespace tb::cli {
 void registerLogin(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("login", "Store credentials for a registry (not implemented yet)");
-	cmd->prefix_command();
+	cmd->allow_extras();
+	cmd->fallthrough(false);
 	cmd->callback([&env]() { env.notImplemented("login"); });
 }
 

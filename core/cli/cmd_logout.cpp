@@ -7,7 +7,8 @@ namespace tb::cli {
 void registerLogout(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("logout", "Remove stored credentials for a registry (not implemented yet)");
-	cmd->prefix_command();
+	cmd->allow_extras();
+	cmd->fallthrough(false);
 	cmd->callback([&env]() { env.notImplemented("logout"); });
 }
 

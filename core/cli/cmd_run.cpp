@@ -7,7 +7,8 @@ namespace tb::cli {
 void registerRun(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("run", "Run a container with GPUs, a profile and a kernel cache (not implemented yet)");
-	cmd->prefix_command();
+	cmd->allow_extras();
+	cmd->fallthrough(false);
 	cmd->callback([&env]() { env.notImplemented("run"); });
 }
 
