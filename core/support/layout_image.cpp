@@ -141,7 +141,10 @@ Result<void> LayoutDestination::commit() noexcept
 		if (!manifest_)
 			return err(Errc::InvalidArgument, "commit to layout " + dir_ + " without a manifest");
 		const OciLayout *l = TB_TRY(layout());
-		TB_TRY(l->setTag(tag_, *manifest_));
+		Descriptor entry = *manifest_;
+		for (const auto &[k, v] : extra_)
+			entry.annotations[k] = v;
+		TB_TRY(l->setTag(tag_, entry));
 		committed_ = true;
 		return {};
 	});

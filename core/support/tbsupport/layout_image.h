@@ -2,6 +2,7 @@
 // ImageSource / ImageDestination over an OCI layout, shared by the oci and archive transports.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,8 @@ public:
 	Result<void> putManifest(const RawManifest &manifest) noexcept override;
 	Result<void> commit() noexcept override;
 
+	/// \brief Add an annotation to the index.json entry commit() writes.
+	void annotate(std::string key, std::string value) { extra_[std::move(key)] = std::move(value); }
 	/// \brief The descriptor putManifest() stored, if any.
 	const std::optional<Descriptor> &manifestDescriptor() const noexcept { return manifest_; }
 	/// \brief The layout, creating it when needed.
@@ -55,6 +58,7 @@ private:
 	std::string tag_;
 	std::optional<OciLayout> layout_;
 	std::optional<Descriptor> manifest_;
+	std::map<std::string, std::string> extra_;
 	bool createdLayout_ = false; ///< no oci-layout existed before us
 	bool createdDir_ = false;    ///< the directory itself did not exist
 	bool committed_ = false;

@@ -36,6 +36,10 @@ struct UnpackLimits {
 /// \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
 Result<void> unpackArchive(const std::string &archive, const std::string &dest, const UnpackLimits &limits = {});
 
+/// \brief Check, before any work, that an archive can be written at \a file: a name is
+/// given, its directory exists, and it is not a directory itself.
+Result<void> checkArchiveTarget(const std::string &file);
+
 /// \brief Write every regular file and directory under \a dir (sorted, uid/gid 0, mtime 0,
 /// modes 0644/0755, names without "./") as a tar to \a file, atomically (temp file + rename).
 /// Names starting with ".tb-" (our temp files) are left out.

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: Apache-2.0
+// Archive transports' plumbing: private temp dirs, unpacking a tar into one, packing one.
+#include "tbsupport/tar_dir.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tb::support {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ReadArchive {
+	archive *a = archive_read_new();
+	~ReadArchive() { archive_read_free(a); }
+};
+
+struct WriteArchive {
+	archive *a = archive_write_new();
+	~WriteArchive() { archive_write_free(a); }
+};
+
+struct Entry {
+	archive_entry *e = archive_entry_new();
+	~Entry() { archive_entry_free(e); }
+};
+
+struct Fd {
+	int fd = -1;
+	~Fd()
+	{
+		if (fd >= 0)
+			::close(fd);
+	}
+};
+
+// Normalise a tar member name; "" means "skip" (the root); nullopt means unsafe.
+std::optional<std::string> cleanName(std::string_view name)
+{
+	while (name.starts_with("./"))
+		name.remove_prefix(2);
+	while (!name.empty() && name.back() == '/')
+		name.remove_suffix(1);
+	if (name == ".")
+		return std::string();
+	if (name.starts_with("/"))
+		return std::nullopt;
+	size_t start = 0;
+	while (start <= name.size() && !name.empty()) {
+		size_t slash = name.find('/', start);
+		std::string_view comp = name.substr(start, slash == std::string_view::npos ? name.npos : slash - start);
+		if (comp.empty() || comp == "." || comp == "..")
+			return std::nullopt;
+		if (slash == std::string_view::npos)
+			break;
+		start = slash + 1;
+	}
+	return std::string(name);
+}
+
+// mkdir -p below \a root; \a rel is already clean, and we never create symlinks, so nothing
+// can lead outside \a root.
+Result<void> makeDirs(const std::string &root, const std::string &rel)
+{
+	std::string path = root;
+	size_t start = 0;
+	while (start < rel.size()) {
+		size_t slash = rel.find('/', start);
+		path += "/" + rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+		if (::mkdir(path.c_str(), 0755) != 0) {
+			struct stat st;
+			if (errno != EEXIST || ::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+				return err(Errc::Corrupt, "create directory " + path + ": a file is in the way");
+		}
+		if (slash == std::string::npos)
+			break;
+		start = slash + 1;
+	}
+	return {};
+}
+
+Result<void> writeEntryData(archive *a, const std::string &target, const std::string &what)
+{
+	Fd out;
+	out.fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out.fd < 0)
+		return err(Errc::Io, what + ": create " + target + ": " + std::strerror(errno));
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	for (;;) {
+		int r = archive_read_data_block(a, &buf, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			return err(Errc::Corrupt, what + ": " + archive_error_string(a));
+		if (::lseek(out.fd, offset, SEEK_SET) < 0)
+			return err(Errc::Io, what + ": seek: " + std::strerror(errno));
+		const char *p = static_cast<const char *>(buf);
+		while (size > 0) {
+			ssize_t w = ::write(out.fd, p, size);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return err(Errc::Io, what + ": write " + target + ": " + std::strerror(errno));
+			p += w;
+			size -= static_cast<size_t>(w);
+		}
+	}
+	return {};
+}
+
+std::string defaultTempParent()
+{
+	const char *t = std::getenv("TMPDIR");
+	return t && *t ? std::string(t) : std::string("/var/tmp");
+}
+
+} // namespace
+
+Result<TempDir> TempDir::create(std::string_view prefix, const std::string &parent)
+{
+	std::string pattern = (parent.empty() ? defaultTempParent() : parent) + "/" + std::string(prefix) + "XXXXXX";
+	if (!::mkdtemp(pattern.data()))
+		return err(Errc::Io, "create temporary directory " + pattern + ": " + std::strerror(errno));
+	return TempDir(std::move(pattern));
+}
+
+TempDir::~TempDir()
+{
+	if (!path_.empty()) {
+		std::error_code ec;
+		fs::remove_all(path_, ec);
+	}
+}
+
+Result<void> unpackArchive(const std::string &file, const std::string &dest, const UnpackLimits &limits)
+{
+	ReadArchive r;
+	archive_read_support_filter_all(r.a);
+	archive_read_support_format_tar(r.a);
+	if (archive_read_open_filename(r.a, file.c_str(), 1 << 16) != ARCHIVE_OK) {
+		std::string why = archive_error_string(r.a) ? archive_error_string(r.a) : "cannot open";
+		Errc code = ::access(file.c_str(), F_OK) != 0 ? Errc::NotFound : Errc::Corrupt;
+		return err(code, "archive " + file + ": " + why);
+	}
+	int64_t count = 0;
+	for (;;) {
+		archive_entry *e = nullptr;
+		int rc = archive_read_next_header(r.a, &e);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc < ARCHIVE_WARN)
+			return err(Errc::Corrupt, "archive " + file + ": " + archive_error_string(r.a));
+		if (++count > limits.maxEntries)
+			return err(Errc::LimitExceeded, "archive " + file + ": more than " +
+								std::to_string(limits.maxEntries) + " entries");
+		const char *raw = archive_entry_pathname(e);
+		std::string rawName = raw ? raw : "";
+		if (static_cast<int64_t>(rawName.size()) > limits.maxPathLength)
+			return err(Errc::LimitExceeded, "archive " + file + ": entry name longer than " +
+								std::to_string(limits.maxPathLength));
+		auto name = cleanName(rawName);
+		if (!name)
+			return err(Errc::Corrupt, "archive " + file + ": entry '" + rawName + "': unsafe path");
+		std::string what = "archive " + file + ": entry '" + rawName + "'";
+		mode_t type = archive_entry_filetype(e);
+		if (name->empty() || (type != AE_IFDIR && type != AE_IFREG) || archive_entry_hardlink(e)) {
+			archive_read_data_skip(r.a);
+			continue;
+		}
+		if (type == AE_IFDIR) {
+			TB_TRY(makeDirs(dest, *name));
+			continue;
+		}
+		auto slash = name->rfind('/');
+		if (slash != std::string::npos)
+			TB_TRY(makeDirs(dest, name->substr(0, slash)));
+		TB_TRY(writeEntryData(r.a, dest + "/" + *name, what));
+	}
+	return {};
+}
+
+Result<void> checkArchiveTarget(const std::string &file)
+{
+	if (file.empty())
+		return err(Errc::InvalidArgument, "no archive file name");
+	std::string parent = fs::path(file).parent_path().string();
+	struct stat st;
+	if (!parent.empty() && (::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+		return err(Errc::NotFound, "directory " + parent + " does not exist");
+	if (::stat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+		return err(Errc::InvalidArgument, file + " is a directory");
+	return {};
+}
+
+Result<void> packDirectory(const std::string &dir, const std::string &file)
+{
+	std::vector<std::pair<std::string, bool>> items; // relative path, is directory
+	std::error_code ec;
+	for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+	     it.increment(ec)) {
+		std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+		if (rel.starts_with(".tb-")) {
+			if (it->is_directory(ec))
+				it.disable_recursion_pending();
+			continue;
+		}
+		if (it->is_symlink(ec))
+			continue;
+		if (it->is_directory(ec))
+			items.emplace_back(rel, true);
+		else if (it->is_regular_file(ec))
+			items.emplace_back(rel, false);
+	}
+	if (ec)
+		return err(Errc::Io, "walk " + dir + ": " + ec.message());
+	std::sort(items.begin(), items.end());
+
+	std::string parent = fs::path(file).parent_path().string();
+	if (parent.empty())
+		parent = ".";
+	std::string tmp = parent + "/.tb-" + fs::path(file).filename().string() + "-XXXXXX";
+	Fd out;
+	out.fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+	if (out.fd < 0)
+		return err(Errc::Io, "create temporary file next to " + file + ": " + std::strerror(errno));
+	struct Unlink {
+		std::string path;
+		~Unlink()
+		{
+			if (!path.empty())
+				::unlink(path.c_str());
+		}
+	} cleanup{tmp};
+	mode_t mask = ::umask(0);
+	::umask(mask);
+	::fchmod(out.fd, 0644 & ~mask);
+
+	WriteArchive w;
+	archive_write_set_format_pax_restricted(w.a);
+	if (archive_write_open_fd(w.a, out.fd) != ARCHIVE_OK)
+		return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
+	std::vector<char> buf(1 << 20);
+	for (const auto &[rel, isDir] : items) {
+		std::string path = dir + "/" + rel;
+		Entry e;
+		archive_entry_set_pathname(e.e, isDir ? (rel + "/").c_str() : rel.c_str());
+		archive_entry_set_filetype(e.e, isDir ? AE_IFDIR : AE_IFREG);
+		archive_entry_set_perm(e.e, isDir ? 0755 : 0644);
+		archive_entry_set_mtime(e.e, 0, 0);
+		archive_entry_set_uid(e.e, 0);
+		archive_entry_set_gid(e.e, 0);
+		Fd in;
+		if (!isDir) {
+			in.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			struct stat st;
+			if (in.fd < 0 || ::fstat(in.fd, &st) != 0)
+				return err(Errc::Io, "read " + path + ": " + std::strerror(errno));
+			archive_entry_set_size(e.e, st.st_size);
+		}
+		if (archive_write_header(w.a, e.e) != ARCHIVE_OK)
+			return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
+		while (!isDir) {
+			ssize_t n = ::read(in.fd, buf.data(), buf.size());
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return err(Errc::Io, "read " + path + ": " + std::strerror(errno));
+			if (n == 0)
+				break;
+			if (archive_write_data(w.a, buf.data(), static_cast<size_t>(n)) != n)
+				return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
+		}
+	}
+	if (archive_write_close(w.a) != ARCHIVE_OK)
+		return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
+	if (::fsync(out.fd) != 0)
+		return err(Errc::Io, "fsync " + tmp + ": " + std::strerror(errno));
+	if (::rename(tmp.c_str(), file.c_str()) != 0)
+		return err(Errc::Io, "rename into " + file + ": " + std::strerror(errno));
+	cleanup.path.clear();
+	return {};
+}
+
+} // namespace tb::support

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `docker-archive:FILE[:REF]` transport (`docker save` / `docker load` files).
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <tb/plugin.h>
+#include <tb/transport.h>
+
+#include "docker_archive.h"
+#include "tbsupport/layout_image.h"
+#include "tbsupport/sha256.h"
+
+namespace tb {
+
+namespace {
+
+using support::guard;
+
+class DockerArchiveTransport : public Transport {
+public:
+	DockerArchiveTransport(Host &host, std::string tmpDir) : host_(host), tmpDir_(std::move(tmpDir)) {}
+
+	Result<std::unique_ptr<ImageSource>> openSource(std::string_view location) noexcept override
+	{
+		return guard("docker-archive source", [&]() -> Result<std::unique_ptr<ImageSource>> {
+			auto [file, ref] = support::splitPathAndTag(location);
+			auto dir = TB_TRY(unpack(file));
+			return dockerarchive::openUnpacked(std::move(dir), file, ref);
+		});
+	}
+
+	Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept override
+	{
+		return guard("docker-archive destination", [&]() -> Result<std::unique_ptr<ImageDestination>> {
+			auto [file, ref] = support::splitPathAndTag(location);
+			TB_TRY(support::checkArchiveTarget(file).wrap("docker-archive:" + std::string(location)));
+			return dockerarchive::openWriter(file, ref, tmpDir_);
+		});
+	}
+
+	Result<std::vector<ImageEntry>> list(std::string_view location) noexcept override
+	{
+		return guard("docker-archive list", [&]() -> Result<std::vector<ImageEntry>> {
+			auto [file, ignored] = support::splitPathAndTag(location);
+			auto dir = TB_TRY(unpack(file));
+			std::string bytes = TB_TRY_CTX(support::readFileCapped(dir.path() + "/manifest.json",
+									       support::MaxManifestBytes),
+						       "docker-archive:" + file);
+			auto images = TB_TRY_CTX(dockerarchive::parseManifestJson(bytes), "docker-archive:" + file);
+			std::vector<ImageEntry> out;
+			for (const auto &img : images) {
+				for (const auto &tag : img.repoTags) {
+					auto again = TB_TRY(unpack(file));
+					auto src = TB_TRY(dockerarchive::openUnpacked(std::move(again), file, tag));
+					auto m = TB_TRY(src->manifest(std::nullopt));
+					Descriptor d{m.mediaType, support::Sha256::of(m.bytes),
+						     static_cast<int64_t>(m.bytes.size()), {}, {}, {}};
+					out.push_back(ImageEntry{tag, std::move(d)});
+				}
+			}
+			return out;
+		});
+	}
+
+private:
+	Result<support::TempDir> unpack(const std::string &file)
+	{
+		if (file.empty())
+			return err(Errc::InvalidArgument, "docker-archive: no file name");
+		auto dir = TB_TRY(support::TempDir::create("tb-docker-archive-", tmpDir_));
+		TB_TRY_CTX(support::unpackArchive(file, dir.path()), "docker-archive:" + file);
+		return dir;
+	}
+
+	Host &host_;
+	std::string tmpDir_;
+};
+
+Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
+{
+	for (const auto &key : config.unknownKeys({"tmp_dir"}))
+		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
+	return std::unique_ptr<Transport>(std::make_unique<DockerArchiveTransport>(host, config.getString("tmp_dir")));
+}
+
+} // namespace
+
+} // namespace tb
+
+TB_PLUGIN(tb::Transport, "docker-archive", "0.1.0", tb::create);
