@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tb/cache_format.h>
@@ -15,6 +16,8 @@
 #include <tb/transport.h>
 
 namespace tb {
+
+class Context;
 
 /// \brief Something in a cache dir worth telling the user (hash mismatch, skipped file).
 struct ScanIssue {
@@ -78,16 +81,19 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &format,
 				 ImageDestination &dest, const CreateOptions &options);
 
+/// \brief io.triton.manifest/manifest.json for \a cache, exactly as stored in the layer.
+std::string cacheManifestJson(const ScannedCache &cache);
+
 /// \brief The Dockerfile a docker/buildah user would write for the same compat image.
 std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &options,
 			    std::string_view cacheDirName);
 
 /// \brief Caps on what one extract may write ([extract] in the config).
 struct ExtractLimits {
-	int64_t maxTotalBytes = int64_t(32) << 30; ///< uncompressed tar bytes over all layers
+	int64_t maxTotalBytes = int64_t(64) << 30; ///< uncompressed tar bytes over all layers
 	int64_t maxEntries = 1'000'000;
 	int64_t maxPathLength = 4096;
-	double maxRatio = 250;       ///< uncompressed / compressed, checked past ratioFloorBytes
+	double maxRatio = 1000;      ///< uncompressed / compressed, checked past ratioFloorBytes
 	int64_t ratioFloorBytes = int64_t(1) << 20;
 };
 
@@ -128,6 +134,11 @@ struct ExtractReport {
 /// entry by rename; concurrent extracts into one destination are serialised with flock.
 Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 				   const std::string &destination, const ExtractOptions &options);
+
+/// \brief The [extract] caps of \a ctx's configuration.
+ExtractLimits extractLimits(const Context &ctx);
+/// \brief The [create] defaults of \a ctx's configuration: format name and compression.
+std::pair<std::string, std::string> createDefaults(const Context &ctx);
 
 /// \brief -d, else $TRITON_CACHE_DIR, else ${TRITON_HOME:-$HOME}/.triton/cache.
 std::string defaultTritonCacheDir(const std::string &explicitDir = {});

@@ -203,6 +203,11 @@ Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &f
 	return res;
 }
 
+std::string cacheManifestJson(const ScannedCache &cache)
+{
+	return support::entriesManifestJson(cache.entries);
+}
+
 std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &options,
 			    std::string_view cacheDirName)
 {

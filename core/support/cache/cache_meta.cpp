@@ -26,6 +26,29 @@ std::string normalizeArch(std::string_view backend, std::string_view arch)
 	return a;
 }
 
+std::optional<std::string> tarLayerCompression(std::string_view t)
+{
+	static constexpr std::pair<std::string_view, std::string_view> Known[] = {
+		{media::OciLayerTar, "none"},
+		{media::OciLayerGzip, "gzip"},
+		{media::OciLayerZstd, "zstd"},
+		{"application/vnd.oci.image.layer.nondistributable.v1.tar", "none"},
+		{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", "gzip"},
+		{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", "zstd"},
+		{media::DockerLayerTar, "none"},
+		{media::DockerLayerGzip, "gzip"},
+		{"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", "gzip"},
+		{plain::LayerTar, "none"},
+		{plain::LayerGzip, "gzip"},
+		{plain::LayerZstd, "zstd"},
+		{McvAliasLayer, "gzip"},
+	};
+	for (const auto &[type, compression] : Known)
+		if (t == type)
+			return std::string(compression);
+	return std::nullopt;
+}
+
 std::vector<CacheTarget> uniqueTargets(std::vector<CacheTarget> targets)
 {
 	std::sort(targets.begin(), targets.end());

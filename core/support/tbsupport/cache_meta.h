@@ -25,6 +25,23 @@ inline constexpr std::string_view Title = "org.opencontainers.image.title";
 inline constexpr std::string_view Created = "org.opencontainers.image.created";
 } // namespace label
 
+/// Media types of the plain (OCI artifact) variant; see docs/spec/plain.md.
+namespace plain {
+inline constexpr std::string_view ArtifactType = "application/vnd.tb.triton-cache.v1";
+inline constexpr std::string_view ConfigType = "application/vnd.tb.triton-cache.config.v1+json";
+inline constexpr std::string_view LayerTar = "application/vnd.tb.triton-cache.layer.v1.tar";
+inline constexpr std::string_view LayerGzip = "application/vnd.tb.triton-cache.layer.v1.tar+gzip";
+inline constexpr std::string_view LayerZstd = "application/vnd.tb.triton-cache.layer.v1.tar+zstd";
+} // namespace plain
+
+/// The layer type MCV's artifact fallback reads (not RFC 6838 compliant; read-only alias).
+inline constexpr std::string_view McvAliasLayer = "application/cache.triton.content.layer.v1+triton";
+
+/// \brief The compression a tar layer media type declares ("none", "gzip", "zstd"), for
+/// OCI, Docker, non-distributable, plain and alias types; nullopt for anything else. Readers
+/// still sniff the bytes: the declared type is a hint.
+std::optional<std::string> tarLayerCompression(std::string_view mediaType);
+
 /// \brief "sm_75" -> "75", "gfx90a:sramecc+:xnack-" -> "gfx90a"; lower-case for hip.
 std::string normalizeArch(std::string_view backend, std::string_view arch);
 /// \brief Sort and de-duplicate targets (the summary label must be reproducible).
