@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loader tests: each deliberately broken plugin gets its exact status and reason, and none
+// of their code runs before validation accepts the descriptor.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "internal/plugin_loader.h"
+
+namespace tb {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char *name)
+{
+	const char *v = std::getenv(name);
+	return v ? v : "";
+}
+
+class LoaderTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		dir_ = env("TB_BROKEN_DIR");
+		ASSERT_FALSE(dir_.empty()) << "TB_BROKEN_DIR not set";
+		tmp_ = fs::temp_directory_path() / ("tb-loader-" + std::to_string(::getpid()));
+		fs::create_directories(tmp_);
+		marker_ = (tmp_ / "marker").string();
+		::setenv("TB_TEST_MARKER", marker_.c_str(), 1);
+	}
+	void TearDown() override { fs::remove_all(tmp_); }
+
+	std::map<std::string, PluginInfo> loadDir(std::vector<std::string> dirs,
+						  std::vector<std::string> disabled = {})
+	{
+		LoaderOptions o;
+		o.searchPath = std::move(dirs);
+		o.disabled = std::move(disabled);
+		o.paths = &paths_;
+		set_ = PluginSet::load(o);
+		std::map<std::string, PluginInfo> byFile;
+		for (const auto &i : set_.infos())
+			byFile[fs::path(i.path).filename().string()] = i;
+		return byFile;
+	}
+
+	std::string dir_;
+	fs::path tmp_;
+	std::string marker_;
+	HostPaths paths_;
+	PluginSet set_;
+};
+
+void expectStatus(const std::map<std::string, PluginInfo> &m, const std::string &file, PluginStatus status,
+		  const std::string &reason)
+{
+	auto it = m.find(file);
+	ASSERT_NE(it, m.end()) << file << " was not scanned";
+	EXPECT_EQ(pluginStatusName(it->second.status), pluginStatusName(status)) << file;
+	EXPECT_EQ(it->second.reason, reason) << file;
+}
+
+TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
+{
+	auto m = loadDir({dir_}, {"runtime.disabled-me"});
+	expectStatus(m, "no-descriptor.so", PluginStatus::Failed, "no tb_plugin_descriptor symbol (not a tb plugin)");
+	expectStatus(m, "not-elf.so", PluginStatus::Failed, "not an ELF file");
+	expectStatus(m, "wrong-abi.so", PluginStatus::Incompatible, "plugin ABI version 99, this tb supports 1");
+	expectStatus(m, "wrong-cxx-abi.so", PluginStatus::Incompatible,
+		     "C++ ABI tag 0x200 does not match this tb (0x101)");
+	expectStatus(m, "wrong-kind-api.so", PluginStatus::Incompatible, "runtime API version 77, this tb supports 1");
+	expectStatus(m, "unknown-kind.so", PluginStatus::Incompatible, "unknown plugin kind 42");
+	expectStatus(m, "bad-name.so", PluginStatus::Failed,
+		     "invalid plugin name 'Bad Name!' (1-63 characters of a-z, 0-9 and '-')");
+	expectStatus(m, "dup-a.so", PluginStatus::Ok, "");
+	expectStatus(m, "dup-b.so", PluginStatus::Shadowed, "shadowed by " + dir_ + "/dup-a.so");
+	expectStatus(m, "throws.so", PluginStatus::Failed, "plugin factory threw: fixture factory exploded");
+	expectStatus(m, "skips.so", PluginStatus::Skipped, "fixture runtime is not installed on this host");
+	expectStatus(m, "fails.so", PluginStatus::Failed,
+		     "fixture runtime socket /run/fixture.sock: connection refused");
+	expectStatus(m, "disabled-me.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	expectStatus(m, "marker-wrong-abi.so", PluginStatus::Incompatible, "plugin ABI version 2, this tb supports 1");
+	expectStatus(m, "marker-ok.so", PluginStatus::Ok, "");
+
+	auto undef = m.at("undefined-symbol.so");
+	EXPECT_EQ(undef.status, PluginStatus::Failed);
+	EXPECT_EQ(undef.reason.rfind("dlopen failed: ", 0), 0u) << undef.reason;
+	EXPECT_NE(undef.reason.find("undefined symbol: tbFixtureSymbolThatDoesNotExist"), std::string::npos)
+		<< undef.reason;
+
+	// URIs and versions come from the descriptor, not the file name.
+	EXPECT_EQ(m.at("dup-a.so").uri, "runtime.dup");
+	EXPECT_EQ(m.at("dup-a.so").version, "0.0.1");
+	EXPECT_EQ(m.at("wrong-abi.so").kind, "unknown");
+	// Only ok plugins have live objects.
+	EXPECT_EQ(set_.runtimes().size(), 2u); // dup, marker-ok
+}
+
+TEST_F(LoaderTest, ValidationRunsBeforeAnyPluginCode)
+{
+	loadDir({dir_});
+	std::ifstream in(marker_);
+	std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	// marker-ok passed validation and was loaded, so its constructor ran; marker-wrong-abi
+	// was rejected from its file alone and never mapped.
+	EXPECT_EQ(content, "marker-ok\n");
+}
+
+TEST_F(LoaderTest, DisabledAndShadowedPluginsAreNeverLoaded)
+{
+	auto m = loadDir({dir_}, {"runtime.marker-ok"});
+	expectStatus(m, "marker-ok.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	EXPECT_FALSE(fs::exists(marker_));
+}
+
+TEST_F(LoaderTest, TruncatedElfIsReported)
+{
+	fs::path trunc = tmp_ / "plugins";
+	fs::create_directories(trunc);
+	std::ifstream src(dir_ + "/dup-a.so", std::ios::binary);
+	std::string head(200, '\0');
+	src.read(head.data(), 200);
+	std::ofstream(trunc / "truncated.so", std::ios::binary) << head;
+	auto m = loadDir({trunc.string()});
+	expectStatus(m, "truncated.so", PluginStatus::Failed, "truncated ELF section header table");
+}
+
+TEST_F(LoaderTest, FirstDirectoryInThePathWins)
+{
+	fs::path first = tmp_ / "first";
+	fs::create_directories(first);
+	fs::copy_file(dir_ + "/skips.so", first / "zz-skips.so");
+	auto m = loadDir({first.string(), dir_});
+	expectStatus(m, "zz-skips.so", PluginStatus::Skipped, "fixture runtime is not installed on this host");
+	expectStatus(m, "skips.so", PluginStatus::Shadowed, "shadowed by " + (first / "zz-skips.so").string());
+}
+
+TEST_F(LoaderTest, MissingDirectoriesAndEmptyPathAreFine)
+{
+	auto m = loadDir({(tmp_ / "does-not-exist").string()});
+	EXPECT_TRUE(m.empty());
+}
+
+TEST_F(LoaderTest, RequiredPluginsMustBeOk)
+{
+	loadDir({dir_});
+	EXPECT_TRUE(set_.checkRequired({"runtime.dup"}));
+	auto missing = set_.checkRequired({"probe.nope"});
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().message, "required plugin probe.nope: not found in the plugin path");
+	auto broken = set_.checkRequired({"runtime.throws"});
+	ASSERT_FALSE(broken);
+	EXPECT_EQ(broken.error().message, "required plugin runtime.throws (" + dir_ +
+						  "/throws.so): failed: plugin factory threw: fixture factory exploded");
+}
+
+TEST_F(LoaderTest, TestPluginsOfAllFourKindsLoad)
+{
+	std::vector<std::string> dirs;
+	std::string list = env("TB_TEST_PLUGIN_PATH");
+	for (size_t pos = 0; pos < list.size();) {
+		size_t c = list.find(':', pos);
+		dirs.push_back(list.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
+		pos = c == std::string::npos ? list.size() : c + 1;
+	}
+	auto m = loadDir(dirs);
+	expectStatus(m, "tb-transport-memory.so", PluginStatus::Ok, "");
+	expectStatus(m, "tb-cache-test.so", PluginStatus::Ok, "");
+	expectStatus(m, "tb-probe-fixture.so", PluginStatus::Ok, "");
+	expectStatus(m, "tb-runtime-echo.so", PluginStatus::Ok, "");
+	EXPECT_EQ(m.at("tb-transport-memory.so").uri, "transport.memory");
+	EXPECT_EQ(m.at("tb-cache-test.so").uri, "cache.test");
+	EXPECT_EQ(m.at("tb-probe-fixture.so").uri, "probe.fixture");
+	EXPECT_EQ(m.at("tb-runtime-echo.so").uri, "runtime.echo");
+	EXPECT_EQ(set_.transports().size(), 1u);
+	EXPECT_EQ(set_.cacheFormats().size(), 1u);
+	EXPECT_EQ(set_.gpuProbes().size(), 1u);
+	EXPECT_EQ(set_.runtimes().size(), 1u);
+}
+
+} // namespace
+} // namespace tb
