@@ -98,6 +98,8 @@ private:
 		r.facts["wsl2.detectedBy"] = by;
 		if (!kernel.empty())
 			r.facts["wsl2.kernel"] = kernel;
+		if (auto rel = fs::readLine(path("/proc/sys/kernel/osrelease")))
+			r.facts["wsl2.kernelRelease"] = *rel;
 		if (const char *d = std::getenv("WSL_DISTRO_NAME"); d && realRoot())
 			r.facts["wsl2.distro"] = d;
 		if (check(r, "dxg", "/dev/dxg", true)) {
@@ -110,8 +112,8 @@ private:
 		std::string dxcore = std::string(kWslLib) + "/libdxcore.so";
 		if (check(r, "dxcore", dxcore, true))
 			r.libraries.push_back(dxcore);
-		for (const char *lib : {"libd3d12.so", "libd3d12core.so"}) {
-			std::string p = std::string(kWslLib) + "/" + lib;
+		for (std::string lib : {"d3d12", "d3d12core"}) {
+			std::string p = std::string(kWslLib) + "/lib" + lib + ".so";
 			if (check(r, lib, p, false))
 				r.libraries.push_back(p);
 		}

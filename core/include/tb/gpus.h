@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// libtb GPU inventory: run every GPU probe, keep skip apart from failure, render stable JSON.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/gpu.h>
+#include <tb/gpu_probe.h>
+#include <tb/result.h>
+
+namespace tb {
+
+class Context;
+
+/// \brief How one probe ended: found its vendor, declined (vendor absent), or failed.
+enum class ProbeStatus { Ok, Skipped, Failed };
+
+/// \brief "ok", "skip", "failed" (the JSON values).
+std::string_view probeStatusName(ProbeStatus s) noexcept;
+
+/// \brief One probe run.
+struct ProbeRun {
+	std::string probe;    ///< plugin name ("nvidia")
+	ProbeStatus status = ProbeStatus::Skipped;
+	Error error;          ///< why it skipped or failed (code Skip for a skip)
+	ProbeReport report;   ///< valid when status is Ok
+};
+
+/// \brief Everything the GPU probes found on the host.
+struct GpuInventory {
+	std::vector<ProbeRun> probes;  ///< in plugin-name order
+	std::vector<GpuDevice> gpus;   ///< every GPU of every ok probe, in probe order
+
+	/// \brief True when the wsl2 probe found a WSL2 host.
+	bool wsl2() const;
+	/// \brief Number of driver libraries over all ok probes.
+	size_t libraryCount() const;
+	/// \brief True when at least one probe failed (exit code 1 for `tb info`).
+	bool anyFailed() const;
+	/// \brief The run of probe \a name, or nullptr.
+	const ProbeRun *find(std::string_view name) const;
+};
+
+/// \brief Run every ok GpuProbe of \a ctx (Context::gpuProbes()).
+/// A probe's Skip or failure is recorded in its ProbeRun, never returned as this call's error.
+Result<GpuInventory> probeGpus(Context &ctx);
+/// \brief The same over explicit probe instances (named by vendor()); for tests and benches.
+GpuInventory probeGpus(const std::vector<GpuProbe *> &probes);
+
+/// \brief The `tb info --json` document (schema in docs/gpu-probes.md), pretty-printed,
+/// keys in a fixed order, ending in a newline.
+std::string gpuInventoryJson(const GpuInventory &inventory);
+
+} // namespace tb
