@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// Conformance suite for GPU-probe plugins: absent vendor = Skip, every path read through the
+// host root, device records well-formed on every fixture host.
+#include <filesystem>
+#include <set>
+
+#include <tb/gpu_probe.h>
+
+#include "conformance.h"
+
+namespace tb::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+class GpuProbeSuite : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GpuProbeSuite, EmptyHostMeansSkip)
+{
+	TempDir root;
+	auto ctx = openContext(root.path());
+	ASSERT_TRUE(ctx);
+	GpuProbe *p = ctx->gpuProbe(GetParam());
+	ASSERT_NE(p, nullptr);
+	EXPECT_FALSE(p->vendor().empty());
+	auto r = p->probe();
+	ASSERT_FALSE(r) << GetParam() << " found GPUs on an empty host root";
+	EXPECT_EQ(r.error().code, Errc::Skip) << r.error().message;
+	EXPECT_FALSE(r.error().message.empty());
+}
+
+TEST_P(GpuProbeSuite, FixtureHostsGiveWellFormedRecords)
+{
+	const char *hosts = std::getenv("TB_FIXTURE_HOSTS");
+	if (!hosts || !fs::is_directory(hosts))
+		GTEST_SKIP() << "no fixture hosts (TB_FIXTURE_HOSTS)";
+	int probed = 0;
+	for (const auto &h : fs::directory_iterator(hosts)) {
+		if (!h.is_directory())
+			continue;
+		auto ctx = openContext(h.path().string());
+		ASSERT_TRUE(ctx);
+		GpuProbe *p = ctx->gpuProbe(GetParam());
+		ASSERT_NE(p, nullptr);
+		auto r = p->probe();
+		if (!r) {
+			EXPECT_FALSE(r.error().message.empty()) << h.path();
+			continue;
+		}
+		++probed;
+		std::set<int> indices;
+		for (const auto &g : r->gpus) {
+			SCOPED_TRACE(h.path().filename().string() + " gpu " + std::to_string(g.index));
+			EXPECT_FALSE(g.vendor.empty());
+			EXPECT_TRUE(indices.insert(g.index).second) << "duplicate index";
+			EXPECT_TRUE(g.backend.empty() || g.backend == "cuda" || g.backend == "hip" || g.backend == "xpu")
+				<< g.backend;
+			for (const auto &n : g.nodes) {
+				// Paths are host paths: the fixture root must never leak into them.
+				EXPECT_EQ(n.path.rfind("/dev/", 0), 0u) << n.path;
+				EXPECT_EQ(n.path.find(h.path().string()), std::string::npos) << n.path;
+			}
+		}
+		for (const auto &lib : r->libraries)
+			EXPECT_EQ(lib.find(h.path().string()), std::string::npos) << lib;
+	}
+	RecordProperty("hosts_with_devices", probed);
+}
+
+INSTANTIATE_TEST_SUITE_P(GpuProbes, GpuProbeSuite, ::testing::ValuesIn(pluginNames("probe")), paramName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GpuProbeSuite);
+
+} // namespace
+} // namespace tb::conformance

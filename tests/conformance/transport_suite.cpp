@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+// Conformance suite for transport plugins: every ok transport stores and returns an image
+// byte for byte, verifies blobs it is given, and fails cleanly on missing images.
+#include <cstring>
+
+#include <boost/json.hpp>
+
+#include <tb/transport.h>
+#include <tbsupport/sha256.h>
+
+#include "conformance.h"
+
+namespace tb::conformance {
+namespace {
+
+class StringReader final : public BlobReader {
+public:
+	explicit StringReader(std::string d) : data_(std::move(d)) {}
+	Result<size_t> read(void *buffer, size_t size) noexcept override
+	{
+		size_t n = std::min(size, data_.size() - off_);
+		std::memcpy(buffer, data_.data() + off_, n);
+		off_ += n;
+		return n;
+	}
+
+private:
+	std::string data_;
+	size_t off_ = 0;
+};
+
+std::string readAll(BlobReader &r)
+{
+	std::string out;
+	char buf[4096];
+	for (;;) {
+		auto n = r.read(buf, sizeof(buf));
+		EXPECT_TRUE(n) << (n ? "" : n.error().message);
+		if (!n || *n == 0)
+			return out;
+		out.append(buf, *n);
+	}
+}
+
+// A real single-file tar (one 512-byte header, 512 bytes of data, two zero blocks).
+std::string tinyTar()
+{
+	std::string tar(512 * 4, '\0');
+	std::strcpy(&tar[0], "hello.txt");
+	std::strcpy(&tar[100], "0000644");
+	std::strcpy(&tar[108], "0000000");
+	std::strcpy(&tar[116], "0000000");
+	std::strcpy(&tar[124], "00000000006");
+	std::strcpy(&tar[136], "00000000000");
+	tar[156] = '0';
+	std::strcpy(&tar[257], "ustar");
+	tar[263] = '0';
+	tar[264] = '0';
+	std::memset(&tar[148], ' ', 8);
+	unsigned sum = 0;
+	for (int i = 0; i < 512; ++i)
+		sum += static_cast<unsigned char>(tar[i]);
+	std::snprintf(&tar[148], 8, "%06o", sum);
+	std::memcpy(&tar[512], "hello\n", 6);
+	return tar;
+}
+
+Descriptor describe(std::string mediaType, const std::string &bytes)
+{
+	Descriptor d;
+	d.mediaType = std::move(mediaType);
+	d.digest = support::Sha256::of(bytes);
+	d.size = static_cast<int64_t>(bytes.size());
+	return d;
+}
+
+class TransportSuite : public ::testing::TestWithParam<std::string> {
+protected:
+	void SetUp() override
+	{
+		ctx_ = openContext();
+		ASSERT_TRUE(ctx_);
+		t_ = ctx_->transport(GetParam());
+		ASSERT_NE(t_, nullptr);
+	}
+	std::string location() const { return tmp_.path() + "/image"; }
+
+	std::unique_ptr<Context> ctx_;
+	Transport *t_ = nullptr;
+	TempDir tmp_;
+};
+
+TEST_P(TransportSuite, MissingImageIsACleanError)
+{
+	auto src = t_->openSource(location());
+	if (src) {
+		// Lazily-opening transports must fail on first use instead.
+		auto m = (*src)->manifest(std::nullopt);
+		ASSERT_FALSE(m);
+		EXPECT_FALSE(m.error().message.empty());
+		return;
+	}
+	EXPECT_TRUE(src.error().code == Errc::NotFound || src.error().code == Errc::InvalidArgument)
+		<< errcName(src.error().code) << ": " << src.error().message;
+	EXPECT_FALSE(src.error().message.empty());
+}
+
+TEST_P(TransportSuite, RoundTripKeepsManifestAndBlobsByteForByte)
+{
+	std::string layer = tinyTar();
+	Descriptor layerDesc = describe(std::string(media::OciLayerTar), layer);
+	namespace json = boost::json;
+	std::string config = json::serialize(json::object{
+		{"architecture", "amd64"},
+		{"os", "linux"},
+		{"config", json::object{}},
+		{"rootfs", json::object{{"type", "layers"}, {"diff_ids", json::array{layerDesc.digest.str()}}}},
+	});
+	Descriptor configDesc = describe(std::string(media::OciConfig), config);
+	auto descJson = [](const Descriptor &d) {
+		return json::object{{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
+	};
+	RawManifest manifest;
+	manifest.mediaType = media::OciManifest;
+	manifest.bytes = json::serialize(json::object{{"schemaVersion", 2},
+						      {"mediaType", std::string(media::OciManifest)},
+						      {"config", descJson(configDesc)},
+						      {"layers", json::array{descJson(layerDesc)}}});
+
+	{
+		auto dst = t_->openDestination(location());
+		ASSERT_TRUE(dst) << dst.error().message;
+		StringReader cr(config), lr(layer);
+		ASSERT_TRUE((*dst)->putBlob(configDesc, cr));
+		auto put = (*dst)->putBlob(layerDesc, lr);
+		ASSERT_TRUE(put) << put.error().message;
+		auto has = (*dst)->hasBlob(layerDesc);
+		ASSERT_TRUE(has) << has.error().message;
+		EXPECT_TRUE(*has);
+		ASSERT_TRUE((*dst)->putManifest(manifest));
+		auto c = (*dst)->commit();
+		ASSERT_TRUE(c) << c.error().message;
+	}
+
+	auto src = t_->openSource(location());
+	ASSERT_TRUE(src) << src.error().message;
+	auto m = (*src)->manifest(std::nullopt);
+	ASSERT_TRUE(m) << m.error().message;
+	// Archives may re-encode the manifest (docker-archive has none of its own); the blobs
+	// must still come back exactly.
+	if (GetParam() != "docker-archive") {
+		EXPECT_EQ(m->bytes, manifest.bytes);
+	}
+	auto blob = (*src)->openBlob(layerDesc);
+	ASSERT_TRUE(blob) << blob.error().message;
+	EXPECT_EQ(readAll(**blob), layer);
+	auto cfg = (*src)->openBlob(configDesc);
+	ASSERT_TRUE(cfg) << cfg.error().message;
+	EXPECT_EQ(readAll(**cfg), config);
+
+	auto listed = t_->list(location());
+	if (listed) {
+		EXPECT_FALSE(listed->empty());
+	} else {
+		EXPECT_EQ(listed.error().code, Errc::Unsupported) << listed.error().message;
+	}
+}
+
+TEST_P(TransportSuite, BlobWithWrongDigestIsRefused)
+{
+	auto dst = t_->openDestination(location());
+	ASSERT_TRUE(dst) << dst.error().message;
+	Descriptor d = describe(std::string(media::OciLayerTar), "the real bytes");
+	StringReader r("other bytes!!!");
+	auto put = (*dst)->putBlob(d, r);
+	ASSERT_FALSE(put);
+	EXPECT_EQ(put.error().code, Errc::Corrupt) << put.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, TransportSuite, ::testing::ValuesIn(pluginNames("transport")), paramName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TransportSuite);
+
+} // namespace
+} // namespace tb::conformance
