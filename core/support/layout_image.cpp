@@ -2,9 +2,11 @@
 // ImageSource / ImageDestination over an OCI layout, shared by the oci and archive transports.
 #include "tbsupport/layout_image.h"
 
+#include <cstring>
 #include <filesystem>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tbsupport/sha256.h"
 
@@ -60,94 +62,118 @@ LayoutDestination::~LayoutDestination()
 		abandon();
 }
 
-Result<const OciLayout *> LayoutDestination::layout()
+// Fail before the first byte is written if the directory cannot become a layout.
+Result<void> LayoutDestination::prepareDir()
 {
-	if (layout_)
-		return &*layout_;
+	if (dirReady_)
+		return {};
 	std::error_code ec;
-	createdDir_ = !fs::exists(dir_, ec);
-	createdLayout_ = !fs::exists(dir_ + "/oci-layout", ec);
-	layout_ = TB_TRY(OciLayout::openOrCreate(dir_));
-	return &*layout_;
+	fs::path p(dir_);
+	if (!fs::exists(p, ec)) {
+		fs::path top = p;
+		while (top.has_parent_path() && top.parent_path() != top && !fs::exists(top.parent_path(), ec))
+			top = top.parent_path();
+		fs::create_directories(p, ec);
+		if (ec)
+			return err(Errc::Io, "create layout directory " + dir_ + ": " + ec.message());
+		topCreated_ = top.string();
+	} else if (!fs::is_directory(p, ec)) {
+		return err(Errc::InvalidArgument, dir_ + " exists and is not a directory");
+	} else if (!fs::exists(p / "oci-layout", ec) && !isEmptyLayoutDir(dir_)) {
+		return err(Errc::Conflict, dir_ + " exists, is not empty and is not an OCI image layout");
+	}
+	dirReady_ = true;
+	return {};
 }
 
-// A failed write must not leave a new, empty layout behind; an existing one keeps its index
-// (and may keep verified, unreferenced blobs: deleting them could race with another writer).
+// Nothing becomes visible: staged temp files go, and directories we created with them.
 void LayoutDestination::abandon() noexcept
 {
-	if (!layout_ || !createdLayout_)
+	for (const auto &[digest, path] : staged_)
+		::unlink(path.c_str());
+	staged_.clear();
+	if (topCreated_.empty())
 		return;
-	try {
-		auto lock = LayoutLock::acquire(dir_, 5000);
-		if (!lock)
-			return;
-		auto entries = layout_->entries();
-		if (!entries || !entries->empty())
-			return;
-		std::error_code ec;
-		if (createdDir_) {
-			fs::remove_all(dir_, ec);
-			return;
-		}
-		for (const auto &name : {"oci-layout", "index.json", "blobs"})
-			fs::remove_all(dir_ + "/" + name, ec);
-	} catch (...) {
-		// best effort: the index was never written, so nothing is visible anyway
+	std::error_code ec;
+	for (fs::path p(dir_);; p = p.parent_path()) {
+		if (!fs::remove(p, ec) || p == fs::path(topCreated_) || !p.has_parent_path())
+			break; // stops at the first non-empty directory
 	}
 }
 
 Result<bool> LayoutDestination::hasBlob(const Descriptor &blob) noexcept
 {
 	return guard("check blob", [&]() -> Result<bool> {
+		if (staged_.count(blob.digest))
+			return true;
 		std::error_code ec;
-		if (!layout_ && !fs::exists(dir_ + "/oci-layout", ec))
+		if (!fs::exists(dir_ + "/oci-layout", ec))
 			return false;
-		const OciLayout *l = TB_TRY(layout());
-		return l->hasBlob(blob);
+		auto layout = TB_TRY(OciLayout::open(dir_));
+		return layout.hasBlob(blob);
 	});
 }
 
-Result<void> LayoutDestination::putBlobImpl(const Descriptor &blob, BlobReader &data)
+Result<void> LayoutDestination::stage(const Descriptor &blob, BlobReader &data)
 {
-	const OciLayout *l = TB_TRY(layout());
-	return l->putBlob(blob, data);
+	TB_TRY(prepareDir());
+	std::string path = TB_TRY(stageBlob(dir_, blob, data));
+	auto [it, added] = staged_.emplace(blob.digest, path);
+	if (!added)
+		::unlink(path.c_str());
+	return {};
 }
 
 Result<void> LayoutDestination::putBlob(const Descriptor &blob, BlobReader &data) noexcept
 {
-	return guard("write blob", [&] { return putBlobImpl(blob, data); });
-}
-
-Result<void> LayoutDestination::putManifestImpl(const RawManifest &m)
-{
-	Descriptor d;
-	d.mediaType = m.mediaType.empty() ? TB_TRY(manifestMediaType(m)) : m.mediaType;
-	d.digest = Sha256::of(m.bytes);
-	d.size = static_cast<int64_t>(m.bytes.size());
-	const OciLayout *l = TB_TRY(layout());
-	TB_TRY(l->putBlobBytes(d, m.bytes));
-	manifest_ = std::move(d);
-	return {};
+	return guard("write blob", [&] { return stage(blob, data); });
 }
 
 Result<void> LayoutDestination::putManifest(const RawManifest &m) noexcept
 {
-	return guard("write manifest", [&] { return putManifestImpl(m); });
+	return guard("write manifest", [&]() -> Result<void> {
+		Descriptor d;
+		d.mediaType = m.mediaType.empty() ? TB_TRY(manifestMediaType(m)) : m.mediaType;
+		d.digest = Sha256::of(m.bytes);
+		d.size = static_cast<int64_t>(m.bytes.size());
+		struct View : BlobReader {
+			std::string_view rest;
+			Result<size_t> read(void *buffer, size_t size) noexcept override
+			{
+				size_t n = std::min(size, rest.size());
+				std::memcpy(buffer, rest.data(), n);
+				rest.remove_prefix(n);
+				return n;
+			}
+		} reader;
+		reader.rest = m.bytes;
+		TB_TRY(stage(d, reader));
+		manifest_ = std::move(d);
+		return {};
+	});
+}
+
+Result<void> LayoutDestination::commitImpl()
+{
+	if (!manifest_)
+		return err(Errc::InvalidArgument, "commit to layout " + dir_ + " without a manifest");
+	auto layout = TB_TRY(OciLayout::openOrCreate(dir_));
+	// Blobs first, index last: a reader never sees a tag whose blobs are missing.
+	for (auto it = staged_.begin(); it != staged_.end();) {
+		TB_TRY(layout.adoptBlob(it->second, it->first));
+		it = staged_.erase(it);
+	}
+	Descriptor entry = *manifest_;
+	for (const auto &[k, v] : extra_)
+		entry.annotations[k] = v;
+	TB_TRY(layout.setTag(tag_, entry));
+	committed_ = true;
+	return {};
 }
 
 Result<void> LayoutDestination::commit() noexcept
 {
-	return guard("commit", [&]() -> Result<void> {
-		if (!manifest_)
-			return err(Errc::InvalidArgument, "commit to layout " + dir_ + " without a manifest");
-		const OciLayout *l = TB_TRY(layout());
-		Descriptor entry = *manifest_;
-		for (const auto &[k, v] : extra_)
-			entry.annotations[k] = v;
-		TB_TRY(l->setTag(tag_, entry));
-		committed_ = true;
-		return {};
-	});
+	return guard("commit", [&] { return commitImpl(); });
 }
 
 } // namespace tb::support

@@ -223,6 +223,15 @@ Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
 	return LayoutLock(fd);
 }
 
+bool isEmptyLayoutDir(const std::string &dir)
+{
+	std::error_code ec;
+	for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+		if (!it->path().filename().string().starts_with(".tb-"))
+			return false;
+	return !ec;
+}
+
 Result<OciLayout> OciLayout::open(std::string dir)
 {
 	while (dir.size() > 1 && dir.back() == '/')
@@ -251,7 +260,7 @@ Result<OciLayout> OciLayout::openOrCreate(std::string dir)
 		return err(Errc::Io, "create layout directory " + dir + ": " + ec.message());
 	auto lock = TB_TRY(LayoutLock::acquire(dir));
 	if (!fs::exists(dir + "/oci-layout", ec)) {
-		if (!fs::is_empty(dir, ec) && !ec)
+		if (!isEmptyLayoutDir(dir))
 			return err(Errc::Conflict, dir + " exists, is not empty and is not an OCI image layout");
 		TB_TRY(writeFileAtomic(dir + "/oci-layout", LayoutFileContent));
 	}
@@ -371,16 +380,13 @@ Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
 	return out;
 }
 
-Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
+Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
 {
 	if (d.digest.algorithm != "sha256")
 		return err(Errc::Unsupported, "blob " + d.digest.str() + ": only sha256 blobs can be written");
-	std::string dir = dir_ + "/blobs/sha256";
-	std::error_code ec;
-	fs::create_directories(dir, ec);
 	TempFile t;
 	// Temp files live in the layout root, not in blobs/: tools walking blobs/ never see them.
-	TB_TRY(makeTemp(t, dir_, ".tb-blob-"));
+	TB_TRY(makeTemp(t, dir, ".tb-blob-"));
 	Sha256 hash;
 	std::vector<char> buf(1 << 20);
 	int64_t total = 0;
@@ -401,7 +407,35 @@ Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
 	Digest got = hash.finish();
 	if (got != d.digest)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + ": digest mismatch (content is " + got.str() + ")");
-	return commitTemp(t, blobPath(d.digest), dir);
+	if (::fsync(t.fd) != 0)
+		return unexpected(sysError("fsync " + t.path));
+	std::string path = t.path;
+	t.release();
+	return path;
+}
+
+Result<void> OciLayout::adoptBlob(const std::string &staged, const Digest &d) const
+{
+	std::string dir = dir_ + "/blobs/" + d.algorithm;
+	std::error_code ec;
+	fs::create_directories(dir, ec);
+	if (::rename(staged.c_str(), blobPath(d).c_str()) != 0)
+		return unexpected(sysError("rename into " + blobPath(d)));
+	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		::fsync(dfd);
+		::close(dfd);
+	}
+	return {};
+}
+
+Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
+{
+	std::string staged = TB_TRY(stageBlob(dir_, d, data));
+	auto r = adoptBlob(staged, d.digest);
+	if (!r)
+		::unlink(staged.c_str());
+	return r;
 }
 
 Result<void> OciLayout::putBlobBytes(const Descriptor &d, std::string_view bytes) const

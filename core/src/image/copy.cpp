@@ -19,7 +19,8 @@ Result<void> copyBlob(ImageSource &src, ImageDestination &dst, const Descriptor 
 		++report.blobsSkipped;
 		return {};
 	}
-	auto inner = TB_TRY_CTX(src.openBlob(blob), ctx);
+	// Transports name the blob in their errors already.
+	auto inner = TB_TRY_CTX(src.openBlob(blob), "image " + std::string(image));
 	image::VerifyingReader reader(std::move(inner), blob, std::string(image));
 	if (blob.digest.algorithm != "sha256")
 		return err(Errc::Unsupported, ctx + ": cannot verify digest algorithm '" + blob.digest.algorithm + "'");

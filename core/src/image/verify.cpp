@@ -58,7 +58,7 @@ Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob
 	if (blob.size < 0 || static_cast<uint64_t>(blob.size) > cap)
 		return err(Errc::LimitExceeded, ctx + ": " + std::to_string(blob.size) + " bytes, over the " +
 							std::to_string(cap) + " byte limit");
-	auto inner = TB_TRY_CTX(source.openBlob(blob), ctx);
+	auto inner = TB_TRY_CTX(source.openBlob(blob), "image " + std::string(image));
 	auto reader = TB_TRY(verifyingReader(std::move(inner), blob, std::string(image)));
 	std::string out;
 	out.reserve(static_cast<size_t>(blob.size));

@@ -28,8 +28,9 @@ private:
 	Descriptor top_;
 };
 
-/// \brief Writes one image into a layout, creating it on first write. Without commit() the
-/// index is untouched, and a layout this object created is removed again.
+/// \brief Writes one image into a layout. Blobs are verified into temp files inside the
+/// directory and only become blobs at commit(), with the index update: without commit() the
+/// directory is left exactly as it was (a directory this object created is removed again).
 class LayoutDestination : public ImageDestination {
 public:
 	/// \brief Prepare writing "DIR[:TAG]" (validates the tag; creates nothing yet).
@@ -45,22 +46,21 @@ public:
 	void annotate(std::string key, std::string value) { extra_[std::move(key)] = std::move(value); }
 	/// \brief The descriptor putManifest() stored, if any.
 	const std::optional<Descriptor> &manifestDescriptor() const noexcept { return manifest_; }
-	/// \brief The layout, creating it when needed.
-	Result<const OciLayout *> layout();
 
 private:
 	LayoutDestination(std::string dir, std::string tag) : dir_(std::move(dir)), tag_(std::move(tag)) {}
-	Result<void> putBlobImpl(const Descriptor &blob, BlobReader &data);
-	Result<void> putManifestImpl(const RawManifest &manifest);
+	Result<void> prepareDir();
+	Result<void> stage(const Descriptor &blob, BlobReader &data);
+	Result<void> commitImpl();
 	void abandon() noexcept;
 
 	std::string dir_;
 	std::string tag_;
-	std::optional<OciLayout> layout_;
+	bool dirReady_ = false;
+	std::string topCreated_; ///< the outermost directory we created, "" when it existed
+	std::map<Digest, std::string> staged_; ///< verified temp files, by digest
 	std::optional<Descriptor> manifest_;
 	std::map<std::string, std::string> extra_;
-	bool createdLayout_ = false; ///< no oci-layout existed before us
-	bool createdDir_ = false;    ///< the directory itself did not exist
 	bool committed_ = false;
 };
 

@@ -65,6 +65,8 @@ public:
 	/// \return Errc::Corrupt on mismatch (nothing is left behind), Errc::Io
 	Result<void> putBlob(const Descriptor &d, BlobReader &data) const;
 	Result<void> putBlobBytes(const Descriptor &d, std::string_view bytes) const;
+	/// \brief Move a file made by stageBlob() into blobs/ (atomic rename).
+	Result<void> adoptBlob(const std::string &staged, const Digest &d) const;
 
 	/// \brief Under the layout lock, point \a tag at \a manifest in index.json (replacing an
 	/// entry with the same tag; with "" an untagged entry of the same digest); atomic rewrite.
@@ -74,6 +76,10 @@ private:
 	explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
 	std::string dir_;
 };
+
+/// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-*" in \a dir; nothing
+/// is a blob yet. \return its path; Errc::Corrupt on mismatch (the file is removed)
+Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data);
 
 /// \brief An exclusive flock on a layout directory, released on destruction.
 class LayoutLock {
@@ -89,6 +95,9 @@ private:
 	explicit LayoutLock(int fd) : fd_(fd) {}
 	int fd_;
 };
+
+/// \brief True when \a dir holds nothing but our temp files (".tb-*").
+bool isEmptyLayoutDir(const std::string &dir);
 
 /// \brief Write \a bytes to \a path atomically: temp file in the same dir, fsync, rename.
 Result<void> writeFileAtomic(const std::string &path, std::string_view bytes);

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test helpers for the transport tests: temp dirs, generated images, layouts, subprocesses.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <tb/context.h>
+#include <tb/oci.h>
+
+namespace tb::test {
+
+/// \brief A temp directory removed with its contents.
+class TmpDir {
+public:
+	TmpDir();
+	~TmpDir();
+	TmpDir(const TmpDir &) = delete;
+	TmpDir &operator=(const TmpDir &) = delete;
+	const std::string &path() const { return path_; }
+	std::string operator/(const std::string &rel) const { return path_ + "/" + rel; }
+
+private:
+	std::string path_;
+};
+
+std::string readFile(const std::string &path);
+void writeFile(const std::string &path, const std::string &bytes);
+
+/// \brief A generated OCI image: an uncompressed tar layer per entry of \a layers.
+struct TestImage {
+	std::string manifest;
+	Descriptor manifestDesc;
+	std::string config;
+	Descriptor configDesc;
+	std::vector<std::string> layers;
+	std::vector<Descriptor> layerDescs;
+};
+
+/// \brief Build an image whose layers hold one file each of \a sizes bytes (content from \a seed).
+TestImage makeImage(const std::string &seed, const std::vector<size_t> &sizes,
+		    const std::map<std::string, std::string> &labels = {});
+/// \brief Write \a image into the layout \a dir (created if needed) under \a tag.
+void writeLayout(const std::string &dir, const std::string &tag, const TestImage &image);
+
+/// \brief Every file under \a dir (relative path -> content digest); for "untouched" checks.
+std::map<std::string, std::string> snapshot(const std::string &dir);
+
+struct CmdResult {
+	int status = -1;
+	std::string out;
+	std::string err;
+};
+/// \brief Run \a argv (no shell), capturing stdout and stderr.
+CmdResult run(const std::vector<std::string> &argv);
+/// \brief True when \a program is on PATH.
+bool haveProgram(const std::string &program);
+
+/// \brief A Context with the built plugins (TB_PLUGIN_PATH) and its store at \a storeDir.
+std::unique_ptr<Context> makeContext(const TmpDir &tmp, const std::string &storeDir);
+
+/// \brief The fixture docker-archive (tests/data/caches, shared with the cache tests), from TB_TEST_DATA.
+std::string fixtureArchive();
+
+} // namespace tb::test

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+// Real peers: skopeo reads what `tb` writes and tb reads what skopeo writes; the CLI verbs;
+// concurrent `tb copy` processes into one layout.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <boost/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "tbsupport/oci_layout.h"
+#include "tbsupport/sha256.h"
+
+using namespace tb;
+using namespace tb::test;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class Interop : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		const char *exe = std::getenv("TB_EXE");
+		ASSERT_NE(exe, nullptr) << "TB_EXE not set";
+		tb_ = exe;
+		writeFile(tmp_ / "nvbind.toml", "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
+		writeFile(tmp_ / "policy.json", "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+		image_ = makeImage("interop", {4000, 30000}, {{"org.example/who", "tb"}});
+		writeLayout(tmp_ / "src", "v1", image_);
+	}
+
+	CmdResult tb(std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {tb_, "--config", tmp_ / "nvbind.toml"});
+		return run(args);
+	}
+
+	CmdResult skopeo(std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {"skopeo", "--policy", tmp_ / "policy.json"});
+		return run(args);
+	}
+
+	void needSkopeo()
+	{
+		if (!haveProgram("skopeo"))
+			GTEST_SKIP() << "skopeo is not installed";
+	}
+
+	static boost::json::object json(const std::string &text)
+	{
+		boost::system::error_code ec;
+		auto v = boost::json::parse(text, ec);
+		EXPECT_FALSE(ec) << text;
+		return !ec && v.is_object() ? v.as_object() : boost::json::object{};
+	}
+
+	std::string digestOfRaw(const std::string &bytes) { return support::Sha256::of(bytes).str(); }
+
+	TmpDir tmp_;
+	std::string tb_;
+	TestImage image_;
+};
+
+} // namespace
+
+TEST_F(Interop, SkopeoReadsWhatTbWrites)
+{
+	needSkopeo();
+	std::string t = tmp_.path(), want = image_.manifestDesc.digest.str();
+	std::string src = "oci:" + t + "/src:v1";
+	for (const auto &dst : {"oci:" + t + "/out:v1", "oci-archive:" + t + "/out.tar:v1",
+				"docker-archive:" + t + "/d.tar:example/x:v1"}) {
+		auto c = tb({"copy", "-q", src, dst});
+		ASSERT_EQ(c.status, 0) << dst << ": " << c.err;
+		EXPECT_EQ(c.out, want + "\n");
+	}
+	for (const auto &ref : {"oci:" + t + "/out:v1", "oci-archive:" + t + "/out.tar:v1"}) {
+		auto raw = skopeo({"inspect", "--raw", ref});
+		ASSERT_EQ(raw.status, 0) << ref << ": " << raw.err;
+		EXPECT_EQ(raw.out, image_.manifest) << ref;
+		auto info = skopeo({"inspect", ref});
+		ASSERT_EQ(info.status, 0) << info.err;
+		auto o = json(info.out);
+		EXPECT_EQ(o["Digest"].as_string(), want);
+		EXPECT_EQ(o["Labels"].as_object()["org.example/who"].as_string(), "tb");
+	}
+	auto d = skopeo({"inspect", "docker-archive:" + t + "/d.tar"});
+	ASSERT_EQ(d.status, 0) << d.err;
+	auto o = json(d.out);
+	EXPECT_EQ(o["Labels"].as_object()["org.example/who"].as_string(), "tb");
+	EXPECT_EQ(o["Layers"].as_array().size(), 2u);
+	auto cfg = skopeo({"inspect", "--config", "--raw", "docker-archive:" + t + "/d.tar:example/x:v1"});
+	ASSERT_EQ(cfg.status, 0) << cfg.err;
+	EXPECT_EQ(cfg.out, image_.config);
+
+	// skopeo's own copies of our layout and archive keep the manifest bytes.
+	for (const auto &from : {"oci:" + t + "/out:v1", "oci-archive:" + t + "/out.tar:v1"}) {
+		fs::remove_all(t + "/sk");
+		auto c = skopeo({"copy", "-q", "--preserve-digests", from, "oci:" + t + "/sk:v1"});
+		ASSERT_EQ(c.status, 0) << c.err;
+		auto layout = support::OciLayout::open(t + "/sk");
+		ASSERT_TRUE(layout);
+		EXPECT_EQ(layout->resolve("v1")->digest.str(), want) << from;
+	}
+}
+
+TEST_F(Interop, TbReadsWhatSkopeoWrites)
+{
+	needSkopeo();
+	std::string t = tmp_.path(), fx = fixtureArchive();
+	auto toOci = skopeo({"copy", "-q", "docker-archive:" + fx, "oci:" + t + "/sk:v1"});
+	ASSERT_EQ(toOci.status, 0) << toOci.err;
+	auto skRaw = skopeo({"inspect", "--raw", "oci:" + t + "/sk:v1"});
+	ASSERT_EQ(skRaw.status, 0);
+	std::string skDigest = digestOfRaw(skRaw.out);
+
+	auto info = tb({"inspect", "--json", "oci:" + t + "/sk:v1"});
+	ASSERT_EQ(info.status, 0) << info.err;
+	auto o = json(info.out);
+	EXPECT_EQ(o["Digest"].as_string(), skDigest);
+	EXPECT_EQ(o["Labels"].as_object()["cache.triton.image/entry-count"].as_string(), "1");
+	auto c = tb({"copy", "-q", "oci:" + t + "/sk:v1", "from-skopeo:v1"});
+	ASSERT_EQ(c.status, 0) << c.err;
+	EXPECT_EQ(c.out, skDigest + "\n");
+
+	auto toArchive = skopeo({"copy", "-q", "oci:" + t + "/sk:v1", "docker-archive:" + t + "/sk.tar:foo/bar:v1"});
+	ASSERT_EQ(toArchive.status, 0) << toArchive.err;
+	auto a = tb({"inspect", "--json", "docker-archive:" + t + "/sk.tar:foo/bar:v1"});
+	ASSERT_EQ(a.status, 0) << a.err;
+	auto ao = json(a.out);
+	EXPECT_EQ(ao["Config"].as_object()["Digest"].as_string(),
+		  "sha256:8ce4bc2e98abfa8c0a5a6f6046c1c7bc8ac09805ecb029427a995dc2897828f8");
+	auto back = tb({"copy", "-q", "docker-archive:" + t + "/sk.tar", "from-archive:v1"});
+	ASSERT_EQ(back.status, 0) << back.err;
+	// tb's docker-archive output read back gives the same digest again.
+	auto out = tb({"copy", "-q", "from-archive:v1", "docker-archive:" + t + "/tb.tar:foo/bar:v1"});
+	ASSERT_EQ(out.status, 0) << out.err;
+	auto again = tb({"copy", "-q", "docker-archive:" + t + "/tb.tar:foo/bar:v1", "oci:" + t + "/again:v1"});
+	ASSERT_EQ(again.status, 0) << again.err;
+	EXPECT_EQ(again.out, back.out);
+}
+
+TEST_F(Interop, CliVerbs)
+{
+	std::string src = "oci:" + tmp_.path() + "/src:v1", want = image_.manifestDesc.digest.str();
+	auto c = tb({"copy", src, "mycache:v1"});
+	ASSERT_EQ(c.status, 0) << c.err;
+	EXPECT_NE(c.out.find(want), std::string::npos);
+	auto raw = tb({"inspect", "--raw", "mycache:v1"});
+	ASSERT_EQ(raw.status, 0) << raw.err;
+	EXPECT_EQ(raw.out, image_.manifest) << "--raw prints the stored bytes exactly";
+	auto text = tb({"inspect", "mycache:v1"});
+	ASSERT_EQ(text.status, 0) << text.err;
+	EXPECT_NE(text.out.find(want), std::string::npos);
+	EXPECT_NE(text.out.find("org.example/who=tb"), std::string::npos);
+	auto images = tb({"images", "--json"});
+	ASSERT_EQ(images.status, 0) << images.err;
+	boost::system::error_code ec;
+	auto list = boost::json::parse(images.out, ec);
+	ASSERT_FALSE(ec) << images.out;
+	ASSERT_EQ(list.as_array().size(), 1u);
+	EXPECT_EQ(list.as_array()[0].as_object()["name"].as_string(), "mycache:v1");
+	EXPECT_EQ(list.as_array()[0].as_object()["digest"].as_string(), want);
+	auto table = tb({"images"});
+	ASSERT_EQ(table.status, 0);
+	EXPECT_NE(table.out.find("mycache:v1"), std::string::npos);
+	EXPECT_NE(table.out.find(image_.manifestDesc.digest.hex.substr(0, 12)), std::string::npos);
+
+	auto missing = tb({"inspect", "nothere:v1"});
+	EXPECT_EQ(missing.status, 1);
+	EXPECT_NE(missing.err.find("nothere:v1"), std::string::npos);
+	auto usage = tb({"copy", src, "Bad Name"});
+	EXPECT_EQ(usage.status, 2) << usage.err;
+}
+
+TEST_F(Interop, CliErrorIsOneLineAndDestinationUntouched)
+{
+	std::string t = tmp_.path();
+	ASSERT_EQ(tb({"copy", "oci:" + t + "/src:v1", "oci:" + t + "/dst:old"}).status, 0);
+	auto before = snapshot(t + "/dst");
+	std::string bad = image_.layers[1];
+	bad[10] ^= 1;
+	writeFile(t + "/src/blobs/sha256/" + image_.layerDescs[1].digest.hex, bad);
+	fs::remove_all(t + "/dst/blobs/sha256/" + image_.layerDescs[1].digest.hex);
+	before = snapshot(t + "/dst");
+	auto r = tb({"copy", "oci:" + t + "/src:v1", "oci:" + t + "/dst:new"});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+	EXPECT_EQ(r.err.rfind("tb: image oci:" + t + "/src:v1: blob " + image_.layerDescs[1].digest.str() +
+				      ": digest mismatch",
+			      0),
+		  0u)
+		<< r.err;
+	EXPECT_EQ(snapshot(t + "/dst"), before);
+}
+
+TEST_F(Interop, ConcurrentCopiesIntoOneLayoutAllLand)
+{
+	std::string t = tmp_.path();
+	const int perWriter = 8;
+	std::vector<pid_t> pids;
+	for (int w = 0; w < 2; ++w) {
+		pid_t pid = ::fork();
+		if (pid == 0) {
+			int failed = 0;
+			for (int i = 0; i < perWriter; ++i) {
+				std::string tag = "w" + std::to_string(w) + "-" + std::to_string(i);
+				failed += tb({"copy", "-q", "oci:" + t + "/src:v1", "oci:" + t + "/shared:" + tag}).status != 0;
+			}
+			::_exit(failed ? 1 : 0);
+		}
+		pids.push_back(pid);
+	}
+	for (pid_t p : pids) {
+		int status = 0;
+		::waitpid(p, &status, 0);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	auto layout = support::OciLayout::open(t + "/shared");
+	ASSERT_TRUE(layout);
+	EXPECT_EQ(layout->entries()->size(), 2u * perWriter);
+	for (const auto &e : fs::directory_iterator(t + "/shared"))
+		EXPECT_FALSE(e.path().filename().string().starts_with(".tb-")) << e.path();
+	if (haveProgram("skopeo")) {
+		auto raw = skopeo({"inspect", "--raw", "oci:" + t + "/shared:w1-" + std::to_string(perWriter - 1)});
+		EXPECT_EQ(raw.out, image_.manifest) << raw.err;
+	}
+}
