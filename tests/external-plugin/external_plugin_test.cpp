@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// The third-party path, proven: install tb into a staging root, build tests/external-plugin/
+// sample against the installed headers only (pkg-config), and load it with the installed tb.
+#include <filesystem>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "../integration/run_command.h"
+
+namespace tb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
+{
+	std::string buildRoot = envOr("TB_BUILD_ROOT");
+	std::string sample = envOr("TB_SAMPLE_SOURCE");
+	ASSERT_FALSE(buildRoot.empty());
+	fs::path tmp = fs::temp_directory_path() / ("tb-external-" + std::to_string(::getpid()));
+	fs::remove_all(tmp);
+	fs::path dest = tmp / "dest";
+
+	auto inst = run("meson install --no-rebuild --quiet -C " + shq(buildRoot) + " --destdir " + shq(dest.string()));
+	ASSERT_EQ(inst.rc, 0) << inst.out << inst.err;
+
+	fs::path pcDir, tbBin, libDir;
+	for (const auto &e : fs::recursive_directory_iterator(dest)) {
+		if (e.path().filename() == "tb-plugin.pc")
+			pcDir = e.path().parent_path();
+		if (e.path().filename() == "tb" && e.path().parent_path().filename() == "bin")
+			tbBin = e.path();
+		if (e.path().filename().string().rfind("libtb.so", 0) == 0)
+			libDir = e.path().parent_path();
+	}
+	ASSERT_FALSE(pcDir.empty()) << "tb-plugin.pc not installed";
+	ASSERT_FALSE(tbBin.empty()) << "tb not installed";
+	ASSERT_TRUE(fs::exists(dest / "usr" / "local" / "include" / "tb" / "plugin.h") ||
+		    fs::exists(dest / "usr" / "include" / "tb" / "plugin.h"));
+
+	// Only the staging root is visible to pkg-config: no path into the source or build tree.
+	std::string pkgEnv = "PKG_CONFIG_PATH=" + shq(pcDir.string()) + " PKG_CONFIG_LIBDIR=" + shq(pcDir.string()) +
+			     " PKG_CONFIG_SYSROOT_DIR=" + shq(dest.string());
+	fs::path ext = tmp / "ext-build";
+	auto setup = run(pkgEnv + " meson setup " + shq(ext.string()) + " " + shq(sample));
+	ASSERT_EQ(setup.rc, 0) << setup.out << setup.err;
+	auto build = run("ninja -C " + shq(ext.string()));
+	ASSERT_EQ(build.rc, 0) << build.out << build.err;
+	ASSERT_TRUE(fs::exists(ext / "tb-runtime-hello.so"));
+
+	auto ls = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" + shq(tmp.string()) +
+		      " TB_PLUGIN_PATH=" + shq(ext.string()) + " " + shq(tbBin.string()) + " plugins ls --json");
+	ASSERT_EQ(ls.rc, 0) << ls.err;
+	bool found = false;
+	json::value doc = json::parse(ls.out);
+	for (const auto &p : doc.as_object().at("plugins").as_array()) {
+		const auto &o = p.as_object();
+		if (o.at("uri").as_string() != "runtime.hello")
+			continue;
+		found = true;
+		EXPECT_EQ(o.at("status").as_string(), "ok") << json::serialize(o);
+		EXPECT_EQ(o.at("version").as_string(), "1.2.3");
+	}
+	EXPECT_TRUE(found) << ls.out;
+	fs::remove_all(tmp);
+}
+
+} // namespace
+} // namespace tb::testing
