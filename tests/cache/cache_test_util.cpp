@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers of the cache tests: libarchive tar builder, hand-made OCI layouts, shell runner.
+#include "cache_test_util.h"
+
+#include <cstdio>
+#include <sys/wait.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "cache/codec.h"
+#include "tbsupport/sha256.h"
+
+namespace tb::test {
+
+namespace {
+
+la_ssize_t appendCallback(struct archive *, void *user, const void *data, size_t size)
+{
+	static_cast<std::string *>(user)->append(static_cast<const char *>(data), size);
+	return static_cast<la_ssize_t>(size);
+}
+
+std::string quote(const std::string &s) { return "\"" + s + "\""; }
+
+std::string descriptor(const std::string &type, const std::string &digest, int64_t size)
+{
+	return "{\"mediaType\":" + quote(type) + ",\"digest\":" + quote(digest) +
+	       ",\"size\":" + std::to_string(size) + "}";
+}
+
+std::string putBlob(const std::string &dir, const std::string &bytes)
+{
+	std::string d = support::Sha256::of(bytes).str();
+	writeFile(dir + "/blobs/sha256/" + d.substr(7), bytes);
+	return d;
+}
+
+} // namespace
+
+std::string makeTar(const std::vector<TarEntry> &entries)
+{
+	std::string out;
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	archive_write_open(a, &out, nullptr, appendCallback, nullptr);
+	for (const auto &t : entries) {
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, t.name.c_str());
+		archive_entry_set_perm(e, t.mode);
+		archive_entry_set_size(e, 0);
+		switch (t.type) {
+		case 'd': archive_entry_set_filetype(e, AE_IFDIR); break;
+		case 'l':
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_symlink(e, t.link.c_str());
+			break;
+		case 'h':
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_hardlink(e, t.link.c_str());
+			break;
+		case 'c':
+			archive_entry_set_filetype(e, AE_IFCHR);
+			archive_entry_set_rdevmajor(e, 1);
+			archive_entry_set_rdevminor(e, 3);
+			break;
+		case 'p': archive_entry_set_filetype(e, AE_IFIFO); break;
+		default:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_size(e, t.declaredSize >= 0 ? t.declaredSize
+								 : static_cast<int64_t>(t.data.size()));
+		}
+		archive_write_header(a, e);
+		if (t.type == 'f' && !t.data.empty())
+			archive_write_data(a, t.data.data(), t.data.size());
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	return out;
+}
+
+std::string compress(const std::string &tar, Compression c)
+{
+	std::string out;
+	auto enc = cache::makeEncoder(c, [&out](const void *d, size_t n) -> Result<void> {
+		out.append(static_cast<const char *>(d), n);
+		return {};
+	});
+	EXPECT_TRUE(enc.has_value());
+	EXPECT_TRUE((*enc)->write(tar.data(), tar.size()).has_value());
+	EXPECT_TRUE((*enc)->finish().has_value());
+	return out;
+}
+
+std::string writeLayout(const std::string &dir, const LayoutSpec &spec)
+{
+	fs::create_directories(dir + "/blobs/sha256");
+	writeFile(dir + "/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+	std::string layers, diffIds;
+	for (size_t i = 0; i < spec.tars.size(); ++i) {
+		std::string blob = compress(spec.tars[i], spec.compression);
+		if (i == 0 && spec.mutateBlob)
+			spec.mutateBlob(blob);
+		std::string type = i < spec.layerTypes.size() ? spec.layerTypes[i]
+			: spec.compression == Compression::Gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
+			: spec.compression == Compression::Zstd ? "application/vnd.oci.image.layer.v1.tar+zstd"
+								 : "application/vnd.oci.image.layer.v1.tar";
+		std::string digest = putBlob(dir, blob);
+		int64_t size = static_cast<int64_t>(blob.size());
+		if (i == 0 && !spec.layerDigestOverride.empty())
+			digest = spec.layerDigestOverride;
+		if (i == 0)
+			size += spec.layerSizeDelta;
+		layers += (i ? "," : "") + descriptor(type, digest, size);
+		std::string diff = i < spec.diffIds.size() ? spec.diffIds[i]
+							   : support::Sha256::of(spec.tars[i]).str();
+		diffIds += (i ? "," : "") + quote(diff);
+	}
+	std::string config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":" +
+			     spec.configLabels + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" +
+			     diffIds + "]}}";
+	std::string cd = putBlob(dir, config);
+	std::string manifest = spec.manifestOverride;
+	if (manifest.empty()) {
+		manifest = "{\"schemaVersion\":2,";
+		if (!spec.omitManifestMediaType)
+			manifest += "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",";
+		manifest += "\"config\":" +
+			    descriptor("application/vnd.oci.image.config.v1+json", cd,
+				       static_cast<int64_t>(config.size())) +
+			    ",\"layers\":[" + layers + "]" + spec.extraManifestFields + "}";
+	}
+	std::string md = putBlob(dir, manifest);
+	std::string entry = "{\"mediaType\":" + quote(spec.indexMediaType) + ",\"digest\":" + quote(md) +
+			    ",\"size\":" + std::to_string(manifest.size()) +
+			    ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}";
+	if (spec.indexMediaType.empty())
+		entry = "{\"digest\":" + quote(md) + ",\"size\":" + std::to_string(manifest.size()) +
+			",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}";
+	writeFile(dir + "/index.json", "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[" + entry + "]}");
+	return "oci:" + dir + ":t";
+}
+
+std::vector<TarEntry> benignEntries()
+{
+	const std::string k = "io.triton.cache/5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
+	return {
+		{"io.triton.cache", 'd', "", "", 0755},
+		{k, 'd', "", "", 0755},
+		{k + "/add_kernel.json", 'f',
+		 "{\"hash\":\"edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f\"}"},
+	};
+}
+
+ShellResult sh(const std::string &command)
+{
+	ShellResult r;
+	FILE *p = ::popen((command + " 2>&1").c_str(), "r");
+	if (!p)
+		return r;
+	char buf[4096];
+	size_t n;
+	while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+		r.output.append(buf, n);
+	int st = ::pclose(p);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return r;
+}
+
+} // namespace tb::test

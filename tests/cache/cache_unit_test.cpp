@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+// Unit tests of the cache engine: base32 keys, scanner, metadata JSON, codecs, layer writer.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cache_test_util.h"
+
+#include "cache/cache_internal.h"
+#include "cache/codec.h"
+#include "cache/staging_tree.h"
+#include "tbsupport/cache_meta.h"
+
+namespace tb::test {
+namespace {
+
+TEST(TritonKey, MatchesFixtureDirectoryNames)
+{
+	EXPECT_EQ(tritonKeyForHash("edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f"),
+		  "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ");
+	EXPECT_EQ(tritonKeyForHash("6088b9b2e5149e06670bcec5bb3df8c56758f20ec349dd5f77f1507fe7cdf5fa"),
+		  "MCELTMXFCSPAMZYLZ3C3WPPYYVTVR4QOYNE52X3X6FIH7Z6N6X5A");
+	EXPECT_EQ(tritonKeyForHash("xyz"), "");
+	EXPECT_EQ(tritonKeyForHash(std::string(64, 'g')), "");
+}
+
+TEST(Scan, CudaFixture)
+{
+	auto s = scanTritonCache(cudaFixture());
+	ASSERT_TRUE(s) << s.error().message;
+	ASSERT_EQ(s->entries.size(), 1u);
+	EXPECT_EQ(s->entries[0].target, (CacheTarget{"cuda", "75", 32})); // arch was the int 75
+	EXPECT_EQ(s->entries[0].numStages, 3);
+	EXPECT_EQ(s->entries[0].numWarps, 4);
+	EXPECT_FALSE(s->entries[0].ptxVersion.has_value()); // null in the JSON
+	EXPECT_EQ(s->sizeBytes, 72152);
+	EXPECT_EQ(s->architecture, "amd64");
+	EXPECT_TRUE(s->issues.empty()) << s->issues[0].path << ": " << s->issues[0].message;
+	EXPECT_EQ(s->files.size(), 12u); // 3 dirs + 9 files
+}
+
+TEST(Scan, HipFixture)
+{
+	auto s = scanTritonCache(hipFixture());
+	ASSERT_TRUE(s) << s.error().message;
+	ASSERT_EQ(s->targets.size(), 1u);
+	EXPECT_EQ(s->targets[0], (CacheTarget{"hip", "gfx90a", 64}));
+	EXPECT_EQ(s->sizeBytes, 80415);
+}
+
+TEST(Scan, ReportsHashMismatchAndSkipsTransients)
+{
+	TempDir t;
+	fs::copy(cudaFixture(), t.path(), fs::copy_options::recursive);
+	fs::rename(t / "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ", t / "WRONGNAME");
+	writeFile(t / "WRONGNAME/tmp.pid_12_abc/partial.cubin", "x");
+	writeFile(t / "WRONGNAME/add_kernel.cubin.tmp.pid_12_abc", "x");
+	auto s = scanTritonCache(t.path());
+	ASSERT_TRUE(s) << s.error().message;
+	std::string all;
+	for (const auto &i : s->issues)
+		all += i.path + ": " + i.message + "\n";
+	EXPECT_NE(all.find("WRONGNAME/add_kernel.json: kernel dir name does not match its hash "
+			   "(expected 5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ)"),
+		  std::string::npos)
+		<< all;
+	for (const auto &f : s->files)
+		EXPECT_EQ(f.path.find("tmp.pid"), std::string::npos) << f.path;
+	EXPECT_EQ(s->sizeBytes, 72152);
+}
+
+TEST(Scan, RefusesDirWithoutKernels)
+{
+	TempDir t;
+	writeFile(t / "ABC/helper.so", "x");
+	auto s = scanTritonCache(t.path());
+	ASSERT_FALSE(s);
+	EXPECT_EQ(s.error().code, Errc::InvalidArgument);
+	EXPECT_NE(s.error().message.find("no Triton kernels found"), std::string::npos);
+	EXPECT_EQ(scanTritonCache(t / "missing").error().code, Errc::NotFound);
+}
+
+TEST(Metadata, SummaryIsSortedAndNormalised)
+{
+	std::vector<CacheTarget> ts = {{"hip", "gfx90a", 64}, {"cuda", "75", 32}, {"hip", "gfx90a", 64}};
+	EXPECT_EQ(support::summaryJson(ts),
+		  "{\"targets\":[{\"backend\":\"cuda\",\"arch\":\"75\",\"warp_size\":32},"
+		  "{\"backend\":\"hip\",\"arch\":\"gfx90a\",\"warp_size\":64}]}");
+	auto p = support::parseSummary(
+		"{\"targets\":[{\"backend\":\"cuda\",\"arch\":\"sm_75\",\"warp_size\":32,\"ptx_version\":590}]}");
+	ASSERT_TRUE(p);
+	EXPECT_EQ((*p)[0], (CacheTarget{"cuda", "75", 32}));
+	EXPECT_FALSE(support::parseSummary("{\"targets\":7}"));
+	EXPECT_EQ(support::normalizeArch("hip", "gfx90a:sramecc+:xnack-"), "gfx90a");
+}
+
+TEST(Metadata, EntriesAcceptEveryHistoricShape)
+{
+	auto wrapped = support::parseEntries(
+		"{\"triton\":[{\"hash\":\"ab\",\"backend\":\"hip\",\"arch\":\"gfx90a\",\"warp_size\":64,\"num_warps\":4}]}");
+	ASSERT_TRUE(wrapped);
+	EXPECT_EQ((*wrapped)[0].numWarps, 4);
+	auto bare = support::parseEntries("[{\"hash\":\"ab\",\"backend\":\"cuda\",\"arch\":75,\"warp_size\":32}]");
+	ASSERT_TRUE(bare);
+	EXPECT_EQ((*bare)[0].target.arch, "75");
+	EXPECT_FALSE(support::parseEntries("{\"vllm\":[]}"));
+	CacheEntry e{"ab", {"cuda", "75", 32}, 3, 4, std::nullopt, false};
+	EXPECT_EQ(support::entriesManifestJson({e}),
+		  "{\n  \"triton\": [\n    {\n      \"hash\": \"ab\",\n      \"backend\": \"cuda\",\n"
+		  "      \"arch\": \"75\",\n      \"warp_size\": 32,\n      \"num_stages\": 3,\n"
+		  "      \"num_warps\": 4\n    }\n  ]\n}\n");
+}
+
+TEST(EntryNames, NormaliseAndRefuse)
+{
+	EXPECT_EQ(*cache::normalizeEntryName("./io.triton.cache//A/b"), "io.triton.cache/A/b");
+	EXPECT_EQ(cache::normalizeEntryName("/etc/passwd").error().message, "absolute path");
+	EXPECT_EQ(cache::normalizeEntryName("io.triton.cache/../x").error().message,
+		  "path traversal ('..')");
+}
+
+Result<std::string> decodeAll(const std::string &blob)
+{
+	cache::StringBlobReader src(blob);
+	auto c = cache::sniffCompression(reinterpret_cast<const unsigned char *>(blob.data()), blob.size());
+	auto dec = TB_TRY(cache::makeDecoder(c, src));
+	std::string out;
+	char buf[4096];
+	for (;;) {
+		size_t n = TB_TRY(dec->read(buf, sizeof buf));
+		if (n == 0)
+			return out;
+		out.append(buf, n);
+	}
+}
+
+TEST(Codec, RoundTripsAndDetectsTruncation)
+{
+	std::string data(300000, 'a');
+	for (size_t i = 0; i < data.size(); i += 7)
+		data[i] = static_cast<char>(i);
+	for (auto c : {Compression::Gzip, Compression::Zstd, Compression::None}) {
+		std::string blob = compress(data, c);
+		EXPECT_EQ(compress(data, c), blob) << "encoder output must be reproducible";
+		auto back = decodeAll(blob);
+		ASSERT_TRUE(back) << back.error().message;
+		EXPECT_EQ(*back, data);
+		if (c == Compression::None)
+			continue;
+		auto cut = decodeAll(blob.substr(0, blob.size() / 2));
+		ASSERT_FALSE(cut);
+		EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
+	}
+	std::string gz = compress(data, Compression::Gzip);
+	EXPECT_EQ(gz.substr(4, 4), std::string(4, '\0')) << "gzip header mtime must be 0";
+	auto multi = decodeAll(gz + gz); // `cat a.gz b.gz` is one valid stream
+	ASSERT_TRUE(multi);
+	EXPECT_EQ(*multi, data + data);
+	auto garbage = decodeAll(gz + "junk");
+	EXPECT_FALSE(garbage);
+}
+
+std::string layerDigest(const ScannedCache &s, const CreateOptions &o)
+{
+	int fd = ::open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	auto l = writeCacheLayer(s, o, fd);
+	::close(fd);
+	EXPECT_TRUE(l);
+	return l ? l->blob.digest.str() + " " + l->diffId.str() : "";
+}
+
+TEST(LayerWriter, IsReproducibleAndHonoursCreated)
+{
+	auto s = scanTritonCache(cudaFixture());
+	ASSERT_TRUE(s);
+	CreateOptions o;
+	for (auto c : {Compression::Gzip, Compression::Zstd, Compression::None}) {
+		o.compression = c;
+		EXPECT_EQ(layerDigest(*s, o), layerDigest(*s, o));
+	}
+	o.compression = Compression::Gzip;
+	std::string plain = layerDigest(*s, o);
+	o.created = "2024-05-01T12:00:00Z";
+	EXPECT_NE(layerDigest(*s, o), plain);
+	EXPECT_EQ(*cache::parseTimestamp("2024-05-01T14:00:00+02:00"), 1714564800);
+	EXPECT_EQ(*cache::parseTimestamp("1714564800"), 1714564800);
+	EXPECT_FALSE(cache::parseTimestamp("yesterday"));
+}
+
+TEST(Compat, MatchesOnBackendArchAndWarp)
+{
+	GpuDevice t4;
+	t4.vendor = "nvidia";
+	t4.backend = "cuda";
+	t4.arch = "75";
+	t4.warpSize = 32;
+	GpuDevice mi210 = t4;
+	mi210.vendor = "amd";
+	mi210.backend = "hip";
+	mi210.arch = "gfx90a:sramecc+:xnack-";
+	mi210.warpSize = 0; // unknown warp size does not refuse a match
+	auto r = checkCacheCompat({{"hip", "gfx90a", 64}}, {t4, mi210});
+	ASSERT_EQ(r.matching.size(), 1u);
+	EXPECT_EQ(r.matching[0].vendor, "amd");
+	ASSERT_EQ(r.nonMatching.size(), 1u);
+	EXPECT_TRUE(checkCacheCompat({{"cuda", "75", 32}}, {}).noGpu());
+}
+
+TEST(Destination, FollowsTritonsOrder)
+{
+	std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+	::setenv("TRITON_CACHE_DIR", "/x/cache", 1);
+	EXPECT_EQ(defaultTritonCacheDir("/explicit"), "/explicit");
+	EXPECT_EQ(defaultTritonCacheDir(), "/x/cache");
+	::unsetenv("TRITON_CACHE_DIR");
+	::setenv("TRITON_HOME", "/th", 1);
+	EXPECT_EQ(defaultTritonCacheDir(), "/th/.triton/cache");
+	::unsetenv("TRITON_HOME");
+	EXPECT_EQ(defaultTritonCacheDir(), home + "/.triton/cache");
+}
+
+} // namespace
+} // namespace tb::test

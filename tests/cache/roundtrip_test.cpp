@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// Round trips: both fixture caches x both formats x three compressions through an oci: layout.
+#include <tb/images.h>
+
+#include "cache_test_util.h"
+
+namespace tb::test {
+namespace {
+
+struct Case {
+	std::string fixture, format;
+	Compression compression;
+	bool docker = false;
+};
+
+std::string caseName(const testing::TestParamInfo<Case> &i)
+{
+	std::string n = fs::path(i.param.fixture).filename().string() + "_" + i.param.format + "_" +
+			std::string(compressionName(i.param.compression)) + (i.param.docker ? "_docker" : "");
+	for (char &c : n)
+		if (!isalnum(static_cast<unsigned char>(c)))
+			c = '_';
+	return n;
+}
+
+class RoundTrip : public testing::TestWithParam<Case> {};
+
+Result<CreateResult> create(Context &ctx, const Case &c, const std::string &ref)
+{
+	auto scan = TB_TRY(scanTritonCache(c.fixture));
+	CreateOptions o;
+	o.title = "vector-add";
+	o.compression = c.compression;
+	o.dockerMediaTypes = c.docker;
+	auto dest = TB_TRY(openImageDestination(ctx, ref));
+	CacheFormat *f = ctx.cacheFormat(c.format);
+	if (!f)
+		return err(Errc::NotFound, "no cache format " + c.format);
+	return createCache(scan, *f, *dest, o);
+}
+
+Result<ExtractReport> extract(Context &ctx, const std::string &ref, const std::string &dest,
+			      std::string *variant = nullptr)
+{
+	auto src = TB_TRY(openImageSource(ctx, ref));
+	auto img = TB_TRY(openCacheImage(*src, ref, ctx.cacheFormats()));
+	if (variant)
+		*variant = img.info.variant;
+	return extractCache(*src, img, dest, ExtractOptions{});
+}
+
+TEST_P(RoundTrip, ExtractedTreeEqualsSourceAndDigestIsStable)
+{
+	const Case &c = GetParam();
+	auto ctx = makeContext();
+	ASSERT_TRUE(ctx);
+	TempDir t;
+	std::string ref = "oci:" + (t / "layout") + ":v1";
+	auto first = create(*ctx, c, ref);
+	ASSERT_TRUE(first) << first.error().message;
+	auto second = create(*ctx, c, "oci:" + (t / "layout2") + ":v1");
+	ASSERT_TRUE(second) << second.error().message;
+	EXPECT_EQ(first->manifestDigest, second->manifestDigest) << "same dir, same digest";
+
+	std::string dest = t / "cache";
+	writeFile(dest + "/UNRELATED/keep.txt", "mine");
+	std::string variant;
+	auto rep = extract(*ctx, ref, dest, &variant);
+	ASSERT_TRUE(rep) << rep.error().message;
+	EXPECT_EQ(variant, c.format);
+	EXPECT_EQ(rep->groupsRewritten, 1);
+	ASSERT_EQ(rep->entries.size(), 1u);
+
+	auto want = snapshot(c.fixture), got = snapshot(dest);
+	EXPECT_EQ(got["UNRELATED/keep.txt"], "mine");
+	got.erase("UNRELATED");
+	got.erase("UNRELATED/keep.txt");
+	ASSERT_EQ(got.size(), want.size());
+	for (const auto &[path, bytes] : want) {
+		ASSERT_TRUE(got.count(path)) << path;
+		if (fs::path(path).filename().string().rfind("__grp__", 0) != 0) {
+			EXPECT_EQ(got[path], bytes) << path;
+			continue;
+		}
+		// child paths now point into the destination, and every one exists there
+		std::string key = fs::path(path).parent_path().string();
+		EXPECT_EQ(got[path].find("/opt/app-root"), std::string::npos);
+		EXPECT_EQ(got[path].find("/workspace/"), std::string::npos);
+		for (const char *f : {"add_kernel.json", "add_kernel.ttir", "add_kernel.llir"}) {
+			std::string p = dest + "/" + key + "/" + f;
+			EXPECT_NE(got[path].find("\"" + p + "\""), std::string::npos) << got[path];
+			EXPECT_TRUE(fs::exists(p)) << p;
+		}
+	}
+
+	// Idempotent: a second extract changes nothing.
+	auto before = snapshot(dest);
+	auto again = extract(*ctx, ref, dest);
+	ASSERT_TRUE(again) << again.error().message;
+	EXPECT_TRUE(again->added.empty());
+	EXPECT_TRUE(again->replaced.empty());
+	EXPECT_EQ(again->unchanged.size(), rep->added.size());
+	EXPECT_EQ(snapshot(dest), before);
+}
+
+std::vector<Case> cases()
+{
+	std::vector<Case> out;
+	for (const auto &fx : {cudaFixture(), hipFixture()})
+		for (const char *format : {"compat", "plain"})
+			for (auto c : {Compression::Gzip, Compression::Zstd, Compression::None})
+				out.push_back({fx, format, c});
+	out.push_back({cudaFixture(), "compat", Compression::Gzip, true});
+	out.push_back({hipFixture(), "compat", Compression::None, true});
+	return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, RoundTrip, testing::ValuesIn(cases()), caseName);
+
+TEST(RoundTripOptions, DockerRefusesZstdAndPlainRefusesDocker)
+{
+	auto ctx = makeContext();
+	ASSERT_TRUE(ctx);
+	TempDir t;
+	auto z = create(*ctx, {cudaFixture(), "compat", Compression::Zstd, true}, "oci:" + (t / "a"));
+	ASSERT_FALSE(z);
+	EXPECT_EQ(z.error().code, Errc::Unsupported);
+	auto p = create(*ctx, {cudaFixture(), "plain", Compression::Gzip, true}, "oci:" + (t / "b"));
+	ASSERT_FALSE(p);
+	EXPECT_EQ(p.error().code, Errc::Unsupported);
+}
+
+TEST(RoundTripOptions, ReplacesADifferingEntryAtomically)
+{
+	auto ctx = makeContext();
+	ASSERT_TRUE(ctx);
+	TempDir t;
+	std::string ref = "oci:" + (t / "layout") + ":v1";
+	ASSERT_TRUE(create(*ctx, {cudaFixture(), "compat", Compression::Gzip}, ref));
+	std::string dest = t / "cache";
+	std::string key = "NNIRBEH2OVXHBOQBWMZABZQUTHRBNTKPWP7Q45RX7SE5JGCMEUPA";
+	writeFile(dest + "/" + key + "/cuda_utils.so", "stale");
+	auto rep = extract(*ctx, ref, dest);
+	ASSERT_TRUE(rep) << rep.error().message;
+	ASSERT_EQ(rep->replaced, std::vector<std::string>{key});
+	EXPECT_EQ(snapshot(dest)[key + "/cuda_utils.so"], snapshot(cudaFixture())[key + "/cuda_utils.so"]);
+	for (const auto &e : fs::directory_iterator(dest))
+		EXPECT_NE(e.path().filename().string().rfind(".tb-extract-", 0), 0u) << "staging left behind";
+}
+
+TEST(RoundTripOptions, StoreReferenceAndCliPrintTheDigest)
+{
+	TempDir t;
+	std::string env = "XDG_DATA_HOME=" + (t / "data") + " ";
+	std::string tb = std::string(std::getenv("TB_EXE"));
+	ShellResult c = sh(env + tb + " create -q -i mycache:v1 -d " + cudaFixture());
+	ASSERT_EQ(c.status, 0) << c.output;
+	EXPECT_EQ(c.output.rfind("sha256:", 0), 0u) << c.output;
+	EXPECT_EQ(c.output.size(), 72u) << c.output;
+	ShellResult x = sh(env + tb + " extract -i mycache:v1 --skip-compat -d " + (t / "out"));
+	ASSERT_EQ(x.status, 0) << x.output;
+	EXPECT_NE(x.output.find("3 added"), std::string::npos) << x.output;
+	ShellResult df = sh(env + tb + " create -q -i mycache:v2 -d " + cudaFixture() + " --dockerfile " +
+		    (t / "build/Dockerfile"));
+	ASSERT_EQ(df.status, 0) << df.output;
+	auto files = snapshot(t / "build");
+	EXPECT_NE(files["Dockerfile"].find("LABEL cache.triton.image/summary="), std::string::npos);
+	EXPECT_NE(files["io.triton.manifest/manifest.json"].find("\"triton\""), std::string::npos);
+}
+
+} // namespace
+} // namespace tb::test
