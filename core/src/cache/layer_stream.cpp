@@ -15,6 +15,8 @@ namespace tb::cache {
 
 namespace {
 
+constexpr int64_t PaddingSlack = 1 << 20;
+
 // Counts and hashes the compressed bytes; refuses to read past the descriptor's size.
 class VerifyingReader : public BlobReader {
 public:
@@ -78,7 +80,8 @@ struct ReadContext {
 		size_t n = TB_TRY(decoded->read(buffer.data(), buffer.size()));
 		diff.update(buffer.data(), n);
 		uncompressed += static_cast<int64_t>(n);
-		if (totalBefore + uncompressed > limits->maxTotalBytes)
+		// Entries are capped on their declared sizes; this backstop allows for tar padding.
+		if (totalBefore + uncompressed > limits->maxTotalBytes + PaddingSlack)
 			return err(Errc::LimitExceeded, "uncompressed data over max_total_bytes " +
 								std::to_string(limits->maxTotalBytes));
 		if (uncompressed > limits->ratioFloorBytes && blob->count() > 0 &&
@@ -130,24 +133,31 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 			   ctx.error ? ctx.error->message
 				     : std::string("not a tar stream: ") + archive_error_string(a.get()));
 	tree.beginLayer();
+	std::string last; // names the entry in stream-level errors (caps, corrupt data)
+	auto streamError = [&](std::string_view where) {
+		return unexpected(last.empty() ? *ctx.error
+					       : ctx.error->wrap(std::string(where) + " entry '" + last + "'"));
+	};
 	for (;;) {
 		struct archive_entry *e = nullptr;
 		int rc = archive_read_next_header(a.get(), &e);
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (ctx.error)
-			return unexpected(*ctx.error);
+			return streamError("after");
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-			return err(Errc::Corrupt, std::string("bad tar stream: ") + archive_error_string(a.get()));
-		int64_t budget = options.limits.maxTotalBytes - totalBefore - ctx.uncompressed;
-		auto r = tree.addEntry(a.get(), e, budget);
+			return err(Errc::Corrupt, std::string("bad tar stream: ") + archive_error_string(a.get()) +
+							  (last.empty() ? "" : " (after entry '" + last + "')"));
+		const char *name = archive_entry_pathname(e);
+		last = name ? name : "";
+		auto r = tree.addEntry(a.get(), e, totalBefore);
 		if (ctx.error) // the data callback failed under addEntry: that is the real cause
-			return unexpected(*ctx.error);
+			return streamError("in");
 		if (!r)
 			return unexpected(std::move(r).error());
 	}
 	if (ctx.error)
-		return unexpected(*ctx.error);
+		return streamError("after");
 	// Read to the true end: padding after the tar end, further gzip members, the size check.
 	for (;;) {
 		size_t n = TB_TRY(ctx.next());

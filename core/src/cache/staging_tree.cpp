@@ -74,7 +74,11 @@ StagingTree::~StagingTree()
 		::close(lastParentFd_);
 }
 
-void StagingTree::beginLayer() { seenInLayer_.clear(); }
+void StagingTree::beginLayer()
+{
+	seenInLayer_.clear();
+	declaredBytes_ = 0;
+}
 
 void StagingTree::warn(const std::string &message) const
 {
@@ -82,7 +86,7 @@ void StagingTree::warn(const std::string &message) const
 		options_.warn(options_.warnUser, message);
 }
 
-Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, int64_t dataBudget)
+Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, int64_t usedBefore)
 {
 	const char *rawName = archive_entry_pathname(e);
 	std::string raw = rawName ? rawName : "";
@@ -105,9 +109,12 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 		return fail({Errc::Corrupt, type == AE_IFIFO   ? "FIFO refused"
 					    : type == AE_IFSOCK ? "socket refused"
 								: "device node refused"});
-	if (archive_entry_size(e) > dataBudget)
+	// Refuse on the declared size, before writing a byte of it.
+	declaredBytes_ += 512 + std::max<int64_t>(archive_entry_size(e), 0);
+	if (usedBefore + declaredBytes_ > options_.limits.maxTotalBytes)
 		return fail({Errc::LimitExceeded, "declares " + std::to_string(archive_entry_size(e)) +
-							  " bytes, over the remaining max_total_bytes budget"});
+							  " bytes, over max_total_bytes " +
+							  std::to_string(options_.limits.maxTotalBytes)});
 	if (!seenInLayer_.insert(*name).second)
 		return fail({Errc::Corrupt, "duplicate entry in one layer"});
 

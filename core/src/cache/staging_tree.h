@@ -26,9 +26,11 @@ public:
 
 	/// \brief Entries may repeat across layers (later wins) but not within one.
 	void beginLayer();
+	/// \brief What the entries of this layer declared (headers included).
+	int64_t declaredBytes() const { return declaredBytes_; }
 	/// \brief Police and write one entry, reading its data from \a a.
-	/// \param dataBudget uncompressed bytes the entry may still declare
-	Result<void> addEntry(struct archive *a, struct archive_entry *e, int64_t dataBudget);
+	/// \param usedBefore uncompressed bytes of earlier layers (max_total_bytes is per image)
+	Result<void> addEntry(struct archive *a, struct archive_entry *e, int64_t usedBefore);
 
 	int64_t entries() const { return entries_; }
 	int64_t cacheFiles() const { return cacheFiles_; }
@@ -54,6 +56,7 @@ private:
 	std::string lastParent_;
 	int lastParentFd_ = -1;
 	int64_t entries_ = 0, cacheFiles_ = 0, cacheBytes_ = 0;
+	int64_t declaredBytes_ = 0; ///< tar headers + declared sizes, this layer
 	bool sawCache_ = false;
 	std::optional<std::string> manifest_;
 };
