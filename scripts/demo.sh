@@ -16,3 +16,16 @@ step tb plugins ls
 step tb config show
 
 # --- main job: kernel cache image round trip (embedded store) ---
+demo=$(mktemp -d)
+trap 'rm -rf "$demo"' EXIT
+export XDG_DATA_HOME="$demo/data" # a fresh embedded store, so the demo leaves yours alone
+fixture=tests/data/caches/vector-add-cuda-sm75
+step tb create -i vector-add:cuda -d "$fixture"
+step tb images
+step tb inspect vector-add:cuda
+# The preflight compares the image targets with the host GPUs; this machine has none, so the
+# GPUs come from a fixture host tree with a Tesla T4 (sm_75).
+step tb --host-root tests/data/hosts/t4-proprietary extract -i vector-add:cuda -d "$demo/triton-cache"
+step find "$demo/triton-cache" -type f
+# Triton only finds grouped files at absolute paths: they now point into the new cache dir.
+step cat "$demo/triton-cache/5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ/__grp__add_kernel.json"
