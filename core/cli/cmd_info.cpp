@@ -187,14 +187,21 @@ void registerInfo(CLI::App &app, Env &env)
 			env.exitCode = env.fail(inv.error());
 			return;
 		}
+		if (inv->probes.empty() && !json) {
+			// "No GPUs found" would be a guess: nothing looked.
+			env.exitCode = env.fail(Error{Errc::Unavailable, "info: no GPU probe plugin is "
+									 "loaded (see `tb plugins ls`)"});
+			return;
+		}
 		if (json)
 			fmt::print("{}", gpuInventoryJson(*inv));
 		else if (detailed)
 			printDetailed(*inv);
 		else
 			printTable(*inv);
-		// The report is printed either way; a failed probe (broken install) still fails.
-		env.exitCode = inv->anyFailed() ? ExitFailed : ExitOk;
+		// The report is printed either way; a failed probe (broken install) still fails,
+		// and so does a JSON report that no probe contributed to.
+		env.exitCode = inv->anyFailed() || inv->probes.empty() ? ExitFailed : ExitOk;
 	});
 }
 

@@ -123,6 +123,15 @@ TEST(InfoHuman, BrokenInstallReportsAndFails)
 		<< r.out;
 }
 
+TEST(InfoHuman, NoProbePluginIsAnErrorNotNoGpus)
+{
+	std::string saved = env("TB_PLUGIN_PATH");
+	::setenv("TB_PLUGIN_PATH", "/nonexistent", 1);
+	TbRun r = tb(hostRoot("no-gpu") + " info");
+	::setenv("TB_PLUGIN_PATH", saved.c_str(), 1);
+	EXPECT_EQ(r.exitCode, 1);
+}
+
 TEST(Wsl2Check, ReadyHost)
 {
 	TbRun r = tb(hostRoot("wsl2") + " wsl2 check");

@@ -208,18 +208,68 @@ TEST(ProbeHosts, BrokenInstallFailsClearly)
 	EXPECT_TRUE(inv.gpus.empty());
 }
 
+namespace fsys = std::filesystem;
+
+/// A private copy of a fixture host, removed again at scope exit.
+class HostCopy {
+public:
+	explicit HostCopy(const std::string &name)
+		: path_(fsys::temp_directory_path() /
+			("tb-probe-" + name + "-" + std::to_string(::getpid())))
+	{
+		fsys::remove_all(path_);
+		fsys::copy(hostsDir() + "/" + name, path_,
+			   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
+	}
+	~HostCopy() { fsys::remove_all(path_); }
+	void write(const std::string &rel, const std::string &text)
+	{
+		std::ofstream(path_ / rel, std::ios::trunc) << text;
+	}
+	std::string root() const { return path_.string(); }
+
+private:
+	fsys::path path_;
+};
+
+TEST(ProbeHosts, UnknownPciIdLeavesComputeCapabilityUnknown)
+{
+	HostCopy h("t4-proprietary");
+	h.write("sys/devices/pci0000:00/0000:3b:00.0/device", "0x1234\n");
+	auto inv = inventory(h.root());
+	ASSERT_EQ(inv.gpus.size(), 1u);
+	EXPECT_EQ(inv.gpus[0].arch, ""); // never guessed from the name or neighbouring ids
+	EXPECT_EQ(inv.gpus[0].name, "Tesla T4");
+	const ProbeRun *nv = inv.find("nvidia");
+	ASSERT_EQ(nv->report.warnings.size(), 1u);
+	EXPECT_NE(nv->report.warnings[0].find("compute capability unknown"), std::string::npos);
+}
+
+TEST(ProbeHosts, StaleLibrariesAndVersionMismatchAreWarned)
+{
+	HostCopy h("t4-proprietary");
+	h.write("sys/module/nvidia/version", "555.42.06\n");
+	auto inv = inventory(h.root());
+	const ProbeRun *nv = inv.find("nvidia");
+	ASSERT_TRUE(nv);
+	ASSERT_EQ(nv->status, ProbeStatus::Ok);
+	EXPECT_EQ(nv->report.driver.version, "555.42.06");
+	std::string all;
+	for (auto &w : nv->report.warnings)
+		all += w + "\n";
+	EXPECT_NE(all.find("/proc/driver/nvidia/version says 550.54.14"), std::string::npos) << all;
+	EXPECT_NE(all.find("libcuda.so.550.54.14 does not match the loaded driver 555.42.06"),
+		  std::string::npos)
+		<< all;
+	// The library the loader would use is still reported.
+	EXPECT_TRUE(contains(nv->report.libraries, "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14"));
+}
+
 TEST(ProbeHosts, CorruptLdCacheFallsBackToLibraryDirs)
 {
-	namespace fsys = std::filesystem;
-	fsys::path tmp = fsys::temp_directory_path() / ("tb-probe-t4-" + std::to_string(::getpid()));
-	fsys::copy(hostsDir() + "/t4-proprietary", tmp,
-		   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
-	{
-		std::ofstream cache(tmp / "etc/ld.so.cache", std::ios::trunc);
-		cache << "glibc-ld.so.cache1.1" << std::string(40, '\xff');
-	}
-	auto inv = inventory(tmp.string());
-	fsys::remove_all(tmp);
+	HostCopy h("t4-proprietary");
+	h.write("etc/ld.so.cache", "glibc-ld.so.cache1.1" + std::string(40, '\xff'));
+	auto inv = inventory(h.root());
 	const ProbeRun *nv = inv.find("nvidia");
 	ASSERT_TRUE(nv);
 	ASSERT_EQ(nv->status, ProbeStatus::Ok);
