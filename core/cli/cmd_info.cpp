@@ -127,8 +127,10 @@ void printGpu(const GpuDevice &g, const ProbeReport &r)
 	if (auto node = fact(r, "kfdNode." + g.pciBdf); !node.empty())
 		fmt::print("  KFD node:   {}\n", node);
 	fmt::print("  UUID:       {}\n", orDash(g.uuid));
-	fmt::print("  Compute:    backend {}, arch {}, warp {}, memory {}\n", orDash(g.backend),
-		   orDash(g.arch), g.warpSize ? std::to_string(g.warpSize) : "-", memory(g.memoryBytes));
+	fmt::print("  Compute:    backend {}, arch {}, warp {}, memory {}\n",
+		   g.backend.empty() ? "none" : g.backend, g.arch.empty() ? "unknown" : g.arch,
+		   g.warpSize ? std::to_string(g.warpSize) : "unknown",
+		   g.memoryBytes ? memory(g.memoryBytes) : "unknown");
 	fmt::print("  Driver:     {}\n", driverText(g.driverVersion, g.driverType));
 	for (auto &n : g.nodes)
 		fmt::print("  Node:       {}\n", nodeText(n));

@@ -215,8 +215,14 @@ private:
 			auto k = std::find_if(kfd.begin(), kfd.end(), [&](KfdNode &n) {
 				return fs::kfdBdf(n.props["domain"], n.props["location_id"]) == bdf;
 			});
-			if (k != kfd.end())
+			if (k != kfd.end()) {
 				fillFromKfd(r, gpu, *k);
+				// A partitioned GPU has one KFD node per partition: memory is their sum.
+				gpu.memoryBytes = 0;
+				for (auto &n : kfd)
+					if (fs::kfdBdf(n.props["domain"], n.props["location_id"]) == bdf)
+						gpu.memoryBytes += n.memory;
+			}
 			else
 				r.warnings.push_back("GPU " + bdf + ": no KFD topology node: arch, "
 							   "wavefront and memory unknown");

@@ -136,6 +136,7 @@ TEST(ProbeHosts, AmdMi300xAndMi210)
 	EXPECT_EQ(inv.gpus[0].arch, "gfx942");
 	EXPECT_EQ(inv.gpus[0].memoryBytes, 206158430208ull);
 	EXPECT_EQ(inv.gpus[1].arch, "gfx942");
+	EXPECT_EQ(inv.gpus[1].memoryBytes, 206158430208ull); // both DPX partitions
 	EXPECT_EQ(inv.gpus[2].arch, "gfx90a");
 	EXPECT_EQ(inv.gpus[2].pciBdf, "0000:c3:00.0");
 	EXPECT_EQ(inv.gpus[2].numaNode, 1);
