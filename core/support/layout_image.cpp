@@ -14,9 +14,11 @@ namespace tb::support {
 
 namespace fs = std::filesystem;
 
-Result<std::unique_ptr<LayoutSource>> LayoutSource::open(const std::string &dir, std::string_view tag)
+Result<std::unique_ptr<LayoutSource>> LayoutSource::open(const std::string &dir, std::string_view tag,
+							 std::string label)
 {
 	auto layout = TB_TRY(OciLayout::open(dir));
+	layout.setLabel(std::move(label));
 	auto top = TB_TRY(layout.resolve(tag));
 	return std::make_unique<LayoutSource>(std::move(layout), std::move(top));
 }
@@ -33,7 +35,7 @@ Result<RawManifest> LayoutSource::manifest(const std::optional<Digest> &instance
 		d.digest = *instance;
 		struct stat st;
 		if (::stat(layout_.blobPath(d.digest).c_str(), &st) != 0)
-			return err(Errc::NotFound, "manifest " + d.digest.str() + " is missing from layout " + layout_.dir());
+			return err(Errc::NotFound, "manifest " + d.digest.str() + " is missing from " + layout_.where());
 		d.size = st.st_size;
 		std::string bytes = TB_TRY_CTX(layout_.readBlob(d, MaxManifestBytes), "manifest");
 		return RawManifest{std::move(bytes), std::string()};

@@ -282,7 +282,7 @@ Result<std::vector<IndexEntry>> OciLayout::entries() const
 	std::string bytes = TB_TRY(readFileCapped(dir_ + "/index.json", MaxManifestBytes));
 	auto index = parseImageIndex(RawManifest{std::move(bytes), std::string(media::OciIndex)});
 	if (!index)
-		return unexpected(std::move(index).error().wrap(dir_ + "/index.json"));
+		return unexpected(std::move(index).error().wrap(where() + ": index.json"));
 	return std::move(index->manifests);
 }
 
@@ -293,14 +293,14 @@ Result<Descriptor> OciLayout::resolve(std::string_view tag) const
 		if (all.size() == 1)
 			return all.front().descriptor;
 		if (all.empty())
-			return err(Errc::NotFound, "layout " + dir_ + " holds no image");
+			return err(Errc::NotFound, where() + " holds no image");
 		std::string names;
 		for (const auto &e : all) {
 			auto it = e.descriptor.annotations.find(std::string(RefNameAnnotation));
 			names += names.empty() ? "" : ", ";
 			names += it != e.descriptor.annotations.end() ? it->second : hexOf(e.descriptor.digest);
 		}
-		return err(Errc::InvalidArgument, "layout " + dir_ + " holds " + std::to_string(all.size()) +
+		return err(Errc::InvalidArgument, where() + " holds " + std::to_string(all.size()) +
 							  " images (" + names + "); name one as DIR:TAG");
 	}
 	std::string name(tag);
@@ -319,11 +319,11 @@ Result<Descriptor> OciLayout::resolve(std::string_view tag) const
 		if (!match)
 			continue;
 		if (found && !(digest && found->descriptor.digest == e.descriptor.digest))
-			return err(Errc::Corrupt, "layout " + dir_ + ": tag '" + std::string(tag) + "' is ambiguous");
+			return err(Errc::Corrupt, where() + ": tag '" + std::string(tag) + "' is ambiguous");
 		found = &e;
 	}
 	if (!found)
-		return err(Errc::NotFound, "no image '" + std::string(tag) + "' in layout " + dir_);
+		return err(Errc::NotFound, "no image '" + std::string(tag) + "' in " + where());
 	return found->descriptor;
 }
 
@@ -344,7 +344,7 @@ Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) con
 	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return err(Errc::NotFound, "blob " + d.digest.str() + " is missing from layout " + dir_);
+			return err(Errc::NotFound, "blob " + d.digest.str() + " is missing from " + where());
 		return unexpected(sysError("open blob " + path));
 	}
 	auto reader = std::make_unique<FdBlobReader>(fd);
@@ -352,7 +352,7 @@ Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) con
 	if (::fstat(fd, &st) != 0)
 		return unexpected(sysError("stat blob " + path));
 	if (!S_ISREG(st.st_mode) || st.st_size != d.size)
-		return err(Errc::Corrupt, "blob " + d.digest.str() + " in layout " + dir_ + " is " +
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() + " is " +
 						  std::to_string(st.st_size) + " bytes, its descriptor says " +
 						  std::to_string(d.size));
 	return std::unique_ptr<BlobReader>(std::move(reader));
@@ -373,9 +373,9 @@ Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
 		got += n;
 	}
 	if (got != out.size())
-		return err(Errc::Corrupt, "blob " + d.digest.str() + " in layout " + dir_ + " is truncated");
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() + " is truncated");
 	if (d.digest.algorithm == "sha256" && Sha256::of(out) != d.digest)
-		return err(Errc::Corrupt, "blob " + d.digest.str() + " in layout " + dir_ +
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() +
 						  ": digest mismatch (content is " + Sha256::of(out).str() + ")");
 	return out;
 }

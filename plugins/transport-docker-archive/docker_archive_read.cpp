@@ -274,6 +274,7 @@ Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const st
 		auto digest = Digest::parse("sha256:" + std::string(cfg.substr(13)));
 		auto layout = support::OciLayout::open(dir.path());
 		if (digest && layout) {
+			layout->setLabel("docker-archive " + file);
 			auto found = TB_TRY_CTX(findInLayout(*layout, *digest), ctx);
 			if (found) {
 				auto src = std::make_unique<support::LayoutSource>(std::move(*layout), *found);

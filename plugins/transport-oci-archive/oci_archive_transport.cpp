@@ -70,7 +70,8 @@ public:
 		return guard("oci-archive source", [&]() -> Result<std::unique_ptr<ImageSource>> {
 			auto [file, tag] = support::splitPathAndTag(location);
 			auto dir = TB_TRY(unpack(file));
-			auto layout = TB_TRY_CTX(support::LayoutSource::open(dir.path(), tag), "oci-archive:" + file);
+			auto layout = TB_TRY_CTX(support::LayoutSource::open(dir.path(), tag, "oci-archive " + file),
+						 "oci-archive:" + file);
 			return std::unique_ptr<ImageSource>(std::make_unique<ArchiveSource>(std::move(dir), std::move(layout)));
 		});
 	}

@@ -17,8 +17,9 @@ namespace tb::support {
 class LayoutSource : public ImageSource {
 public:
 	LayoutSource(OciLayout layout, Descriptor top) : layout_(std::move(layout)), top_(std::move(top)) {}
-	/// \brief Open "DIR[:TAG]".
-	static Result<std::unique_ptr<LayoutSource>> open(const std::string &dir, std::string_view tag);
+	/// \brief Open "DIR[:TAG]"; \a label names the layout in messages ("" = "layout DIR").
+	static Result<std::unique_ptr<LayoutSource>> open(const std::string &dir, std::string_view tag,
+							  std::string label = {});
 
 	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override;
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override;

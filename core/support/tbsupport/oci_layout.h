@@ -47,6 +47,9 @@ public:
 	static Result<OciLayout> openOrCreate(std::string dir);
 
 	const std::string &dir() const noexcept { return dir_; }
+	/// \brief How messages name this layout ("layout DIR"; archives name their file instead).
+	std::string where() const { return label_.empty() ? "layout " + dir_ : label_; }
+	void setLabel(std::string label) { label_ = std::move(label); }
 	std::string blobPath(const Digest &d) const;
 
 	/// \brief Every entry of index.json.
@@ -75,6 +78,7 @@ public:
 private:
 	explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
 	std::string dir_;
+	std::string label_;
 };
 
 /// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-*" in \a dir; nothing
