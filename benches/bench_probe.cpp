@@ -91,8 +91,17 @@ void tbInfoJsonProcess(benchmark::State &state)
 
 } // namespace
 
-BENCHMARK(probeInProcess)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
-BENCHMARK(probeAndRenderJson)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
-BENCHMARK(tbInfoJsonProcess)->Unit(benchmark::kMillisecond)->Repetitions(10)->ReportAggregatesOnly(true);
+BENCHMARK(probeInProcess)
+	->Unit(benchmark::kMicrosecond)
+	->Repetitions(10)
+	->ReportAggregatesOnly(true);
+BENCHMARK(probeAndRenderJson)
+	->Unit(benchmark::kMicrosecond)
+	->Repetitions(10)
+	->ReportAggregatesOnly(true);
+BENCHMARK(tbInfoJsonProcess)
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(10)
+	->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();

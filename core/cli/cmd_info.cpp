@@ -65,12 +65,13 @@ void printTable(const GpuInventory &inv)
 		fmt::print("No GPUs found.\n");
 	} else {
 		std::vector<std::vector<std::string>> rows;
-		rows.push_back({"GPU", "VENDOR", "NAME", "PCI BDF", "BACKEND", "ARCH", "WARP", "MEMORY",
-				"NUMA", "DRIVER"});
+		rows.push_back({"GPU", "VENDOR", "NAME", "PCI BDF", "BACKEND", "ARCH", "WARP",
+				"MEMORY", "NUMA", "DRIVER"});
 		for (auto &g : inv.gpus)
-			rows.push_back({std::to_string(g.index), g.vendor, orDash(g.name), orDash(g.pciBdf),
-					orDash(g.backend), orDash(g.arch),
-					g.warpSize ? std::to_string(g.warpSize) : "-", memory(g.memoryBytes),
+			rows.push_back({std::to_string(g.index), g.vendor, orDash(g.name),
+					orDash(g.pciBdf), orDash(g.backend), orDash(g.arch),
+					g.warpSize ? std::to_string(g.warpSize) : "-",
+					memory(g.memoryBytes),
 					g.numaNode >= 0 ? std::to_string(g.numaNode) : "-",
 					driverText(g.driverVersion, g.driverType)});
 		std::vector<size_t> width(rows[0].size(), 0);
@@ -80,7 +81,8 @@ void printTable(const GpuInventory &inv)
 		for (auto &r : rows) {
 			std::string line;
 			for (size_t i = 0; i < r.size(); ++i)
-				line += i + 1 < r.size() ? fmt::format("{:<{}}  ", r[i], width[i]) : r[i];
+				line += i + 1 < r.size() ? fmt::format("{:<{}}  ", r[i], width[i])
+							 : r[i];
 			fmt::print("{}\n", line);
 		}
 	}
@@ -94,7 +96,8 @@ void printTable(const GpuInventory &inv)
 	fmt::print("Driver: {}\n", drivers.empty() ? "none" : joined);
 	const ProbeRun *wsl = inv.find("wsl2");
 	if (inv.wsl2())
-		fmt::print("WSL2: yes (kernel {})\n", orDash(fact(wsl->report, "wsl2.kernelRelease")));
+		fmt::print("WSL2: yes (kernel {})\n",
+			   orDash(fact(wsl->report, "wsl2.kernelRelease")));
 	else
 		fmt::print("WSL2: no\n");
 	fmt::print("Libraries: {}\n", inv.libraryCount());
@@ -135,7 +138,8 @@ void printGpu(const GpuDevice &g, const ProbeReport &r)
 	for (auto &n : g.nodes)
 		fmt::print("  Node:       {}\n", nodeText(n));
 	for (auto &p : g.partitions) {
-		fmt::print("  Partition:  {}{}\n", p.id, p.profile.empty() ? "" : " (" + p.profile + ")");
+		fmt::print("  Partition:  {}{}\n", p.id,
+			   p.profile.empty() ? "" : " (" + p.profile + ")");
 		for (auto &n : p.nodes)
 			fmt::print("    {}\n", nodeText(n));
 	}
@@ -166,7 +170,8 @@ void printDetailed(const GpuInventory &inv)
 		printList("Config files", r.configFiles);
 		std::vector<std::string> facts;
 		for (auto &[k, v] : r.facts)
-			if (k.rfind("pciPath.", 0) && k.rfind("xgmiHive.", 0) && k.rfind("kfdNode.", 0))
+			if (k.rfind("pciPath.", 0) && k.rfind("xgmiHive.", 0) &&
+			    k.rfind("kfdNode.", 0))
 				facts.push_back(k + " = " + v);
 		printList("Facts", facts);
 	}
@@ -178,7 +183,8 @@ void registerInfo(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("info", "Show the host's GPUs, drivers and libraries");
 	static bool detailed = false, json = false;
-	cmd->add_flag("--detailed", detailed, "Add device nodes, libraries, MIG/partitions, topology");
+	cmd->add_flag("--detailed", detailed,
+		      "Add device nodes, libraries, MIG/partitions, topology");
 	cmd->add_flag("--json", json, "Machine-readable output (schema: docs/gpu-probes.md)");
 	cmd->callback([&env]() {
 		Context *ctx = env.context();
@@ -191,8 +197,9 @@ void registerInfo(CLI::App &app, Env &env)
 		}
 		if (inv->probes.empty() && !json) {
 			// "No GPUs found" would be a guess: nothing looked.
-			env.exitCode = env.fail(Error{Errc::Unavailable, "info: no GPU probe plugin is "
-									 "loaded (see `tb plugins ls`)"});
+			env.exitCode =
+				env.fail(Error{Errc::Unavailable, "info: no GPU probe plugin is "
+								  "loaded (see `tb plugins ls`)"});
 			return;
 		}
 		if (json)

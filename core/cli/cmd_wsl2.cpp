@@ -31,8 +31,8 @@ std::vector<CheckItem> checkItems(const ProbeReport &r)
 		size_t b = a == std::string::npos ? a : v.find(':', a + 1);
 		if (b == std::string::npos)
 			continue;
-		out.push_back({k.substr(6), v.substr(0, a) == "present", v.substr(a + 1, b - a - 1) == "required",
-			       v.substr(b + 1)});
+		out.push_back({k.substr(6), v.substr(0, a) == "present",
+			       v.substr(a + 1, b - a - 1) == "required", v.substr(b + 1)});
 	}
 	return out;
 }
@@ -41,7 +41,8 @@ int runCheck(const GpuInventory &inv)
 {
 	const ProbeRun *run = inv.find("wsl2");
 	if (!run) {
-		fmt::print("WSL2: unknown (the probe.wsl2 plugin is not loaded; see `tb plugins ls`)\n");
+		fmt::print("WSL2: unknown (the probe.wsl2 plugin is not loaded; see `tb plugins "
+			   "ls`)\n");
 		return ExitFailed;
 	}
 	if (run->status == ProbeStatus::Skipped) {
@@ -66,7 +67,8 @@ int runCheck(const GpuInventory &inv)
 	int missingRequired = 0;
 	for (auto &i : checkItems(r)) {
 		fmt::print("{:<8} {:<9} {:<12} {}\n", i.present ? "present" : "missing",
-			   i.required ? "required" : "optional", i.name, i.path.empty() ? "-" : i.path);
+			   i.required ? "required" : "optional", i.name,
+			   i.path.empty() ? "-" : i.path);
 		missingRequired += !i.present && i.required;
 	}
 	if (missingRequired) {
@@ -74,7 +76,8 @@ int runCheck(const GpuInventory &inv)
 		return ExitFailed;
 	}
 	bool cuda = r.facts.count("wsl2.driverStore.nvidia") > 0;
-	fmt::print("\nReady for GPU containers{}.\n", cuda ? " (CUDA via the NVIDIA driver store)" : "");
+	fmt::print("\nReady for GPU containers{}.\n",
+		   cuda ? " (CUDA via the NVIDIA driver store)" : "");
 	return ExitOk;
 }
 
@@ -84,8 +87,9 @@ void registerWsl2(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("wsl2", "WSL2 GPU support");
 	cmd->require_subcommand(1);
-	auto *check = cmd->add_subcommand("check", "Report what a WSL2 host has and lacks for GPU "
-						   "containers (exit 1 when something required is missing)");
+	auto *check = cmd->add_subcommand("check",
+					  "Report what a WSL2 host has and lacks for GPU "
+					  "containers (exit 1 when something required is missing)");
 	check->callback([&env]() {
 		Context *ctx = env.context();
 		if (!ctx)

@@ -23,7 +23,8 @@ bool isRealRoot(const std::string &root)
 
 std::optional<int64_t> parseDec(std::string_view s)
 {
-	if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string_view::npos)
+	if (s.empty() || s.size() > 10 ||
+	    s.find_first_not_of("0123456789") != std::string_view::npos)
 		return std::nullopt;
 	return parseInt(s);
 }

@@ -38,7 +38,8 @@ NvidiaGpuInformation parseNvidiaInformation(std::string_view text)
 	auto kv = parseKeyValues(text, ':');
 	if (auto it = kv.find("Model"); it != kv.end())
 		info.model = it->second;
-	if (auto it = kv.find("GPU UUID"); it != kv.end() && it->second.find("?") == std::string::npos)
+	if (auto it = kv.find("GPU UUID");
+	    it != kv.end() && it->second.find("?") == std::string::npos)
 		info.uuid = it->second;
 	if (auto it = kv.find("Bus Location"); it != kv.end())
 		info.busLocation = lower(it->second);
@@ -68,8 +69,8 @@ std::optional<NvidiaDriverVersion> parseNvidiaProcVersion(std::string_view text)
 	if (mod == std::string_view::npos)
 		return std::nullopt;
 	NvidiaDriverVersion out;
-	out.type = line.find("Open Kernel Module") != std::string_view::npos ? "open"
-										: "proprietary";
+	out.type =
+		line.find("Open Kernel Module") != std::string_view::npos ? "open" : "proprietary";
 	std::string_view rest = line.substr(mod + 6);
 	size_t i = 0;
 	while (i < rest.size()) {
@@ -77,7 +78,8 @@ std::optional<NvidiaDriverVersion> parseNvidiaProcVersion(std::string_view text)
 		if (b == std::string_view::npos)
 			break;
 		size_t e = rest.find_first_of(" \t", b);
-		std::string_view tok = rest.substr(b, e == std::string_view::npos ? rest.npos : e - b);
+		std::string_view tok =
+			rest.substr(b, e == std::string_view::npos ? rest.npos : e - b);
 		if (isDotted(tok)) {
 			out.version = std::string(tok);
 			return out;
@@ -91,7 +93,8 @@ std::map<std::string, uint64_t> parseKfdProperties(std::string_view text)
 {
 	std::map<std::string, uint64_t> out;
 	for (auto &[k, v] : parseKeyValues(text, ' ')) {
-		if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 20)
+		if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
+		    v.size() > 20)
 			continue;
 		uint64_t n = 0;
 		bool overflow = false;
@@ -115,7 +118,8 @@ std::string gfxTargetName(uint64_t v)
 		return {}; // not expressible as one hex digit each: unknown, never guessed
 	char buf[48];
 	std::snprintf(buf, sizeof buf, "gfx%llu%llx%llx", static_cast<unsigned long long>(major),
-		      static_cast<unsigned long long>(minor), static_cast<unsigned long long>(step));
+		      static_cast<unsigned long long>(minor),
+		      static_cast<unsigned long long>(step));
 	return buf;
 }
 

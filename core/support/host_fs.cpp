@@ -66,9 +66,9 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 			break;
 		if (out.size() + static_cast<size_t>(n) > maxBytes) {
 			::close(fd);
-			return err(Errc::LimitExceeded,
-				   "cannot read " + path + ": larger than " + std::to_string(maxBytes) +
-					   " bytes");
+			return err(Errc::LimitExceeded, "cannot read " + path + ": larger than " +
+								std::to_string(maxBytes) +
+								" bytes");
 		}
 		out.append(buf, static_cast<size_t>(n));
 	}
@@ -230,8 +230,9 @@ Result<std::string> resolveInRoot(const std::string &root, std::string_view abso
 			std::string full = join(root, next);
 			struct stat st;
 			if (::lstat(full.c_str(), &st) != 0)
-				return err(Errc::NotFound, "cannot resolve " + std::string(absolute) +
-								   ": " + next + " does not exist");
+				return err(Errc::NotFound, "cannot resolve " +
+								   std::string(absolute) + ": " +
+								   next + " does not exist");
 			if (!S_ISLNK(st.st_mode)) {
 				cur = std::move(next);
 				continue;

@@ -55,7 +55,8 @@ Result<void> parseExtensions(std::span<const unsigned char> d, uint32_t extOff, 
 	if (extOff == 0)
 		return {};
 	if (extOff % 4 != 0 || static_cast<uint64_t>(extOff) + 8 > d.size())
-		return corrupt("extension directory offset " + std::to_string(extOff) + " out of range");
+		return corrupt("extension directory offset " + std::to_string(extOff) +
+			       " out of range");
 	if (u32(d, extOff) != kExtMagic)
 		return {}; // glibc ignores a directory without its magic
 	uint64_t count = u32(d, extOff + 4);
@@ -67,8 +68,9 @@ Result<void> parseExtensions(std::span<const unsigned char> d, uint32_t extOff, 
 		if (static_cast<uint64_t>(off) + size > d.size())
 			return corrupt("extension " + std::to_string(i) + " beyond end of file");
 		if (tag == 0)
-			out.generator.assign(reinterpret_cast<const char *>(d.data() + off),
-					     strnlen(reinterpret_cast<const char *>(d.data() + off), size));
+			out.generator.assign(
+				reinterpret_cast<const char *>(d.data() + off),
+				strnlen(reinterpret_cast<const char *>(d.data() + off), size));
 	}
 	return {};
 }
@@ -122,8 +124,16 @@ bool ldCacheIs64Bit(int32_t flags) noexcept
 	if ((flags & 0x01) == 0)
 		return false;
 	switch (flags & 0xff00) {
-	case 0x0100: case 0x0200: case 0x0300: case 0x0400: case 0x0500:
-	case 0x0700: case 0x0a00: case 0x0e00: case 0x0f00: case 0x1000:
+	case 0x0100:
+	case 0x0200:
+	case 0x0300:
+	case 0x0400:
+	case 0x0500:
+	case 0x0700:
+	case 0x0a00:
+	case 0x0e00:
+	case 0x0f00:
+	case 0x1000:
 		return true;
 	default:
 		return false;
@@ -148,8 +158,8 @@ Result<LdCache> parseLdCache(std::span<const unsigned char> d)
 		return corrupt("truncated old header");
 	uint64_t nold = u32(d, 12);
 	if (nold > (d.size() - kOldHeader) / kOldEntry)
-		return corrupt("truncated: " + std::to_string(nold) + " old entries do not fit in " +
-			       std::to_string(d.size()) + " bytes");
+		return corrupt("truncated: " + std::to_string(nold) +
+			       " old entries do not fit in " + std::to_string(d.size()) + " bytes");
 	size_t oldEnd = kOldHeader + static_cast<size_t>(nold) * kOldEntry;
 	size_t newBase = (oldEnd + 7) & ~size_t(7);
 	if (starts(newBase, kNewMagic)) {
@@ -175,8 +185,8 @@ Result<LdCache> readLdCache(const std::string &path)
 	auto bytes = readFile(path, 64u << 20);
 	if (!bytes)
 		return unexpected(std::move(bytes).error());
-	auto r = parseLdCache(std::span(reinterpret_cast<const unsigned char *>(bytes->data()),
-					bytes->size()));
+	auto r = parseLdCache(
+		std::span(reinterpret_cast<const unsigned char *>(bytes->data()), bytes->size()));
 	if (!r)
 		return unexpected(std::move(r).error().wrap(path));
 	return r;

@@ -55,7 +55,10 @@ public:
 	}
 
 private:
-	std::string path(std::string_view absolute) const { return hostPath(host_.paths(), absolute); }
+	std::string path(std::string_view absolute) const
+	{
+		return hostPath(host_.paths(), absolute);
+	}
 	std::string root() const
 	{
 		return host_.paths().hostRoot.empty() ? "/" : host_.paths().hostRoot;
@@ -84,7 +87,8 @@ private:
 			if (n.props["gfx_target_version"] == 0 || n.props["simd_count"] == 0)
 				continue; // a CPU node
 			for (auto &bank : fs::listDir(path(dir + "/mem_banks"))) {
-				auto b = fs::readFile(path(dir + "/mem_banks/" + bank + "/properties"));
+				auto b = fs::readFile(
+					path(dir + "/mem_banks/" + bank + "/properties"));
 				if (!b)
 					continue;
 				auto bp = fs::parseKfdProperties(*b);
@@ -127,13 +131,15 @@ private:
 		gpu.memoryBytes = k.memory;
 		if (uint64_t uid = props["unique_id"]) {
 			char buf[32];
-			std::snprintf(buf, sizeof buf, "GPU-%016llx", static_cast<unsigned long long>(uid));
+			std::snprintf(buf, sizeof buf, "GPU-%016llx",
+				      static_cast<unsigned long long>(uid));
 			gpu.uuid = buf;
 		}
 		r.facts["kfdNode." + gpu.pciBdf] = k.id;
 		if (uint64_t hive = props["hive_id"]) {
 			char buf[32];
-			std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(hive));
+			std::snprintf(buf, sizeof buf, "0x%llx",
+				      static_cast<unsigned long long>(hive));
 			r.facts["xgmiHive." + gpu.pciBdf] = buf;
 		}
 	}
@@ -150,20 +156,22 @@ private:
 			if (renders.empty())
 				continue;
 			auto minor = fs::parseInt(std::string_view(renders.front()).substr(7));
-			auto it = minor ? renderToBdf.find(static_cast<uint64_t>(*minor)) : renderToBdf.end();
+			auto it = minor ? renderToBdf.find(static_cast<uint64_t>(*minor))
+					: renderToBdf.end();
 			auto gpu = it == renderToBdf.end()
 					   ? gpus.end()
-					   : std::find_if(gpus.begin(), gpus.end(), [&](const GpuDevice &g) {
-						     return g.pciBdf == it->second;
-					     });
+					   : std::find_if(gpus.begin(), gpus.end(),
+							  [&](const GpuDevice &g) {
+								  return g.pciBdf == it->second;
+							  });
 			if (gpu == gpus.end()) {
-				r.warnings.push_back(xcp + ": no GPU in the KFD topology owns " + renders.front());
+				r.warnings.push_back(xcp + ": no GPU in the KFD topology owns " +
+						     renders.front());
 				continue;
 			}
-			std::string mode =
-				fs::readLine(path("/sys/bus/pci/devices/" + gpu->pciBdf +
-						  "/current_compute_partition"))
-					.value_or("");
+			std::string mode = fs::readLine(path("/sys/bus/pci/devices/" + gpu->pciBdf +
+							     "/current_compute_partition"))
+						   .value_or("");
 			if (gpu->partitions.empty())
 				gpu->partitions.push_back({gpu->pciBdf, mode, gpu->nodes});
 			GpuPartition part{xcp, mode, {}};
@@ -178,7 +186,8 @@ private:
 	Result<ProbeReport> run()
 	{
 		if (!fs::isDirectory(path(kDriverDir)))
-			return err(Errc::Skip, std::string("amdgpu driver not loaded (no ") + kDriverDir + ")");
+			return err(Errc::Skip,
+				   std::string("amdgpu driver not loaded (no ") + kDriverDir + ")");
 		ProbeReport r;
 		r.vendor = "amd";
 		r.driver.name = "amdgpu";
@@ -203,7 +212,9 @@ private:
 			gpu.index = static_cast<int>(r.gpus.size());
 			gpu.pciBdf = bdf;
 			gpu.pciDeviceId = fs::hexId(pci.device);
-			gpu.name = partName(pci, fs::readLine(path(pci.sysPath + "/product_name")).value_or(""));
+			gpu.name = partName(
+				pci,
+				fs::readLine(path(pci.sysPath + "/product_name")).value_or(""));
 			gpu.backend = "hip";
 			gpu.driverVersion = r.driver.version;
 			gpu.driverType = "amdgpu";
@@ -217,15 +228,17 @@ private:
 			});
 			if (k != kfd.end()) {
 				fillFromKfd(r, gpu, *k);
-				// A partitioned GPU has one KFD node per partition: memory is their sum.
+				// A partitioned GPU has one KFD node per partition: memory is their
+				// sum.
 				gpu.memoryBytes = 0;
 				for (auto &n : kfd)
-					if (fs::kfdBdf(n.props["domain"], n.props["location_id"]) == bdf)
+					if (fs::kfdBdf(n.props["domain"], n.props["location_id"]) ==
+					    bdf)
 						gpu.memoryBytes += n.memory;
-			}
-			else
-				r.warnings.push_back("GPU " + bdf + ": no KFD topology node: arch, "
-							   "wavefront and memory unknown");
+			} else
+				r.warnings.push_back("GPU " + bdf +
+						     ": no KFD topology node: arch, "
+						     "wavefront and memory unknown");
 			r.facts["pciPath." + bdf] = pci.sysPath;
 			r.gpus.push_back(std::move(gpu));
 		}

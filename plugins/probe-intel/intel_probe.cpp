@@ -46,7 +46,10 @@ public:
 	}
 
 private:
-	std::string path(std::string_view absolute) const { return hostPath(host_.paths(), absolute); }
+	std::string path(std::string_view absolute) const
+	{
+		return hostPath(host_.paths(), absolute);
+	}
 	std::string root() const
 	{
 		return host_.paths().hostRoot.empty() ? "/" : host_.paths().hostRoot;
@@ -94,10 +97,12 @@ private:
 				for (auto &n : pci.drmRenders)
 					addNode(r, gpu, "/dev/dri/" + n);
 				if (pci.drmRenders.empty())
-					r.warnings.push_back("GPU " + bdf + ": no render node in sysfs drm/");
+					r.warnings.push_back("GPU " + bdf +
+							     ": no render node in sysfs drm/");
 				if (gpu.arch.empty())
 					r.warnings.push_back("GPU " + bdf + " (" + gpu.pciDeviceId +
-							     "): architecture unknown (not in the PCI id table)");
+							     "): architecture unknown (not in the "
+							     "PCI id table)");
 				r.facts["pciPath." + bdf] = pci.sysPath;
 				r.gpus.push_back(std::move(gpu));
 				if (r.driver.name.find(drv) == std::string::npos)
@@ -105,8 +110,9 @@ private:
 			}
 		}
 		if (!anyDriver)
-			return err(Errc::Skip, "neither i915 nor xe is loaded (no /sys/bus/pci/drivers/"
-					       "{i915,xe})");
+			return err(Errc::Skip,
+				   "neither i915 nor xe is loaded (no /sys/bus/pci/drivers/"
+				   "{i915,xe})");
 		if (r.gpus.empty())
 			return err(Errc::Skip, "i915/xe is loaded but drives no GPU");
 		// In-tree kernel drivers carry no version of their own.

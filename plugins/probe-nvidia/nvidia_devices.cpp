@@ -71,7 +71,8 @@ std::set<std::string> partitionNodePaths(const ProbeReport &r)
 
 void probeMigPartitions(ProbeState &st, GpuDevice &gpu)
 {
-	std::string base = "/proc/driver/nvidia/capabilities/gpu" + std::to_string(gpu.index) + "/mig";
+	std::string base =
+		"/proc/driver/nvidia/capabilities/gpu" + std::to_string(gpu.index) + "/mig";
 	for (auto &gi : fs::listDir(st.path(base))) {
 		if (!numberedName(gi, "gi"))
 			continue;
@@ -83,10 +84,12 @@ void probeMigPartitions(ProbeState &st, GpuDevice &gpu)
 			GpuPartition part;
 			part.id = gi + "/" + ci;
 			if (giMinor)
-				addNode(st, part.nodes, "/dev/nvidia-caps/nvidia-cap" + std::to_string(*giMinor),
+				addNode(st, part.nodes,
+					"/dev/nvidia-caps/nvidia-cap" + std::to_string(*giMinor),
 					" (MIG capability of " + gpu.pciBdf + " " + part.id + ")");
 			if (auto ciMinor = capMinor(st, giDir + "/" + ci + "/access"))
-				addNode(st, part.nodes, "/dev/nvidia-caps/nvidia-cap" + std::to_string(*ciMinor),
+				addNode(st, part.nodes,
+					"/dev/nvidia-caps/nvidia-cap" + std::to_string(*ciMinor),
 					" (MIG capability of " + gpu.pciBdf + " " + part.id + ")");
 			gpu.partitions.push_back(std::move(part));
 		}
@@ -105,7 +108,8 @@ void probeGpus(ProbeState &st)
 		}
 		auto info = fs::parseNvidiaInformation(*text);
 		if (info.excluded) {
-			st.warn("GPU " + bdf + " is excluded by the driver (NVreg_ExcludedGpus): skipped");
+			st.warn("GPU " + bdf +
+				" is excluded by the driver (NVreg_ExcludedGpus): skipped");
 			continue;
 		}
 		if (info.deviceMinor < 0) {
@@ -125,11 +129,12 @@ void probeGpus(ProbeState &st)
 		fs::PciDevice pci;
 		if (fs::readPciDevice(st.root, gpu.pciBdf, pci)) {
 			if (pci.vendor != 0x10de)
-				st.warn("GPU " + gpu.pciBdf + ": sysfs vendor is " + fs::hexId(pci.vendor) +
-					", not 0x10de");
+				st.warn("GPU " + gpu.pciBdf + ": sysfs vendor is " +
+					fs::hexId(pci.vendor) + ", not 0x10de");
 			if (pci.driver != "nvidia")
 				st.warn("GPU " + gpu.pciBdf + ": bound to " +
-					(pci.driver.empty() ? std::string("no driver") : pci.driver) +
+					(pci.driver.empty() ? std::string("no driver")
+							    : pci.driver) +
 					" in sysfs, not nvidia");
 			gpu.pciDeviceId = fs::hexId(pci.device);
 			gpu.numaNode = pci.numaNode;
@@ -154,15 +159,18 @@ void probeGpus(ProbeState &st)
 		bool listed = std::any_of(st.report.gpus.begin(), st.report.gpus.end(),
 					  [&](const GpuDevice &g) { return g.pciBdf == bdf; });
 		fs::PciDevice pci;
-		if (!listed && fs::readPciDevice(st.root, bdf, pci) && (pci.classCode >> 16) == 0x03)
-			st.warn("GPU " + bdf + " is bound to nvidia but not listed in /proc/driver/nvidia/gpus");
+		if (!listed && fs::readPciDevice(st.root, bdf, pci) &&
+		    (pci.classCode >> 16) == 0x03)
+			st.warn("GPU " + bdf +
+				" is bound to nvidia but not listed in /proc/driver/nvidia/gpus");
 	}
 }
 
 void probeControlNodes(ProbeState &st)
 {
 	auto &out = st.report.controlNodes;
-	addNode(st, out, "/dev/nvidiactl", " (the driver creates it on first use; run nvidia-smi once)");
+	addNode(st, out, "/dev/nvidiactl",
+		" (the driver creates it on first use; run nvidia-smi once)");
 	addNode(st, out, "/dev/nvidia-uvm", " (CUDA needs nvidia-uvm: modprobe nvidia-uvm)");
 	addNode(st, out, "/dev/nvidia-uvm-tools", "");
 	addNode(st, out, "/dev/nvidia-modeset", "");

@@ -18,9 +18,15 @@ constexpr const char *kAnchorLibs[] = {"libcuda.so.1", "libnvidia-ml.so.1"};
 
 // Searched when ld.so.cache does not name the anchors (nvidia-container-toolkit's list).
 constexpr const char *kLibDirs[] = {
-	"/usr/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-	"/usr/lib/x86_64-linux-gnu/nvidia/current", "/usr/lib/aarch64-linux-gnu/nvidia/current",
-	"/lib64", "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib",
+	"/usr/lib64",
+	"/usr/lib/x86_64-linux-gnu",
+	"/usr/lib/aarch64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu/nvidia/current",
+	"/usr/lib/aarch64-linux-gnu/nvidia/current",
+	"/lib64",
+	"/lib/x86_64-linux-gnu",
+	"/lib/aarch64-linux-gnu",
+	"/usr/lib",
 };
 
 // Graphics libraries that do not carry the driver version in their name.
@@ -49,11 +55,16 @@ constexpr const char *kConfigFiles[] = {
 constexpr const char *kConfigDirs[] = {"/etc", "/usr/local/share", "/usr/share"};
 
 constexpr const char *kBinaries[] = {
-	"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control",
-	"nvidia-cuda-mps-server", "nvidia-imex", "nvidia-imex-ctl",
+	"nvidia-smi",
+	"nvidia-debugdump",
+	"nvidia-persistenced",
+	"nvidia-cuda-mps-control",
+	"nvidia-cuda-mps-server",
+	"nvidia-imex",
+	"nvidia-imex-ctl",
 };
 constexpr const char *kBinDirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
-				    "/usr/bin", "/sbin", "/bin"};
+				    "/usr/bin",	       "/sbin",		 "/bin"};
 
 bool endsWith(std::string_view s, std::string_view suffix)
 {
@@ -129,7 +140,8 @@ void collectLibraries(ProbeState &st, const std::string &version)
 				bool versioned = !version.empty() && name.rfind("lib", 0) == 0 &&
 						 endsWith(name, ".so." + version);
 				bool graphics = std::any_of(
-					std::begin(kUnversionedPrefixes), std::end(kUnversionedPrefixes),
+					std::begin(kUnversionedPrefixes),
+					std::end(kUnversionedPrefixes),
 					[&](const char *pre) { return name.rfind(pre, 0) == 0; });
 				if ((versioned || graphics) && isRegularFile(st, p))
 					libs.insert(p);
@@ -141,7 +153,8 @@ void collectLibraries(ProbeState &st, const std::string &version)
 		libs.insert(a);
 	st.report.libraries.assign(libs.begin(), libs.end());
 	if (st.report.libraries.empty())
-		st.warn("no NVIDIA driver libraries found (libcuda.so.1 is neither in /etc/ld.so.cache "
+		st.warn("no NVIDIA driver libraries found (libcuda.so.1 is neither in "
+			"/etc/ld.so.cache "
 			"nor in the standard library directories): containers will not get CUDA");
 }
 

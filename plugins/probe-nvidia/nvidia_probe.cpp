@@ -114,12 +114,14 @@ private:
 			if (auto facts = queryNvml(bdfs, why))
 				mergeNvml(st, *facts);
 			else
-				host_.log(LogLevel::Info, why + " (compute capability from the PCI id table)");
+				host_.log(LogLevel::Info,
+					  why + " (compute capability from the PCI id table)");
 		}
 		for (auto &g : st.report.gpus)
 			if (g.arch.empty())
 				st.warn("GPU " + g.pciBdf + " (" + g.pciDeviceId +
-					"): compute capability unknown (not in the PCI id table, no NVML)");
+					"): compute capability unknown (not in the PCI id table, "
+					"no NVML)");
 		probeControlNodes(st);
 		probeDriverFiles(st, st.report.driver.version);
 		return std::move(st.report);
@@ -138,10 +140,11 @@ private:
 		}
 		auto nodes = presentDeviceNodes(st);
 		if (!nodes.empty())
-			return err(Errc::Unavailable,
-				   "broken NVIDIA install: " + joinList(nodes) +
-					   " exist but the kernel driver is not loaded "
-					   "(/proc/driver/nvidia and /sys/module/nvidia are missing)");
+			return err(
+				Errc::Unavailable,
+				"broken NVIDIA install: " + joinList(nodes) +
+					" exist but the kernel driver is not loaded "
+					"(/proc/driver/nvidia and /sys/module/nvidia are missing)");
 		return err(Errc::Skip, "no NVIDIA driver loaded (no /proc/driver/nvidia, no "
 				       "/sys/module/nvidia)");
 	}

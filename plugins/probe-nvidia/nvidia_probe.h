@@ -52,7 +52,7 @@ struct NvmlMig {
 };
 /// \brief What NVML adds on a real host.
 struct NvmlGpu {
-	std::string arch;  ///< "90"
+	std::string arch; ///< "90"
 	std::string uuid;
 	uint64_t memoryBytes = 0;
 	std::vector<NvmlMig> migDevices;

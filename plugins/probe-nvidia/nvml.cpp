@@ -43,8 +43,7 @@ struct Nvml {
 			dlclose(lib);
 	}
 
-	template<typename F>
-	bool sym(F &f, const char *n)
+	template<typename F> bool sym(F &f, const char *n)
 	{
 		f = reinterpret_cast<F>(dlsym(lib, n));
 		return f != nullptr;
@@ -76,7 +75,8 @@ void queryMig(Nvml &n, nvmlDevice dev, NvmlGpu &gpu)
 		if (n.name && n.name(mig, buf, sizeof buf) == kSuccess)
 			part.profile = migProfile(buf);
 		unsigned gi = 0, ci = 0;
-		if (n.giId && n.ciId && n.giId(mig, &gi) == kSuccess && n.ciId(mig, &ci) == kSuccess)
+		if (n.giId && n.ciId && n.giId(mig, &gi) == kSuccess &&
+		    n.ciId(mig, &ci) == kSuccess)
 			part.slot = "gi" + std::to_string(gi) + "/ci" + std::to_string(ci);
 		gpu.migDevices.push_back(std::move(part));
 	}
@@ -94,7 +94,8 @@ std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::st
 		return std::nullopt;
 	}
 	if (!n.sym(n.init, "nvmlInit_v2") || !n.sym(n.shutdown, "nvmlShutdown") ||
-	    !n.sym(n.byBusId, "nvmlDeviceGetHandleByPciBusId_v2") || !n.sym(n.uuid, "nvmlDeviceGetUUID") ||
+	    !n.sym(n.byBusId, "nvmlDeviceGetHandleByPciBusId_v2") ||
+	    !n.sym(n.uuid, "nvmlDeviceGetUUID") ||
 	    !n.sym(n.cudaCc, "nvmlDeviceGetCudaComputeCapability")) {
 		why = "libnvidia-ml.so.1 lacks the NVML entry points we need";
 		n.shutdown = nullptr;

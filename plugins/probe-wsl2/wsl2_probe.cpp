@@ -19,16 +19,18 @@ constexpr const char *kWslLib = "/usr/lib/wsl/lib";
 constexpr const char *kDriverStore = "/usr/lib/wsl/drivers";
 // Files NVIDIA's toolkit takes from the driver store directory holding libcuda.so.1.1.
 constexpr const char *kNvidiaStoreLibs[] = {
-	"libcuda.so.1.1", "libcuda_loader.so", "libnvidia-ptxjitcompiler.so.1",
-	"libnvidia-ml.so.1", "libnvidia-ml_loader.so", "libnvdxgdmal.so.1", "nvcubins.bin",
+	"libcuda.so.1.1",    "libcuda_loader.so",      "libnvidia-ptxjitcompiler.so.1",
+	"libnvidia-ml.so.1", "libnvidia-ml_loader.so", "libnvdxgdmal.so.1",
+	"nvcubins.bin",
 };
 
 bool containsNoCase(std::string_view hay, std::string_view needle)
 {
 	for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
 		size_t k = 0;
-		while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) ==
-						    std::tolower(static_cast<unsigned char>(needle[k])))
+		while (k < needle.size() &&
+		       std::tolower(static_cast<unsigned char>(hay[i + k])) ==
+			       std::tolower(static_cast<unsigned char>(needle[k])))
 			++k;
 		if (k == needle.size())
 			return true;
@@ -52,7 +54,10 @@ public:
 	}
 
 private:
-	std::string path(std::string_view absolute) const { return hostPath(host_.paths(), absolute); }
+	std::string path(std::string_view absolute) const
+	{
+		return hostPath(host_.paths(), absolute);
+	}
 	std::string root() const
 	{
 		return host_.paths().hostRoot.empty() ? "/" : host_.paths().hostRoot;
@@ -60,7 +65,8 @@ private:
 	bool realRoot() const { return root().find_first_not_of('/') == std::string::npos; }
 
 	// "check.<item>" = "present|missing:required|optional:<path>" (read by `tb wsl2 check`).
-	bool check(ProbeReport &r, const std::string &item, const std::string &absolute, bool required)
+	bool check(ProbeReport &r, const std::string &item, const std::string &absolute,
+		   bool required)
 	{
 		bool present = !absolute.empty() && fs::exists(path(absolute));
 		r.facts["check." + item] = std::string(present ? "present" : "missing") + ":" +
@@ -90,8 +96,9 @@ private:
 		std::string kernel;
 		std::string by = detectedBy(kernel);
 		if (by.empty())
-			return err(Errc::Skip, "not a WSL2 host (no /dev/dxg, /proc/version does not "
-					       "name Microsoft or WSL)");
+			return err(Errc::Skip,
+				   "not a WSL2 host (no /dev/dxg, /proc/version does not "
+				   "name Microsoft or WSL)");
 		ProbeReport r;
 		r.vendor = "wsl2";
 		r.driver = {"dxg", "", "wsl"};
@@ -145,7 +152,8 @@ private:
 	{
 		for (auto &bdf : fs::listPciDevices(root())) {
 			fs::PciDevice pci;
-			if (!fs::readPciDevice(root(), bdf, pci) || pci.vendor != 0x1414 || pci.device != 0x008e)
+			if (!fs::readPciDevice(root(), bdf, pci) || pci.vendor != 0x1414 ||
+			    pci.device != 0x008e)
 				continue;
 			GpuDevice gpu;
 			gpu.vendor = "microsoft";

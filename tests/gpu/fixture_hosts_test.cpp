@@ -18,8 +18,8 @@ namespace fsys = std::filesystem;
 std::map<std::string, std::string> snapshot(const fsys::path &root)
 {
 	std::map<std::string, std::string> out;
-	for (auto it = fsys::recursive_directory_iterator(root); it != fsys::recursive_directory_iterator();
-	     ++it) {
+	for (auto it = fsys::recursive_directory_iterator(root);
+	     it != fsys::recursive_directory_iterator(); ++it) {
 		std::string rel = fsys::relative(it->path(), root).string();
 		if (it->is_symlink()) {
 			out[rel] = "l:" + fsys::read_symlink(it->path()).string();
@@ -40,7 +40,8 @@ TEST(FixtureHosts, CommittedTreesMatchTheGenerator)
 	const char *tool = std::getenv("TB_MAKE_HOSTS");
 	const char *hosts = std::getenv("TB_FIXTURE_HOSTS");
 	ASSERT_TRUE(tool && hosts);
-	fsys::path tmp = fsys::temp_directory_path() / ("tb-make-hosts-" + std::to_string(::getpid()));
+	fsys::path tmp =
+		fsys::temp_directory_path() / ("tb-make-hosts-" + std::to_string(::getpid()));
 	std::string cmd = std::string("'") + tool + "' '" + tmp.string() + "'";
 	ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 	auto want = snapshot(tmp);

@@ -58,9 +58,9 @@ TEST(NvidiaInformation, UnknownUuidAndExcluded)
 
 TEST(NvidiaVersion, ProprietaryFullVersion)
 {
-	auto v = parseNvidiaProcVersion(
-		"NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\n"
-		"GCC version:  gcc version 12.2.0 (Debian 12.2.0-14) \n");
+	auto v = parseNvidiaProcVersion("NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14 "
+					" Thu Feb 22 01:44:30 UTC 2024\n"
+					"GCC version:  gcc version 12.2.0 (Debian 12.2.0-14) \n");
 	ASSERT_TRUE(v);
 	EXPECT_EQ(v->version, "550.54.14"); // never truncated to 550.54
 	EXPECT_EQ(v->type, "proprietary");
@@ -68,9 +68,10 @@ TEST(NvidiaVersion, ProprietaryFullVersion)
 
 TEST(NvidiaVersion, OpenFullVersion)
 {
-	auto v = parseNvidiaProcVersion("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  "
-					"580.126.09  Release Build  (dvs-builder@U22-I3-AE18-09-3)  "
-					"Wed Jan  7 22:59:56 UTC 2026\nGCC version: gcc 13\n");
+	auto v =
+		parseNvidiaProcVersion("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  "
+				       "580.126.09  Release Build  (dvs-builder@U22-I3-AE18-09-3)  "
+				       "Wed Jan  7 22:59:56 UTC 2026\nGCC version: gcc 13\n");
 	ASSERT_TRUE(v);
 	EXPECT_EQ(v->version, "580.126.09");
 	EXPECT_EQ(v->type, "open");
@@ -78,8 +79,8 @@ TEST(NvidiaVersion, OpenFullVersion)
 
 TEST(NvidiaVersion, Aarch64AndTwoPartVersions)
 {
-	auto v = parseNvidiaProcVersion(
-		"NVRM version: NVIDIA UNIX aarch64 Kernel Module  535.104  Sat Aug 19 01:15:15 UTC 2023\n");
+	auto v = parseNvidiaProcVersion("NVRM version: NVIDIA UNIX aarch64 Kernel Module  535.104  "
+					"Sat Aug 19 01:15:15 UTC 2023\n");
 	ASSERT_TRUE(v);
 	EXPECT_EQ(v->version, "535.104");
 	EXPECT_EQ(v->type, "proprietary");

@@ -107,11 +107,12 @@ TEST(InfoHuman, DetailedShowsNodesPartitionsLibrariesTopology)
 {
 	TbRun r = tb(hostRoot("h100x8-open-mig") + " info --detailed");
 	EXPECT_EQ(r.exitCode, 0);
-	for (const char *want : {"Partition:  gi1/ci0", "/dev/nvidia-caps/nvidia-cap12 (c 511:12 0444)",
-				 "Node:       /dev/nvidia0 (c 195:0 0666)",
-				 "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14",
-				 "Topology:   /sys/devices/pci0000:00/0000:18:00.0",
-				 "Probe amd: skip (amdgpu driver not loaded"})
+	for (const char *want :
+	     {"Partition:  gi1/ci0", "/dev/nvidia-caps/nvidia-cap12 (c 511:12 0444)",
+	      "Node:       /dev/nvidia0 (c 195:0 0666)",
+	      "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14",
+	      "Topology:   /sys/devices/pci0000:00/0000:18:00.0",
+	      "Probe amd: skip (amdgpu driver not loaded"})
 		EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
 }
 
@@ -119,7 +120,8 @@ TEST(InfoHuman, BrokenInstallReportsAndFails)
 {
 	TbRun r = tb(hostRoot("broken-nvidia") + " info");
 	EXPECT_EQ(r.exitCode, 1);
-	EXPECT_NE(r.out.find("error: probe nvidia failed: broken NVIDIA install"), std::string::npos)
+	EXPECT_NE(r.out.find("error: probe nvidia failed: broken NVIDIA install"),
+		  std::string::npos)
 		<< r.out;
 }
 

@@ -82,7 +82,8 @@ TEST(LdCache, EveryTruncationIsRejectedNotRead)
 				continue;
 			}
 			EXPECT_EQ(c.error().code, Errc::Corrupt) << n;
-			EXPECT_EQ(c.error().message.rfind("ld.so.cache: ", 0), 0u) << c.error().message;
+			EXPECT_EQ(c.error().message.rfind("ld.so.cache: ", 0), 0u)
+				<< c.error().message;
 		}
 	}
 }

@@ -109,13 +109,16 @@ TEST(ProbeHosts, EightH100OpenWithMig)
 		EXPECT_EQ(g.arch, "90");
 		EXPECT_EQ(g.driverType, "open");
 		EXPECT_EQ(g.numaNode, i < 4 ? 0 : 1);
-		EXPECT_TRUE(hasNode(g.nodes, "/dev/dri/renderD" + std::to_string(128 + i), 226, 128 + i));
+		EXPECT_TRUE(hasNode(g.nodes, "/dev/dri/renderD" + std::to_string(128 + i), 226,
+				    128 + i));
 		EXPECT_TRUE(hasNode(g.nodes, "/dev/dri/card" + std::to_string(1 + i), 226, 1 + i));
 	}
 	ASSERT_EQ(inv.gpus[0].partitions.size(), 2u);
 	EXPECT_EQ(inv.gpus[0].partitions[0].id, "gi1/ci0");
-	EXPECT_TRUE(hasNode(inv.gpus[0].partitions[0].nodes, "/dev/nvidia-caps/nvidia-cap12", 511, 12));
-	EXPECT_TRUE(hasNode(inv.gpus[0].partitions[0].nodes, "/dev/nvidia-caps/nvidia-cap13", 511, 13));
+	EXPECT_TRUE(
+		hasNode(inv.gpus[0].partitions[0].nodes, "/dev/nvidia-caps/nvidia-cap12", 511, 12));
+	EXPECT_TRUE(
+		hasNode(inv.gpus[0].partitions[0].nodes, "/dev/nvidia-caps/nvidia-cap13", 511, 13));
 	ASSERT_EQ(inv.gpus[1].partitions.size(), 1u);
 	for (size_t i = 2; i < 8; ++i)
 		EXPECT_TRUE(inv.gpus[i].partitions.empty());
@@ -215,8 +218,8 @@ namespace fsys = std::filesystem;
 class HostCopy {
 public:
 	explicit HostCopy(const std::string &name)
-		: path_(fsys::temp_directory_path() /
-			("tb-probe-" + name + "-" + std::to_string(::getpid())))
+	    : path_(fsys::temp_directory_path() /
+		    ("tb-probe-" + name + "-" + std::to_string(::getpid())))
 	{
 		fsys::remove_all(path_);
 		fsys::copy(hostsDir() + "/" + name, path_,
@@ -263,7 +266,8 @@ TEST(ProbeHosts, StaleLibrariesAndVersionMismatchAreWarned)
 		  std::string::npos)
 		<< all;
 	// The library the loader would use is still reported.
-	EXPECT_TRUE(contains(nv->report.libraries, "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14"));
+	EXPECT_TRUE(
+		contains(nv->report.libraries, "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14"));
 }
 
 TEST(ProbeHosts, CorruptLdCacheFallsBackToLibraryDirs)
@@ -274,7 +278,8 @@ TEST(ProbeHosts, CorruptLdCacheFallsBackToLibraryDirs)
 	const ProbeRun *nv = inv.find("nvidia");
 	ASSERT_TRUE(nv);
 	ASSERT_EQ(nv->status, ProbeStatus::Ok);
-	EXPECT_TRUE(contains(nv->report.libraries, "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14"));
+	EXPECT_TRUE(
+		contains(nv->report.libraries, "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14"));
 	ASSERT_FALSE(nv->report.warnings.empty());
 	EXPECT_NE(nv->report.warnings[0].find("ignoring /etc/ld.so.cache"), std::string::npos)
 		<< nv->report.warnings[0];

@@ -22,16 +22,16 @@ std::string_view probeStatusName(ProbeStatus s) noexcept;
 
 /// \brief One probe run.
 struct ProbeRun {
-	std::string probe;    ///< plugin name ("nvidia")
+	std::string probe; ///< plugin name ("nvidia")
 	ProbeStatus status = ProbeStatus::Skipped;
-	Error error;          ///< why it skipped or failed (code Skip for a skip)
-	ProbeReport report;   ///< valid when status is Ok
+	Error error;	    ///< why it skipped or failed (code Skip for a skip)
+	ProbeReport report; ///< valid when status is Ok
 };
 
 /// \brief Everything the GPU probes found on the host.
 struct GpuInventory {
-	std::vector<ProbeRun> probes;  ///< in plugin-name order
-	std::vector<GpuDevice> gpus;   ///< every GPU of every ok probe, in probe order
+	std::vector<ProbeRun> probes; ///< in plugin-name order
+	std::vector<GpuDevice> gpus;  ///< every GPU of every ok probe, in probe order
 
 	/// \brief True when the wsl2 probe found a WSL2 host.
 	bool wsl2() const;

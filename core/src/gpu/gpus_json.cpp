@@ -173,9 +173,9 @@ std::string gpuInventoryJson(const GpuInventory &inv)
 	json::object summary;
 	summary["gpuCount"] = inv.gpus.size();
 	summary["libraryCount"] = inv.libraryCount();
-	summary["failedProbes"] = static_cast<int64_t>(std::count_if(
-		inv.probes.begin(), inv.probes.end(),
-		[](const ProbeRun &p) { return p.status == ProbeStatus::Failed; }));
+	summary["failedProbes"] = static_cast<int64_t>(
+		std::count_if(inv.probes.begin(), inv.probes.end(),
+			      [](const ProbeRun &p) { return p.status == ProbeStatus::Failed; }));
 	doc["summary"] = std::move(summary);
 	std::string out;
 	pretty(out, doc, 0);

@@ -11,9 +11,12 @@ namespace tb {
 std::string_view probeStatusName(ProbeStatus s) noexcept
 {
 	switch (s) {
-	case ProbeStatus::Ok: return "ok";
-	case ProbeStatus::Skipped: return "skip";
-	case ProbeStatus::Failed: return "failed";
+	case ProbeStatus::Ok:
+		return "ok";
+	case ProbeStatus::Skipped:
+		return "skip";
+	case ProbeStatus::Failed:
+		return "failed";
 	}
 	return "unknown";
 }
@@ -59,7 +62,8 @@ ProbeRun runOne(const std::string &name, GpuProbe &probe)
 		run.report = std::move(r).value();
 	} else {
 		run.error = std::move(r).error();
-		run.status = run.error.code == Errc::Skip ? ProbeStatus::Skipped : ProbeStatus::Failed;
+		run.status =
+			run.error.code == Errc::Skip ? ProbeStatus::Skipped : ProbeStatus::Failed;
 	}
 	return run;
 }

@@ -23,7 +23,7 @@ std::optional<int64_t> parseInt(std::string_view text);
 /// \brief Read a file holding one number (hex with 0x or decimal).
 std::optional<int64_t> readInt(const std::string &path);
 
-bool exists(const std::string &path);   ///< follows symlinks
+bool exists(const std::string &path); ///< follows symlinks
 bool isDirectory(const std::string &path);
 bool isSymlink(const std::string &path);
 /// \brief Entry names of a directory, sorted; empty when it does not exist.
