@@ -13,25 +13,13 @@
 #include <tb/result.h>
 #include <tb/transport.h>
 
+#include "tbsupport/blob_file.h"
 #include "tbsupport/oci_json.h"
 
 namespace tb::support {
 
 /// Annotation holding the tag of an index.json entry.
 inline constexpr std::string_view RefNameAnnotation = "org.opencontainers.image.ref.name";
-
-/// \brief Reads a file descriptor to its end; owns and closes it.
-class FdBlobReader : public BlobReader {
-public:
-	explicit FdBlobReader(int fd) : fd_(fd) {}
-	~FdBlobReader() override;
-	FdBlobReader(const FdBlobReader &) = delete;
-	FdBlobReader &operator=(const FdBlobReader &) = delete;
-	Result<size_t> read(void *buffer, size_t size) noexcept override;
-
-private:
-	int fd_;
-};
 
 /// \brief Check that \a tag is usable as an index.json ref.name (what skopeo accepts).
 Result<void> validateLayoutTag(std::string_view tag);
@@ -81,32 +69,7 @@ private:
 	std::string label_;
 };
 
-/// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-*" in \a dir; nothing
-/// is a blob yet. \return its path; Errc::Corrupt on mismatch (the file is removed)
-Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data);
-
-/// \brief An exclusive flock on a layout directory, released on destruction.
-class LayoutLock {
-public:
-	/// \brief Wait up to \a timeoutMs for the lock.
-	/// \return Errc::Conflict after the timeout, Errc::Io
-	static Result<LayoutLock> acquire(const std::string &dir, int timeoutMs = 60000);
-	LayoutLock(LayoutLock &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-	LayoutLock &operator=(LayoutLock &&) = delete;
-	~LayoutLock();
-
-private:
-	explicit LayoutLock(int fd) : fd_(fd) {}
-	int fd_;
-};
-
 /// \brief True when \a dir holds nothing but our temp files (".tb-*").
 bool isEmptyLayoutDir(const std::string &dir);
-
-/// \brief Write \a bytes to \a path atomically: temp file in the same dir, fsync, rename.
-Result<void> writeFileAtomic(const std::string &path, std::string_view bytes);
-
-/// \brief Read a whole small file, failing over \a cap bytes.
-Result<std::string> readFileCapped(const std::string &path, size_t cap);
 
 } // namespace tb::support

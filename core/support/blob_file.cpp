@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+// Files under a layout: fd blob readers, capped reads, atomic writes, staged blobs, flock.
+#include "tbsupport/blob_file.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tbsupport/sha256.h"
+
+namespace tb::support {
+
+namespace fs = std::filesystem;
+
+Error errnoError(const std::string &what)
+{
+	int e = errno;
+	Errc code = e == ENOENT ? Errc::NotFound : (e == EACCES || e == EPERM) ? Errc::PermissionDenied : Errc::Io;
+	return Error{code, what + ": " + std::strerror(e)};
+}
+
+
+namespace {
+
+// A temp file that is unlinked unless release()d.
+struct TempFile {
+	std::string path;
+	int fd = -1;
+	~TempFile()
+	{
+		if (fd >= 0)
+			::close(fd);
+		if (!path.empty())
+			::unlink(path.c_str());
+	}
+	void release() { path.clear(); }
+};
+
+Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
+{
+	std::string pattern = dir + "/" + std::string(prefix) + "XXXXXX";
+	int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(errnoError("create temporary file in " + dir));
+	t.fd = fd;
+	t.path = pattern;
+	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
+	mode_t mask = ::umask(0);
+	::umask(mask);
+	::fchmod(fd, 0644 & ~mask);
+	return {};
+}
+
+Result<void> writeAll(int fd, const char *p, size_t n, const std::string &what)
+{
+	while (n > 0) {
+		ssize_t w = ::write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return unexpected(errnoError("write " + what));
+		p += w;
+		n -= static_cast<size_t>(w);
+	}
+	return {};
+}
+
+// fsync the file, rename it over \a target, fsync the directory.
+Result<void> commitTemp(TempFile &t, const std::string &target, const std::string &dir)
+{
+	if (::fsync(t.fd) != 0)
+		return unexpected(errnoError("fsync " + t.path));
+	::close(t.fd);
+	t.fd = -1;
+	if (::rename(t.path.c_str(), target.c_str()) != 0)
+		return unexpected(errnoError("rename into " + target));
+	t.release();
+	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		::fsync(dfd);
+		::close(dfd);
+	}
+	return {};
+}
+
+} // namespace
+
+FdBlobReader::~FdBlobReader()
+{
+	if (fd_ >= 0)
+		::close(fd_);
+}
+
+Result<size_t> FdBlobReader::read(void *buffer, size_t size) noexcept
+{
+	for (;;) {
+		ssize_t n = ::read(fd_, buffer, size);
+		if (n >= 0)
+			return static_cast<size_t>(n);
+		if (errno != EINTR)
+			return unexpected(errnoError("read blob"));
+	}
+}
+
+Result<std::string> readFileCapped(const std::string &path, size_t cap)
+{
+	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(errnoError("open " + path));
+	FdBlobReader r(fd);
+	std::string out;
+	char buf[65536];
+	for (;;) {
+		size_t n = TB_TRY_CTX(r.read(buf, sizeof buf), path);
+		if (n == 0)
+			break;
+		if (out.size() + n > cap)
+			return err(Errc::LimitExceeded, path + ": larger than " + std::to_string(cap) + " bytes");
+		out.append(buf, n);
+	}
+	return out;
+}
+
+Result<void> writeFileAtomic(const std::string &path, std::string_view bytes)
+{
+	std::string dir = fs::path(path).parent_path().string();
+	if (dir.empty())
+		dir = ".";
+	TempFile t;
+	TB_TRY(makeTemp(t, dir, ".tb-" + fs::path(path).filename().string() + "-"));
+	TB_TRY(writeAll(t.fd, bytes.data(), bytes.size(), t.path));
+	return commitTemp(t, path, dir);
+}
+
+LayoutLock::~LayoutLock()
+{
+	if (fd_ >= 0)
+		::close(fd_); // closing drops the flock
+}
+
+Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
+{
+	int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(errnoError("open layout " + dir + " for locking"));
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+	while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			Error e = errnoError("lock layout " + dir);
+			::close(fd);
+			return unexpected(std::move(e));
+		}
+		if (std::chrono::steady_clock::now() > deadline) {
+			::close(fd);
+			return err(Errc::Conflict, "lock layout " + dir + ": still held by another writer after " +
+							   std::to_string(timeoutMs / 1000) + " s");
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return LayoutLock(fd);
+}
+
+Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
+{
+	if (d.digest.algorithm != "sha256")
+		return err(Errc::Unsupported, "blob " + d.digest.str() + ": only sha256 blobs can be written");
+	TempFile t;
+	// Temp files live in the layout root, not in blobs/: tools walking blobs/ never see them.
+	TB_TRY(makeTemp(t, dir, ".tb-blob-"));
+	Sha256 hash;
+	std::vector<char> buf(1 << 20);
+	int64_t total = 0;
+	for (;;) {
+		size_t n = TB_TRY_CTX(data.read(buf.data(), buf.size()), "blob " + d.digest.str());
+		if (n == 0)
+			break;
+		total += static_cast<int64_t>(n);
+		if (total > d.size)
+			return err(Errc::Corrupt, "blob " + d.digest.str() + ": more than the " +
+							  std::to_string(d.size) + " bytes its descriptor says");
+		hash.update(buf.data(), n);
+		TB_TRY(writeAll(t.fd, buf.data(), n, t.path));
+	}
+	if (total != d.size)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + ": truncated at " + std::to_string(total) +
+						  " of " + std::to_string(d.size) + " bytes");
+	Digest got = hash.finish();
+	if (got != d.digest)
+		return err(Errc::Corrupt, "blob " + d.digest.str() + ": digest mismatch (content is " + got.str() + ")");
+	if (::fsync(t.fd) != 0)
+		return unexpected(errnoError("fsync " + t.path));
+	std::string path = t.path;
+	t.release();
+	return path;
+}
+
+} // namespace tb::support
