@@ -148,6 +148,26 @@ TEST(RoundTripOptions, ReplacesADifferingEntryAtomically)
 		EXPECT_NE(e.path().filename().string().rfind(".tb-extract-", 0), 0u) << "staging left behind";
 }
 
+TEST(RoundTripOptions, ConcurrentExtractsIntoOneDestinationAreSerialised)
+{
+	TempDir t;
+	std::string tb = std::string(std::getenv("TB_EXE"));
+	std::string ref = "oci:" + (t / "layout") + ":v1";
+	ASSERT_EQ(sh(tb + " create -q -i " + ref + " -d " + hipFixture()).status, 0);
+	std::string dest = t / "cache";
+	// A staging dir left by a killed extract is cleaned up under the lock.
+	writeFile(dest + "/.tb-extract-dead00/partial", "x");
+	std::string one = "(" + tb + " extract -q --skip-compat -i " + ref + " -d " + dest +
+			  " || echo EXTRACT-FAILED)";
+	ShellResult r = sh(one + " & " + one + " & " + one + "; wait");
+	ASSERT_EQ(r.status, 0) << r.output;
+	EXPECT_EQ(r.output.find("EXTRACT-FAILED"), std::string::npos) << r.output;
+	auto got = snapshot(dest);
+	EXPECT_EQ(got.size(), snapshot(hipFixture()).size());
+	for (const auto &[path, bytes] : got)
+		EXPECT_EQ(path.rfind(".tb-extract-", 0), std::string::npos) << path;
+}
+
 TEST(RoundTripOptions, StoreReferenceAndCliPrintTheDigest)
 {
 	TempDir t;
