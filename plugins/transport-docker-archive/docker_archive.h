@@ -34,6 +34,9 @@ std::string manifestJson(const ArchiveImage &image);
 Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const std::string &file,
 						  std::string_view ref);
 
+/// \brief Open \a image (an element of the archive's manifest.json) of an unpacked archive.
+Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file, const ArchiveImage &image);
+
 /// \brief Writer of `docker-archive:FILE[:REF]`: an OCI layout plus manifest.json, the format
 /// `docker save` uses since Docker 25; blobs are stored as they are (not re-compressed).
 Result<std::unique_ptr<ImageDestination>> openWriter(const std::string &file, std::string_view ref,

@@ -242,6 +242,26 @@ std::string manifestJson(const ArchiveImage &image)
 	return json::serialize(top);
 }
 
+Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file, const ArchiveImage &img)
+{
+	std::string ctx = "docker-archive " + file;
+	std::string_view cfg = img.config;
+	struct stat st;
+	if (cfg.starts_with("blobs/sha256/") && ::stat((dir.path() + "/oci-layout").c_str(), &st) == 0) {
+		auto digest = Digest::parse("sha256:" + std::string(cfg.substr(13)));
+		auto layout = support::OciLayout::open(dir.path());
+		if (digest && layout) {
+			layout->setLabel("docker-archive " + file);
+			auto found = TB_TRY_CTX(findInLayout(*layout, *digest), ctx);
+			if (found) {
+				auto src = std::make_unique<support::LayoutSource>(std::move(*layout), *found);
+				return std::unique_ptr<ImageSource>(std::make_unique<LayoutBacked>(std::move(dir), std::move(src)));
+			}
+		}
+	}
+	return synthesise(std::move(dir), file, img);
+}
+
 Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const std::string &file, std::string_view ref)
 {
 	std::string ctx = "docker-archive " + file;
@@ -268,21 +288,7 @@ Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const st
 		if (!chosen)
 			return err(Errc::NotFound, ctx + ": no image '" + std::string(ref) + "' (has: " + all + ")");
 	}
-	std::string_view cfg = chosen->config;
-	struct stat st;
-	if (cfg.starts_with("blobs/sha256/") && ::stat((dir.path() + "/oci-layout").c_str(), &st) == 0) {
-		auto digest = Digest::parse("sha256:" + std::string(cfg.substr(13)));
-		auto layout = support::OciLayout::open(dir.path());
-		if (digest && layout) {
-			layout->setLabel("docker-archive " + file);
-			auto found = TB_TRY_CTX(findInLayout(*layout, *digest), ctx);
-			if (found) {
-				auto src = std::make_unique<support::LayoutSource>(std::move(*layout), *found);
-				return std::unique_ptr<ImageSource>(std::make_unique<LayoutBacked>(std::move(dir), std::move(src)));
-			}
-		}
-	}
-	return synthesise(std::move(dir), file, *chosen);
+	return openImage(std::move(dir), file, *chosen);
 }
 
 } // namespace tb::dockerarchive

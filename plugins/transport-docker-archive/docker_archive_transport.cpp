@@ -49,15 +49,17 @@ public:
 						       "docker-archive:" + file);
 			auto images = TB_TRY_CTX(dockerarchive::parseManifestJson(bytes), "docker-archive:" + file);
 			std::vector<ImageEntry> out;
+			// One entry per tag; an untagged image is listed once, without a name.
 			for (const auto &img : images) {
-				for (const auto &tag : img.repoTags) {
-					auto again = TB_TRY(unpack(file));
-					auto src = TB_TRY(dockerarchive::openUnpacked(std::move(again), file, tag));
-					auto m = TB_TRY(src->manifest(std::nullopt));
-					Descriptor d{m.mediaType, support::Sha256::of(m.bytes),
-						     static_cast<int64_t>(m.bytes.size()), {}, {}, {}};
-					out.push_back(ImageEntry{tag, std::move(d)});
-				}
+				auto again = TB_TRY(unpack(file));
+				auto src = TB_TRY(dockerarchive::openImage(std::move(again), file, img));
+				auto m = TB_TRY(src->manifest(std::nullopt));
+				Descriptor d{m.mediaType, support::Sha256::of(m.bytes),
+					     static_cast<int64_t>(m.bytes.size()), {}, {}, {}};
+				if (img.repoTags.empty())
+					out.push_back(ImageEntry{std::string(), d});
+				for (const auto &tag : img.repoTags)
+					out.push_back(ImageEntry{tag, d});
 			}
 			return out;
 		});
