@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NVIDIA GPUs, MIG instances and control nodes from procfs, sysfs and /dev under the host root.
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include <tbsupport/dev_node.h>
@@ -131,6 +132,12 @@ void probeGpus(ProbeState &st)
 			if (pci.vendor != 0x10de)
 				st.warn("GPU " + gpu.pciBdf + ": sysfs vendor is " +
 					fs::hexId(pci.vendor) + ", not 0x10de");
+			if ((pci.classCode >> 16) != 0x03) {
+				char cls[16];
+				std::snprintf(cls, sizeof cls, "0x%06x", pci.classCode);
+				st.warn("GPU " + gpu.pciBdf + ": sysfs class " + cls +
+					" is not a display controller");
+			}
 			if (pci.driver != "nvidia")
 				st.warn("GPU " + gpu.pciBdf + ": bound to " +
 					(pci.driver.empty() ? std::string("no driver")
