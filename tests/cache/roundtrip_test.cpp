@@ -130,7 +130,7 @@ TEST(RoundTripOptions, DockerRefusesZstdAndPlainRefusesDocker)
 	EXPECT_EQ(p.error().code, Errc::Unsupported);
 }
 
-TEST(RoundTripOptions, ReplacesADifferingEntryAtomically)
+TEST(RoundTripOptions, UpdatesADifferingEntryAndKeepsForeignFiles)
 {
 	auto ctx = makeContext();
 	ASSERT_TRUE(ctx);
@@ -140,10 +140,17 @@ TEST(RoundTripOptions, ReplacesADifferingEntryAtomically)
 	std::string dest = t / "cache";
 	std::string key = "NNIRBEH2OVXHBOQBWMZABZQUTHRBNTKPWP7Q45RX7SE5JGCMEUPA";
 	writeFile(dest + "/" + key + "/cuda_utils.so", "stale");
+	writeFile(dest + "/" + key + "/extra.log", "written by someone else");
 	auto rep = extract(*ctx, ref, dest);
 	ASSERT_TRUE(rep) << rep.error().message;
 	ASSERT_EQ(rep->replaced, std::vector<std::string>{key});
-	EXPECT_EQ(snapshot(dest)[key + "/cuda_utils.so"], snapshot(cudaFixture())[key + "/cuda_utils.so"]);
+	auto got = snapshot(dest);
+	EXPECT_EQ(got[key + "/cuda_utils.so"], snapshot(cudaFixture())[key + "/cuda_utils.so"]);
+	EXPECT_EQ(got[key + "/extra.log"], "written by someone else"); // lose nothing
+	auto again = extract(*ctx, ref, dest);
+	ASSERT_TRUE(again) << again.error().message;
+	EXPECT_TRUE(again->replaced.empty()) << "a re-extract changes nothing";
+	EXPECT_EQ(snapshot(dest), got);
 	for (const auto &e : fs::directory_iterator(dest))
 		EXPECT_NE(e.path().filename().string().rfind(".tb-extract-", 0), 0u) << "staging left behind";
 }

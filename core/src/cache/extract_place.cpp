@@ -168,6 +168,48 @@ bool sameTree(const std::string &a, const std::string &b)
 	return true;
 }
 
+namespace {
+
+bool isRealDir(const std::string &p)
+{
+	std::error_code ec;
+	return fs::is_directory(fs::symlink_status(p, ec));
+}
+
+// Bring \a to in line with \a from, file by file: each rename is atomic, and files that only
+// exist in \a to (written there by Triton or by hand) are kept. \return whether \a to changed
+Result<bool> mergeInto(const std::string &from, const std::string &to)
+{
+	bool changed = false;
+	std::error_code ec;
+	std::vector<std::string> names;
+	for (fs::directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec))
+		names.push_back(it->path().filename().string());
+	if (ec)
+		return err(Errc::Io, "listing '" + from + "': " + ec.message());
+	for (const auto &n : names) {
+		std::string f = from + "/" + n, t = to + "/" + n;
+		if (::renameat2(AT_FDCWD, f.c_str(), AT_FDCWD, t.c_str(), RENAME_NOREPLACE) == 0) {
+			changed = true;
+			continue;
+		}
+		if (errno != EEXIST)
+			return err(Errc::Io, "moving '" + t + "' into place: " + std::strerror(errno));
+		if (sameTree(f, t))
+			continue;
+		if (isRealDir(f) && isRealDir(t)) {
+			changed = TB_TRY(mergeInto(f, t)) || changed;
+			continue;
+		}
+		if (::renameat2(AT_FDCWD, f.c_str(), AT_FDCWD, t.c_str(), RENAME_EXCHANGE) != 0)
+			return err(Errc::Io, "replacing '" + t + "': " + std::strerror(errno));
+		changed = true;
+	}
+	return changed;
+}
+
+} // namespace
+
 Result<void> placeEntries(int stagingFd, int destFd, const std::string &staging,
 			  const std::string &dest, ExtractReport &report)
 {
@@ -189,10 +231,12 @@ Result<void> placeEntries(int stagingFd, int destFd, const std::string &staging,
 			report.unchanged.push_back(n);
 			continue;
 		}
-		// Readers (a running Triton) see the old or the new entry, never a mix.
-		if (::renameat2(stagingFd, n.c_str(), destFd, n.c_str(), RENAME_EXCHANGE) != 0)
+		bool changed = true;
+		if (isRealDir(staging + "/" + n) && isRealDir(dest + "/" + n))
+			changed = TB_TRY(mergeInto(staging + "/" + n, dest + "/" + n));
+		else if (::renameat2(stagingFd, n.c_str(), destFd, n.c_str(), RENAME_EXCHANGE) != 0)
 			return err(Errc::Io, "replacing '" + n + "': " + std::strerror(errno));
-		report.replaced.push_back(n);
+		(changed ? report.replaced : report.unchanged).push_back(n);
 	}
 	return {};
 }

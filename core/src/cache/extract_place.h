@@ -17,7 +17,8 @@ std::vector<CacheEntry> entriesFromManifest(const std::string &json, const Extra
 Result<int64_t> rewriteGroups(const std::string &staging, const std::string &dest);
 
 /// \brief Move each top-level staged entry into \a dest: new ones by rename (no replace),
-/// identical ones left alone, different ones swapped atomically (RENAME_EXCHANGE).
+/// identical ones left alone, different ones updated file by file (each file replaced
+/// atomically; files only the destination has are kept).
 Result<void> placeEntries(int stagingFd, int destFd, const std::string &staging,
 			  const std::string &dest, ExtractReport &report);
 
