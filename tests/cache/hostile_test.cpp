@@ -290,6 +290,16 @@ TEST(Hostile, ManifestThatIsAlsoAnIndex)
 	EXPECT_NE(o.message.find(o.ref), std::string::npos) << o.message;
 }
 
+TEST(Hostile, LayerWithoutMediaType)
+{
+	auto s = layer(benignEntries());
+	s.layerTypes = {""};
+	auto o = run(s);
+	EXPECT_FALSE(o.ok);
+	EXPECT_TRUE(o.untouched);
+	EXPECT_NE(o.message.find("no mediaType"), std::string::npos) << o.message;
+}
+
 TEST(Hostile, LayerWithoutTarMediaType)
 {
 	auto s = layer(benignEntries());

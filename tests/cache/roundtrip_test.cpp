@@ -175,6 +175,20 @@ TEST(RoundTripOptions, ConcurrentExtractsIntoOneDestinationAreSerialised)
 		EXPECT_EQ(path.rfind(".tb-extract-", 0), std::string::npos) << path;
 }
 
+TEST(RoundTripOptions, ExtractCapsComeFromTheConfigFile)
+{
+	TempDir t;
+	std::string tb = std::string(std::getenv("TB_EXE"));
+	std::string ref = "oci:" + (t / "layout") + ":v1";
+	ASSERT_EQ(sh(tb + " create -q -i " + ref + " -d " + cudaFixture()).status, 0);
+	writeFile(t / "tb.toml", "[extract]\nmax_entries = 5\n");
+	ShellResult r = sh(tb + " --config " + (t / "tb.toml") + " extract --no-gpu -i " + ref + " -d " +
+			   (t / "cache"));
+	EXPECT_EQ(r.status, 1) << r.output;
+	EXPECT_NE(r.output.find("more than 5 entries (max_entries)"), std::string::npos) << r.output;
+	EXPECT_FALSE(fs::exists(t / "cache")) << "a failed extract leaves no destination behind";
+}
+
 TEST(RoundTripOptions, StoreReferenceAndCliPrintTheDigest)
 {
 	TempDir t;
