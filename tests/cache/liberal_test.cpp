@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// Liberal readers: every historic shape of a Triton cache image tb promises to accept.
+#include <tb/images.h>
+
+#include "cache_test_util.h"
+
+namespace tb::test {
+namespace {
+
+const std::string Key = "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
+const std::string Manifest =
+	"{\"triton\":[{\"hash\":\"edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f\","
+	"\"backend\":\"cuda\",\"arch\":\"75\",\"warp_size\":32}]}";
+
+struct Read {
+	CacheImageInfo info;
+	ExtractReport report;
+	std::map<std::string, std::string> tree;
+};
+
+Result<Read> readLayout(const LayoutSpec &spec)
+{
+	TempDir t;
+	std::string ref = writeLayout(t / "layout", spec);
+	auto ctx = makeContext();
+	if (!ctx)
+		return err(Errc::Internal, "no context");
+	auto src = TB_TRY(openImageSource(*ctx, ref));
+	auto img = TB_TRY(openCacheImage(*src, ref, ctx->cacheFormats()));
+	Read r;
+	r.info = img.info;
+	r.report = TB_TRY(extractCache(*src, img, t / "cache", ExtractOptions{}));
+	r.tree = snapshot(t / "cache");
+	return r;
+}
+
+std::vector<TarEntry> cacheEntries(const std::string &prefix = "")
+{
+	return {{prefix + "io.triton.cache", 'd', "", "", 0755},
+		{prefix + "io.triton.cache/" + Key, 'd', "", "", 0755},
+		{prefix + "io.triton.cache/" + Key + "/add_kernel.json", 'f', "{\"hash\":\"x\"}"}};
+}
+
+std::vector<TarEntry> manifestEntries() { return {{"io.triton.manifest/manifest.json", 'f', Manifest}}; }
+
+LayoutSpec oneLayer(std::vector<TarEntry> e)
+{
+	LayoutSpec s;
+	s.tars.push_back(makeTar(e));
+	return s;
+}
+
+TEST(Liberal, DotSlashPrefix)
+{
+	auto r = readLayout(oneLayer(cacheEntries("./")));
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->tree[Key + "/add_kernel.json"], "{\"hash\":\"x\"}");
+}
+
+TEST(Liberal, TwoLayersLikeATwoCopyDockerfile)
+{
+	LayoutSpec s;
+	s.tars = {makeTar(cacheEntries()), makeTar(manifestEntries())};
+	auto r = readLayout(s);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->info.contentLayers.size(), 2u);
+	EXPECT_EQ(r->report.added, std::vector<std::string>{Key});
+	ASSERT_EQ(r->report.entries.size(), 1u);
+	EXPECT_EQ(r->report.entries[0].target, (CacheTarget{"cuda", "75", 32}));
+}
+
+TEST(Liberal, DockerLayerTypeInAnOciManifest)
+{
+	auto s = oneLayer(cacheEntries());
+	s.layerTypes = {"application/vnd.docker.image.rootfs.diff.tar.gzip"};
+	auto r = readLayout(s);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->info.variant, "compat");
+}
+
+TEST(Liberal, McvAliasLayerType)
+{
+	auto s = oneLayer(cacheEntries());
+	s.layerTypes = {"application/cache.triton.content.layer.v1+triton"};
+	auto r = readLayout(s);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->tree.count(Key), 1u);
+}
+
+TEST(Liberal, CompressionIsSniffedNotTrusted)
+{
+	for (auto c : {Compression::Zstd, Compression::None}) {
+		auto s = oneLayer(cacheEntries());
+		s.compression = c;
+		s.layerTypes = {"application/vnd.oci.image.layer.v1.tar+gzip"};
+		auto r = readLayout(s);
+		ASSERT_TRUE(r) << r.error().message;
+		EXPECT_EQ(r->tree.count(Key), 1u);
+	}
+}
+
+TEST(Liberal, ThunderboltMetadataLabel)
+{
+	auto s = oneLayer(cacheEntries());
+	s.configLabels = "{\"cache.triton.image/variant\":\"multi\",\"cache.triton.image/entry-count\":\"1\","
+			 "\"cache.triton.image/metadata\":\"[{\\\"hash\\\":\\\"ab\\\",\\\"backend\\\":\\\"hip\\\","
+			 "\\\"arch\\\":\\\"gfx90a\\\",\\\"warp_size\\\":64,\\\"dummy_key\\\":\\\"k\\\"}]\"}";
+	auto r = readLayout(s);
+	ASSERT_TRUE(r) << r.error().message;
+	ASSERT_EQ(r->info.targets.size(), 1u);
+	EXPECT_EQ(r->info.targets[0], (CacheTarget{"hip", "gfx90a", 64}));
+	EXPECT_EQ(r->info.entryCount, 1);
+}
+
+TEST(Liberal, ThunderboltPerKeyLabels)
+{
+	auto s = oneLayer(cacheEntries());
+	s.configLabels = "{\"cache.triton.image/variant\":\"compat\",\"cache.triton.image/hash\":\"ab\","
+			 "\"cache.triton.image/backend\":\"cuda\",\"cache.triton.image/arch\":\"75\","
+			 "\"cache.triton.image/warp-size\":\"32\",\"cache.triton.image/ptx-version\":\"84\"}";
+	auto r = readLayout(s);
+	ASSERT_TRUE(r) << r.error().message;
+	ASSERT_EQ(r->info.targets.size(), 1u);
+	EXPECT_EQ(r->info.targets[0], (CacheTarget{"cuda", "75", 32}));
+}
+
+TEST(Liberal, UnlabelledImageIsDetectedByItsPrefix)
+{
+	auto s = oneLayer(cacheEntries());
+	s.configLabels = "{}";
+	auto r = readLayout(s);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->info.variant, "compat");
+	EXPECT_TRUE(r->info.targets.empty());
+	EXPECT_EQ(r->tree.count(Key), 1u);
+}
+
+} // namespace
+} // namespace tb::test
