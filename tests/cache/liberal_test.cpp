@@ -3,6 +3,7 @@
 #include <tb/images.h>
 
 #include "cache_test_util.h"
+#include "tbsupport/sha256.h"
 
 namespace tb::test {
 namespace {
@@ -133,6 +134,35 @@ TEST(Liberal, UnlabelledImageIsDetectedByItsPrefix)
 	EXPECT_EQ(r->info.variant, "compat");
 	EXPECT_TRUE(r->info.targets.empty());
 	EXPECT_EQ(r->tree.count(Key), 1u);
+}
+
+TEST(Liberal, IndexIsResolvedToItsPlatformManifest)
+{
+	TempDir t;
+	std::string ref = writeLayout(t / "layout", oneLayer(cacheEntries()));
+	// Wrap the manifest in an image index (attestation entry first, as BuildKit writes it).
+	std::ifstream in(t / "layout/index.json");
+	std::string top((std::istreambuf_iterator<char>(in)), {});
+	auto start = top.find("{\"mediaType\"", top.find("["));
+	std::string desc = top.substr(start, top.find(",\"annotations\"", start) - start);
+	std::string index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+			    "\"manifests\":[" + desc + ",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}," +
+			    desc + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	std::string digest = support::Sha256::of(index).str();
+	writeFile(t / ("layout/blobs/sha256/" + digest.substr(7)), index);
+	writeFile(t / "layout/index.json",
+		  "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		  "\"digest\":\"" + digest + "\",\"size\":" + std::to_string(index.size()) +
+		  ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}]}");
+	auto ctx = makeContext();
+	ASSERT_TRUE(ctx);
+	auto src = openImageSource(*ctx, ref);
+	ASSERT_TRUE(src) << src.error().message;
+	auto img = openCacheImage(**src, ref, ctx->cacheFormats());
+	ASSERT_TRUE(img) << img.error().message;
+	auto r = extractCache(**src, *img, t / "cache", ExtractOptions{});
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->added, std::vector<std::string>{Key});
 }
 
 } // namespace
