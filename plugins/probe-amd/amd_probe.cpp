@@ -187,7 +187,7 @@ private:
 	{
 		if (!fs::isDirectory(path(kDriverDir)))
 			return err(Errc::Skip,
-				   std::string("amdgpu driver not loaded (no ") + kDriverDir + ")");
+				   std::string("amdgpu driver not loaded: no ") + kDriverDir);
 		ProbeReport r;
 		r.vendor = "amd";
 		r.driver.name = "amdgpu";

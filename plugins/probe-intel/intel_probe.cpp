@@ -111,8 +111,8 @@ private:
 		}
 		if (!anyDriver)
 			return err(Errc::Skip,
-				   "neither i915 nor xe is loaded (no /sys/bus/pci/drivers/"
-				   "{i915,xe})");
+				   "neither i915 nor xe is loaded: no /sys/bus/pci/drivers/i915 or "
+				   "/sys/bus/pci/drivers/xe");
 		if (r.gpus.empty())
 			return err(Errc::Skip, "i915/xe is loaded but drives no GPU");
 		// In-tree kernel drivers carry no version of their own.

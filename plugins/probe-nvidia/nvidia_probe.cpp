@@ -145,8 +145,8 @@ private:
 				"broken NVIDIA install: " + joinList(nodes) +
 					" exist but the kernel driver is not loaded "
 					"(/proc/driver/nvidia and /sys/module/nvidia are missing)");
-		return err(Errc::Skip, "no NVIDIA driver loaded (no /proc/driver/nvidia, no "
-				       "/sys/module/nvidia)");
+		return err(Errc::Skip, "no NVIDIA driver loaded: no /proc/driver/nvidia or "
+				       "/sys/module/nvidia");
 	}
 
 	Host &host_;

@@ -97,8 +97,8 @@ private:
 		std::string by = detectedBy(kernel);
 		if (by.empty())
 			return err(Errc::Skip,
-				   "not a WSL2 host (no /dev/dxg, /proc/version does not "
-				   "name Microsoft or WSL)");
+				   "not a WSL2 host: no /dev/dxg, and /proc/version names "
+				   "neither Microsoft nor WSL");
 		ProbeReport r;
 		r.vendor = "wsl2";
 		r.driver = {"dxg", "", "wsl"};
