@@ -270,6 +270,25 @@ TEST(ProbeHosts, StaleLibrariesAndVersionMismatchAreWarned)
 		contains(nv->report.libraries, "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14"));
 }
 
+TEST(ProbeHosts, ModuleWithoutLibrariesIsWarnedNotFailed)
+{
+	HostCopy h("t4-proprietary");
+	fsys::remove(h.root() + "/etc/ld.so.cache");
+	for (auto &e : fsys::directory_iterator(h.root() + "/usr/lib/x86_64-linux-gnu"))
+		if (e.path().filename().string().rfind("lib", 0) == 0 &&
+		    e.path().filename() != "libc.so.6")
+			fsys::remove(e.path());
+	auto inv = inventory(h.root());
+	const ProbeRun *nv = inv.find("nvidia");
+	ASSERT_TRUE(nv);
+	ASSERT_EQ(nv->status, ProbeStatus::Ok); // the GPU itself is usable
+	EXPECT_EQ(inv.gpus.size(), 1u);
+	EXPECT_TRUE(nv->report.libraries.empty());
+	ASSERT_EQ(nv->report.warnings.size(), 1u);
+	EXPECT_NE(nv->report.warnings[0].find("no NVIDIA driver libraries found"), std::string::npos)
+		<< nv->report.warnings[0];
+}
+
 TEST(ProbeHosts, CorruptLdCacheFallsBackToLibraryDirs)
 {
 	HostCopy h("t4-proprietary");
