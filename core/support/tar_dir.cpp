@@ -81,8 +81,10 @@ Result<void> makeDirs(const std::string &root, const std::string &rel)
 		size_t slash = rel.find('/', start);
 		path += "/" + rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
 		if (::mkdir(path.c_str(), 0755) != 0) {
+			if (errno != EEXIST)
+				return err(Errc::Io, "create directory " + path + ": " + std::strerror(errno));
 			struct stat st;
-			if (errno != EEXIST || ::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+			if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
 				return err(Errc::Corrupt, "create directory " + path + ": a file is in the way");
 		}
 		if (slash == std::string::npos)
@@ -157,6 +159,8 @@ Result<void> unpackArchive(const std::string &file, const std::string &dest, con
 		Errc code = ::access(file.c_str(), F_OK) != 0 ? Errc::NotFound : Errc::Corrupt;
 		return err(code, "archive " + file + ": " + why);
 	}
+	if (::mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST)
+		return err(Errc::Io, "create directory " + dest + ": " + std::strerror(errno));
 	int64_t count = 0;
 	for (;;) {
 		archive_entry *e = nullptr;

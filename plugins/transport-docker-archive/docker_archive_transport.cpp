@@ -71,7 +71,7 @@ private:
 		if (file.empty())
 			return err(Errc::InvalidArgument, "docker-archive: no file name");
 		auto dir = TB_TRY(support::TempDir::create("tb-docker-archive-", tmpDir_));
-		TB_TRY_CTX(support::unpackArchive(file, dir.path()), "docker-archive:" + file);
+		TB_TRY(support::unpackArchive(file, dir.path()));
 		return dir;
 	}
 

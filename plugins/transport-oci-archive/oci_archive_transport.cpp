@@ -70,8 +70,7 @@ public:
 		return guard("oci-archive source", [&]() -> Result<std::unique_ptr<ImageSource>> {
 			auto [file, tag] = support::splitPathAndTag(location);
 			auto dir = TB_TRY(unpack(file));
-			auto layout = TB_TRY_CTX(support::LayoutSource::open(dir.path(), tag, "oci-archive " + file),
-						 "oci-archive:" + file);
+			auto layout = TB_TRY(support::LayoutSource::open(dir.path(), tag, "oci-archive " + file));
 			return std::unique_ptr<ImageSource>(std::make_unique<ArchiveSource>(std::move(dir), std::move(layout)));
 		});
 	}
@@ -111,7 +110,7 @@ private:
 		if (file.empty())
 			return err(Errc::InvalidArgument, "oci-archive: no file name");
 		auto dir = TB_TRY(support::TempDir::create("tb-oci-archive-", tmpDir_));
-		TB_TRY_CTX(support::unpackArchive(file, dir.path()), "oci-archive:" + file);
+		TB_TRY(support::unpackArchive(file, dir.path()));
 		return dir;
 	}
 

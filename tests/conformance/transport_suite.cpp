@@ -129,6 +129,8 @@ TEST_P(TransportSuite, RoundTripKeepsManifestAndBlobsByteForByte)
 
 	{
 		auto dst = t_->openDestination(location());
+		if (!dst && dst.error().code == Errc::Unsupported)
+			GTEST_SKIP() << "read-only transport: " << dst.error().message;
 		ASSERT_TRUE(dst) << dst.error().message;
 		StringReader cr(config), lr(layer);
 		ASSERT_TRUE((*dst)->putBlob(configDesc, cr));
@@ -169,6 +171,8 @@ TEST_P(TransportSuite, RoundTripKeepsManifestAndBlobsByteForByte)
 TEST_P(TransportSuite, BlobWithWrongDigestIsRefused)
 {
 	auto dst = t_->openDestination(location());
+	if (!dst && dst.error().code == Errc::Unsupported)
+		GTEST_SKIP() << "read-only transport: " << dst.error().message;
 	ASSERT_TRUE(dst) << dst.error().message;
 	Descriptor d = describe(std::string(media::OciLayerTar), "the real bytes");
 	StringReader r("other bytes!!!");

@@ -232,3 +232,37 @@ TEST_F(Interop, ConcurrentCopiesIntoOneLayoutAllLand)
 		EXPECT_EQ(raw.out, image_.manifest) << raw.err;
 	}
 }
+
+TEST_F(Interop, ReadsPodmanStorage)
+{
+	if (!haveProgram("podman"))
+		GTEST_SKIP() << "podman is not installed";
+	std::string t = tmp_.path();
+	// A private podman store under the test's temp dir: the host's images are never touched.
+	std::vector<std::string> store{"--root", t + "/pm/root", "--runroot", t + "/pm/run", "--storage-driver", "vfs"};
+	std::vector<std::string> load{"podman"};
+	load.insert(load.end(), store.begin(), store.end());
+	load.insert(load.end(), {"load", "-q", "-i", fixtureArchive()});
+	auto loaded = run(load);
+	if (loaded.status != 0)
+		GTEST_SKIP() << "podman cannot use a private store here: " << loaded.err;
+	std::string args;
+	for (const auto &a : store)
+		args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
+	writeFile(tmp_ / "nvbind.toml", "version = 1\n[store]\npath = \"" + t + "/store\"\n"
+					"[plugins.\"transport.containers-storage\"]\nargs = [" + args + "]\n");
+	auto info = tb({"inspect", "--json", "containers-storage:quay.io/gkm/vector-add-cache:rocm"});
+	ASSERT_EQ(info.status, 0) << info.err;
+	auto o = json(info.out);
+	EXPECT_EQ(o["Config"].as_object()["Digest"].as_string(),
+		  "sha256:8ce4bc2e98abfa8c0a5a6f6046c1c7bc8ac09805ecb029427a995dc2897828f8");
+	auto c = tb({"copy", "-q", "containers-storage:quay.io/gkm/vector-add-cache:rocm", "from-podman:v1"});
+	ASSERT_EQ(c.status, 0) << c.err;
+	EXPECT_EQ(c.out, std::string(o["Digest"].as_string()) + "\n");
+	auto missing = tb({"inspect", "containers-storage:quay.io/gkm/absent:v1"});
+	EXPECT_EQ(missing.status, 1);
+	EXPECT_NE(missing.err.find("image not known"), std::string::npos) << missing.err;
+	auto write = tb({"copy", "from-podman:v1", "containers-storage:localhost/x:v1"});
+	EXPECT_NE(write.status, 0);
+	EXPECT_NE(write.err.find("only reads"), std::string::npos) << write.err;
+}

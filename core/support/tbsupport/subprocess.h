@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Running a helper program (podman, docker) without a shell, capturing its stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <tb/result.h>
+
+namespace tb::support {
+
+struct ProcessResult {
+	int exitCode = -1;  ///< -1 when killed by a signal
+	std::string stderrText; ///< at most 64 KiB
+};
+
+/// \brief Run \a argv (looked up on PATH) with stdin and stdout on /dev/null.
+/// \return Errc::NotFound when the program cannot be started
+Result<ProcessResult> runProcess(const std::vector<std::string> &argv);
+
+/// \brief The last non-empty line of \a text (a helper's error message).
+std::string lastLine(const std::string &text);
+
+} // namespace tb::support
