@@ -65,6 +65,23 @@ TEST(ProbeHosts, NoGpuSkipsEveryProbe)
 	EXPECT_FALSE(inv.wsl2());
 }
 
+TEST(ProbeHosts, ExplicitProbeListGivesTheSameInventory)
+{
+	ContextOptions o;
+	o.hostRoot = hostsDir() + "/h100x8-open-mig";
+	auto ctx = Context::create(o);
+	ASSERT_TRUE(ctx) << ctx.error().message;
+	auto viaContext = probeGpus(**ctx);
+	ASSERT_TRUE(viaContext);
+	GpuInventory direct = probeGpus((*ctx)->gpuProbes());
+	ASSERT_EQ(direct.probes.size(), viaContext->probes.size());
+	for (size_t i = 0; i < direct.probes.size(); ++i) {
+		EXPECT_EQ(direct.probes[i].probe, viaContext->probes[i].probe);
+		EXPECT_EQ(direct.probes[i].status, viaContext->probes[i].status);
+	}
+	EXPECT_EQ(gpuInventoryJson(direct), gpuInventoryJson(*viaContext));
+}
+
 TEST(ProbeHosts, TeslaT4Proprietary)
 {
 	auto inv = host("t4-proprietary");
