@@ -99,6 +99,15 @@ TEST_F(Interop, SkopeoReadsWhatTbWrites)
 	ASSERT_EQ(cfg.status, 0) << cfg.err;
 	EXPECT_EQ(cfg.out, image_.config);
 
+	// skopeo converts a docker-archive to an OCI manifest on copy; config and layers survive.
+	auto fromDocker = skopeo({"copy", "-q", "docker-archive:" + t + "/d.tar:example/x:v1", "oci:" + t + "/skd:v1"});
+	ASSERT_EQ(fromDocker.status, 0) << fromDocker.err;
+	auto skd = tb({"inspect", "--json", "oci:" + t + "/skd:v1"});
+	ASSERT_EQ(skd.status, 0) << skd.err;
+	auto skdo = json(skd.out);
+	EXPECT_EQ(skdo["Config"].as_object()["Digest"].as_string(), image_.configDesc.digest.str());
+	EXPECT_EQ(skdo["Labels"].as_object()["org.example/who"].as_string(), "tb");
+
 	// skopeo's own copies of our layout and archive keep the manifest bytes.
 	for (const auto &from : {"oci:" + t + "/out:v1", "oci-archive:" + t + "/out.tar:v1"}) {
 		fs::remove_all(t + "/sk");
