@@ -23,6 +23,12 @@ namespace fs = std::filesystem;
 inline std::string dataDir() { return TB_TEST_DATA; }
 inline std::string cudaFixture() { return dataDir() + "/caches/vector-add-cuda-sm75"; }
 inline std::string hipFixture() { return dataDir() + "/caches/vector-add-hip-gfx90a"; }
+/// \brief The tb binary (meson sets TB_EXE; a bare run falls back to PATH).
+inline std::string tbExe()
+{
+	const char *e = std::getenv("TB_EXE");
+	return e && *e ? e : "tb";
+}
 
 /// \brief A temporary directory removed (recursively) on destruction.
 class TempDir {

@@ -12,8 +12,6 @@ namespace {
 
 const std::string CudaKey = "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
 
-std::string tbExe() { return std::getenv("TB_EXE") ? std::getenv("TB_EXE") : "tb"; }
-
 bool have(const std::string &tool) { return sh("command -v " + tool).status == 0; }
 
 std::string createImage(const std::string &ref, const std::string &fixture,
