@@ -136,6 +136,20 @@ TEST(Liberal, UnlabelledImageIsDetectedByItsPrefix)
 	EXPECT_EQ(r->tree.count(Key), 1u);
 }
 
+TEST(Liberal, LinksInsideTheCacheAreKept)
+{
+	auto e = cacheEntries();
+	std::string k = "io.triton.cache/" + Key;
+	e.push_back({k + "/sub", 'd', "", "", 0755});
+	e.push_back({k + "/sub/data", 'f', "bytes"});
+	e.push_back({k + "/hard", 'h', "", k + "/sub/data"});
+	e.push_back({k + "/soft", 'l', "", "sub/data"});
+	auto r = readLayout(oneLayer(e));
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->tree[Key + "/hard"], "bytes");
+	EXPECT_EQ(r->tree[Key + "/soft"], "l:sub/data");
+}
+
 TEST(Liberal, IndexIsResolvedToItsPlatformManifest)
 {
 	TempDir t;
