@@ -59,13 +59,15 @@ inline std::map<std::string, std::string> snapshot(const std::string &root)
 		return out;
 	for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
 	     it.increment(ec)) {
-		std::string rel = fs::relative(it->path(), root).string();
-		if (it->is_symlink())
-			out[rel] = "l:" + fs::read_symlink(it->path()).string();
-		else if (it->is_directory())
+		fs::path p = it->path();
+		std::string rel = p.lexically_relative(root).string(); // never resolve links
+		auto st = fs::symlink_status(p);
+		if (fs::is_symlink(st)) {
+			out[rel] = "l:" + fs::read_symlink(p).string();
+		} else if (fs::is_directory(st)) {
 			out[rel] = "d";
-		else {
-			std::ifstream in(it->path(), std::ios::binary);
+		} else {
+			std::ifstream in(p, std::ios::binary);
 			out[rel] = std::string(std::istreambuf_iterator<char>(in), {});
 		}
 	}
