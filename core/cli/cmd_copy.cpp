@@ -13,11 +13,13 @@ namespace tb::cli {
 
 void registerCopy(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand("copy", "Copy an image between transports (digests are kept)");
+	auto *cmd =
+		app.add_subcommand("copy", "Copy an image between transports (digests are kept)");
 	static std::string src, dst;
 	static bool quiet = false;
-	cmd->add_option("SRC", src, "Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
-				    "docker-archive:FILE[:REF], or a local store name)")
+	cmd->add_option("SRC", src,
+			"Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+			"docker-archive:FILE[:REF], or a local store name)")
 		->required();
 	cmd->add_option("DST", dst, "Destination reference")->required();
 	cmd->add_flag("-q,--quiet", quiet, "Print only the manifest digest");
@@ -35,9 +37,11 @@ void registerCopy(CLI::App &app, Env &env)
 			return;
 		}
 		if (r->resolvedIndex)
-			fmt::print("note: {} holds an index; copied its linux/amd64 (or only) manifest\n", src);
-		fmt::print("copied {} blob(s), {} bytes; {} already present\n", r->blobsCopied, r->bytesCopied,
-			   r->blobsSkipped);
+			fmt::print("note: {} holds an index; copied its linux/amd64 (or only) "
+				   "manifest\n",
+				   src);
+		fmt::print("copied {} blob(s), {} bytes; {} already present\n", r->blobsCopied,
+			   r->bytesCopied, r->blobsSkipped);
 		fmt::print("{}\n", r->manifestDigest.str());
 	});
 }

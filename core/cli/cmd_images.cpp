@@ -17,7 +17,8 @@ namespace {
 
 std::string targetText(const CacheTarget &t)
 {
-	return t.backend + ":" + t.arch + (t.warpSize ? "/" + std::to_string(t.warpSize) : std::string());
+	return t.backend + ":" + t.arch +
+	       (t.warpSize ? "/" + std::to_string(t.warpSize) : std::string());
 }
 
 std::string humanSize(int64_t bytes)
@@ -38,9 +39,12 @@ void printJson(const std::vector<ImageSummary> &images)
 	for (const auto &i : images) {
 		boost::json::array targets;
 		for (const auto &t : i.targets)
-			targets.push_back({{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
-		boost::json::object o{{"name", i.name},	   {"digest", i.digest.str()}, {"mediaType", i.mediaType},
-				      {"size", i.size},	   {"variant", i.variant},     {"targets", targets}};
+			targets.push_back({{"backend", t.backend},
+					   {"arch", t.arch},
+					   {"warp_size", t.warpSize}});
+		boost::json::object o{{"name", i.name},		  {"digest", i.digest.str()},
+				      {"mediaType", i.mediaType}, {"size", i.size},
+				      {"variant", i.variant},	  {"targets", targets}};
 		if (i.entryCount)
 			o["entryCount"] = *i.entryCount;
 		if (!i.error.empty())
@@ -58,8 +62,8 @@ void printTable(const std::vector<ImageSummary> &images)
 	std::vector<Row> rows;
 	size_t wn = 4, wv = 7;
 	for (const auto &i : images) {
-		Row r{i.name.empty() ? "<none>" : i.name, i.digest.hex.substr(0, 12), humanSize(i.size),
-		      i.variant.empty() ? "-" : i.variant, ""};
+		Row r{i.name.empty() ? "<none>" : i.name, i.digest.hex.substr(0, 12),
+		      humanSize(i.size), i.variant.empty() ? "-" : i.variant, ""};
 		for (const auto &t : i.targets)
 			r.targets += (r.targets.empty() ? "" : ",") + targetText(t);
 		if (!i.error.empty())
@@ -70,9 +74,11 @@ void printTable(const std::vector<ImageSummary> &images)
 		wv = std::max(wv, r.variant.size());
 		rows.push_back(std::move(r));
 	}
-	fmt::print("{:<{}}  {:<12}  {:>9}  {:<{}}  {}\n", "NAME", wn, "DIGEST", "SIZE", "VARIANT", wv, "TARGETS");
+	fmt::print("{:<{}}  {:<12}  {:>9}  {:<{}}  {}\n", "NAME", wn, "DIGEST", "SIZE", "VARIANT",
+		   wv, "TARGETS");
 	for (const auto &r : rows)
-		fmt::print("{:<{}}  {:<12}  {:>9}  {:<{}}  {}\n", r.name, wn, r.digest, r.size, r.variant, wv, r.targets);
+		fmt::print("{:<{}}  {:<12}  {:>9}  {:<{}}  {}\n", r.name, wn, r.digest, r.size,
+			   r.variant, wv, r.targets);
 }
 
 } // namespace

@@ -24,7 +24,8 @@ boost::json::object stringObject(const std::map<std::string, std::string> &m)
 
 boost::json::object descriptorObject(const Descriptor &d)
 {
-	boost::json::object o{{"MIMEType", d.mediaType}, {"Digest", d.digest.str()}, {"Size", d.size}};
+	boost::json::object o{
+		{"MIMEType", d.mediaType}, {"Digest", d.digest.str()}, {"Size", d.size}};
 	if (!d.annotations.empty())
 		o["Annotations"] = stringObject(d.annotations);
 	return o;
@@ -39,7 +40,8 @@ void printJson(const ImageInspection &i)
 		layersData.push_back(descriptorObject(l));
 	}
 	for (const auto &t : i.targets)
-		targets.push_back({{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
+		targets.push_back(
+			{{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
 	boost::json::object o{
 		{"Name", i.name},
 		{"Digest", i.digest.str()},
@@ -83,8 +85,10 @@ void printText(const ImageInspection &i)
 	row("Artifact type", i.artifactType);
 	row("Config", i.config.mediaType + " " + i.config.digest.str());
 	row("Created", i.created);
-	if (!i.os.empty() || !i.architecture.empty())
+	if (!i.os.empty() && !i.architecture.empty())
 		row("Platform", i.os + "/" + i.architecture);
+	else
+		row("Architecture", i.architecture);
 	row("Size", std::to_string(i.size) + " bytes");
 	row("Cache variant", i.variant.empty() ? std::string("none recognised") : i.variant);
 	std::string targets;
@@ -116,10 +120,12 @@ void printText(const ImageInspection &i)
 
 void registerInspect(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand("inspect", "Show an image's manifest, layers, labels and cache targets");
+	auto *cmd = app.add_subcommand(
+		"inspect", "Show an image's manifest, layers, labels and cache targets");
 	static std::string ref;
 	static bool json = false, raw = false;
-	cmd->add_option("REF", ref, "Image reference (a store name or transport:location)")->required();
+	cmd->add_option("REF", ref, "Image reference (a store name or transport:location)")
+		->required();
 	cmd->add_flag("--json", json, "Machine-readable output (skopeo inspect field names)");
 	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
 	cmd->callback([&env]() {

@@ -23,10 +23,11 @@ namespace fs = std::filesystem;
 Error errnoError(const std::string &what)
 {
 	int e = errno;
-	Errc code = e == ENOENT ? Errc::NotFound : (e == EACCES || e == EPERM) ? Errc::PermissionDenied : Errc::Io;
+	Errc code = e == ENOENT			  ? Errc::NotFound
+		    : (e == EACCES || e == EPERM) ? Errc::PermissionDenied
+						  : Errc::Io;
 	return Error{code, what + ": " + std::strerror(e)};
 }
-
 
 namespace {
 
@@ -123,7 +124,8 @@ Result<std::string> readFileCapped(const std::string &path, size_t cap)
 		if (n == 0)
 			break;
 		if (out.size() + n > cap)
-			return err(Errc::LimitExceeded, path + ": larger than " + std::to_string(cap) + " bytes");
+			return err(Errc::LimitExceeded,
+				   path + ": larger than " + std::to_string(cap) + " bytes");
 		out.append(buf, n);
 	}
 	return out;
@@ -160,7 +162,8 @@ Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
 		}
 		if (std::chrono::steady_clock::now() > deadline) {
 			::close(fd);
-			return err(Errc::Conflict, "lock layout " + dir + ": still held by another writer after " +
+			return err(Errc::Conflict, "lock layout " + dir +
+							   ": still held by another writer after " +
 							   std::to_string(timeoutMs / 1000) + " s");
 		}
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -171,7 +174,8 @@ Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
 Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
 {
 	if (d.digest.algorithm != "sha256")
-		return err(Errc::Unsupported, "blob " + d.digest.str() + ": only sha256 blobs can be written");
+		return err(Errc::Unsupported,
+			   "blob " + d.digest.str() + ": only sha256 blobs can be written");
 	TempFile t;
 	// Temp files live in the layout root, not in blobs/: tools walking blobs/ never see them.
 	TB_TRY(makeTemp(t, dir, ".tb-blob-"));
@@ -185,16 +189,20 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 		total += static_cast<int64_t>(n);
 		if (total > d.size)
 			return err(Errc::Corrupt, "blob " + d.digest.str() + ": more than the " +
-							  std::to_string(d.size) + " bytes its descriptor says");
+							  std::to_string(d.size) +
+							  " bytes its descriptor says");
 		hash.update(buf.data(), n);
 		TB_TRY(writeAll(t.fd, buf.data(), n, t.path));
 	}
 	if (total != d.size)
-		return err(Errc::Corrupt, "blob " + d.digest.str() + ": truncated at " + std::to_string(total) +
-						  " of " + std::to_string(d.size) + " bytes");
+		return err(Errc::Corrupt, "blob " + d.digest.str() + ": truncated at " +
+						  std::to_string(total) + " of " +
+						  std::to_string(d.size) + " bytes");
 	Digest got = hash.finish();
 	if (got != d.digest)
-		return err(Errc::Corrupt, "blob " + d.digest.str() + ": digest mismatch (content is " + got.str() + ")");
+		return err(Errc::Corrupt, "blob " + d.digest.str() +
+						  ": digest mismatch (content is " + got.str() +
+						  ")");
 	if (::fsync(t.fd) != 0)
 		return unexpected(errnoError("fsync " + t.path));
 	std::string path = t.path;

@@ -14,8 +14,8 @@ namespace tb::support {
 
 namespace fs = std::filesystem;
 
-Result<std::unique_ptr<LayoutSource>> LayoutSource::open(const std::string &dir, std::string_view tag,
-							 std::string label)
+Result<std::unique_ptr<LayoutSource>> LayoutSource::open(const std::string &dir,
+							 std::string_view tag, std::string label)
 {
 	auto layout = TB_TRY(OciLayout::open(dir));
 	layout.setLabel(std::move(label));
@@ -27,15 +27,18 @@ Result<RawManifest> LayoutSource::manifest(const std::optional<Digest> &instance
 {
 	return guard("read manifest", [&]() -> Result<RawManifest> {
 		if (!instance || *instance == top_.digest) {
-			std::string bytes = TB_TRY_CTX(layout_.readBlob(top_, MaxManifestBytes), "manifest");
+			std::string bytes =
+				TB_TRY_CTX(layout_.readBlob(top_, MaxManifestBytes), "manifest");
 			return RawManifest{std::move(bytes), top_.mediaType};
 		}
-		// A child of an index: its size comes from the file; the caller knows its media type.
+		// A child of an index: its size comes from the file; the caller knows its media
+		// type.
 		Descriptor d;
 		d.digest = *instance;
 		struct stat st;
 		if (::stat(layout_.blobPath(d.digest).c_str(), &st) != 0)
-			return err(Errc::NotFound, "manifest " + d.digest.str() + " is missing from " + layout_.where());
+			return err(Errc::NotFound, "manifest " + d.digest.str() +
+							   " is missing from " + layout_.where());
 		d.size = st.st_size;
 		std::string bytes = TB_TRY_CTX(layout_.readBlob(d, MaxManifestBytes), "manifest");
 		return RawManifest{std::move(bytes), std::string()};
@@ -47,7 +50,8 @@ Result<std::unique_ptr<BlobReader>> LayoutSource::openBlob(const Descriptor &blo
 	return guard("open blob", [&] { return layout_.openBlob(blob); });
 }
 
-Result<std::unique_ptr<LayoutDestination>> LayoutDestination::create(std::string dir, std::string tag)
+Result<std::unique_ptr<LayoutDestination>> LayoutDestination::create(std::string dir,
+								     std::string tag)
 {
 	if (dir.empty())
 		return err(Errc::InvalidArgument, "layout path is empty");
@@ -55,7 +59,8 @@ Result<std::unique_ptr<LayoutDestination>> LayoutDestination::create(std::string
 		TB_TRY(validateLayoutTag(tag));
 	while (dir.size() > 1 && dir.back() == '/')
 		dir.pop_back();
-	return std::unique_ptr<LayoutDestination>(new LayoutDestination(std::move(dir), std::move(tag)));
+	return std::unique_ptr<LayoutDestination>(
+		new LayoutDestination(std::move(dir), std::move(tag)));
 }
 
 LayoutDestination::~LayoutDestination()
@@ -73,16 +78,19 @@ Result<void> LayoutDestination::prepareDir()
 	fs::path p(dir_);
 	if (!fs::exists(p, ec)) {
 		fs::path top = p;
-		while (top.has_parent_path() && top.parent_path() != top && !fs::exists(top.parent_path(), ec))
+		while (top.has_parent_path() && top.parent_path() != top &&
+		       !fs::exists(top.parent_path(), ec))
 			top = top.parent_path();
 		fs::create_directories(p, ec);
 		if (ec)
-			return err(Errc::Io, "create layout directory " + dir_ + ": " + ec.message());
+			return err(Errc::Io,
+				   "create layout directory " + dir_ + ": " + ec.message());
 		topCreated_ = top.string();
 	} else if (!fs::is_directory(p, ec)) {
 		return err(Errc::InvalidArgument, dir_ + " exists and is not a directory");
 	} else if (!fs::exists(p / "oci-layout", ec) && !isEmptyLayoutDir(dir_)) {
-		return err(Errc::Conflict, dir_ + " exists, is not empty and is not an OCI image layout");
+		return err(Errc::Conflict,
+			   dir_ + " exists, is not empty and is not an OCI image layout");
 	}
 	dirReady_ = true;
 	return {};
@@ -158,7 +166,8 @@ Result<void> LayoutDestination::putManifest(const RawManifest &m) noexcept
 Result<void> LayoutDestination::commitImpl()
 {
 	if (!manifest_)
-		return err(Errc::InvalidArgument, "commit to layout " + dir_ + " without a manifest");
+		return err(Errc::InvalidArgument,
+			   "commit to layout " + dir_ + " without a manifest");
 	auto layout = TB_TRY(OciLayout::openOrCreate(dir_));
 	// Blobs first, index last: a reader never sees a tag whose blobs are missing.
 	for (auto it = staged_.begin(); it != staged_.end();) {

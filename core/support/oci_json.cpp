@@ -10,14 +10,18 @@ namespace json = boost::json;
 
 namespace {
 
-std::string str(json::string_view s) { return std::string(s.data(), s.size()); }
+std::string str(json::string_view s)
+{
+	return std::string(s.data(), s.size());
+}
 
 Result<json::object> parseObject(std::string_view bytes, std::string_view what)
 {
 	boost::system::error_code ec;
 	json::value v = json::parse(json::string_view(bytes.data(), bytes.size()), ec);
 	if (ec)
-		return err(Errc::Corrupt, std::string(what) + " is not valid JSON: " + ec.message());
+		return err(Errc::Corrupt,
+			   std::string(what) + " is not valid JSON: " + ec.message());
 	if (!v.is_object())
 		return err(Errc::Corrupt, std::string(what) + " is not a JSON object");
 	return std::move(v.as_object());
@@ -40,7 +44,8 @@ Result<std::map<std::string, std::string>> stringMap(const json::value *v, std::
 	for (const auto &kv : *o) {
 		const json::string *s = kv.value().if_string();
 		if (!s)
-			return err(Errc::Corrupt, std::string(what) + " '" + str(kv.key()) + "' is not a string");
+			return err(Errc::Corrupt,
+				   std::string(what) + " '" + str(kv.key()) + "' is not a string");
 		out.emplace(str(kv.key()), str(*s));
 	}
 	return out;
@@ -65,11 +70,14 @@ Result<Descriptor> parseDescriptor(const json::value &v, std::string_view what)
 	d.digest = std::move(*digest);
 	const json::value *size = o->if_contains("size");
 	if (!size || !(size->is_int64() || size->is_uint64()))
-		return err(Errc::Corrupt, std::string(what) + " " + d.digest.str() + " has no integer size");
+		return err(Errc::Corrupt,
+			   std::string(what) + " " + d.digest.str() + " has no integer size");
 	if (size->is_uint64() || size->as_int64() < 0)
-		return err(Errc::Corrupt, std::string(what) + " " + d.digest.str() + " has an invalid size");
+		return err(Errc::Corrupt,
+			   std::string(what) + " " + d.digest.str() + " has an invalid size");
 	d.size = size->as_int64();
-	d.annotations = TB_TRY_CTX(stringMap(o->if_contains("annotations"), "annotation"), std::string(what));
+	d.annotations = TB_TRY_CTX(stringMap(o->if_contains("annotations"), "annotation"),
+				   std::string(what));
 	if (const json::string *at = stringField(*o, "artifactType"))
 		d.artifactType = str(*at);
 	if (const json::value *urls = o->if_contains("urls"); urls && urls->is_array())
@@ -90,17 +98,21 @@ Result<std::string> effectiveType(const RawManifest &m, const json::object &body
 	if (type.empty())
 		type = m.mediaType;
 	if (type.empty())
-		return err(Errc::Corrupt, "manifest has no media type (neither its descriptor nor its body names one)");
+		return err(Errc::Corrupt, "manifest has no media type (neither its descriptor nor "
+					  "its body names one)");
 	bool hasLayers = body.contains("layers") || body.contains("config");
 	bool hasManifests = body.contains("manifests");
 	if (hasLayers && hasManifests)
-		return err(Errc::Corrupt, "manifest is ambiguous: it has both 'manifests' and 'layers'/'config'");
+		return err(Errc::Corrupt,
+			   "manifest is ambiguous: it has both 'manifests' and 'layers'/'config'");
 	if (isImageManifestType(type)) {
 		if (hasManifests)
-			return err(Errc::Corrupt, "manifest of type '" + type + "' holds an index ('manifests')");
+			return err(Errc::Corrupt,
+				   "manifest of type '" + type + "' holds an index ('manifests')");
 	} else if (isIndexType(type)) {
 		if (hasLayers)
-			return err(Errc::Corrupt, "index of type '" + type + "' holds image layers");
+			return err(Errc::Corrupt,
+				   "index of type '" + type + "' holds image layers");
 	} else {
 		return err(Errc::Unsupported, "unsupported manifest media type '" + type + "'");
 	}
@@ -113,9 +125,9 @@ Result<std::string> effectiveType(const RawManifest &m, const json::object &body
 Result<json::object> parseManifestBody(const RawManifest &m)
 {
 	if (m.bytes.size() > MaxManifestBytes)
-		return err(Errc::LimitExceeded, "manifest is " + std::to_string(m.bytes.size()) +
-							" bytes, over the " + std::to_string(MaxManifestBytes) +
-							" byte limit");
+		return err(Errc::LimitExceeded,
+			   "manifest is " + std::to_string(m.bytes.size()) + " bytes, over the " +
+				   std::to_string(MaxManifestBytes) + " byte limit");
 	return parseObject(m.bytes, "manifest");
 }
 
@@ -143,7 +155,8 @@ Result<ImageManifest> parseImageManifest(const RawManifest &m)
 	ImageManifest out;
 	out.mediaType = TB_TRY(effectiveType(m, body));
 	if (!isImageManifestType(out.mediaType))
-		return err(Errc::Corrupt, "expected an image manifest, found an index ('" + out.mediaType + "')");
+		return err(Errc::Corrupt,
+			   "expected an image manifest, found an index ('" + out.mediaType + "')");
 	const json::value *config = body.if_contains("config");
 	if (!config)
 		return err(Errc::Corrupt, "manifest has no config");
@@ -174,7 +187,8 @@ Result<ImageIndex> parseImageIndex(const RawManifest &m)
 	for (const auto &e : list->as_array()) {
 		IndexEntry entry;
 		entry.descriptor = TB_TRY(parseDescriptor(e, "index entry"));
-		if (const json::value *p = e.as_object().if_contains("platform"); p && p->is_object()) {
+		if (const json::value *p = e.as_object().if_contains("platform");
+		    p && p->is_object()) {
 			Platform plat;
 			if (const json::string *s = stringField(p->as_object(), "os"))
 				plat.os = str(*s);
@@ -193,9 +207,9 @@ Result<ImageIndex> parseImageIndex(const RawManifest &m)
 Result<ImageConfig> parseImageConfig(std::string_view bytes)
 {
 	if (bytes.size() > MaxConfigBytes)
-		return err(Errc::LimitExceeded, "image config is " + std::to_string(bytes.size()) +
-							" bytes, over the " + std::to_string(MaxConfigBytes) +
-							" byte limit");
+		return err(Errc::LimitExceeded,
+			   "image config is " + std::to_string(bytes.size()) + " bytes, over the " +
+				   std::to_string(MaxConfigBytes) + " byte limit");
 	json::object body = TB_TRY(parseObject(bytes, "image config"));
 	ImageConfig out;
 	if (const json::string *s = stringField(body, "os"))
@@ -205,15 +219,19 @@ Result<ImageConfig> parseImageConfig(std::string_view bytes)
 	if (const json::string *s = stringField(body, "created"))
 		out.created = str(*s);
 	if (const json::value *c = body.if_contains("config"); c && c->is_object())
-		out.labels = TB_TRY(stringMap(c->as_object().if_contains("Labels"), "config label"));
+		out.labels =
+			TB_TRY(stringMap(c->as_object().if_contains("Labels"), "config label"));
 	if (const json::value *r = body.if_contains("rootfs"); r && r->is_object())
-		if (const json::value *ids = r->as_object().if_contains("diff_ids"); ids && ids->is_array())
+		if (const json::value *ids = r->as_object().if_contains("diff_ids");
+		    ids && ids->is_array())
 			for (const auto &id : ids->as_array()) {
 				if (!id.is_string())
-					return err(Errc::Corrupt, "image config diff_id is not a string");
+					return err(Errc::Corrupt,
+						   "image config diff_id is not a string");
 				const json::string &s = id.as_string();
-				out.diffIds.push_back(TB_TRY_CTX(Digest::parse(std::string_view(s.data(), s.size())),
-								 "image config diff_id"));
+				out.diffIds.push_back(TB_TRY_CTX(
+					Digest::parse(std::string_view(s.data(), s.size())),
+					"image config diff_id"));
 			}
 	return out;
 }
@@ -227,17 +245,20 @@ Result<IndexEntry> pickPlatform(const ImageIndex &index)
 	// BuildKit attestations carry unknown/unknown: never pick those as "the only child".
 	std::vector<const IndexEntry *> real;
 	for (const auto &e : index.manifests)
-		if (!(e.platform && e.platform->os == "unknown" && e.platform->architecture == "unknown"))
+		if (!(e.platform && e.platform->os == "unknown" &&
+		      e.platform->architecture == "unknown"))
 			real.push_back(&e);
 	if (real.size() == 1)
 		return *real.front();
 	std::string seen;
 	for (const auto &e : index.manifests) {
 		seen += seen.empty() ? "" : ", ";
-		seen += e.platform ? e.platform->os + "/" + e.platform->architecture : std::string("(no platform)");
+		seen += e.platform ? e.platform->os + "/" + e.platform->architecture
+				   : std::string("(no platform)");
 	}
-	return err(Errc::NotFound, "index has no linux/amd64 manifest and " + std::to_string(real.size()) +
-					   " candidates [" + seen + "]");
+	return err(Errc::NotFound, "index has no linux/amd64 manifest and " +
+					   std::to_string(real.size()) + " candidates [" + seen +
+					   "]");
 }
 
 std::string descriptorJson(const Descriptor &d)

@@ -21,10 +21,13 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view LayoutFileContent = "{\"imageLayoutVersion\":\"1.0.0\"}";
-constexpr std::string_view EmptyIndex =
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+constexpr std::string_view EmptyIndex = "{\"schemaVersion\":2,\"mediaType\":\"application/"
+					"vnd.oci.image.index.v1+json\",\"manifests\":[]}";
 
-std::string hexOf(const Digest &d) { return d.algorithm + ":" + d.hex.substr(0, 12); }
+std::string hexOf(const Digest &d)
+{
+	return d.algorithm + ":" + d.hex.substr(0, 12);
+}
 
 } // namespace
 
@@ -43,15 +46,18 @@ Result<void> validateLayoutTag(std::string_view tag)
 	size_t start = 0;
 	while (start <= tag.size()) {
 		size_t slash = tag.find('/', start);
-		std::string_view comp = tag.substr(start, slash == std::string_view::npos ? tag.npos : slash - start);
+		std::string_view comp = tag.substr(
+			start, slash == std::string_view::npos ? tag.npos : slash - start);
 		if (comp.empty() || !alnum(comp.front()) || !alnum(comp.back()))
-			return bad("each '/'-separated part must start and end with a letter or digit");
+			return bad("each '/'-separated part must start and end with a letter or "
+				   "digit");
 		for (size_t i = 0; i < comp.size();) {
 			if (alnum(comp[i])) {
 				++i;
 				continue;
 			}
-			if (comp.substr(i, 2) == "--" && i + 2 < comp.size() && alnum(comp[i + 2])) {
+			if (comp.substr(i, 2) == "--" && i + 2 < comp.size() &&
+			    alnum(comp[i + 2])) {
 				i += 2;
 				continue;
 			}
@@ -79,7 +85,8 @@ std::pair<std::string, std::string> splitPathAndTag(std::string_view location)
 bool isEmptyLayoutDir(const std::string &dir)
 {
 	std::error_code ec;
-	for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+	for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+	     it.increment(ec))
 		if (!it->path().filename().string().starts_with(".tb-"))
 			return false;
 	return !ec;
@@ -92,14 +99,17 @@ Result<OciLayout> OciLayout::open(std::string dir)
 	auto text = readFileCapped(dir + "/oci-layout", 4096);
 	if (!text) {
 		if (text.error().code == Errc::NotFound)
-			return err(Errc::NotFound, dir + " is not an OCI image layout (no oci-layout file)");
+			return err(Errc::NotFound,
+				   dir + " is not an OCI image layout (no oci-layout file)");
 		return unexpected(std::move(text).error());
 	}
 	boost::system::error_code ec;
 	json::value v = json::parse(*text, ec);
-	const json::value *ver = (!ec && v.is_object()) ? v.as_object().if_contains("imageLayoutVersion") : nullptr;
+	const json::value *ver =
+		(!ec && v.is_object()) ? v.as_object().if_contains("imageLayoutVersion") : nullptr;
 	if (!ver || !ver->is_string() || !ver->as_string().starts_with("1."))
-		return err(Errc::Corrupt, dir + "/oci-layout: no supported imageLayoutVersion (want 1.x)");
+		return err(Errc::Corrupt,
+			   dir + "/oci-layout: no supported imageLayoutVersion (want 1.x)");
 	return OciLayout(std::move(dir));
 }
 
@@ -114,7 +124,8 @@ Result<OciLayout> OciLayout::openOrCreate(std::string dir)
 	auto lock = TB_TRY(LayoutLock::acquire(dir));
 	if (!fs::exists(dir + "/oci-layout", ec)) {
 		if (!isEmptyLayoutDir(dir))
-			return err(Errc::Conflict, dir + " exists, is not empty and is not an OCI image layout");
+			return err(Errc::Conflict,
+				   dir + " exists, is not empty and is not an OCI image layout");
 		TB_TRY(writeFileAtomic(dir + "/oci-layout", LayoutFileContent));
 	}
 	fs::create_directories(dir + "/blobs/sha256", ec);
@@ -151,15 +162,18 @@ Result<Descriptor> OciLayout::resolve(std::string_view tag) const
 		for (const auto &e : all) {
 			auto it = e.descriptor.annotations.find(std::string(RefNameAnnotation));
 			names += names.empty() ? "" : ", ";
-			names += it != e.descriptor.annotations.end() ? it->second : hexOf(e.descriptor.digest);
+			names += it != e.descriptor.annotations.end() ? it->second
+								      : hexOf(e.descriptor.digest);
 		}
 		return err(Errc::InvalidArgument, where() + " holds " + std::to_string(all.size()) +
-							  " images (" + names + "); name one as DIR:TAG");
+							  " images (" + names +
+							  "); name one as DIR:TAG");
 	}
 	std::string name(tag);
 	std::optional<Digest> digest;
 	if (auto at = tag.find('@'); at != std::string_view::npos) {
-		digest = TB_TRY_CTX(Digest::parse(tag.substr(at + 1)), "reference '" + std::string(tag) + "'");
+		digest = TB_TRY_CTX(Digest::parse(tag.substr(at + 1)),
+				    "reference '" + std::string(tag) + "'");
 		name = std::string(tag.substr(0, at));
 	}
 	const IndexEntry *found = nullptr;
@@ -172,7 +186,8 @@ Result<Descriptor> OciLayout::resolve(std::string_view tag) const
 		if (!match)
 			continue;
 		if (found && !(digest && found->descriptor.digest == e.descriptor.digest))
-			return err(Errc::Corrupt, where() + ": tag '" + std::string(tag) + "' is ambiguous");
+			return err(Errc::Corrupt,
+				   where() + ": tag '" + std::string(tag) + "' is ambiguous");
 		found = &e;
 	}
 	if (!found)
@@ -197,7 +212,8 @@ Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) con
 	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return err(Errc::NotFound, "blob " + d.digest.str() + " is missing from " + where());
+			return err(Errc::NotFound,
+				   "blob " + d.digest.str() + " is missing from " + where());
 		return unexpected(errnoError("open blob " + path));
 	}
 	auto reader = std::make_unique<FdBlobReader>(fd);
@@ -206,7 +222,8 @@ Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) con
 		return unexpected(errnoError("stat blob " + path));
 	if (!S_ISREG(st.st_mode) || st.st_size != d.size)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() + " is " +
-						  std::to_string(st.st_size) + " bytes, its descriptor says " +
+						  std::to_string(st.st_size) +
+						  " bytes, its descriptor says " +
 						  std::to_string(d.size));
 	return std::unique_ptr<BlobReader>(std::move(reader));
 }
@@ -214,8 +231,9 @@ Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) con
 Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
 {
 	if (d.size < 0 || static_cast<uint64_t>(d.size) > cap)
-		return err(Errc::LimitExceeded, "blob " + d.digest.str() + " is " + std::to_string(d.size) +
-							" bytes, over the " + std::to_string(cap) + " byte limit");
+		return err(Errc::LimitExceeded,
+			   "blob " + d.digest.str() + " is " + std::to_string(d.size) +
+				   " bytes, over the " + std::to_string(cap) + " byte limit");
 	auto reader = TB_TRY(openBlob(d));
 	std::string out(static_cast<size_t>(d.size), '\0');
 	size_t got = 0;
@@ -226,10 +244,12 @@ Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
 		got += n;
 	}
 	if (got != out.size())
-		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() + " is truncated");
+		return err(Errc::Corrupt,
+			   "blob " + d.digest.str() + " in " + where() + " is truncated");
 	if (d.digest.algorithm == "sha256" && Sha256::of(out) != d.digest)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() +
-						  ": digest mismatch (content is " + Sha256::of(out).str() + ")");
+						  ": digest mismatch (content is " +
+						  Sha256::of(out).str() + ")");
 	return out;
 }
 
@@ -294,13 +314,17 @@ Result<void> OciLayout::setTag(std::string_view tag, const Descriptor &manifest)
 	for (auto &e : list.as_array()) {
 		std::string ref, digest;
 		if (const json::object *o = e.if_object()) {
-			if (const json::value *a = o->if_contains("annotations"); a && a->is_object())
-				if (const json::value *r = a->as_object().if_contains(RefNameAnnotation); r && r->is_string())
+			if (const json::value *a = o->if_contains("annotations");
+			    a && a->is_object())
+				if (const json::value *r =
+					    a->as_object().if_contains(RefNameAnnotation);
+				    r && r->is_string())
 					ref = std::string(r->as_string());
 			if (const json::value *dg = o->if_contains("digest"); dg && dg->is_string())
 				digest = std::string(dg->as_string());
 		}
-		bool replace = tag.empty() ? (ref.empty() && digest == manifest.digest.str()) : ref == tag;
+		bool replace =
+			tag.empty() ? (ref.empty() && digest == manifest.digest.str()) : ref == tag;
 		if (!replace)
 			kept.push_back(std::move(e));
 	}
@@ -309,7 +333,8 @@ Result<void> OciLayout::setTag(std::string_view tag, const Descriptor &manifest)
 		entry.annotations[std::string(RefNameAnnotation)] = std::string(tag);
 	json::value added = json::parse(descriptorJson(entry), ec);
 	if (ec)
-		return err(Errc::Internal, "descriptor for " + manifest.digest.str() + " does not serialise");
+		return err(Errc::Internal,
+			   "descriptor for " + manifest.digest.str() + " does not serialise");
 	kept.push_back(std::move(added));
 	list = std::move(kept);
 	return writeFileAtomic(path, json::serialize(index));

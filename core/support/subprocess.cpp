@@ -63,7 +63,8 @@ std::string lastLine(const std::string &text)
 	if (end == std::string::npos)
 		return std::string();
 	size_t start = text.rfind('\n', end);
-	return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+	return text.substr(start == std::string::npos ? 0 : start + 1,
+			   end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 } // namespace tb::support

@@ -61,7 +61,8 @@ std::optional<std::string> cleanName(std::string_view name)
 	size_t start = 0;
 	while (start <= name.size() && !name.empty()) {
 		size_t slash = name.find('/', start);
-		std::string_view comp = name.substr(start, slash == std::string_view::npos ? name.npos : slash - start);
+		std::string_view comp = name.substr(
+			start, slash == std::string_view::npos ? name.npos : slash - start);
 		if (comp.empty() || comp == "." || comp == "..")
 			return std::nullopt;
 		if (slash == std::string_view::npos)
@@ -79,13 +80,16 @@ Result<void> makeDirs(const std::string &root, const std::string &rel)
 	size_t start = 0;
 	while (start < rel.size()) {
 		size_t slash = rel.find('/', start);
-		path += "/" + rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+		path += "/" + rel.substr(start, slash == std::string::npos ? std::string::npos
+									   : slash - start);
 		if (::mkdir(path.c_str(), 0755) != 0) {
 			if (errno != EEXIST)
-				return err(Errc::Io, "create directory " + path + ": " + std::strerror(errno));
+				return err(Errc::Io, "create directory " + path + ": " +
+							     std::strerror(errno));
 			struct stat st;
 			if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-				return err(Errc::Corrupt, "create directory " + path + ": a file is in the way");
+				return err(Errc::Corrupt,
+					   "create directory " + path + ": a file is in the way");
 		}
 		if (slash == std::string::npos)
 			break;
@@ -97,7 +101,8 @@ Result<void> makeDirs(const std::string &root, const std::string &rel)
 Result<void> writeEntryData(archive *a, const std::string &target, const std::string &what)
 {
 	Fd out;
-	out.fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	out.fd =
+		::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out.fd < 0)
 		return err(Errc::Io, what + ": create " + target + ": " + std::strerror(errno));
 	const void *buf;
@@ -117,7 +122,8 @@ Result<void> writeEntryData(archive *a, const std::string &target, const std::st
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
-				return err(Errc::Io, what + ": write " + target + ": " + std::strerror(errno));
+				return err(Errc::Io, what + ": write " + target + ": " +
+							     std::strerror(errno));
 			p += w;
 			size -= static_cast<size_t>(w);
 		}
@@ -135,9 +141,11 @@ std::string defaultTempParent()
 
 Result<TempDir> TempDir::create(std::string_view prefix, const std::string &parent)
 {
-	std::string pattern = (parent.empty() ? defaultTempParent() : parent) + "/" + std::string(prefix) + "XXXXXX";
+	std::string pattern = (parent.empty() ? defaultTempParent() : parent) + "/" +
+			      std::string(prefix) + "XXXXXX";
 	if (!::mkdtemp(pattern.data()))
-		return err(Errc::Io, "create temporary directory " + pattern + ": " + std::strerror(errno));
+		return err(Errc::Io,
+			   "create temporary directory " + pattern + ": " + std::strerror(errno));
 	return TempDir(std::move(pattern));
 }
 
@@ -149,13 +157,15 @@ TempDir::~TempDir()
 	}
 }
 
-Result<void> unpackArchive(const std::string &file, const std::string &dest, const UnpackLimits &limits)
+Result<void> unpackArchive(const std::string &file, const std::string &dest,
+			   const UnpackLimits &limits)
 {
 	ReadArchive r;
 	archive_read_support_filter_all(r.a);
 	archive_read_support_format_tar(r.a);
 	if (archive_read_open_filename(r.a, file.c_str(), 1 << 16) != ARCHIVE_OK) {
-		std::string why = archive_error_string(r.a) ? archive_error_string(r.a) : "cannot open";
+		std::string why =
+			archive_error_string(r.a) ? archive_error_string(r.a) : "cannot open";
 		Errc code = ::access(file.c_str(), F_OK) != 0 ? Errc::NotFound : Errc::Corrupt;
 		return err(code, "archive " + file + ": " + why);
 	}
@@ -168,21 +178,26 @@ Result<void> unpackArchive(const std::string &file, const std::string &dest, con
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (rc < ARCHIVE_WARN)
-			return err(Errc::Corrupt, "archive " + file + ": " + archive_error_string(r.a));
+			return err(Errc::Corrupt,
+				   "archive " + file + ": " + archive_error_string(r.a));
 		if (++count > limits.maxEntries)
 			return err(Errc::LimitExceeded, "archive " + file + ": more than " +
-								std::to_string(limits.maxEntries) + " entries");
+								std::to_string(limits.maxEntries) +
+								" entries");
 		const char *raw = archive_entry_pathname(e);
 		std::string rawName = raw ? raw : "";
 		if (static_cast<int64_t>(rawName.size()) > limits.maxPathLength)
-			return err(Errc::LimitExceeded, "archive " + file + ": entry name longer than " +
-								std::to_string(limits.maxPathLength));
+			return err(Errc::LimitExceeded,
+				   "archive " + file + ": entry name longer than " +
+					   std::to_string(limits.maxPathLength));
 		auto name = cleanName(rawName);
 		if (!name)
-			return err(Errc::Corrupt, "archive " + file + ": entry '" + rawName + "': unsafe path");
+			return err(Errc::Corrupt,
+				   "archive " + file + ": entry '" + rawName + "': unsafe path");
 		std::string what = "archive " + file + ": entry '" + rawName + "'";
 		mode_t type = archive_entry_filetype(e);
-		if (name->empty() || (type != AE_IFDIR && type != AE_IFREG) || archive_entry_hardlink(e)) {
+		if (name->empty() || (type != AE_IFDIR && type != AE_IFREG) ||
+		    archive_entry_hardlink(e)) {
 			archive_read_data_skip(r.a);
 			continue;
 		}
@@ -215,8 +230,8 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 {
 	std::vector<std::pair<std::string, bool>> items; // relative path, is directory
 	std::error_code ec;
-	for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-	     it.increment(ec)) {
+	for (auto it = fs::recursive_directory_iterator(dir, ec);
+	     !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
 		std::string rel = fs::relative(it->path(), dir, ec).generic_string();
 		if (rel.starts_with(".tb-")) {
 			if (it->is_directory(ec))
@@ -241,7 +256,8 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 	Fd out;
 	out.fd = ::mkostemp(tmp.data(), O_CLOEXEC);
 	if (out.fd < 0)
-		return err(Errc::Io, "create temporary file next to " + file + ": " + std::strerror(errno));
+		return err(Errc::Io,
+			   "create temporary file next to " + file + ": " + std::strerror(errno));
 	struct Unlink {
 		std::string path;
 		~Unlink()
@@ -277,7 +293,8 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 			archive_entry_set_size(e.e, st.st_size);
 		}
 		if (archive_write_header(w.a, e.e) != ARCHIVE_OK)
-			return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
+			return err(Errc::Io,
+				   "write archive " + file + ": " + archive_error_string(w.a));
 		while (!isDir) {
 			ssize_t n = ::read(in.fd, buf.data(), buf.size());
 			if (n < 0 && errno == EINTR)
@@ -287,7 +304,8 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 			if (n == 0)
 				break;
 			if (archive_write_data(w.a, buf.data(), static_cast<size_t>(n)) != n)
-				return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
+				return err(Errc::Io, "write archive " + file + ": " +
+							     archive_error_string(w.a));
 		}
 	}
 	if (archive_write_close(w.a) != ARCHIVE_OK)

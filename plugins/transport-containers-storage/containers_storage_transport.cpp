@@ -24,8 +24,13 @@ using support::guard;
 class SavedSource : public ImageSource {
 public:
 	SavedSource(support::TempDir dir, std::unique_ptr<support::LayoutSource> layout)
-		: dir_(std::move(dir)), layout_(std::move(layout)) {}
-	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override { return layout_->manifest(i); }
+	    : dir_(std::move(dir)), layout_(std::move(layout))
+	{
+	}
+	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override
+	{
+		return layout_->manifest(i);
+	}
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &b) noexcept override
 	{
 		return layout_->openBlob(b);
@@ -39,51 +44,71 @@ private:
 class ContainersStorage : public Transport {
 public:
 	ContainersStorage(std::string podman, std::vector<std::string> args, std::string tmpDir)
-		: podman_(std::move(podman)), args_(std::move(args)), tmpDir_(std::move(tmpDir)) {}
+	    : podman_(std::move(podman)), args_(std::move(args)), tmpDir_(std::move(tmpDir))
+	{
+	}
 
 	Result<std::unique_ptr<ImageSource>> openSource(std::string_view location) noexcept override
 	{
-		return guard("containers-storage source", [&]() -> Result<std::unique_ptr<ImageSource>> {
-			std::vector<std::string> argv{podman_};
-			argv.insert(argv.end(), args_.begin(), args_.end());
-			std::string ref(location);
-			// skopeo's "[driver@graphroot+runroot]ref" store selector.
-			if (ref.starts_with("[")) {
-				auto close = ref.find(']');
-				auto at = ref.find('@');
-				auto plus = ref.find('+');
-				if (close == std::string::npos || at > close || plus > close || plus < at)
-					return err(Errc::InvalidArgument, "store selector must be [driver@graphroot+runroot]");
-				argv.insert(argv.end(), {"--storage-driver", ref.substr(1, at - 1), "--root",
-							 ref.substr(at + 1, plus - at - 1), "--runroot", ref.substr(plus + 1, close - plus - 1)});
-				ref = ref.substr(close + 1);
-			}
-			if (ref.empty() || ref.starts_with("-"))
-				return err(Errc::InvalidArgument, "no image reference");
-			auto dir = TB_TRY(support::TempDir::create("tb-containers-storage-", tmpDir_));
-			std::string tar = dir.path() + "/image.tar";
-			argv.insert(argv.end(), {"image", "save", "--format", "oci-archive", "-o", tar, ref});
-			auto r = TB_TRY(support::runProcess(argv));
-			if (r.exitCode != 0) {
-				std::string why = support::lastLine(r.stderrText);
-				bool missing = why.find("image not known") != std::string::npos ||
-					       why.find("no such image") != std::string::npos;
-				bool badRef = why.find("invalid reference format") != std::string::npos;
-				return err(missing ? Errc::NotFound : badRef ? Errc::InvalidArgument : Errc::Unavailable,
-					   podman_ + " image save failed (exit " + std::to_string(r.exitCode) +
-						   "): " + why);
-			}
-			TB_TRY(support::unpackArchive(tar, dir.path() + "/layout"));
-			::unlink(tar.c_str());
-			auto layout = TB_TRY(support::LayoutSource::open(dir.path() + "/layout", "", "podman image " + ref));
-			return std::unique_ptr<ImageSource>(std::make_unique<SavedSource>(std::move(dir), std::move(layout)));
-		});
+		return guard(
+			"containers-storage source", [&]() -> Result<std::unique_ptr<ImageSource>> {
+				std::vector<std::string> argv{podman_};
+				argv.insert(argv.end(), args_.begin(), args_.end());
+				std::string ref(location);
+				// skopeo's "[driver@graphroot+runroot]ref" store selector.
+				if (ref.starts_with("[")) {
+					auto close = ref.find(']');
+					auto at = ref.find('@');
+					auto plus = ref.find('+');
+					if (close == std::string::npos || at > close ||
+					    plus > close || plus < at)
+						return err(Errc::InvalidArgument,
+							   "store selector must be "
+							   "[driver@graphroot+runroot]");
+					argv.insert(argv.end(),
+						    {"--storage-driver", ref.substr(1, at - 1),
+						     "--root", ref.substr(at + 1, plus - at - 1),
+						     "--runroot",
+						     ref.substr(plus + 1, close - plus - 1)});
+					ref = ref.substr(close + 1);
+				}
+				if (ref.empty() || ref.starts_with("-"))
+					return err(Errc::InvalidArgument, "no image reference");
+				auto dir = TB_TRY(support::TempDir::create("tb-containers-storage-",
+									   tmpDir_));
+				std::string tar = dir.path() + "/image.tar";
+				argv.insert(argv.end(), {"image", "save", "--format", "oci-archive",
+							 "-o", tar, ref});
+				auto r = TB_TRY(support::runProcess(argv));
+				if (r.exitCode != 0) {
+					std::string why = support::lastLine(r.stderrText);
+					bool missing =
+						why.find("image not known") != std::string::npos ||
+						why.find("no such image") != std::string::npos;
+					bool badRef = why.find("invalid reference format") !=
+						      std::string::npos;
+					return err(missing  ? Errc::NotFound
+						   : badRef ? Errc::InvalidArgument
+							    : Errc::Unavailable,
+						   podman_ + " image save failed (exit " +
+							   std::to_string(r.exitCode) +
+							   "): " + why);
+				}
+				TB_TRY(support::unpackArchive(tar, dir.path() + "/layout"));
+				::unlink(tar.c_str());
+				auto layout = TB_TRY(support::LayoutSource::open(
+					dir.path() + "/layout", "", "podman image " + ref));
+				return std::unique_ptr<ImageSource>(std::make_unique<SavedSource>(
+					std::move(dir), std::move(layout)));
+			});
 	}
 
-	Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept override
+	Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept override
 	{
 		return err(Errc::Unsupported, "containers-storage:" + std::string(location) +
-						      ": tb only reads podman's storage (write an oci-archive and `podman load` it)");
+						      ": tb only reads podman's storage (write an "
+						      "oci-archive and `podman load` it)");
 	}
 
 	Result<std::vector<ImageEntry>> list(std::string_view) noexcept override
@@ -102,7 +127,8 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 	for (const auto &key : config.unknownKeys({"podman", "args", "tmp_dir"}))
 		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
 	return std::unique_ptr<Transport>(std::make_unique<ContainersStorage>(
-		config.getString("podman", "podman"), config.getStrings("args"), config.getString("tmp_dir")));
+		config.getString("podman", "podman"), config.getStrings("args"),
+		config.getString("tmp_dir")));
 }
 
 } // namespace

@@ -19,9 +19,9 @@ Result<std::string> normaliseDockerRef(std::string_view ref);
 
 /// \brief One element of manifest.json.
 struct ArchiveImage {
-	std::string config;                ///< path inside the archive
+	std::string config; ///< path inside the archive
 	std::vector<std::string> repoTags;
-	std::vector<std::string> layers;   ///< paths inside the archive
+	std::vector<std::string> layers; ///< paths inside the archive
 };
 
 /// \return Errc::Corrupt for a malformed manifest.json
@@ -35,7 +35,8 @@ Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const st
 						  std::string_view ref);
 
 /// \brief Open \a image (an element of the archive's manifest.json) of an unpacked archive.
-Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file, const ArchiveImage &image);
+Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file,
+					       const ArchiveImage &image);
 
 /// \brief Writer of `docker-archive:FILE[:REF]`: an OCI layout plus manifest.json, the format
 /// `docker save` uses since Docker 25; blobs are stored as they are (not re-compressed).

@@ -28,7 +28,8 @@ bool isDomain(std::string_view first)
 }
 
 // A path named in manifest.json, resolved inside the unpacked archive.
-Result<std::string> memberPath(const std::string &dir, const std::string &name, const std::string &file)
+Result<std::string> memberPath(const std::string &dir, const std::string &name,
+			       const std::string &file)
 {
 	std::string_view n = name;
 	while (n.starts_with("./"))
@@ -36,11 +37,14 @@ Result<std::string> memberPath(const std::string &dir, const std::string &name, 
 	bool bad = n.empty() || n.starts_with("/") || n == ".." || n.starts_with("../") ||
 		   n.find("/../") != std::string_view::npos || n.ends_with("/..");
 	if (bad)
-		return err(Errc::Corrupt, "docker-archive " + file + ": manifest.json names unsafe path '" + name + "'");
+		return err(Errc::Corrupt, "docker-archive " + file +
+						  ": manifest.json names unsafe path '" + name +
+						  "'");
 	std::string path = dir + "/" + std::string(n);
 	struct stat st;
 	if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-		return err(Errc::Corrupt, "docker-archive " + file + ": '" + name + "' is missing from the archive");
+		return err(Errc::Corrupt, "docker-archive " + file + ": '" + name +
+						  "' is missing from the archive");
 	return path;
 }
 
@@ -73,8 +77,10 @@ Result<FileDigest> hashFile(const std::string &path, bool sniff)
 	if (sniff) {
 		if (magic[0] == 0x1f && magic[1] == 0x8b)
 			out.mediaType = std::string(media::DockerLayerGzip);
-		else if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-			out.mediaType = std::string(media::OciLayerZstd); // schema2 has no zstd type
+		else if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f &&
+			 magic[3] == 0xfd)
+			out.mediaType =
+				std::string(media::OciLayerZstd); // schema2 has no zstd type
 		else
 			out.mediaType = std::string(media::DockerLayerTar);
 	}
@@ -85,28 +91,36 @@ Result<FileDigest> hashFile(const std::string &path, bool sniff)
 class SynthSource : public ImageSource {
 public:
 	SynthSource(support::TempDir dir, std::string manifest, std::map<Digest, std::string> blobs)
-		: dir_(std::move(dir)), manifest_(std::move(manifest)), blobs_(std::move(blobs)) {}
+	    : dir_(std::move(dir)), manifest_(std::move(manifest)), blobs_(std::move(blobs))
+	{
+	}
 
 	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override
 	{
 		return support::guard("docker-archive manifest", [&]() -> Result<RawManifest> {
 			if (instance && *instance != support::Sha256::of(manifest_))
-				return err(Errc::NotFound, "docker-archive: no manifest " + instance->str());
+				return err(Errc::NotFound,
+					   "docker-archive: no manifest " + instance->str());
 			return RawManifest{manifest_, std::string(media::DockerManifest)};
 		});
 	}
 
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override
 	{
-		return support::guard("docker-archive blob", [&]() -> Result<std::unique_ptr<BlobReader>> {
-			auto it = blobs_.find(blob.digest);
-			if (it == blobs_.end())
-				return err(Errc::NotFound, "blob " + blob.digest.str() + " is not in the docker-archive");
-			int fd = ::open(it->second.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-			if (fd < 0)
-				return err(Errc::Io, "open " + it->second);
-			return std::unique_ptr<BlobReader>(std::make_unique<support::FdBlobReader>(fd));
-		});
+		return support::guard(
+			"docker-archive blob", [&]() -> Result<std::unique_ptr<BlobReader>> {
+				auto it = blobs_.find(blob.digest);
+				if (it == blobs_.end())
+					return err(Errc::NotFound,
+						   "blob " + blob.digest.str() +
+							   " is not in the docker-archive");
+				int fd = ::open(it->second.c_str(),
+						O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+				if (fd < 0)
+					return err(Errc::Io, "open " + it->second);
+				return std::unique_ptr<BlobReader>(
+					std::make_unique<support::FdBlobReader>(fd));
+			});
 	}
 
 private:
@@ -115,29 +129,34 @@ private:
 	std::map<Digest, std::string> blobs_;
 };
 
-Result<std::unique_ptr<ImageSource>> synthesise(support::TempDir dir, const std::string &file, const ArchiveImage &img)
+Result<std::unique_ptr<ImageSource>> synthesise(support::TempDir dir, const std::string &file,
+						const ArchiveImage &img)
 {
 	std::map<Digest, std::string> blobs;
 	std::string configPath = TB_TRY(memberPath(dir.path(), img.config, file));
 	FileDigest config = TB_TRY(hashFile(configPath, false));
 	blobs[config.digest] = configPath;
 	Descriptor cd{std::string(media::DockerConfig), config.digest, config.size, {}, {}, {}};
-	std::string m = "{\"schemaVersion\":2,\"mediaType\":\"" + std::string(media::DockerManifest) +
+	std::string m = "{\"schemaVersion\":2,\"mediaType\":\"" +
+			std::string(media::DockerManifest) +
 			"\",\"config\":" + support::descriptorJson(cd) + ",\"layers\":[";
 	bool first = true;
 	for (const auto &layer : img.layers) {
 		std::string path = TB_TRY(memberPath(dir.path(), layer, file));
 		FileDigest fdg = TB_TRY(hashFile(path, true));
 		blobs[fdg.digest] = path;
-		m += (first ? "" : ",") + support::descriptorJson(Descriptor{fdg.mediaType, fdg.digest, fdg.size, {}, {}, {}});
+		m += (first ? "" : ",") + support::descriptorJson(Descriptor{
+						  fdg.mediaType, fdg.digest, fdg.size, {}, {}, {}});
 		first = false;
 	}
 	m += "]}";
-	return std::unique_ptr<ImageSource>(std::make_unique<SynthSource>(std::move(dir), std::move(m), std::move(blobs)));
+	return std::unique_ptr<ImageSource>(
+		std::make_unique<SynthSource>(std::move(dir), std::move(m), std::move(blobs)));
 }
 
 // Docker >= 25 and tb write an OCI layout too: find the manifest whose config is \a config.
-Result<std::optional<Descriptor>> findInLayout(const support::OciLayout &layout, const Digest &config)
+Result<std::optional<Descriptor>> findInLayout(const support::OciLayout &layout,
+					       const Digest &config)
 {
 	auto matches = [&](const Descriptor &d) -> Result<bool> {
 		if (!support::isImageManifestType(d.mediaType))
@@ -151,8 +170,10 @@ Result<std::optional<Descriptor>> findInLayout(const support::OciLayout &layout,
 			return std::optional<Descriptor>(e.descriptor);
 		if (!support::isIndexType(e.descriptor.mediaType))
 			continue;
-		std::string bytes = TB_TRY(layout.readBlob(e.descriptor, support::MaxManifestBytes));
-		auto index = support::parseImageIndex(RawManifest{std::move(bytes), e.descriptor.mediaType});
+		std::string bytes =
+			TB_TRY(layout.readBlob(e.descriptor, support::MaxManifestBytes));
+		auto index = support::parseImageIndex(
+			RawManifest{std::move(bytes), e.descriptor.mediaType});
 		if (!index)
 			continue;
 		for (const auto &c : index->manifests)
@@ -166,9 +187,17 @@ Result<std::optional<Descriptor>> findInLayout(const support::OciLayout &layout,
 class LayoutBacked : public ImageSource {
 public:
 	LayoutBacked(support::TempDir dir, std::unique_ptr<support::LayoutSource> src)
-		: dir_(std::move(dir)), src_(std::move(src)) {}
-	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override { return src_->manifest(i); }
-	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &b) noexcept override { return src_->openBlob(b); }
+	    : dir_(std::move(dir)), src_(std::move(src))
+	{
+	}
+	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override
+	{
+		return src_->manifest(i);
+	}
+	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &b) noexcept override
+	{
+		return src_->openBlob(b);
+	}
 
 private:
 	support::TempDir dir_;
@@ -182,7 +211,9 @@ Result<std::string> normaliseDockerRef(std::string_view ref)
 	if (ref.empty())
 		return err(Errc::InvalidArgument, "empty image reference");
 	if (ref.find('@') != std::string_view::npos)
-		return err(Errc::InvalidArgument, "reference '" + std::string(ref) + "': docker-archive takes name:tag, not a digest");
+		return err(Errc::InvalidArgument,
+			   "reference '" + std::string(ref) +
+				   "': docker-archive takes name:tag, not a digest");
 	std::string name(ref);
 	std::string tag = "latest";
 	auto slash = name.rfind('/');
@@ -192,10 +223,12 @@ Result<std::string> normaliseDockerRef(std::string_view ref)
 		name.resize(colon);
 	}
 	if (name.empty() || tag.empty())
-		return err(Errc::InvalidArgument, "reference '" + std::string(ref) + "': empty name or tag");
+		return err(Errc::InvalidArgument,
+			   "reference '" + std::string(ref) + "': empty name or tag");
 	auto first = name.find('/');
 	if (first == std::string::npos || !isDomain(std::string_view(name).substr(0, first)))
-		name = "docker.io/" + std::string(first == std::string::npos ? "library/" : "") + name;
+		name = "docker.io/" + std::string(first == std::string::npos ? "library/" : "") +
+		       name;
 	if (name.starts_with("index.docker.io/"))
 		name = "docker.io/" + name.substr(16);
 	return name + ":" + tag;
@@ -218,7 +251,8 @@ Result<std::vector<ArchiveImage>> parseManifestJson(std::string_view bytes)
 		img.config = std::string(cfg->as_string());
 		for (const auto &l : layers->as_array()) {
 			if (!l.is_string())
-				return err(Errc::Corrupt, "manifest.json: a Layers item is not a string");
+				return err(Errc::Corrupt,
+					   "manifest.json: a Layers item is not a string");
 			img.layers.emplace_back(l.as_string());
 		}
 		if (const json::value *tags = o->if_contains("RepoTags"); tags && tags->is_array())
@@ -238,34 +272,42 @@ std::string manifestJson(const ArchiveImage &image)
 	for (const auto &l : image.layers)
 		layers.emplace_back(l);
 	json::array top;
-	top.push_back(json::object{{"Config", image.config}, {"RepoTags", tags}, {"Layers", layers}});
+	top.push_back(
+		json::object{{"Config", image.config}, {"RepoTags", tags}, {"Layers", layers}});
 	return json::serialize(top);
 }
 
-Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file, const ArchiveImage &img)
+Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file,
+					       const ArchiveImage &img)
 {
 	std::string ctx = "docker-archive " + file;
 	std::string_view cfg = img.config;
 	struct stat st;
-	if (cfg.starts_with("blobs/sha256/") && ::stat((dir.path() + "/oci-layout").c_str(), &st) == 0) {
+	if (cfg.starts_with("blobs/sha256/") &&
+	    ::stat((dir.path() + "/oci-layout").c_str(), &st) == 0) {
 		auto digest = Digest::parse("sha256:" + std::string(cfg.substr(13)));
 		auto layout = support::OciLayout::open(dir.path());
 		if (digest && layout) {
 			layout->setLabel("docker-archive " + file);
 			auto found = TB_TRY_CTX(findInLayout(*layout, *digest), ctx);
 			if (found) {
-				auto src = std::make_unique<support::LayoutSource>(std::move(*layout), *found);
-				return std::unique_ptr<ImageSource>(std::make_unique<LayoutBacked>(std::move(dir), std::move(src)));
+				auto src = std::make_unique<support::LayoutSource>(
+					std::move(*layout), *found);
+				return std::unique_ptr<ImageSource>(std::make_unique<LayoutBacked>(
+					std::move(dir), std::move(src)));
 			}
 		}
 	}
 	return synthesise(std::move(dir), file, img);
 }
 
-Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const std::string &file, std::string_view ref)
+Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const std::string &file,
+						  std::string_view ref)
 {
 	std::string ctx = "docker-archive " + file;
-	std::string bytes = TB_TRY_CTX(support::readFileCapped(dir.path() + "/manifest.json", support::MaxManifestBytes), ctx);
+	std::string bytes = TB_TRY_CTX(
+		support::readFileCapped(dir.path() + "/manifest.json", support::MaxManifestBytes),
+		ctx);
 	auto images = TB_TRY_CTX(parseManifestJson(bytes), ctx);
 	const ArchiveImage *chosen = nullptr;
 	std::string all;
@@ -274,8 +316,9 @@ Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const st
 			all += (all.empty() ? "" : ", ") + t;
 	if (ref.empty()) {
 		if (images.size() != 1)
-			return err(Errc::InvalidArgument, ctx + " holds " + std::to_string(images.size()) + " images (" + all +
-								  "); name one as FILE:REF");
+			return err(Errc::InvalidArgument,
+				   ctx + " holds " + std::to_string(images.size()) + " images (" +
+					   all + "); name one as FILE:REF");
 		chosen = &images.front();
 	} else {
 		std::string want = TB_TRY_CTX(normaliseDockerRef(ref), ctx);
@@ -286,7 +329,8 @@ Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const st
 					chosen = &img;
 			}
 		if (!chosen)
-			return err(Errc::NotFound, ctx + ": no image '" + std::string(ref) + "' (has: " + all + ")");
+			return err(Errc::NotFound, ctx + ": no image '" + std::string(ref) +
+							   "' (has: " + all + ")");
 	}
 	return openImage(std::move(dir), file, *chosen);
 }

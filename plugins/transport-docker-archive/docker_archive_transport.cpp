@@ -19,24 +19,31 @@ using support::guard;
 
 class DockerArchiveTransport : public Transport {
 public:
-	DockerArchiveTransport(Host &host, std::string tmpDir) : host_(host), tmpDir_(std::move(tmpDir)) {}
+	DockerArchiveTransport(Host &host, std::string tmpDir)
+	    : host_(host), tmpDir_(std::move(tmpDir))
+	{
+	}
 
 	Result<std::unique_ptr<ImageSource>> openSource(std::string_view location) noexcept override
 	{
-		return guard("docker-archive source", [&]() -> Result<std::unique_ptr<ImageSource>> {
-			auto [file, ref] = support::splitPathAndTag(location);
-			auto dir = TB_TRY(unpack(file));
-			return dockerarchive::openUnpacked(std::move(dir), file, ref);
-		});
+		return guard("docker-archive source",
+			     [&]() -> Result<std::unique_ptr<ImageSource>> {
+				     auto [file, ref] = support::splitPathAndTag(location);
+				     auto dir = TB_TRY(unpack(file));
+				     return dockerarchive::openUnpacked(std::move(dir), file, ref);
+			     });
 	}
 
-	Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept override
+	Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept override
 	{
-		return guard("docker-archive destination", [&]() -> Result<std::unique_ptr<ImageDestination>> {
-			auto [file, ref] = support::splitPathAndTag(location);
-			TB_TRY(support::checkArchiveTarget(file).wrap("docker-archive:" + std::string(location)));
-			return dockerarchive::openWriter(file, ref, tmpDir_);
-		});
+		return guard("docker-archive destination",
+			     [&]() -> Result<std::unique_ptr<ImageDestination>> {
+				     auto [file, ref] = support::splitPathAndTag(location);
+				     TB_TRY(support::checkArchiveTarget(file).wrap(
+					     "docker-archive:" + std::string(location)));
+				     return dockerarchive::openWriter(file, ref, tmpDir_);
+			     });
 	}
 
 	Result<std::vector<ImageEntry>> list(std::string_view location) noexcept override
@@ -44,18 +51,25 @@ public:
 		return guard("docker-archive list", [&]() -> Result<std::vector<ImageEntry>> {
 			auto [file, ignored] = support::splitPathAndTag(location);
 			auto dir = TB_TRY(unpack(file));
-			std::string bytes = TB_TRY_CTX(support::readFileCapped(dir.path() + "/manifest.json",
-									       support::MaxManifestBytes),
-						       "docker-archive:" + file);
-			auto images = TB_TRY_CTX(dockerarchive::parseManifestJson(bytes), "docker-archive:" + file);
+			std::string bytes =
+				TB_TRY_CTX(support::readFileCapped(dir.path() + "/manifest.json",
+								   support::MaxManifestBytes),
+					   "docker-archive:" + file);
+			auto images = TB_TRY_CTX(dockerarchive::parseManifestJson(bytes),
+						 "docker-archive:" + file);
 			std::vector<ImageEntry> out;
 			// One entry per tag; an untagged image is listed once, without a name.
 			for (const auto &img : images) {
 				auto again = TB_TRY(unpack(file));
-				auto src = TB_TRY(dockerarchive::openImage(std::move(again), file, img));
+				auto src = TB_TRY(
+					dockerarchive::openImage(std::move(again), file, img));
 				auto m = TB_TRY(src->manifest(std::nullopt));
-				Descriptor d{m.mediaType, support::Sha256::of(m.bytes),
-					     static_cast<int64_t>(m.bytes.size()), {}, {}, {}};
+				Descriptor d{m.mediaType,
+					     support::Sha256::of(m.bytes),
+					     static_cast<int64_t>(m.bytes.size()),
+					     {},
+					     {},
+					     {}};
 				if (img.repoTags.empty())
 					out.push_back(ImageEntry{std::string(), d});
 				for (const auto &tag : img.repoTags)
@@ -83,7 +97,8 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
 	for (const auto &key : config.unknownKeys({"tmp_dir"}))
 		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
-	return std::unique_ptr<Transport>(std::make_unique<DockerArchiveTransport>(host, config.getString("tmp_dir")));
+	return std::unique_ptr<Transport>(
+		std::make_unique<DockerArchiveTransport>(host, config.getString("tmp_dir")));
 }
 
 } // namespace

@@ -11,14 +11,24 @@ namespace {
 
 constexpr std::string_view ImageNameAnnotation = "io.containerd.image.name";
 
-std::string blobMember(const Digest &d) { return "blobs/" + d.algorithm + "/" + d.hex; }
+std::string blobMember(const Digest &d)
+{
+	return "blobs/" + d.algorithm + "/" + d.hex;
+}
 
 class Writer : public ImageDestination {
 public:
-	Writer(std::string file, std::string ref, support::TempDir dir, std::unique_ptr<support::LayoutDestination> layout)
-		: file_(std::move(file)), ref_(std::move(ref)), dir_(std::move(dir)), layout_(std::move(layout)) {}
+	Writer(std::string file, std::string ref, support::TempDir dir,
+	       std::unique_ptr<support::LayoutDestination> layout)
+	    : file_(std::move(file)), ref_(std::move(ref)), dir_(std::move(dir)),
+	      layout_(std::move(layout))
+	{
+	}
 
-	Result<bool> hasBlob(const Descriptor &blob) noexcept override { return layout_->hasBlob(blob); }
+	Result<bool> hasBlob(const Descriptor &blob) noexcept override
+	{
+		return layout_->hasBlob(blob);
+	}
 	Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept override
 	{
 		return layout_->putBlob(blob, data);
@@ -32,9 +42,11 @@ public:
 			if (typed.mediaType.empty())
 				typed.mediaType = TB_TRY(support::manifestMediaType(m));
 			if (support::isIndexType(typed.mediaType))
-				return err(Errc::Unsupported, "docker-archive:" + file_ +
-								      ": holds single images, not an index");
-			parsed_ = TB_TRY_CTX(support::parseImageManifest(typed), "docker-archive:" + file_);
+				return err(Errc::Unsupported,
+					   "docker-archive:" + file_ +
+						   ": holds single images, not an index");
+			parsed_ = TB_TRY_CTX(support::parseImageManifest(typed),
+					     "docker-archive:" + file_);
 			return layout_->putManifest(typed);
 		});
 	}
@@ -43,7 +55,9 @@ public:
 	{
 		return support::guard("commit docker-archive", [&]() -> Result<void> {
 			if (!parsed_)
-				return err(Errc::InvalidArgument, "docker-archive:" + file_ + ": commit without a manifest");
+				return err(Errc::InvalidArgument,
+					   "docker-archive:" + file_ +
+						   ": commit without a manifest");
 			if (!ref_.empty())
 				layout_->annotate(std::string(ImageNameAnnotation), ref_);
 			TB_TRY(layout_->commit());
@@ -54,7 +68,8 @@ public:
 			for (const auto &l : parsed_->layers)
 				img.layers.push_back(blobMember(l.digest));
 			std::string root = dir_.path() + "/layout";
-			TB_TRY(support::writeFileAtomic(root + "/manifest.json", manifestJson(img)));
+			TB_TRY(support::writeFileAtomic(root + "/manifest.json",
+							manifestJson(img)));
 			return support::packDirectory(root, file_).wrap("docker-archive:" + file_);
 		});
 	}
@@ -78,9 +93,10 @@ Result<std::unique_ptr<ImageDestination>> openWriter(const std::string &file, st
 		tag = normal.substr(normal.rfind(':') + 1);
 	}
 	auto dir = TB_TRY(support::TempDir::create("tb-docker-archive-", tmpDir));
-	auto layout = TB_TRY_CTX(support::LayoutDestination::create(dir.path() + "/layout", tag), "docker-archive:" + file);
-	return std::unique_ptr<ImageDestination>(
-		std::make_unique<Writer>(file, std::move(normal), std::move(dir), std::move(layout)));
+	auto layout = TB_TRY_CTX(support::LayoutDestination::create(dir.path() + "/layout", tag),
+				 "docker-archive:" + file);
+	return std::unique_ptr<ImageDestination>(std::make_unique<Writer>(
+		file, std::move(normal), std::move(dir), std::move(layout)));
 }
 
 } // namespace tb::dockerarchive

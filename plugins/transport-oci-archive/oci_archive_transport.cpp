@@ -20,7 +20,9 @@ using support::guard;
 class ArchiveSource : public ImageSource {
 public:
 	ArchiveSource(support::TempDir dir, std::unique_ptr<support::LayoutSource> layout)
-		: dir_(std::move(dir)), layout_(std::move(layout)) {}
+	    : dir_(std::move(dir)), layout_(std::move(layout))
+	{
+	}
 	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override
 	{
 		return layout_->manifest(instance);
@@ -39,19 +41,29 @@ private:
 // archive then holds this one image: an existing FILE is replaced, never half-written.
 class ArchiveDestination : public ImageDestination {
 public:
-	ArchiveDestination(std::string file, support::TempDir dir, std::unique_ptr<support::LayoutDestination> layout)
-		: file_(std::move(file)), dir_(std::move(dir)), layout_(std::move(layout)) {}
-	Result<bool> hasBlob(const Descriptor &blob) noexcept override { return layout_->hasBlob(blob); }
+	ArchiveDestination(std::string file, support::TempDir dir,
+			   std::unique_ptr<support::LayoutDestination> layout)
+	    : file_(std::move(file)), dir_(std::move(dir)), layout_(std::move(layout))
+	{
+	}
+	Result<bool> hasBlob(const Descriptor &blob) noexcept override
+	{
+		return layout_->hasBlob(blob);
+	}
 	Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept override
 	{
 		return layout_->putBlob(blob, data);
 	}
-	Result<void> putManifest(const RawManifest &m) noexcept override { return layout_->putManifest(m); }
+	Result<void> putManifest(const RawManifest &m) noexcept override
+	{
+		return layout_->putManifest(m);
+	}
 	Result<void> commit() noexcept override
 	{
 		return guard("commit oci-archive", [&]() -> Result<void> {
 			TB_TRY(layout_->commit());
-			return support::packDirectory(dir_.path() + "/layout", file_).wrap("oci-archive:" + file_);
+			return support::packDirectory(dir_.path() + "/layout", file_)
+				.wrap("oci-archive:" + file_);
 		});
 	}
 
@@ -63,29 +75,41 @@ private:
 
 class OciArchiveTransport : public Transport {
 public:
-	OciArchiveTransport(Host &host, std::string tmpDir) : host_(host), tmpDir_(std::move(tmpDir)) {}
+	OciArchiveTransport(Host &host, std::string tmpDir)
+	    : host_(host), tmpDir_(std::move(tmpDir))
+	{
+	}
 
 	Result<std::unique_ptr<ImageSource>> openSource(std::string_view location) noexcept override
 	{
 		return guard("oci-archive source", [&]() -> Result<std::unique_ptr<ImageSource>> {
 			auto [file, tag] = support::splitPathAndTag(location);
 			auto dir = TB_TRY(unpack(file));
-			auto layout = TB_TRY(support::LayoutSource::open(dir.path(), tag, "oci-archive " + file));
-			return std::unique_ptr<ImageSource>(std::make_unique<ArchiveSource>(std::move(dir), std::move(layout)));
+			auto layout = TB_TRY(support::LayoutSource::open(dir.path(), tag,
+									 "oci-archive " + file));
+			return std::unique_ptr<ImageSource>(
+				std::make_unique<ArchiveSource>(std::move(dir), std::move(layout)));
 		});
 	}
 
-	Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept override
+	Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept override
 	{
-		return guard("oci-archive destination", [&]() -> Result<std::unique_ptr<ImageDestination>> {
-			auto [file, tag] = support::splitPathAndTag(location);
-			TB_TRY(support::checkArchiveTarget(file).wrap("oci-archive:" + std::string(location)));
-			auto dir = TB_TRY(support::TempDir::create("tb-oci-archive-", tmpDir_));
-			auto layout = TB_TRY_CTX(support::LayoutDestination::create(dir.path() + "/layout", tag),
-						 "oci-archive:" + std::string(location));
-			return std::unique_ptr<ImageDestination>(
-				std::make_unique<ArchiveDestination>(file, std::move(dir), std::move(layout)));
-		});
+		return guard("oci-archive destination",
+			     [&]() -> Result<std::unique_ptr<ImageDestination>> {
+				     auto [file, tag] = support::splitPathAndTag(location);
+				     TB_TRY(support::checkArchiveTarget(file).wrap(
+					     "oci-archive:" + std::string(location)));
+				     auto dir = TB_TRY(
+					     support::TempDir::create("tb-oci-archive-", tmpDir_));
+				     auto layout =
+					     TB_TRY_CTX(support::LayoutDestination::create(
+								dir.path() + "/layout", tag),
+							"oci-archive:" + std::string(location));
+				     return std::unique_ptr<ImageDestination>(
+					     std::make_unique<ArchiveDestination>(
+						     file, std::move(dir), std::move(layout)));
+			     });
 	}
 
 	Result<std::vector<ImageEntry>> list(std::string_view location) noexcept override
@@ -93,11 +117,15 @@ public:
 		return guard("oci-archive list", [&]() -> Result<std::vector<ImageEntry>> {
 			auto [file, tag] = support::splitPathAndTag(location);
 			auto dir = TB_TRY(unpack(file));
-			auto layout = TB_TRY_CTX(support::OciLayout::open(dir.path()), "oci-archive:" + file);
+			auto layout = TB_TRY_CTX(support::OciLayout::open(dir.path()),
+						 "oci-archive:" + file);
 			std::vector<ImageEntry> out;
 			for (auto &e : TB_TRY(layout.entries())) {
-				auto it = e.descriptor.annotations.find(std::string(support::RefNameAnnotation));
-				std::string name = it != e.descriptor.annotations.end() ? it->second : std::string();
+				auto it = e.descriptor.annotations.find(
+					std::string(support::RefNameAnnotation));
+				std::string name = it != e.descriptor.annotations.end()
+							   ? it->second
+							   : std::string();
 				out.push_back(ImageEntry{std::move(name), std::move(e.descriptor)});
 			}
 			return out;
@@ -122,7 +150,8 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
 	for (const auto &key : config.unknownKeys({"tmp_dir"}))
 		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
-	return std::unique_ptr<Transport>(std::make_unique<OciArchiveTransport>(host, config.getString("tmp_dir")));
+	return std::unique_ptr<Transport>(
+		std::make_unique<OciArchiveTransport>(host, config.getString("tmp_dir")));
 }
 
 } // namespace

@@ -22,19 +22,23 @@ public:
 		return support::guard("oci source", [&]() -> Result<std::unique_ptr<ImageSource>> {
 			auto [dir, tag] = support::splitPathAndTag(location);
 			if (dir.empty())
-				return err(Errc::InvalidArgument, "oci:" + std::string(location) + ": no directory");
+				return err(Errc::InvalidArgument,
+					   "oci:" + std::string(location) + ": no directory");
 			auto src = TB_TRY(support::LayoutSource::open(dir, tag));
 			return std::unique_ptr<ImageSource>(std::move(src));
 		});
 	}
 
-	Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept override
+	Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept override
 	{
-		return support::guard("oci destination", [&]() -> Result<std::unique_ptr<ImageDestination>> {
-			auto [dir, tag] = support::splitPathAndTag(location);
-			auto dst = TB_TRY_CTX(support::LayoutDestination::create(dir, tag), "oci:" + std::string(location));
-			return std::unique_ptr<ImageDestination>(std::move(dst));
-		});
+		return support::guard(
+			"oci destination", [&]() -> Result<std::unique_ptr<ImageDestination>> {
+				auto [dir, tag] = support::splitPathAndTag(location);
+				auto dst = TB_TRY_CTX(support::LayoutDestination::create(dir, tag),
+						      "oci:" + std::string(location));
+				return std::unique_ptr<ImageDestination>(std::move(dst));
+			});
 	}
 
 	Result<std::vector<ImageEntry>> list(std::string_view location) noexcept override
@@ -44,8 +48,11 @@ public:
 			auto layout = TB_TRY(support::OciLayout::open(dir));
 			std::vector<ImageEntry> out;
 			for (auto &e : TB_TRY(layout.entries())) {
-				auto it = e.descriptor.annotations.find(std::string(support::RefNameAnnotation));
-				std::string name = it != e.descriptor.annotations.end() ? it->second : std::string();
+				auto it = e.descriptor.annotations.find(
+					std::string(support::RefNameAnnotation));
+				std::string name = it != e.descriptor.annotations.end()
+							   ? it->second
+							   : std::string();
 				if (!tag.empty() && name != tag)
 					continue;
 				out.push_back(ImageEntry{std::move(name), std::move(e.descriptor)});

@@ -24,7 +24,8 @@ protected:
 	{
 		ctx_ = makeContext(tmp_, tmp_ / "store");
 		for (const char *t : {"oci", "oci-archive", "docker-archive"})
-			ASSERT_NE(ctx_->transport(t), nullptr) << "transport." << t << " not loaded (TB_PLUGIN_PATH)";
+			ASSERT_NE(ctx_->transport(t), nullptr)
+				<< "transport." << t << " not loaded (TB_PLUGIN_PATH)";
 		image_ = makeImage("copy", {5000, 70000}, {{"org.example/label", "x"}});
 		writeLayout(tmp_ / "src", "v1", image_);
 	}
@@ -32,7 +33,8 @@ protected:
 	std::string src() { return "oci:" + tmp_.path() + "/src:v1"; }
 
 	// Copy must fail with one line naming \a image (and \a blob), leaving \a dstDir as it was.
-	void expectRefused(const std::string &from, const std::string &image, const std::string &blob)
+	void expectRefused(const std::string &from, const std::string &image,
+			   const std::string &blob)
 	{
 		writeLayout(tmp_ / "dst", "keep", makeImage("keep", {10}));
 		auto before = snapshot(tmp_ / "dst");
@@ -55,12 +57,19 @@ protected:
 	// Rewrite the source's manifest (and its index.json entry) with \a bytes of \a mediaType.
 	void replaceManifest(const std::string &bytes, const std::string &mediaType)
 	{
-		Descriptor d{mediaType, support::Sha256::of(bytes), static_cast<int64_t>(bytes.size()), {}, {}, {}};
+		Descriptor d{mediaType,
+			     support::Sha256::of(bytes),
+			     static_cast<int64_t>(bytes.size()),
+			     {},
+			     {},
+			     {}};
 		writeFile(blobPath(d.digest), bytes);
-		std::string entry = "{\"schemaVersion\":2,\"manifests\":[{" +
-				    (mediaType.empty() ? std::string() : "\"mediaType\":\"" + mediaType + "\",") +
-				    "\"digest\":\"" + d.digest.str() + "\",\"size\":" + std::to_string(d.size) +
-				    ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}";
+		std::string entry =
+			"{\"schemaVersion\":2,\"manifests\":[{" +
+			(mediaType.empty() ? std::string()
+					   : "\"mediaType\":\"" + mediaType + "\",") +
+			"\"digest\":\"" + d.digest.str() + "\",\"size\":" + std::to_string(d.size) +
+			",\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}";
 		writeFile(tmp_.path() + "/src/index.json", entry);
 	}
 
@@ -80,16 +89,19 @@ TEST_F(Copy, RoundTripsKeepDigests)
 	EXPECT_EQ(toOci->blobsCopied, 3);
 	for (const auto &[from, to] : std::vector<std::pair<std::string, std::string>>{
 		     {"oci:" + t + "/a:v1", "oci-archive:" + t + "/a.tar:v1"},
-		     {"oci-archive:" + t + "/a.tar:v1", "docker-archive:" + t + "/d.tar:example/x:v1"},
+		     {"oci-archive:" + t + "/a.tar:v1",
+		      "docker-archive:" + t + "/d.tar:example/x:v1"},
 		     {"docker-archive:" + t + "/d.tar:example/x:v1", "mycache:v1"},
 		     {"mycache:v1", "oci:" + t + "/b:v2"}}) {
 		auto r = copyImage(*ctx_, from, to);
 		ASSERT_TRUE(r) << from << " -> " << to << ": " << r.error().message;
 		EXPECT_EQ(r->manifestDigest, image_.manifestDesc.digest) << to;
 	}
-	EXPECT_EQ(readFile(t + "/b/blobs/sha256/" + image_.manifestDesc.digest.hex), image_.manifest);
+	EXPECT_EQ(readFile(t + "/b/blobs/sha256/" + image_.manifestDesc.digest.hex),
+		  image_.manifest);
 	for (size_t i = 0; i < image_.layers.size(); ++i)
-		EXPECT_EQ(readFile(t + "/b/blobs/sha256/" + image_.layerDescs[i].digest.hex), image_.layers[i]);
+		EXPECT_EQ(readFile(t + "/b/blobs/sha256/" + image_.layerDescs[i].digest.hex),
+			  image_.layers[i]);
 	// A second copy finds every blob present.
 	auto again = copyImage(*ctx_, src(), "oci:" + t + "/a:v1");
 	ASSERT_TRUE(again);
@@ -107,8 +119,8 @@ TEST_F(Copy, StoreListAndInspect)
 	EXPECT_EQ((*list)[0].name, "localhost/team/other:latest");
 	EXPECT_EQ((*list)[1].name, "mycache:v1");
 	EXPECT_EQ((*list)[1].digest, image_.manifestDesc.digest);
-	int64_t size = image_.manifestDesc.size + image_.configDesc.size + image_.layerDescs[0].size +
-		       image_.layerDescs[1].size;
+	int64_t size = image_.manifestDesc.size + image_.configDesc.size +
+		       image_.layerDescs[0].size + image_.layerDescs[1].size;
 	EXPECT_EQ((*list)[1].size, size);
 
 	auto info = inspectImage(*ctx_, "mycache:v1");
@@ -142,16 +154,21 @@ TEST_F(Copy, FixtureDockerArchive)
 	ASSERT_TRUE(info) << info.error().message;
 	EXPECT_EQ(info->mediaType, media::DockerManifest);
 	ASSERT_EQ(info->layers.size(), 1u);
-	EXPECT_EQ(info->layers[0].mediaType, media::DockerLayerTar) << "the layer is an uncompressed tar";
-	EXPECT_EQ(info->layers[0].digest.hex, "24b82d6fef87964040308ca1da22983b34e08adcf5f4933635dce7979226d1a5");
-	EXPECT_EQ(info->config.digest.hex, "8ce4bc2e98abfa8c0a5a6f6046c1c7bc8ac09805ecb029427a995dc2897828f8");
+	EXPECT_EQ(info->layers[0].mediaType, media::DockerLayerTar)
+		<< "the layer is an uncompressed tar";
+	EXPECT_EQ(info->layers[0].digest.hex,
+		  "24b82d6fef87964040308ca1da22983b34e08adcf5f4933635dce7979226d1a5");
+	EXPECT_EQ(info->config.digest.hex,
+		  "8ce4bc2e98abfa8c0a5a6f6046c1c7bc8ac09805ecb029427a995dc2897828f8");
 	EXPECT_EQ(info->labels.at("cache.triton.image/entry-count"), "1");
-	auto byRef = inspectImage(*ctx_, "docker-archive:" + fx + ":quay.io/gkm/vector-add-cache:rocm");
+	auto byRef =
+		inspectImage(*ctx_, "docker-archive:" + fx + ":quay.io/gkm/vector-add-cache:rocm");
 	ASSERT_TRUE(byRef) << byRef.error().message;
 	EXPECT_EQ(byRef->digest, info->digest) << "the synthesised manifest is stable";
 	auto wrong = inspectImage(*ctx_, "docker-archive:" + fx + ":quay.io/gkm/other:rocm");
 	ASSERT_FALSE(wrong);
-	EXPECT_NE(wrong.error().message.find("quay.io/gkm/vector-add-cache:rocm"), std::string::npos);
+	EXPECT_NE(wrong.error().message.find("quay.io/gkm/vector-add-cache:rocm"),
+		  std::string::npos);
 
 	auto r = copyImage(*ctx_, "docker-archive:" + fx, "vector-add:rocm");
 	ASSERT_TRUE(r) << r.error().message;
@@ -175,14 +192,23 @@ TEST_F(Copy, IndexIsCopiedWholeOrResolved)
 {
 	auto arm = makeImage("arm", {100});
 	writeLayout(tmp_ / "src", "arm", arm);
-	std::string index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-			    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" +
-			    arm.manifestDesc.digest.str() + "\",\"size\":" + std::to_string(arm.manifestDesc.size) +
-			    ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
-			    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" +
-			    image_.manifestDesc.digest.str() + "\",\"size\":" + std::to_string(image_.manifestDesc.size) +
-			    ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
-	Descriptor idx{std::string(media::OciIndex), support::Sha256::of(index), static_cast<int64_t>(index.size()), {}, {}, {}};
+	std::string index =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/"
+		"vnd.oci.image.index.v1+json\",\"manifests\":["
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" +
+		arm.manifestDesc.digest.str() +
+		"\",\"size\":" + std::to_string(arm.manifestDesc.size) +
+		",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+		"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" +
+		image_.manifestDesc.digest.str() +
+		"\",\"size\":" + std::to_string(image_.manifestDesc.size) +
+		",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	Descriptor idx{std::string(media::OciIndex),
+		       support::Sha256::of(index),
+		       static_cast<int64_t>(index.size()),
+		       {},
+		       {},
+		       {}};
 	auto layout = support::OciLayout::open(tmp_ / "src");
 	ASSERT_TRUE(layout->putBlobBytes(idx, index));
 	ASSERT_TRUE(layout->setTag("multi", idx));
@@ -194,7 +220,8 @@ TEST_F(Copy, IndexIsCopiedWholeOrResolved)
 	EXPECT_EQ(whole->manifestDigest, idx.digest);
 	EXPECT_EQ(readFile(t + "/w/blobs/sha256/" + arm.manifestDesc.digest.hex), arm.manifest);
 
-	auto one = copyImage(*ctx_, "oci:" + t + "/src:multi", "docker-archive:" + t + "/m.tar:x:v1");
+	auto one =
+		copyImage(*ctx_, "oci:" + t + "/src:multi", "docker-archive:" + t + "/m.tar:x:v1");
 	ASSERT_TRUE(one) << one.error().message;
 	EXPECT_TRUE(one->resolvedIndex);
 	EXPECT_EQ(one->manifestDigest, image_.manifestDesc.digest) << "linux/amd64 child";
@@ -228,7 +255,8 @@ TEST_F(Copy, RefusesASizeMismatchInAnArchive)
 	ASSERT_TRUE(copyImage(*ctx_, src(), "docker-archive:" + t + "/d.tar:x:v1"));
 	fs::create_directory(t + "/u");
 	ASSERT_EQ(run({"tar", "-xf", t + "/d.tar", "-C", t + "/u"}).status, 0);
-	writeFile(t + "/u/blobs/sha256/" + image_.layerDescs[0].digest.hex, image_.layers[0] + "extra");
+	writeFile(t + "/u/blobs/sha256/" + image_.layerDescs[0].digest.hex,
+		  image_.layers[0] + "extra");
 	ASSERT_EQ(run({"tar", "-cf", t + "/bad.tar", "-C", t + "/u", "."}).status, 0);
 	std::string from = "docker-archive:" + t + "/bad.tar:x:v1";
 	expectRefused(from, from, image_.layerDescs[0].digest.str());
@@ -237,7 +265,8 @@ TEST_F(Copy, RefusesASizeMismatchInAnArchive)
 TEST_F(Copy, RefusesAnOversizedManifest)
 {
 	std::string big = image_.manifest;
-	big.insert(big.size() - 1, ",\"annotations\":{\"pad\":\"" + std::string(5 << 20, 'p') + "\"}");
+	big.insert(big.size() - 1,
+		   ",\"annotations\":{\"pad\":\"" + std::string(5 << 20, 'p') + "\"}");
 	replaceManifest(big, std::string(media::OciManifest));
 	expectRefused(src(), src(), "");
 	auto r = inspectImage(*ctx_, src());
@@ -247,7 +276,8 @@ TEST_F(Copy, RefusesAnOversizedManifest)
 
 TEST_F(Copy, RefusesAnIndexWhereAManifestIsExpected)
 {
-	std::string index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+	std::string index = "{\"schemaVersion\":2,\"mediaType\":\"application/"
+			    "vnd.oci.image.index.v1+json\",\"manifests\":[]}";
 	replaceManifest(index, std::string(media::OciManifest));
 	expectRefused(src(), src(), "");
 }
@@ -261,7 +291,8 @@ TEST_F(Copy, RefusesAMissingMediaType)
 TEST_F(Copy, RefusesAWrongMediaType)
 {
 	std::string body = image_.manifest;
-	body.replace(body.find(media::OciManifest), media::OciManifest.size(), "application/vnd.example.thing");
+	body.replace(body.find(media::OciManifest), media::OciManifest.size(),
+		     "application/vnd.example.thing");
 	replaceManifest(body, "application/vnd.example.thing");
 	expectRefused(src(), src(), "");
 }

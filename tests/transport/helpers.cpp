@@ -46,7 +46,12 @@ std::string makeTar(const std::string &name, const std::string &content)
 
 Descriptor describe(std::string_view mediaType, const std::string &bytes)
 {
-	return Descriptor{std::string(mediaType), support::Sha256::of(bytes), static_cast<int64_t>(bytes.size()), {}, {}, {}};
+	return Descriptor{std::string(mediaType),
+			  support::Sha256::of(bytes),
+			  static_cast<int64_t>(bytes.size()),
+			  {},
+			  {},
+			  {}};
 }
 
 } // namespace
@@ -54,7 +59,8 @@ Descriptor describe(std::string_view mediaType, const std::string &bytes)
 TmpDir::TmpDir()
 {
 	const char *base = std::getenv("TMPDIR");
-	std::string pattern = std::string(base && *base ? base : "/tmp") + "/tb-transport-test-XXXXXX";
+	std::string pattern =
+		std::string(base && *base ? base : "/tmp") + "/tb-transport-test-XXXXXX";
 	if (!::mkdtemp(pattern.data()))
 		throw std::runtime_error("mkdtemp failed");
 	path_ = pattern;
@@ -88,14 +94,16 @@ TestImage makeImage(const std::string &seed, const std::vector<size_t> &sizes,
 	std::string diffIds;
 	for (size_t i = 0; i < sizes.size(); ++i) {
 		std::string content;
-		uint32_t x = static_cast<uint32_t>(std::hash<std::string>{}(seed)) + static_cast<uint32_t>(i);
+		uint32_t x = static_cast<uint32_t>(std::hash<std::string>{}(seed)) +
+			     static_cast<uint32_t>(i);
 		for (size_t k = 0; k < sizes[i]; ++k) {
 			x = x * 1664525u + 1013904223u;
 			content.push_back(static_cast<char>(x >> 24));
 		}
 		std::string tar = makeTar("file" + std::to_string(i), content);
 		img.layerDescs.push_back(describe(media::OciLayerTar, tar));
-		diffIds += (i ? "," : "") + std::string("\"") + img.layerDescs.back().digest.str() + "\"";
+		diffIds += (i ? "," : "") + std::string("\"") + img.layerDescs.back().digest.str() +
+			   "\"";
 		img.layers.push_back(std::move(tar));
 	}
 	std::string lab;
@@ -108,7 +116,8 @@ TestImage makeImage(const std::string &seed, const std::vector<size_t> &sizes,
 	for (const auto &d : img.layerDescs)
 		layers += (layers.empty() ? "" : ",") + support::descriptorJson(d);
 	img.manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + std::string(media::OciManifest) +
-		       "\",\"config\":" + support::descriptorJson(img.configDesc) + ",\"layers\":[" + layers + "]}";
+		       "\",\"config\":" + support::descriptorJson(img.configDesc) +
+		       ",\"layers\":[" + layers + "]}";
 	img.manifestDesc = describe(media::OciManifest, img.manifest);
 	return img;
 }
@@ -122,7 +131,8 @@ void writeLayout(const std::string &dir, const std::string &tag, const TestImage
 		if (!layout->putBlobBytes(image.layerDescs[i], image.layers[i]))
 			throw std::runtime_error("put layer");
 	if (!layout->putBlobBytes(image.configDesc, image.config) ||
-	    !layout->putBlobBytes(image.manifestDesc, image.manifest) || !layout->setTag(tag, image.manifestDesc))
+	    !layout->putBlobBytes(image.manifestDesc, image.manifest) ||
+	    !layout->setTag(tag, image.manifestDesc))
 		throw std::runtime_error("write layout");
 }
 
@@ -134,7 +144,8 @@ std::map<std::string, std::string> snapshot(const std::string &dir)
 		return out;
 	for (const auto &e : fs::recursive_directory_iterator(dir)) {
 		std::string rel = fs::relative(e.path(), dir).string();
-		out[rel] = e.is_regular_file() ? support::Sha256::of(readFile(e.path())).str() : "dir";
+		out[rel] =
+			e.is_regular_file() ? support::Sha256::of(readFile(e.path())).str() : "dir";
 	}
 	return out;
 }
@@ -145,7 +156,8 @@ CmdResult run(const std::vector<std::string> &argv)
 	std::string outPath = tmp / "out", errPath = tmp / "err";
 	pid_t pid = ::fork();
 	if (pid == 0) {
-		if (!std::freopen(outPath.c_str(), "w", stdout) || !std::freopen(errPath.c_str(), "w", stderr))
+		if (!std::freopen(outPath.c_str(), "w", stdout) ||
+		    !std::freopen(errPath.c_str(), "w", stderr))
 			::_exit(126);
 		std::vector<char *> args;
 		for (const auto &a : argv)
@@ -189,7 +201,8 @@ std::unique_ptr<Context> makeContext(const TmpDir &tmp, const std::string &store
 std::string fixtureArchive()
 {
 	const char *d = std::getenv("TB_TEST_DATA");
-	return std::string(d ? d : "tests/data") + "/caches/gkm-vector-add-cache-rocm.docker-archive.tar";
+	return std::string(d ? d : "tests/data") +
+	       "/caches/gkm-vector-add-cache-rocm.docker-archive.tar";
 }
 
 } // namespace tb::test

@@ -61,7 +61,8 @@ bool haveProgram(const std::string &program);
 /// \brief A Context with the built plugins (TB_PLUGIN_PATH) and its store at \a storeDir.
 std::unique_ptr<Context> makeContext(const TmpDir &tmp, const std::string &storeDir);
 
-/// \brief The fixture docker-archive (tests/data/caches, shared with the cache tests), from TB_TEST_DATA.
+/// \brief The fixture docker-archive (tests/data/caches, shared with the cache tests), from
+/// TB_TEST_DATA.
 std::string fixtureArchive();
 
 } // namespace tb::test

@@ -28,8 +28,10 @@ protected:
 		const char *exe = std::getenv("TB_EXE");
 		ASSERT_NE(exe, nullptr) << "TB_EXE not set";
 		tb_ = exe;
-		writeFile(tmp_ / "nvbind.toml", "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
-		writeFile(tmp_ / "policy.json", "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+		writeFile(tmp_ / "nvbind.toml",
+			  "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
+		writeFile(tmp_ / "policy.json",
+			  "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
 		image_ = makeImage("interop", {4000, 30000}, {{"org.example/who", "tb"}});
 		writeLayout(tmp_ / "src", "v1", image_);
 	}
@@ -60,7 +62,10 @@ protected:
 		return !ec && v.is_object() ? v.as_object() : boost::json::object{};
 	}
 
-	std::string digestOfRaw(const std::string &bytes) { return support::Sha256::of(bytes).str(); }
+	std::string digestOfRaw(const std::string &bytes)
+	{
+		return support::Sha256::of(bytes).str();
+	}
 
 	TmpDir tmp_;
 	std::string tb_;
@@ -95,12 +100,14 @@ TEST_F(Interop, SkopeoReadsWhatTbWrites)
 	auto o = json(d.out);
 	EXPECT_EQ(o["Labels"].as_object()["org.example/who"].as_string(), "tb");
 	EXPECT_EQ(o["Layers"].as_array().size(), 2u);
-	auto cfg = skopeo({"inspect", "--config", "--raw", "docker-archive:" + t + "/d.tar:example/x:v1"});
+	auto cfg = skopeo(
+		{"inspect", "--config", "--raw", "docker-archive:" + t + "/d.tar:example/x:v1"});
 	ASSERT_EQ(cfg.status, 0) << cfg.err;
 	EXPECT_EQ(cfg.out, image_.config);
 
 	// skopeo converts a docker-archive to an OCI manifest on copy; config and layers survive.
-	auto fromDocker = skopeo({"copy", "-q", "docker-archive:" + t + "/d.tar:example/x:v1", "oci:" + t + "/skd:v1"});
+	auto fromDocker = skopeo({"copy", "-q", "docker-archive:" + t + "/d.tar:example/x:v1",
+				  "oci:" + t + "/skd:v1"});
 	ASSERT_EQ(fromDocker.status, 0) << fromDocker.err;
 	auto skd = tb({"inspect", "--json", "oci:" + t + "/skd:v1"});
 	ASSERT_EQ(skd.status, 0) << skd.err;
@@ -138,7 +145,8 @@ TEST_F(Interop, TbReadsWhatSkopeoWrites)
 	ASSERT_EQ(c.status, 0) << c.err;
 	EXPECT_EQ(c.out, skDigest + "\n");
 
-	auto toArchive = skopeo({"copy", "-q", "oci:" + t + "/sk:v1", "docker-archive:" + t + "/sk.tar:foo/bar:v1"});
+	auto toArchive = skopeo({"copy", "-q", "oci:" + t + "/sk:v1",
+				 "docker-archive:" + t + "/sk.tar:foo/bar:v1"});
 	ASSERT_EQ(toArchive.status, 0) << toArchive.err;
 	auto a = tb({"inspect", "--json", "docker-archive:" + t + "/sk.tar:foo/bar:v1"});
 	ASSERT_EQ(a.status, 0) << a.err;
@@ -148,9 +156,11 @@ TEST_F(Interop, TbReadsWhatSkopeoWrites)
 	auto back = tb({"copy", "-q", "docker-archive:" + t + "/sk.tar", "from-archive:v1"});
 	ASSERT_EQ(back.status, 0) << back.err;
 	// tb's docker-archive output read back gives the same digest again.
-	auto out = tb({"copy", "-q", "from-archive:v1", "docker-archive:" + t + "/tb.tar:foo/bar:v1"});
+	auto out =
+		tb({"copy", "-q", "from-archive:v1", "docker-archive:" + t + "/tb.tar:foo/bar:v1"});
 	ASSERT_EQ(out.status, 0) << out.err;
-	auto again = tb({"copy", "-q", "docker-archive:" + t + "/tb.tar:foo/bar:v1", "oci:" + t + "/again:v1"});
+	auto again = tb({"copy", "-q", "docker-archive:" + t + "/tb.tar:foo/bar:v1",
+			 "oci:" + t + "/again:v1"});
 	ASSERT_EQ(again.status, 0) << again.err;
 	EXPECT_EQ(again.out, back.out);
 }
@@ -201,8 +211,8 @@ TEST_F(Interop, CliErrorIsOneLineAndDestinationUntouched)
 	auto r = tb({"copy", "oci:" + t + "/src:v1", "oci:" + t + "/dst:new"});
 	EXPECT_EQ(r.status, 1);
 	EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-	EXPECT_EQ(r.err.rfind("tb: image oci:" + t + "/src:v1: blob " + image_.layerDescs[1].digest.str() +
-				      ": digest mismatch",
+	EXPECT_EQ(r.err.rfind("tb: image oci:" + t + "/src:v1: blob " +
+				      image_.layerDescs[1].digest.str() + ": digest mismatch",
 			      0),
 		  0u)
 		<< r.err;
@@ -220,7 +230,9 @@ TEST_F(Interop, ConcurrentCopiesIntoOneLayoutAllLand)
 			int failed = 0;
 			for (int i = 0; i < perWriter; ++i) {
 				std::string tag = "w" + std::to_string(w) + "-" + std::to_string(i);
-				failed += tb({"copy", "-q", "oci:" + t + "/src:v1", "oci:" + t + "/shared:" + tag}).status != 0;
+				failed += tb({"copy", "-q", "oci:" + t + "/src:v1",
+					      "oci:" + t + "/shared:" + tag})
+						  .status != 0;
 			}
 			::_exit(failed ? 1 : 0);
 		}
@@ -237,7 +249,8 @@ TEST_F(Interop, ConcurrentCopiesIntoOneLayoutAllLand)
 	for (const auto &e : fs::directory_iterator(t + "/shared"))
 		EXPECT_FALSE(e.path().filename().string().starts_with(".tb-")) << e.path();
 	if (haveProgram("skopeo")) {
-		auto raw = skopeo({"inspect", "--raw", "oci:" + t + "/shared:w1-" + std::to_string(perWriter - 1)});
+		auto raw = skopeo({"inspect", "--raw",
+				   "oci:" + t + "/shared:w1-" + std::to_string(perWriter - 1)});
 		EXPECT_EQ(raw.out, image_.manifest) << raw.err;
 	}
 }
@@ -248,7 +261,8 @@ TEST_F(Interop, ReadsPodmanStorage)
 		GTEST_SKIP() << "podman is not installed";
 	std::string t = tmp_.path();
 	// A private podman store under the test's temp dir: the host's images are never touched.
-	std::vector<std::string> store{"--root", t + "/pm/root", "--runroot", t + "/pm/run", "--storage-driver", "vfs"};
+	std::vector<std::string> store{"--root",      t + "/pm/root",	  "--runroot",
+				       t + "/pm/run", "--storage-driver", "vfs"};
 	std::vector<std::string> load{"podman"};
 	load.insert(load.end(), store.begin(), store.end());
 	load.insert(load.end(), {"load", "-q", "-i", fixtureArchive()});
@@ -258,14 +272,19 @@ TEST_F(Interop, ReadsPodmanStorage)
 	std::string args;
 	for (const auto &a : store)
 		args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
-	writeFile(tmp_ / "nvbind.toml", "version = 1\n[store]\npath = \"" + t + "/store\"\n"
-					"[plugins.\"transport.containers-storage\"]\nargs = [" + args + "]\n");
-	auto info = tb({"inspect", "--json", "containers-storage:quay.io/gkm/vector-add-cache:rocm"});
+	writeFile(tmp_ / "nvbind.toml",
+		  "version = 1\n[store]\npath = \"" + t +
+			  "/store\"\n"
+			  "[plugins.\"transport.containers-storage\"]\nargs = [" +
+			  args + "]\n");
+	auto info =
+		tb({"inspect", "--json", "containers-storage:quay.io/gkm/vector-add-cache:rocm"});
 	ASSERT_EQ(info.status, 0) << info.err;
 	auto o = json(info.out);
 	EXPECT_EQ(o["Config"].as_object()["Digest"].as_string(),
 		  "sha256:8ce4bc2e98abfa8c0a5a6f6046c1c7bc8ac09805ecb029427a995dc2897828f8");
-	auto c = tb({"copy", "-q", "containers-storage:quay.io/gkm/vector-add-cache:rocm", "from-podman:v1"});
+	auto c = tb({"copy", "-q", "containers-storage:quay.io/gkm/vector-add-cache:rocm",
+		     "from-podman:v1"});
 	ASSERT_EQ(c.status, 0) << c.err;
 	EXPECT_EQ(c.out, std::string(o["Digest"].as_string()) + "\n");
 	auto missing = tb({"inspect", "containers-storage:quay.io/gkm/absent:v1"});

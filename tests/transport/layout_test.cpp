@@ -81,7 +81,8 @@ TEST(Layout, WritesAndResolvesTags)
 	ASSERT_TRUE(layout);
 	EXPECT_EQ(layout->resolve("v1")->digest, a.manifestDesc.digest);
 	EXPECT_EQ(layout->resolve("mycache:v2")->digest, b.manifestDesc.digest);
-	EXPECT_EQ(layout->resolve("mycache@" + b.manifestDesc.digest.str())->digest, b.manifestDesc.digest);
+	EXPECT_EQ(layout->resolve("mycache@" + b.manifestDesc.digest.str())->digest,
+		  b.manifestDesc.digest);
 	auto none = layout->resolve("v3");
 	ASSERT_FALSE(none);
 	EXPECT_EQ(none.error().code, Errc::NotFound);
@@ -123,7 +124,8 @@ TEST(Layout, BlobWritesAreVerifiedAndLeaveNothingOnFailure)
 	auto r3 = layout->putBlob(d, longer);
 	ASSERT_FALSE(r3);
 	EXPECT_NE(r3.error().message.find("more than"), std::string::npos);
-	EXPECT_EQ(snapshot(tmp / "l").size(), 4u) << "oci-layout, index.json, blobs, blobs/sha256 only; no temp files";
+	EXPECT_EQ(snapshot(tmp / "l").size(), 4u)
+		<< "oci-layout, index.json, blobs, blobs/sha256 only; no temp files";
 	StringBlob good("hello");
 	ASSERT_TRUE(layout->putBlob(d, good));
 	EXPECT_TRUE(*layout->hasBlob(d));
@@ -167,7 +169,8 @@ TEST(Layout, UncommittedDestinationLeavesNoTrace)
 		auto dst = LayoutDestination::create(tmp / "old", "v2");
 		StringBlob layer(b.layers[0]);
 		ASSERT_TRUE((*dst)->putBlob(b.layerDescs[0], layer));
-		ASSERT_TRUE((*dst)->putManifest(RawManifest{b.manifest, std::string(media::OciManifest)}));
+		ASSERT_TRUE((*dst)->putManifest(
+			RawManifest{b.manifest, std::string(media::OciManifest)}));
 	}
 	EXPECT_EQ(snapshot(tmp / "old"), before);
 }
@@ -195,15 +198,19 @@ TEST(Layout, ConcurrentWritersFromTwoProcessesBothLand)
 		if (pid == 0) {
 			int failures = 0;
 			for (int i = 0; i < perWriter; ++i) {
-				auto img = makeImage("w" + std::to_string(w) + "-" + std::to_string(i), {64, 1000});
-				auto dst = LayoutDestination::create(dir, "w" + std::to_string(w) + "-" + std::to_string(i));
+				auto img =
+					makeImage("w" + std::to_string(w) + "-" + std::to_string(i),
+						  {64, 1000});
+				auto dst = LayoutDestination::create(
+					dir, "w" + std::to_string(w) + "-" + std::to_string(i));
 				for (size_t l = 0; l < img.layers.size(); ++l) {
 					StringBlob data(img.layers[l]);
 					failures += !(*dst)->putBlob(img.layerDescs[l], data);
 				}
 				StringBlob cfg(img.config);
 				failures += !(*dst)->putBlob(img.configDesc, cfg);
-				failures += !(*dst)->putManifest(RawManifest{img.manifest, std::string(media::OciManifest)});
+				failures += !(*dst)->putManifest(
+					RawManifest{img.manifest, std::string(media::OciManifest)});
 				failures += !(*dst)->commit();
 			}
 			::_exit(failures == 0 ? 0 : 1);

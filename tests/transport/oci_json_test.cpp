@@ -10,22 +10,27 @@ using namespace tb::support;
 namespace {
 
 const std::string Hex(64, 'a');
-const std::string Desc = "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + Hex +
-			 "\",\"size\":2}";
-const std::string Manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			     "\"config\":" + Desc + ",\"layers\":[" + Desc + "]}";
+const std::string Desc =
+	"{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + Hex +
+	"\",\"size\":2}";
+const std::string Manifest =
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	"\"config\":" +
+	Desc + ",\"layers\":[" + Desc + "]}";
 
 std::string indexWith(const std::string &entries)
 {
-	return "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[" +
+	return "{\"schemaVersion\":2,\"mediaType\":\"application/"
+	       "vnd.oci.image.index.v1+json\",\"manifests\":[" +
 	       entries + "]}";
 }
 
 std::string entry(const std::string &os, const std::string &arch, char fill)
 {
-	return "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" +
-	       std::string(64, fill) + "\",\"size\":3,\"platform\":{\"os\":\"" + os + "\",\"architecture\":\"" + arch +
-	       "\"}}";
+	return "{\"mediaType\":\"application/"
+	       "vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" +
+	       std::string(64, fill) + "\",\"size\":3,\"platform\":{\"os\":\"" + os +
+	       "\",\"architecture\":\"" + arch + "\"}}";
 }
 
 } // namespace
@@ -48,8 +53,10 @@ TEST(OciJson, BodyWithoutMediaTypeTakesTheDescriptors)
 
 TEST(OciJson, RefusesManifestsOver4MiB)
 {
-	std::string big = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			  "\"annotations\":{\"x\":\"" + std::string(MaxManifestBytes, 'x') + "\"}}";
+	std::string big =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"annotations\":{\"x\":\"" +
+		std::string(MaxManifestBytes, 'x') + "\"}}";
 	auto m = parseImageManifest(RawManifest{big, ""});
 	ASSERT_FALSE(m);
 	EXPECT_EQ(m.error().code, Errc::LimitExceeded);
@@ -92,7 +99,8 @@ TEST(OciJson, RefusesAnIndexWhereAManifestIsRequired)
 
 TEST(OciJson, RefusesAmbiguousDocuments)
 {
-	std::string both = "{\"schemaVersion\":2,\"config\":" + Desc + ",\"layers\":[],\"manifests\":[]}";
+	std::string both =
+		"{\"schemaVersion\":2,\"config\":" + Desc + ",\"layers\":[],\"manifests\":[]}";
 	auto m = manifestMediaType(RawManifest{both, std::string(media::OciManifest)});
 	ASSERT_FALSE(m);
 	EXPECT_NE(m.error().message.find("ambiguous"), std::string::npos);
@@ -100,33 +108,43 @@ TEST(OciJson, RefusesAmbiguousDocuments)
 
 TEST(OciJson, RefusesBadDescriptorsAndSchema)
 {
-	std::string badDigest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-				"\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:ABC\",\"size\":1},\"layers\":[]}";
+	std::string badDigest =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:ABC\",\"size\":1},\"layers\":["
+		"]}";
 	EXPECT_FALSE(parseImageManifest(RawManifest{badDigest, ""}));
-	std::string negative = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			       "\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:" + Hex + "\",\"size\":-1},\"layers\":[]}";
+	std::string negative =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:" +
+		Hex + "\",\"size\":-1},\"layers\":[]}";
 	EXPECT_FALSE(parseImageManifest(RawManifest{negative, ""}));
-	std::string v1 = "{\"schemaVersion\":1,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			 "\"config\":" + Desc + ",\"layers\":[]}";
+	std::string v1 =
+		"{\"schemaVersion\":1,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"config\":" +
+		Desc + ",\"layers\":[]}";
 	EXPECT_FALSE(parseImageManifest(RawManifest{v1, ""}));
 	EXPECT_FALSE(parseImageManifest(RawManifest{"not json", std::string(media::OciManifest)}));
 }
 
 TEST(OciJson, PicksLinuxAmd64ThenTheOnlyChild)
 {
-	auto idx = parseImageIndex(RawManifest{indexWith(entry("linux", "arm64", 'b') + "," + entry("linux", "amd64", 'c')), ""});
+	auto idx = parseImageIndex(RawManifest{
+		indexWith(entry("linux", "arm64", 'b') + "," + entry("linux", "amd64", 'c')), ""});
 	ASSERT_TRUE(idx) << idx.error().message;
 	auto c = pickPlatform(*idx);
 	ASSERT_TRUE(c);
 	EXPECT_EQ(c->descriptor.digest.hex, std::string(64, 'c'));
 
-	auto one = parseImageIndex(RawManifest{indexWith(entry("linux", "arm64", 'b') + "," + entry("unknown", "unknown", 'd')), ""});
+	auto one = parseImageIndex(RawManifest{
+		indexWith(entry("linux", "arm64", 'b') + "," + entry("unknown", "unknown", 'd')),
+		""});
 	ASSERT_TRUE(one);
 	auto only = pickPlatform(*one);
 	ASSERT_TRUE(only) << only.error().message;
 	EXPECT_EQ(only->descriptor.digest.hex, std::string(64, 'b'));
 
-	auto two = parseImageIndex(RawManifest{indexWith(entry("linux", "arm64", 'b') + "," + entry("linux", "s390x", 'e')), ""});
+	auto two = parseImageIndex(RawManifest{
+		indexWith(entry("linux", "arm64", 'b') + "," + entry("linux", "s390x", 'e')), ""});
 	ASSERT_TRUE(two);
 	auto none = pickPlatform(*two);
 	ASSERT_FALSE(none);
@@ -135,8 +153,10 @@ TEST(OciJson, PicksLinuxAmd64ThenTheOnlyChild)
 
 TEST(OciJson, ReadsConfigLabelsAndDiffIds)
 {
-	std::string cfg = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":{\"Labels\":{\"a\":\"b\"}},"
-			  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + Hex + "\"]}}";
+	std::string cfg = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":{\"Labels\":{"
+			  "\"a\":\"b\"}},"
+			  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" +
+			  Hex + "\"]}}";
 	auto c = parseImageConfig(cfg);
 	ASSERT_TRUE(c) << c.error().message;
 	EXPECT_EQ(c->labels.at("a"), "b");
@@ -147,8 +167,10 @@ TEST(OciJson, ReadsConfigLabelsAndDiffIds)
 TEST(OciJson, DescriptorJsonRoundTrips)
 {
 	Descriptor d{"application/x", Digest{"sha256", Hex}, 5, {{"k", "v"}}, "", {}};
-	std::string m = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			"\"config\":" + descriptorJson(d) + ",\"layers\":[]}";
+	std::string m =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"config\":" +
+		descriptorJson(d) + ",\"layers\":[]}";
 	auto p = parseImageManifest(RawManifest{m, ""});
 	ASSERT_TRUE(p) << p.error().message;
 	EXPECT_EQ(p->config.annotations.at("k"), "v");

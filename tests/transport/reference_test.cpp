@@ -44,7 +44,8 @@ TEST(Reference, BareNamesGoToTheStore)
 	EXPECT_EQ(parse("mycache").location, "mycache:latest");
 	EXPECT_EQ(parse("localhost/foo:bar").location, "localhost/foo:bar");
 	EXPECT_EQ(parse("localhost:5000/team/foo").location, "localhost:5000/team/foo:latest");
-	EXPECT_EQ(parse("quay.io/gkm/vector-add-cache:rocm").location, "quay.io/gkm/vector-add-cache:rocm");
+	EXPECT_EQ(parse("quay.io/gkm/vector-add-cache:rocm").location,
+		  "quay.io/gkm/vector-add-cache:rocm");
 	std::string d = "sha256:" + std::string(64, '0');
 	EXPECT_EQ(parse("mycache@" + d).location, "mycache@" + d);
 	EXPECT_EQ(parse("my_cache.x-y__z:v1.2-rc_3").location, "my_cache.x-y__z:v1.2-rc_3");
@@ -52,12 +53,14 @@ TEST(Reference, BareNamesGoToTheStore)
 
 TEST(Reference, BadStoreNames)
 {
-	for (const char *bad : {"Upper:v1", "a//b", "-x", "x-:v", "a:", "a:-tag", "a@sha256:12", "a..b", "x:y:z"}) {
+	for (const char *bad :
+	     {"Upper:v1", "a//b", "-x", "x-:v", "a:", "a:-tag", "a@sha256:12", "a..b", "x:y:z"}) {
 		auto r = parseImageReference(bad, Loaded);
 		EXPECT_FALSE(r) << bad;
 		if (!r) {
 			EXPECT_EQ(r.error().code, Errc::InvalidArgument) << bad;
-			EXPECT_NE(r.error().message.find(bad), std::string::npos) << r.error().message;
+			EXPECT_NE(r.error().message.find(bad), std::string::npos)
+				<< r.error().message;
 		}
 	}
 }
@@ -84,7 +87,8 @@ TEST(Reference, DockerNormalisation)
 	using dockerarchive::normaliseDockerRef;
 	EXPECT_EQ(*normaliseDockerRef("busybox"), "docker.io/library/busybox:latest");
 	EXPECT_EQ(*normaliseDockerRef("interop/umoci:v1"), "docker.io/interop/umoci:v1");
-	EXPECT_EQ(*normaliseDockerRef("quay.io/gkm/vector-add-cache:rocm"), "quay.io/gkm/vector-add-cache:rocm");
+	EXPECT_EQ(*normaliseDockerRef("quay.io/gkm/vector-add-cache:rocm"),
+		  "quay.io/gkm/vector-add-cache:rocm");
 	EXPECT_EQ(*normaliseDockerRef("localhost:5000/x"), "localhost:5000/x:latest");
 	EXPECT_EQ(*normaliseDockerRef("index.docker.io/a/b:c"), "docker.io/a/b:c");
 	EXPECT_FALSE(normaliseDockerRef("a@sha256:" + std::string(64, '0')));

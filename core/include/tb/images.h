@@ -26,7 +26,8 @@ const std::vector<std::string> &wellKnownTransports();
 /// \brief Split "transport:location". A prefix that is not in \a transports (plus the well
 /// known ones) makes the whole text a store reference: transport "", location the store name.
 /// \return Errc::InvalidArgument for an empty reference or a bad store name
-Result<ImageReference> parseImageReference(std::string_view text, const std::vector<std::string> &transports);
+Result<ImageReference> parseImageReference(std::string_view text,
+					   const std::vector<std::string> &transports);
 /// \brief Same, with the transports loaded in \a ctx.
 Result<ImageReference> parseImageReference(const Context &ctx, std::string_view text);
 
@@ -52,11 +53,12 @@ Result<std::unique_ptr<BlobReader>> verifyingReader(std::unique_ptr<BlobReader> 
 Result<RawManifest> readTopManifest(ImageSource &source, std::string_view image);
 
 struct CopyReport {
-	Digest manifestDigest;     ///< digest of the manifest (or index) committed
+	Digest manifestDigest; ///< digest of the manifest (or index) committed
 	std::string mediaType;
-	bool resolvedIndex = false; ///< an index was reduced to one child (destination can't hold one)
+	bool resolvedIndex =
+		false; ///< an index was reduced to one child (destination can't hold one)
 	int64_t blobsCopied = 0;
-	int64_t blobsSkipped = 0;  ///< already present at the destination
+	int64_t blobsSkipped = 0; ///< already present at the destination
 	int64_t bytesCopied = 0;
 };
 
@@ -71,25 +73,25 @@ Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_vie
 /// \brief What `tb inspect` shows (the fields of `skopeo inspect`, plus cache facts).
 struct ImageInspection {
 	std::string name;
-	RawManifest raw;                 ///< the top-level manifest or index, bytes as stored
-	Digest digest;                   ///< digest of the image manifest described below
+	RawManifest raw;		   ///< the top-level manifest or index, bytes as stored
+	Digest digest;			   ///< digest of the image manifest described below
 	std::optional<Digest> indexDigest; ///< set when \a raw is an index (resolved to a child)
-	std::string mediaType;           ///< of the image manifest
+	std::string mediaType;		   ///< of the image manifest
 	std::string artifactType;
 	Descriptor config;
 	std::vector<Descriptor> layers;
 	std::map<std::string, std::string> annotations; ///< manifest annotations
-	std::map<std::string, std::string> labels;      ///< image config labels
+	std::map<std::string, std::string> labels;	///< image config labels
 	std::string os;
 	std::string architecture;
 	std::string created;
-	int64_t size = 0;                ///< manifest + config + layers, in bytes
+	int64_t size = 0; ///< manifest + config + layers, in bytes
 	// From the cache-format plugin with the highest detect() score, when one bids.
-	std::string variant;             ///< "" when no format recognised the image
+	std::string variant; ///< "" when no format recognised the image
 	std::vector<CacheTarget> targets;
 	std::optional<int64_t> entryCount;
 	std::optional<int64_t> cacheSizeBytes;
-	std::string cacheError;          ///< describe() failed: the image claims a format but is malformed
+	std::string cacheError; ///< describe() failed: the image claims a format but is malformed
 };
 
 /// \brief Inspect an opened image; \a formats bid on it (may be empty).

@@ -11,8 +11,8 @@ namespace tb {
 namespace {
 
 // Copy one blob unless the destination has it; errors name the image and the blob.
-Result<void> copyBlob(ImageSource &src, ImageDestination &dst, const Descriptor &blob, std::string_view image,
-		      CopyReport &report)
+Result<void> copyBlob(ImageSource &src, ImageDestination &dst, const Descriptor &blob,
+		      std::string_view image, CopyReport &report)
 {
 	std::string ctx = "image " + std::string(image) + ": blob " + blob.digest.str();
 	if (TB_TRY_CTX(dst.hasBlob(blob), ctx)) {
@@ -23,7 +23,8 @@ Result<void> copyBlob(ImageSource &src, ImageDestination &dst, const Descriptor 
 	auto inner = TB_TRY_CTX(src.openBlob(blob), "image " + std::string(image));
 	image::VerifyingReader reader(std::move(inner), blob, std::string(image));
 	if (blob.digest.algorithm != "sha256")
-		return err(Errc::Unsupported, ctx + ": cannot verify digest algorithm '" + blob.digest.algorithm + "'");
+		return err(Errc::Unsupported, ctx + ": cannot verify digest algorithm '" +
+						      blob.digest.algorithm + "'");
 	auto put = dst.putBlob(blob, reader);
 	if (!put) {
 		// The source's fault reads better than the destination's wrapping of it.
@@ -57,15 +58,17 @@ Result<void> copyImageBlobs(ImageSource &src, ImageDestination &dst, const RawMa
 {
 	auto m = support::parseImageManifest(raw);
 	if (!m)
-		return unexpected(std::move(m).error().wrap("image " + std::string(image) + ": manifest"));
-	std::string config = TB_TRY(image::readBlobVerified(src, m->config, image, support::MaxConfigBytes));
+		return unexpected(
+			std::move(m).error().wrap("image " + std::string(image) + ": manifest"));
+	std::string config =
+		TB_TRY(image::readBlobVerified(src, m->config, image, support::MaxConfigBytes));
 	for (const auto &layer : m->layers)
 		TB_TRY(copyBlob(src, dst, layer, image, report));
 	return putSmallBlob(dst, m->config, config, image, report);
 }
 
-Result<CopyReport> commitManifest(ImageDestination &dst, const RawManifest &m, std::string_view image,
-				  CopyReport report)
+Result<CopyReport> commitManifest(ImageDestination &dst, const RawManifest &m,
+				  std::string_view image, CopyReport report)
 {
 	std::string ctx = "image " + std::string(image);
 	TB_TRY_CTX(dst.putManifest(m), ctx + ": write manifest");
@@ -87,11 +90,13 @@ Result<CopyReport> copyImage(ImageSource &src, ImageDestination &dst, std::strin
 	}
 	auto index = support::parseImageIndex(top);
 	if (!index)
-		return unexpected(std::move(index).error().wrap("image " + std::string(image) + ": index"));
+		return unexpected(
+			std::move(index).error().wrap("image " + std::string(image) + ": index"));
 	if (!dst.acceptsIndex()) {
 		auto child = support::pickPlatform(*index);
 		if (!child)
-			return unexpected(std::move(child).error().wrap("image " + std::string(image)));
+			return unexpected(
+				std::move(child).error().wrap("image " + std::string(image)));
 		RawManifest m = TB_TRY(image::readChildManifest(src, child->descriptor, image));
 		TB_TRY(copyImageBlobs(src, dst, m, image, report));
 		report.resolvedIndex = true;
@@ -100,8 +105,9 @@ Result<CopyReport> copyImage(ImageSource &src, ImageDestination &dst, std::strin
 	for (const auto &child : index->manifests) {
 		RawManifest m = TB_TRY(image::readChildManifest(src, child.descriptor, image));
 		if (support::isIndexType(child.descriptor.mediaType))
-			return err(Errc::Unsupported, "image " + std::string(image) + ": nested index " +
-							      child.descriptor.digest.str() + " is not supported");
+			return err(Errc::Unsupported,
+				   "image " + std::string(image) + ": nested index " +
+					   child.descriptor.digest.str() + " is not supported");
 		TB_TRY(copyImageBlobs(src, dst, m, image, report));
 		TB_TRY(putSmallBlob(dst, child.descriptor, m.bytes, image, report));
 	}

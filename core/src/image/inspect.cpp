@@ -72,11 +72,14 @@ Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
 	out.size = static_cast<int64_t>(manifest.bytes.size()) + m->config.size;
 	for (const auto &l : m->layers)
 		out.size += l.size;
-	std::string config = TB_TRY(image::readBlobVerified(source, m->config, name, support::MaxConfigBytes));
+	std::string config =
+		TB_TRY(image::readBlobVerified(source, m->config, name, support::MaxConfigBytes));
 	auto cfg = support::parseImageConfig(config);
-	bool imageConfig = m->config.mediaType == media::OciConfig || m->config.mediaType == media::DockerConfig;
+	bool imageConfig = m->config.mediaType == media::OciConfig ||
+			   m->config.mediaType == media::DockerConfig;
 	if (!cfg && imageConfig)
-		return unexpected(std::move(cfg).error().wrap(ctx + ": config " + m->config.digest.str()));
+		return unexpected(
+			std::move(cfg).error().wrap(ctx + ": config " + m->config.digest.str()));
 	if (cfg) {
 		// An artifact config (plain variant) is not an image config: take only what parses.
 		out.labels = std::move(cfg->labels);
@@ -103,10 +106,12 @@ Result<std::vector<ImageSummary>> listImages(Context &ctx)
 		return out;
 	Transport *t = ctx.transport("oci");
 	if (!t)
-		return err(Errc::Unsupported, "the local store needs the oci transport plugin (transport.oci), "
-					      "which is not loaded (see tb plugins ls)");
+		return err(Errc::Unsupported,
+			   "the local store needs the oci transport plugin (transport.oci), "
+			   "which is not loaded (see tb plugins ls)");
 	if (store.find(':') != std::string::npos)
-		return err(Errc::InvalidArgument, "store path '" + store + "' contains ':' ([store] path)");
+		return err(Errc::InvalidArgument,
+			   "store path '" + store + "' contains ':' ([store] path)");
 	auto entries = TB_TRY_CTX(t->list(store), "list the local store " + store);
 	auto formats = ctx.cacheFormats();
 	for (const auto &e : entries) {
@@ -129,7 +134,8 @@ Result<std::vector<ImageSummary>> listImages(Context &ctx)
 		}
 		out.push_back(std::move(s));
 	}
-	std::stable_sort(out.begin(), out.end(), [](const auto &a, const auto &b) { return a.name < b.name; });
+	std::stable_sort(out.begin(), out.end(),
+			 [](const auto &a, const auto &b) { return a.name < b.name; });
 	return out;
 }
 

@@ -11,7 +11,10 @@ namespace tb {
 
 namespace {
 
-bool lowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool lowerAlnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 // path-component := [a-z0-9]+ ((\.|_|__|-+)[a-z0-9]+)*  (distribution/reference)
 bool validPathComponent(std::string_view c)
@@ -48,7 +51,8 @@ bool validDomain(std::string_view d)
 			return false;
 	if (colon != std::string_view::npos) {
 		std::string_view port = d.substr(colon + 1);
-		if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit))
+		if (port.empty() || port.size() > 5 ||
+		    !std::all_of(port.begin(), port.end(), ::isdigit))
 			return false;
 	}
 	return true;
@@ -61,7 +65,8 @@ bool validTag(std::string_view t)
 	auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
 	if (!word(t.front()))
 		return false;
-	return std::all_of(t.begin(), t.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
+	return std::all_of(t.begin(), t.end(),
+			   [&](char c) { return word(c) || c == '.' || c == '-'; });
 }
 
 Transport *storeTransport(const Context &ctx)
@@ -76,7 +81,8 @@ Result<std::string> storeLocation(const Context &ctx, const std::string &name)
 	if (dir.empty())
 		return err(Errc::InvalidArgument, "no store path configured ([store] path)");
 	if (dir.find(':') != std::string::npos)
-		return err(Errc::InvalidArgument, "store path '" + dir + "' contains ':' ([store] path)");
+		return err(Errc::InvalidArgument,
+			   "store path '" + dir + "' contains ':' ([store] path)");
 	return dir + ":" + name;
 }
 
@@ -85,12 +91,14 @@ Result<Transport *> transportFor(const Context &ctx, const ImageReference &r)
 	if (r.transport.empty()) {
 		if (Transport *t = storeTransport(ctx))
 			return t;
-		return err(Errc::Unsupported, "the local store needs the oci transport plugin (transport.oci), "
-					      "which is not loaded (see tb plugins ls)");
+		return err(Errc::Unsupported,
+			   "the local store needs the oci transport plugin (transport.oci), "
+			   "which is not loaded (see tb plugins ls)");
 	}
 	if (Transport *t = ctx.transport(r.transport))
 		return t;
-	return err(Errc::Unsupported, "transport '" + r.transport + "' is not available (plugin transport." +
+	return err(Errc::Unsupported, "transport '" + r.transport +
+					      "' is not available (plugin transport." +
 					      r.transport + " is not loaded; see tb plugins ls)");
 }
 
@@ -99,7 +107,8 @@ Result<Transport *> transportFor(const Context &ctx, const ImageReference &r)
 const std::vector<std::string> &wellKnownTransports()
 {
 	static const std::vector<std::string> names = {
-		"containers-storage", "dir", "docker", "docker-archive", "docker-daemon", "oci", "oci-archive",
+		"containers-storage", "dir", "docker",	    "docker-archive",
+		"docker-daemon",      "oci", "oci-archive",
 	};
 	return names;
 }
@@ -144,7 +153,8 @@ Result<std::string> normaliseStoreName(std::string_view text)
 	}
 	for (size_t start = 0;;) {
 		size_t end = path.find('/', start);
-		std::string_view comp = path.substr(start, end == std::string_view::npos ? path.npos : end - start);
+		std::string_view comp =
+			path.substr(start, end == std::string_view::npos ? path.npos : end - start);
 		if (!validPathComponent(comp))
 			return bad("invalid path component '" + std::string(comp) +
 				   "' (lower-case letters, digits and . _ __ - between them)");
@@ -162,7 +172,8 @@ Result<std::string> normaliseStoreName(std::string_view text)
 	return out;
 }
 
-Result<ImageReference> parseImageReference(std::string_view text, const std::vector<std::string> &transports)
+Result<ImageReference> parseImageReference(std::string_view text,
+					   const std::vector<std::string> &transports)
 {
 	if (text.empty())
 		return err(Errc::InvalidArgument, "empty image reference");
@@ -172,8 +183,11 @@ Result<ImageReference> parseImageReference(std::string_view text, const std::vec
 		if (std::find(transports.begin(), transports.end(), prefix) != transports.end() ||
 		    std::find(known.begin(), known.end(), prefix) != known.end()) {
 			if (colon + 1 == text.size())
-				return err(Errc::InvalidArgument, "image reference '" + std::string(text) + "' has no location");
-			return ImageReference{std::move(prefix), std::string(text.substr(colon + 1))};
+				return err(Errc::InvalidArgument, "image reference '" +
+									  std::string(text) +
+									  "' has no location");
+			return ImageReference{std::move(prefix),
+					      std::string(text.substr(colon + 1))};
 		}
 	}
 	auto name = TB_TRY(normaliseStoreName(text));
@@ -197,7 +211,8 @@ Result<std::unique_ptr<ImageSource>> openImageSource(Context &ctx, std::string_v
 		auto loc = TB_TRY(storeLocation(ctx, ref.location));
 		auto src = t->openSource(loc);
 		if (!src && src.error().code == Errc::NotFound)
-			return err(Errc::NotFound, "image " + ref.location + ": not in the local store (" +
+			return err(Errc::NotFound, "image " + ref.location +
+							   ": not in the local store (" +
 							   ctx.paths().storeDir + ")");
 		return std::move(src).wrap("image " + ref.location);
 	}
@@ -210,7 +225,9 @@ Result<std::unique_ptr<ImageDestination>> openImageDestination(Context &ctx, std
 	Transport *t = TB_TRY_CTX(transportFor(ctx, ref), "image " + std::string(text));
 	if (ref.transport.empty()) {
 		if (ref.location.find('@') != std::string::npos)
-			return err(Errc::InvalidArgument, "image " + ref.location + ": cannot write to a digest reference");
+			return err(Errc::InvalidArgument,
+				   "image " + ref.location +
+					   ": cannot write to a digest reference");
 		auto loc = TB_TRY(storeLocation(ctx, ref.location));
 		return t->openDestination(loc).wrap("image " + ref.location);
 	}

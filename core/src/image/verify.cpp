@@ -31,13 +31,15 @@ Result<size_t> VerifyingReader::read(void *buffer, size_t size) noexcept
 							   std::to_string(blob_.size) + " bytes");
 		Digest got = hash_.finish();
 		if (got != blob_.digest)
-			return fail(Errc::Corrupt, "digest mismatch (content is " + got.str() + ")");
+			return fail(Errc::Corrupt,
+				    "digest mismatch (content is " + got.str() + ")");
 		done_ = true;
 		return size_t(0);
 	}
 	seen_ += static_cast<int64_t>(*n);
 	if (seen_ > blob_.size)
-		return fail(Errc::Corrupt, "size mismatch: more than the " + std::to_string(blob_.size) +
+		return fail(Errc::Corrupt, "size mismatch: more than the " +
+						   std::to_string(blob_.size) +
 						   " bytes its descriptor says");
 	hash_.update(buffer, *n);
 	return *n;
@@ -51,13 +53,14 @@ Result<size_t> StringReader::read(void *buffer, size_t size) noexcept
 	return n;
 }
 
-Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob, std::string_view image,
-				     size_t cap)
+Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob,
+				     std::string_view image, size_t cap)
 {
 	std::string ctx = "image " + std::string(image) + ": blob " + blob.digest.str();
 	if (blob.size < 0 || static_cast<uint64_t>(blob.size) > cap)
-		return err(Errc::LimitExceeded, ctx + ": " + std::to_string(blob.size) + " bytes, over the " +
-							std::to_string(cap) + " byte limit");
+		return err(Errc::LimitExceeded, ctx + ": " + std::to_string(blob.size) +
+							" bytes, over the " + std::to_string(cap) +
+							" byte limit");
 	auto inner = TB_TRY_CTX(source.openBlob(blob), "image " + std::string(image));
 	auto reader = TB_TRY(verifyingReader(std::move(inner), blob, std::string(image)));
 	std::string out;
@@ -72,16 +75,19 @@ Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob
 	return out;
 }
 
-Result<RawManifest> readChildManifest(ImageSource &source, const Descriptor &child, std::string_view image)
+Result<RawManifest> readChildManifest(ImageSource &source, const Descriptor &child,
+				      std::string_view image)
 {
 	std::string ctx = "image " + std::string(image) + ": manifest " + child.digest.str();
 	if (child.size > static_cast<int64_t>(support::MaxManifestBytes))
-		return err(Errc::LimitExceeded, ctx + ": " + std::to_string(child.size) + " bytes, over the " +
-							std::to_string(support::MaxManifestBytes) + " byte limit");
+		return err(Errc::LimitExceeded,
+			   ctx + ": " + std::to_string(child.size) + " bytes, over the " +
+				   std::to_string(support::MaxManifestBytes) + " byte limit");
 	RawManifest m = TB_TRY_CTX(source.manifest(child.digest), ctx);
 	if (static_cast<int64_t>(m.bytes.size()) != child.size)
-		return err(Errc::Corrupt, ctx + ": size mismatch: " + std::to_string(m.bytes.size()) +
-						  " bytes, its descriptor says " + std::to_string(child.size));
+		return err(Errc::Corrupt,
+			   ctx + ": size mismatch: " + std::to_string(m.bytes.size()) +
+				   " bytes, its descriptor says " + std::to_string(child.size));
 	if (child.digest.algorithm == "sha256" && support::Sha256::of(m.bytes) != child.digest)
 		return err(Errc::Corrupt, ctx + ": digest mismatch");
 	m.mediaType = child.mediaType;
@@ -90,12 +96,13 @@ Result<RawManifest> readChildManifest(ImageSource &source, const Descriptor &chi
 
 } // namespace image
 
-Result<std::unique_ptr<BlobReader>> verifyingReader(std::unique_ptr<BlobReader> inner, const Descriptor &blob,
-						    std::string image)
+Result<std::unique_ptr<BlobReader>> verifyingReader(std::unique_ptr<BlobReader> inner,
+						    const Descriptor &blob, std::string image)
 {
 	if (blob.digest.algorithm != "sha256")
 		return err(Errc::Unsupported, "image " + image + ": blob " + blob.digest.str() +
-						      ": cannot verify digest algorithm '" + blob.digest.algorithm + "'");
+						      ": cannot verify digest algorithm '" +
+						      blob.digest.algorithm + "'");
 	return std::unique_ptr<BlobReader>(
 		std::make_unique<image::VerifyingReader>(std::move(inner), blob, std::move(image)));
 }

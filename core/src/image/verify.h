@@ -18,7 +18,9 @@ namespace tb::image {
 class VerifyingReader : public BlobReader {
 public:
 	VerifyingReader(std::unique_ptr<BlobReader> inner, Descriptor blob, std::string image)
-		: inner_(std::move(inner)), blob_(std::move(blob)), image_(std::move(image)) {}
+	    : inner_(std::move(inner)), blob_(std::move(blob)), image_(std::move(image))
+	{
+	}
 	Result<size_t> read(void *buffer, size_t size) noexcept override;
 	const std::optional<Error> &failure() const noexcept { return failure_; }
 
@@ -45,10 +47,11 @@ private:
 };
 
 /// \brief Read a small blob (config) fully, verified, refusing more than \a cap bytes.
-Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob, std::string_view image,
-				     size_t cap);
+Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob,
+				     std::string_view image, size_t cap);
 
 /// \brief Fetch the child manifest \a child of an index and check its digest and size.
-Result<RawManifest> readChildManifest(ImageSource &source, const Descriptor &child, std::string_view image);
+Result<RawManifest> readChildManifest(ImageSource &source, const Descriptor &child,
+				      std::string_view image);
 
 } // namespace tb::image

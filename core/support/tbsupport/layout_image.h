@@ -16,10 +16,13 @@ namespace tb::support {
 /// \brief Reads one image (the index.json entry \a top) of a layout.
 class LayoutSource : public ImageSource {
 public:
-	LayoutSource(OciLayout layout, Descriptor top) : layout_(std::move(layout)), top_(std::move(top)) {}
+	LayoutSource(OciLayout layout, Descriptor top)
+	    : layout_(std::move(layout)), top_(std::move(top))
+	{
+	}
 	/// \brief Open "DIR[:TAG]"; \a label names the layout in messages ("" = "layout DIR").
-	static Result<std::unique_ptr<LayoutSource>> open(const std::string &dir, std::string_view tag,
-							  std::string label = {});
+	static Result<std::unique_ptr<LayoutSource>>
+	open(const std::string &dir, std::string_view tag, std::string label = {});
 
 	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override;
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override;
@@ -44,12 +47,18 @@ public:
 	Result<void> commit() noexcept override;
 
 	/// \brief Add an annotation to the index.json entry commit() writes.
-	void annotate(std::string key, std::string value) { extra_[std::move(key)] = std::move(value); }
+	void annotate(std::string key, std::string value)
+	{
+		extra_[std::move(key)] = std::move(value);
+	}
 	/// \brief The descriptor putManifest() stored, if any.
 	const std::optional<Descriptor> &manifestDescriptor() const noexcept { return manifest_; }
 
 private:
-	LayoutDestination(std::string dir, std::string tag) : dir_(std::move(dir)), tag_(std::move(tag)) {}
+	LayoutDestination(std::string dir, std::string tag)
+	    : dir_(std::move(dir)), tag_(std::move(tag))
+	{
+	}
 	Result<void> prepareDir();
 	Result<void> stage(const Descriptor &blob, BlobReader &data);
 	Result<void> commitImpl();
@@ -66,8 +75,7 @@ private:
 };
 
 /// \brief Run \a f, turning an escaping exception into Errc::Internal (plugin boundaries).
-template<typename F>
-auto guard(const char *what, F &&f) noexcept -> decltype(f())
+template<typename F> auto guard(const char *what, F &&f) noexcept -> decltype(f())
 {
 	try {
 		return f();

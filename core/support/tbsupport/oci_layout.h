@@ -42,8 +42,8 @@ public:
 
 	/// \brief Every entry of index.json.
 	Result<std::vector<IndexEntry>> entries() const;
-	/// \brief The entry tagged \a tag; with "" the only entry. "name@sha256:..." matches by digest.
-	/// \return Errc::NotFound, Errc::InvalidArgument when "" is ambiguous
+	/// \brief The entry tagged \a tag; with "" the only entry. "name@sha256:..." matches by
+	/// digest. \return Errc::NotFound, Errc::InvalidArgument when "" is ambiguous
 	Result<Descriptor> resolve(std::string_view tag) const;
 
 	Result<bool> hasBlob(const Descriptor &d) const;

@@ -31,10 +31,11 @@ struct UnpackLimits {
 };
 
 /// \brief Unpack regular files and directories of the tar \a archive (any compression
-/// libarchive detects) into the empty directory \a dest (created if missing). Links, devices and FIFOs are skipped
-/// (docker-archive's legacy layer.tar symlinks); absolute and ".." names are refused.
-/// \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
-Result<void> unpackArchive(const std::string &archive, const std::string &dest, const UnpackLimits &limits = {});
+/// libarchive detects) into the empty directory \a dest (created if missing). Links, devices and
+/// FIFOs are skipped (docker-archive's legacy layer.tar symlinks); absolute and ".." names are
+/// refused. \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
+Result<void> unpackArchive(const std::string &archive, const std::string &dest,
+			   const UnpackLimits &limits = {});
 
 /// \brief Check, before any work, that an archive can be written at \a file: a name is
 /// given, its directory exists, and it is not a directory itself.
