@@ -5,6 +5,7 @@
 
 #include <tbsupport/gpu_parse.h>
 #include <tbsupport/host_fs.h>
+#include <tbsupport/nvml.h>
 
 #include "nvidia_probe.h"
 
@@ -51,9 +52,10 @@ void readDriver(ProbeState &st)
 			"/proc/driver/nvidia/version holds one");
 }
 
-void mergeNvml(ProbeState &st, const NvmlFacts &facts)
+void mergeNvml(ProbeState &st, const fs::NvmlFacts &facts)
 {
-	for (auto &[bdf, n] : facts.gpus) {
+	for (auto &n : facts.gpus) {
+		const std::string &bdf = n.busId;
 		for (auto &g : st.report.gpus) {
 			if (g.pciBdf != bdf)
 				continue;
@@ -111,7 +113,7 @@ private:
 			for (auto &g : st.report.gpus)
 				bdfs.push_back(g.pciBdf);
 			std::string why;
-			if (auto facts = queryNvml(bdfs, why))
+			if (auto facts = fs::queryNvml(bdfs, why))
 				mergeNvml(st, *facts);
 			else
 				host_.log(LogLevel::Info,

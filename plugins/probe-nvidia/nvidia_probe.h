@@ -44,24 +44,4 @@ std::vector<std::string> presentDeviceNodes(const ProbeState &st);
 /// \brief Libraries, firmware, binaries, IPC sockets and config files of driver \a version.
 void probeDriverFiles(ProbeState &st, const std::string &version);
 
-/// \brief One MIG device as NVML reports it.
-struct NvmlMig {
-	std::string uuid;    ///< "MIG-..."
-	std::string profile; ///< "1g.10gb"
-	std::string slot;    ///< "gi1/ci0", matches the procfs partition id
-};
-/// \brief What NVML adds on a real host.
-struct NvmlGpu {
-	std::string arch; ///< "90"
-	std::string uuid;
-	uint64_t memoryBytes = 0;
-	std::vector<NvmlMig> migDevices;
-};
-struct NvmlFacts {
-	std::string driverVersion;
-	std::vector<std::pair<std::string, NvmlGpu>> gpus; ///< by BDF
-};
-/// \brief dlopen libnvidia-ml.so.1 and query \a bdfs; nullopt with \a why when unavailable.
-std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::string &why);
-
 } // namespace tb::nvidia

@@ -7,6 +7,7 @@
 
 #include <tbsupport/dev_node.h>
 #include <tbsupport/host_fs.h>
+#include <tbsupport/nvml.h>
 #include <tbsupport/pci.h>
 
 namespace tb::wsl2 {
@@ -40,7 +41,7 @@ bool containsNoCase(std::string_view hay, std::string_view needle)
 
 class Wsl2Probe final : public GpuProbe {
 public:
-	explicit Wsl2Probe(Host &host) : host_(host) {}
+	Wsl2Probe(Host &host, bool useNvml) : host_(host), useNvml_(useNvml) {}
 
 	std::string_view vendor() const noexcept override { return "wsl2"; }
 
@@ -142,7 +143,9 @@ private:
 		}
 		check(r, "cuda", store.empty() ? "" : store + "/libcuda.so.1.1", false);
 		check(r, "nvml", store.empty() ? "" : store + "/libnvidia-ml.so.1", false);
-		addAdapters(r);
+		// NVML's GPUs replace the anonymous adapters; both would count the same GPUs twice.
+		if (!addNvmlGpus(r))
+			addAdapters(r);
 		return r;
 	}
 
@@ -168,14 +171,46 @@ private:
 		}
 	}
 
+	// On the real WSL2 root NVML (from /usr/lib/wsl/lib) names the NVIDIA GPUs behind GPU-PV.
+	bool addNvmlGpus(ProbeReport &r)
+	{
+		if (!useNvml_ || !realRoot())
+			return false;
+		std::string why;
+		auto facts = fs::queryNvml({}, why);
+		if (!facts || facts->gpus.empty()) {
+			host_.log(LogLevel::Info, facts ? "NVML lists no GPU" : why);
+			return false;
+		}
+		r.driver.version = facts->driverVersion;
+		for (auto &n : facts->gpus) {
+			GpuDevice gpu;
+			gpu.vendor = "nvidia";
+			gpu.index = static_cast<int>(r.gpus.size());
+			gpu.name = n.name;
+			gpu.uuid = n.uuid;
+			gpu.backend = "cuda";
+			gpu.arch = n.arch;
+			gpu.warpSize = 32;
+			gpu.memoryBytes = n.memoryBytes;
+			gpu.driverVersion = facts->driverVersion;
+			gpu.driverType = "wsl";
+			gpu.nodes = r.controlNodes;
+			r.gpus.push_back(std::move(gpu));
+		}
+		return true;
+	}
+
 	Host &host_;
+	bool useNvml_;
 };
 
 Result<std::unique_ptr<GpuProbe>> create(Host &host, const ConfigView &config)
 {
-	for (auto &k : config.unknownKeys({}))
+	for (auto &k : config.unknownKeys({"nvml"}))
 		host.log(LogLevel::Warn, "unknown key \"" + k + "\" in [plugins.\"probe.wsl2\"]");
-	return std::unique_ptr<GpuProbe>(std::make_unique<Wsl2Probe>(host));
+	return std::unique_ptr<GpuProbe>(
+		std::make_unique<Wsl2Probe>(host, config.getBool("nvml", true)));
 }
 
 } // namespace

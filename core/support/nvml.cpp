@@ -4,9 +4,9 @@
 
 #include <dlfcn.h>
 
-#include "nvidia_probe.h"
+#include "tbsupport/nvml.h"
 
-namespace tb::nvidia {
+namespace tb::support {
 
 namespace {
 
@@ -25,6 +25,8 @@ struct Nvml {
 	nvmlReturn (*shutdown)() = nullptr;
 	nvmlReturn (*driverVersion)(char *, unsigned) = nullptr;
 	nvmlReturn (*byBusId)(const char *, nvmlDevice *) = nullptr;
+	nvmlReturn (*count)(unsigned *) = nullptr;
+	nvmlReturn (*byIndex)(unsigned, nvmlDevice *) = nullptr;
 	nvmlReturn (*cudaCc)(nvmlDevice, int *, int *) = nullptr;
 	nvmlReturn (*uuid)(nvmlDevice, char *, unsigned) = nullptr;
 	nvmlReturn (*name)(nvmlDevice, char *, unsigned) = nullptr;
@@ -82,6 +84,26 @@ void queryMig(Nvml &n, nvmlDevice dev, NvmlGpu &gpu)
 	}
 }
 
+NvmlGpu queryDevice(Nvml &n, nvmlDevice dev, const std::string &busId)
+{
+	NvmlGpu gpu;
+	gpu.busId = busId;
+	char buf[96] = {};
+	if (n.name && n.name(dev, buf, sizeof buf) == kSuccess)
+		gpu.name = buf;
+	int major = 0, minor = 0;
+	if (n.cudaCc(dev, &major, &minor) == kSuccess && major > 0 && minor >= 0)
+		gpu.arch = std::to_string(major) + std::to_string(minor);
+	std::memset(buf, 0, sizeof buf);
+	if (n.uuid(dev, buf, sizeof buf) == kSuccess)
+		gpu.uuid = buf;
+	nvmlMemory mem{};
+	if (n.memory && n.memory(dev, &mem) == kSuccess)
+		gpu.memoryBytes = mem.total;
+	queryMig(n, dev, gpu);
+	return gpu;
+}
+
 } // namespace
 
 std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::string &why)
@@ -102,6 +124,8 @@ std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::st
 		return std::nullopt;
 	}
 	n.sym(n.driverVersion, "nvmlSystemGetDriverVersion");
+	n.sym(n.count, "nvmlDeviceGetCount_v2");
+	n.sym(n.byIndex, "nvmlDeviceGetHandleByIndex_v2");
 	n.sym(n.name, "nvmlDeviceGetName");
 	n.sym(n.memory, "nvmlDeviceGetMemoryInfo");
 	n.sym(n.migMode, "nvmlDeviceGetMigMode");
@@ -118,24 +142,22 @@ std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::st
 	char buf[96] = {};
 	if (n.driverVersion && n.driverVersion(buf, sizeof buf) == kSuccess)
 		facts.driverVersion = buf;
-	for (auto &bdf : bdfs) {
-		nvmlDevice dev = nullptr;
-		if (n.byBusId(bdf.c_str(), &dev) != kSuccess || !dev)
-			continue;
-		NvmlGpu gpu;
-		int major = 0, minor = 0;
-		if (n.cudaCc(dev, &major, &minor) == kSuccess && major > 0 && minor >= 0)
-			gpu.arch = std::to_string(major) + std::to_string(minor);
-		std::memset(buf, 0, sizeof buf);
-		if (n.uuid(dev, buf, sizeof buf) == kSuccess)
-			gpu.uuid = buf;
-		nvmlMemory mem{};
-		if (n.memory && n.memory(dev, &mem) == kSuccess)
-			gpu.memoryBytes = mem.total;
-		queryMig(n, dev, gpu);
-		facts.gpus.emplace_back(bdf, std::move(gpu));
+	if (!bdfs.empty()) {
+		for (auto &bdf : bdfs) {
+			nvmlDevice dev = nullptr;
+			if (n.byBusId(bdf.c_str(), &dev) == kSuccess && dev)
+				facts.gpus.push_back(queryDevice(n, dev, bdf));
+		}
+	} else if (n.count && n.byIndex) {
+		unsigned count = 0;
+		if (n.count(&count) == kSuccess)
+			for (unsigned i = 0; i < count && i < 1024; ++i) {
+				nvmlDevice dev = nullptr;
+				if (n.byIndex(i, &dev) == kSuccess && dev)
+					facts.gpus.push_back(queryDevice(n, dev, {}));
+			}
 	}
 	return facts;
 }
 
-} // namespace tb::nvidia
+} // namespace tb::support
