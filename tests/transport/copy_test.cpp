@@ -309,3 +309,52 @@ TEST_F(Copy, UnavailableTransportsAndBadNames)
 	auto digest = openImageDestination(*ctx_, "x@" + image_.manifestDesc.digest.str());
 	EXPECT_FALSE(digest);
 }
+
+TEST_F(Copy, LegacyDockerArchives)
+{
+	// A `docker save` < 25 style archive: <hex>.json config, layer files, no OCI layout.
+	std::string t = tmp_.path(), d = t + "/legacy";
+	std::string gz = t + "/layer.tar.gz";
+	writeFile(t + "/layer.tar", image_.layers[0]);
+	ASSERT_EQ(run({"gzip", "-n", "-k", t + "/layer.tar"}).status, 0);
+	std::string gzBytes = readFile(gz);
+	writeFile(d + "/" + image_.configDesc.digest.hex + ".json", image_.config);
+	writeFile(d + "/abc/layer.tar", gzBytes);
+	writeFile(d + "/plain.tar", image_.layers[1]);
+	writeFile(d + "/manifest.json", "[{\"Config\":\"" + image_.configDesc.digest.hex +
+						".json\",\"RepoTags\":[\"example/legacy:v1\"],"
+						"\"Layers\":[\"abc/layer.tar\",\"./plain.tar\"]}]");
+	ASSERT_EQ(run({"tar", "-cf", t + "/legacy.tar", "-C", d, "."}).status, 0);
+	auto info = inspectImage(*ctx_,
+				 "docker-archive:" + t + "/legacy.tar:docker.io/example/legacy:v1");
+	ASSERT_TRUE(info) << info.error().message;
+	ASSERT_EQ(info->layers.size(), 2u);
+	EXPECT_EQ(info->layers[0].mediaType, media::DockerLayerGzip)
+		<< "sniffed from the magic bytes";
+	EXPECT_EQ(info->layers[0].digest, support::Sha256::of(gzBytes));
+	EXPECT_EQ(info->layers[1].mediaType, media::DockerLayerTar);
+	EXPECT_EQ(info->config.digest, image_.configDesc.digest);
+	auto r = copyImage(*ctx_, "docker-archive:" + t + "/legacy.tar", "legacy:v1");
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->manifestDigest, info->digest);
+
+	// manifest.json may not point outside the archive.
+	writeFile(d + "/manifest.json",
+		  "[{\"Config\":\"../../../etc/passwd\",\"RepoTags\":[],\"Layers\":[]}]");
+	ASSERT_EQ(run({"tar", "-cf", t + "/evil.tar", "-C", d, "."}).status, 0);
+	auto evil = inspectImage(*ctx_, "docker-archive:" + t + "/evil.tar");
+	ASSERT_FALSE(evil);
+	EXPECT_EQ(evil.error().code, Errc::Corrupt);
+	EXPECT_NE(evil.error().message.find("unsafe path"), std::string::npos)
+		<< evil.error().message;
+}
+
+TEST_F(Copy, CompressedOciArchiveIsRead)
+{
+	std::string t = tmp_.path();
+	ASSERT_TRUE(copyImage(*ctx_, src(), "oci-archive:" + t + "/a.tar:v1"));
+	ASSERT_EQ(run({"gzip", "-n", t + "/a.tar"}).status, 0);
+	auto r = copyImage(*ctx_, "oci-archive:" + t + "/a.tar.gz:v1", "oci:" + t + "/back:v1");
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_EQ(r->manifestDigest, image_.manifestDesc.digest);
+}
