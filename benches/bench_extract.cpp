@@ -21,8 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int KernelDirs = 1800;   // x 7 files = 12,600 files
-constexpr int Version = 2;         // bump when the generator changes
+constexpr int KernelDirs = 1800; // x 7 files = 12,600 files
+constexpr int Version = 2;	 // bump when the generator changes
 
 std::string workDir()
 {
@@ -45,17 +45,19 @@ struct Rng {
 // compresses about as well as Triton's .ttir/.llir/.ptx files.
 std::string irText(Rng &r, size_t bytes)
 {
-	static const char *ops[] = {"add.s32", "mul.lo.s32", "ld.global.v4.b32", "st.global.b32",
-				    "mad.lo.s32", "setp.lt.s32", "cvt.rn.f32.f16", "fma.rn.f32",
-				    "tt.load", "tt.store", "arith.addi", "llvm.getelementptr"};
+	static const char *ops[] = {"add.s32",	      "mul.lo.s32", "ld.global.v4.b32",
+				    "st.global.b32",  "mad.lo.s32", "setp.lt.s32",
+				    "cvt.rn.f32.f16", "fma.rn.f32", "tt.load",
+				    "tt.store",	      "arith.addi", "llvm.getelementptr"};
 	std::string out;
 	out.reserve(bytes + 128);
 	char line[160];
 	while (out.size() < bytes) {
 		uint64_t v = r.next();
-		int n = std::snprintf(line, sizeof line, "  %%r%u = %s %%r%u, %%r%u; // loc(#loc%u)\n",
-				      unsigned(v % 512), ops[(v >> 12) % 12], unsigned((v >> 20) % 512),
-				      unsigned((v >> 32) % 512), unsigned((v >> 44) % 97));
+		int n = std::snprintf(
+			line, sizeof line, "  %%r%u = %s %%r%u, %%r%u; // loc(#loc%u)\n",
+			unsigned(v % 512), ops[(v >> 12) % 12], unsigned((v >> 20) % 512),
+			unsigned((v >> 32) % 512), unsigned((v >> 44) % 97));
 		out.append(line, static_cast<size_t>(n));
 	}
 	out.resize(bytes);
@@ -114,7 +116,8 @@ struct Fixture {
 			std::string hash;
 			for (int i = 0; i < 4; ++i) {
 				char h[17];
-				std::snprintf(h, sizeof h, "%016llx", static_cast<unsigned long long>(r.next()));
+				std::snprintf(h, sizeof h, "%016llx",
+					      static_cast<unsigned long long>(r.next()));
 				hash += h;
 			}
 			std::string key = tb::tritonKeyForHash(hash);
@@ -126,12 +129,15 @@ struct Fixture {
 			writeFile(d / "kernel.ptx", irText(r, 55000 + r.next() % 15000));
 			writeFile(d / "kernel.cubin", binaryBlob(r, 70000 + r.next() % 30000));
 			writeFile(d / "kernel.json",
-				  "{\"hash\": \"" + hash + "\", \"target\": {\"backend\": \"cuda\", \"arch\": 90, "
-				  "\"warp_size\": 32}, \"num_warps\": 4, \"num_stages\": 3, \"name\": \"kernel\"}");
+				  "{\"hash\": \"" + hash +
+					  "\", \"target\": {\"backend\": \"cuda\", \"arch\": 90, "
+					  "\"warp_size\": 32}, \"num_warps\": 4, \"num_stages\": "
+					  "3, \"name\": \"kernel\"}");
 			std::string grp = "{\"child_paths\": {";
 			for (const char *ext : {"ttir", "ttgir", "llir", "ptx", "cubin", "json"})
-				grp += std::string(ext == std::string("ttir") ? "" : ", ") + "\"kernel." + ext +
-				       "\": \"/home/u/.triton/cache/" + key + "/kernel." + ext + "\"";
+				grp += std::string(ext == std::string("ttir") ? "" : ", ") +
+				       "\"kernel." + ext + "\": \"/home/u/.triton/cache/" + key +
+				       "/kernel." + ext + "\"";
 			writeFile(d / "__grp__kernel.json", grp + "}}");
 		}
 		auto scan = tb::scanTritonCache(source);
@@ -140,7 +146,8 @@ struct Fixture {
 			return false;
 		}
 		std::string gzipDigest;
-		for (auto [tag, comp] : {std::pair{"gzip", tb::Compression::Gzip}, {"zstd", tb::Compression::Zstd}}) {
+		for (auto [tag, comp] :
+		     {std::pair{"gzip", tb::Compression::Gzip}, {"zstd", tb::Compression::Zstd}}) {
 			tb::CreateOptions o;
 			o.compression = comp;
 			o.title = "bench";
@@ -224,10 +231,12 @@ void BM_Command(benchmark::State &state, const std::string &what, bool tmpfs)
 	for (auto _ : state) {
 		state.PauseTiming();
 		std::string dest = targetDir(tmpfs);
-		std::string cmd = what == "tar"
-			? "tar -xzf " + f.gzipBlob + " -C " + dest
-			: "umoci unpack " + std::string(::geteuid() == 0 ? "" : "--rootless ") +
-				  "--image " + f.layout + ":gzip " + dest + "/bundle >/dev/null";
+		std::string cmd =
+			what == "tar" ? "tar -xzf " + f.gzipBlob + " -C " + dest
+				      : "umoci unpack " +
+						std::string(::geteuid() == 0 ? "" : "--rootless ") +
+						"--image " + f.layout + ":gzip " + dest +
+						"/bundle >/dev/null";
 		state.ResumeTiming();
 		int rc = std::system(cmd.c_str());
 		state.PauseTiming();
@@ -242,7 +251,11 @@ void BM_Command(benchmark::State &state, const std::string &what, bool tmpfs)
 // One iteration = one full extract of >= 400 MB; three repetitions, the median is reported.
 void tune(benchmark::internal::Benchmark *b)
 {
-	b->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true)->UseRealTime();
+	b->Unit(benchmark::kMillisecond)
+		->Iterations(1)
+		->Repetitions(3)
+		->ReportAggregatesOnly(true)
+		->UseRealTime();
 }
 
 void registerAll()
@@ -250,11 +263,13 @@ void registerAll()
 	for (bool tmpfs : {true, false}) {
 		std::string where = tmpfs ? "tmpfs" : "disk";
 		for (const char *tag : {"gzip", "zstd"})
-			tune(benchmark::RegisterBenchmark(("tb_extract/" + std::string(tag) + "/" + where).c_str(),
-							  BM_TbExtract, tag, tmpfs));
-		tune(benchmark::RegisterBenchmark(("tar_xzf/gzip/" + where).c_str(), BM_Command, "tar", tmpfs));
-		tune(benchmark::RegisterBenchmark(("umoci_unpack/gzip/" + where).c_str(), BM_Command, "umoci",
-						  tmpfs));
+			tune(benchmark::RegisterBenchmark(
+				("tb_extract/" + std::string(tag) + "/" + where).c_str(),
+				BM_TbExtract, tag, tmpfs));
+		tune(benchmark::RegisterBenchmark(("tar_xzf/gzip/" + where).c_str(), BM_Command,
+						  "tar", tmpfs));
+		tune(benchmark::RegisterBenchmark(("umoci_unpack/gzip/" + where).c_str(),
+						  BM_Command, "umoci", tmpfs));
 	}
 }
 

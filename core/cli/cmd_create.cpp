@@ -30,7 +30,8 @@ std::string defaultTitle(const ImageReference &ref)
 	std::string loc = ref.location;
 	if (auto at = loc.find('@'); at != std::string::npos)
 		loc.resize(at);
-	if (ref.transport == "docker-archive" || ref.transport == "oci-archive" || ref.transport == "oci") {
+	if (ref.transport == "docker-archive" || ref.transport == "oci-archive" ||
+	    ref.transport == "oci") {
 		auto colon = loc.find(':');
 		std::string tagPart = colon == std::string::npos ? "" : loc.substr(colon + 1);
 		loc = tagPart.empty() ? fs::path(loc.substr(0, colon)).stem().string() : tagPart;
@@ -75,9 +76,9 @@ void run(Env &env, const CreateArgs &a)
 	}
 	CacheFormat *format = ctx->cacheFormat(formatName);
 	if (!format) {
-		env.fail({Errc::InvalidArgument, "cache format '" + formatName +
-							 "' is not available (plugin cache." + formatName +
-							 " not loaded; see `tb plugins ls`)"});
+		env.fail({Errc::InvalidArgument,
+			  "cache format '" + formatName + "' is not available (plugin cache." +
+				  formatName + " not loaded; see `tb plugins ls`)"});
 		return;
 	}
 	auto ref = parseImageReference(*ctx, a.image);
@@ -91,8 +92,8 @@ void run(Env &env, const CreateArgs &a)
 		return;
 	}
 	for (const auto &issue : scan->issues)
-		std::fprintf(stderr, "tb: warning: %s/%s: %s\n", scan->root.c_str(), issue.path.c_str(),
-			     issue.message.c_str());
+		std::fprintf(stderr, "tb: warning: %s/%s: %s\n", scan->root.c_str(),
+			     issue.path.c_str(), issue.message.c_str());
 	CreateOptions o;
 	o.title = a.title.empty() ? defaultTitle(*ref) : a.title;
 	o.compression = *compression;
@@ -118,17 +119,21 @@ void run(Env &env, const CreateArgs &a)
 	if (!a.quiet) {
 		std::string targets;
 		for (const auto &t : scan->targets)
-			targets += fmt::format("{}{} {} (warp {})", targets.empty() ? "" : ", ", t.backend,
-					       t.arch, t.warpSize);
+			targets += fmt::format("{}{} {} (warp {})", targets.empty() ? "" : ", ",
+					       t.backend, t.arch, t.warpSize);
 		size_t files = 0;
 		for (const auto &f : scan->files)
 			files += f.directory ? 0 : 1;
-		std::fprintf(stderr, "created %s (%s, %s): %zu kernel(s), %zu file(s), %lld bytes; targets: %s\n",
+		std::fprintf(stderr,
+			     "created %s (%s, %s): %zu kernel(s), %zu file(s), %lld bytes; "
+			     "targets: %s\n",
 			     a.image.c_str(), formatName.c_str(),
-			     std::string(compressionName(o.compression)).c_str(), scan->entries.size(),
-			     files, static_cast<long long>(scan->sizeBytes), targets.c_str());
+			     std::string(compressionName(o.compression)).c_str(),
+			     scan->entries.size(), files, static_cast<long long>(scan->sizeBytes),
+			     targets.c_str());
 		if (!a.dockerfile.empty())
-			std::fprintf(stderr, "wrote %s and io.triton.manifest/manifest.json next to it\n",
+			std::fprintf(stderr,
+				     "wrote %s and io.triton.manifest/manifest.json next to it\n",
 				     a.dockerfile.c_str());
 	}
 	fmt::print("{}\n", r->manifestDigest.str());
@@ -138,19 +143,24 @@ void run(Env &env, const CreateArgs &a)
 
 void registerCreate(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand("create", "Pack a Triton kernel cache directory into an image");
+	auto *cmd =
+		app.add_subcommand("create", "Pack a Triton kernel cache directory into an image");
 	static CreateArgs a;
 	cmd->add_option("-i,--image", a.image,
-			"Image to write: a store name (mycache:v1), oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+			"Image to write: a store name (mycache:v1), oci:DIR[:TAG], "
+			"oci-archive:FILE[:TAG], "
 			"docker-archive:FILE[:REF]")
 		->required();
 	cmd->add_option("-d,--dir", a.dir, "Triton cache directory to pack")->required();
-	cmd->add_option("--format", a.format, "Image format: compat (OCI image) or plain (OCI artifact)");
+	cmd->add_option("--format", a.format,
+			"Image format: compat (OCI image) or plain (OCI artifact)");
 	cmd->add_option("--compression", a.compression, "Layer compression: gzip, zstd or none");
 	cmd->add_flag("--docker", a.docker, "Docker schema2 media types (compat only)");
-	cmd->add_option("--created", a.created,
-			"Creation time (RFC 3339 or Unix seconds); default none, for reproducible digests");
-	cmd->add_option("--title", a.title, "org.opencontainers.image.title (default: the image name)");
+	cmd->add_option(
+		"--created", a.created,
+		"Creation time (RFC 3339 or Unix seconds); default none, for reproducible digests");
+	cmd->add_option("--title", a.title,
+			"org.opencontainers.image.title (default: the image name)");
 	cmd->add_option("--dockerfile", a.dockerfile,
 			"Also write the equivalent Dockerfile (for docker/buildah builds)");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");

@@ -39,9 +39,11 @@ Result<void> preflight(Context &ctx, const CacheImage &img, bool quiet)
 	auto inv = TB_TRY_CTX(probeGpus(ctx), "probing GPUs");
 	std::string targets;
 	for (const auto &t : img.info.targets)
-		targets += (targets.empty() ? "" : ", ") + describeTarget(t.backend, t.arch, t.warpSize);
+		targets += (targets.empty() ? "" : ", ") +
+			   describeTarget(t.backend, t.arch, t.warpSize);
 	if (img.info.targets.empty()) {
-		std::fprintf(stderr, "tb: warning: %s declares no targets; compatibility not checked\n",
+		std::fprintf(stderr,
+			     "tb: warning: %s declares no targets; compatibility not checked\n",
 			     img.name.c_str());
 		return {};
 	}
@@ -51,9 +53,9 @@ Result<void> preflight(Context &ctx, const CacheImage &img, bool quiet)
 		for (const auto &p : inv.probes)
 			if (p.status != ProbeStatus::Ok)
 				why += fmt::format("; {}: {}", p.probe, p.error.message);
-		return err(Errc::Unsupported,
-			   "no GPU found on this host" + why + " (image targets: " + targets +
-				   "); pass --skip-compat to extract anyway");
+		return err(Errc::Unsupported, "no GPU found on this host" + why +
+						      " (image targets: " + targets +
+						      "); pass --skip-compat to extract anyway");
 	}
 	if (!quiet) {
 		std::fprintf(stderr, "image targets: %s\n", targets.c_str());
@@ -63,14 +65,16 @@ Result<void> preflight(Context &ctx, const CacheImage &img, bool quiet)
 			std::fprintf(stderr, "  no match  %s\n", describeGpu(g).c_str());
 	}
 	if (report.matching.empty())
-		return err(Errc::Unsupported, "no GPU on this host matches the targets of " + img.name +
-						      " (" + targets + "); pass --skip-compat to extract anyway");
+		return err(Errc::Unsupported, "no GPU on this host matches the targets of " +
+						      img.name + " (" + targets +
+						      "); pass --skip-compat to extract anyway");
 	return {};
 }
 
 void printWarning(void *, std::string_view message)
 {
-	std::fprintf(stderr, "tb: warning: %.*s\n", static_cast<int>(message.size()), message.data());
+	std::fprintf(stderr, "tb: warning: %.*s\n", static_cast<int>(message.size()),
+		     message.data());
 }
 
 void run(Env &env, const ExtractArgs &a)
@@ -103,22 +107,26 @@ void run(Env &env, const ExtractArgs &a)
 		return;
 	}
 	if (!a.quiet)
-		fmt::print("extracted {} ({}) into {}: {} added, {} replaced, {} unchanged; {} file(s), "
+		fmt::print("extracted {} ({}) into {}: {} added, {} replaced, {} unchanged; {} "
+			   "file(s), "
 			   "{} bytes; {} __grp__ file(s) rewritten\n",
-			   a.image, img->info.variant, r->destination, r->added.size(), r->replaced.size(),
-			   r->unchanged.size(), r->files, r->bytes, r->groupsRewritten);
+			   a.image, img->info.variant, r->destination, r->added.size(),
+			   r->replaced.size(), r->unchanged.size(), r->files, r->bytes,
+			   r->groupsRewritten);
 }
 
 } // namespace
 
 void registerExtract(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand("extract", "Unpack a kernel cache image into a Triton cache dir");
+	auto *cmd = app.add_subcommand("extract",
+				       "Unpack a kernel cache image into a Triton cache dir");
 	static ExtractArgs a;
 	cmd->add_option("-i,--image", a.image, "Image to read (store name or transport:location)")
 		->required();
 	cmd->add_option("-d,--dir", a.dir,
-			"Destination (default: $TRITON_CACHE_DIR, else ${TRITON_HOME:-$HOME}/.triton/cache)");
+			"Destination (default: $TRITON_CACHE_DIR, else "
+			"${TRITON_HOME:-$HOME}/.triton/cache)");
 	cmd->add_flag("--skip-compat,--no-gpu", a.skipCompat,
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");

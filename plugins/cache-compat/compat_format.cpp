@@ -16,7 +16,8 @@ using namespace support;
 
 constexpr std::string_view VariantName = "compat";
 
-std::optional<int64_t> labelInt(const std::map<std::string, std::string> &labels, std::string_view key)
+std::optional<int64_t> labelInt(const std::map<std::string, std::string> &labels,
+				std::string_view key)
 {
 	auto it = labels.find(std::string(key));
 	if (it == labels.end())
@@ -106,7 +107,8 @@ public:
 	}
 
 private:
-	Result<CacheImageInfo> describeImpl(const RawManifest &manifest, std::string_view config) const
+	Result<CacheImageInfo> describeImpl(const RawManifest &manifest,
+					    std::string_view config) const
 	{
 		auto m = TB_TRY(parseImageManifest(manifest));
 		auto c = TB_TRY(parseImageConfig(config));
@@ -114,9 +116,10 @@ private:
 		info.variant = std::string(VariantName);
 		info.labels = c.labels;
 		if (!c.diffIds.empty() && c.diffIds.size() != m.layers.size())
-			return err(Errc::Corrupt, "config lists " + std::to_string(c.diffIds.size()) +
-							  " diff_ids for " + std::to_string(m.layers.size()) +
-							  " layers");
+			return err(Errc::Corrupt,
+				   "config lists " + std::to_string(c.diffIds.size()) +
+					   " diff_ids for " + std::to_string(m.layers.size()) +
+					   " layers");
 		for (size_t i = 0; i < m.layers.size(); ++i) {
 			if (!tarLayerCompression(m.layers[i].mediaType))
 				continue; // not ours to extract (e.g. an attached SBOM)
@@ -126,7 +129,8 @@ private:
 		if (auto s = c.labels.find(std::string(label::Summary)); s != c.labels.end()) {
 			info.targets = TB_TRY_CTX(parseSummary(s->second),
 						  "label " + std::string(label::Summary));
-		} else if (auto md = c.labels.find(std::string(label::Metadata)); md != c.labels.end()) {
+		} else if (auto md = c.labels.find(std::string(label::Metadata));
+			   md != c.labels.end()) {
 			info.entries = TB_TRY_CTX(parseEntries(md->second),
 						  "label " + std::string(label::Metadata));
 		} else if (auto e = perKeyEntry(c.labels)) {
@@ -143,7 +147,8 @@ private:
 		info.sizeBytes = labelInt(c.labels, label::CacheSize);
 		info.title = labelString(c.labels, label::Title);
 		if (info.title.empty())
-			if (auto t = m.annotations.find(std::string(label::Title)); t != m.annotations.end())
+			if (auto t = m.annotations.find(std::string(label::Title));
+			    t != m.annotations.end())
 				info.title = t->second;
 		return info;
 	}
@@ -153,11 +158,12 @@ private:
 		bool docker = in.dockerMediaTypes;
 		const std::string &comp = in.layer.compression;
 		if (docker && comp == "zstd")
-			return err(Errc::Unsupported, "docker schema2 has no zstd layer type: use gzip, "
-						      "none, or OCI media types");
+			return err(Errc::Unsupported,
+				   "docker schema2 has no zstd layer type: use gzip, "
+				   "none, or OCI media types");
 		Descriptor layer = in.layer.blob;
 		layer.mediaType = std::string(
-			comp == "gzip"   ? (docker ? media::DockerLayerGzip : media::OciLayerGzip)
+			comp == "gzip"	 ? (docker ? media::DockerLayerGzip : media::OciLayerGzip)
 			: comp == "zstd" ? media::OciLayerZstd
 					 : (docker ? media::DockerLayerTar : media::OciLayerTar));
 		std::map<std::string, std::string> labels = {
@@ -167,19 +173,21 @@ private:
 		};
 		if (!in.title.empty())
 			labels[std::string(label::Title)] = in.title;
-		// Fixed key order and no timestamp unless asked: the digest depends on nothing else.
+		// Fixed key order and no timestamp unless asked: the digest depends on nothing
+		// else.
 		std::string cfg = "{";
 		if (in.created)
 			cfg += "\"created\":" + jsonQuote(*in.created) + ",";
-		cfg += "\"architecture\":" + jsonQuote(in.architecture.empty() ? "amd64" : in.architecture) +
+		cfg += "\"architecture\":" +
+		       jsonQuote(in.architecture.empty() ? "amd64" : in.architecture) +
 		       ",\"os\":\"linux\",\"config\":{\"Labels\":{";
 		bool first = true;
 		for (const auto &[k, v] : labels) {
 			cfg += (first ? "" : ",") + jsonQuote(k) + ":" + jsonQuote(v);
 			first = false;
 		}
-		cfg += "}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + jsonQuote(in.layer.diffId.str()) +
-		       "]},\"history\":[{";
+		cfg += "}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" +
+		       jsonQuote(in.layer.diffId.str()) + "]},\"history\":[{";
 		if (in.created)
 			cfg += "\"created\":" + jsonQuote(*in.created) + ",";
 		cfg += "\"created_by\":\"tb create --format compat\"}]}";
@@ -194,8 +202,10 @@ private:
 			if (in.created)
 				annotations[std::string(label::Created)] = *in.created;
 		}
-		out.manifest.mediaType = std::string(docker ? media::DockerManifest : media::OciManifest);
-		out.manifest.bytes = manifestJson(out.manifest.mediaType, "", out.config, {layer}, annotations);
+		out.manifest.mediaType =
+			std::string(docker ? media::DockerManifest : media::OciManifest);
+		out.manifest.bytes =
+			manifestJson(out.manifest.mediaType, "", out.config, {layer}, annotations);
 		return out;
 	}
 };

@@ -35,7 +35,8 @@ public:
 			auto m = parseImageManifest(manifest);
 			if (!m)
 				return 0;
-			if (m->config.mediaType == plain::ConfigType || m->artifactType == plain::ArtifactType)
+			if (m->config.mediaType == plain::ConfigType ||
+			    m->artifactType == plain::ArtifactType)
 				return 100;
 			for (const auto &l : m->layers)
 				if (isPlainLayer(l.mediaType))
@@ -66,7 +67,8 @@ public:
 	}
 
 private:
-	Result<CacheImageInfo> describeImpl(const RawManifest &manifest, std::string_view config) const
+	Result<CacheImageInfo> describeImpl(const RawManifest &manifest,
+					    std::string_view config) const
 	{
 		auto m = TB_TRY(parseImageManifest(manifest));
 		if (config.size() > MaxConfigBytes)
@@ -79,11 +81,14 @@ private:
 		if (!o)
 			return err(Errc::Corrupt, "config is not a JSON object");
 		if (auto type = stringField(*o, "type"); type && *type != "triton")
-			return err(Errc::Unsupported, "config type '" + *type + "' (tb reads \"triton\")");
+			return err(Errc::Unsupported,
+				   "config type '" + *type + "' (tb reads \"triton\")");
 		if (const json::value *s = o->if_contains("summary"))
-			info.targets = TB_TRY_CTX(parseSummary(json::serialize(*s)), "config summary");
+			info.targets =
+				TB_TRY_CTX(parseSummary(json::serialize(*s)), "config summary");
 		if (const json::value *e = o->if_contains("entries"))
-			info.entries = TB_TRY_CTX(parseEntries(json::serialize(*e)), "config entries");
+			info.entries =
+				TB_TRY_CTX(parseEntries(json::serialize(*e)), "config entries");
 		if (info.targets.empty()) {
 			for (const auto &e : info.entries)
 				info.targets.push_back(e.target);
@@ -96,19 +101,23 @@ private:
 			for (const auto &id : d->get_array()) {
 				if (!id.is_string())
 					return err(Errc::Corrupt, "config diffIds: not a string");
-				diffIds.push_back(TB_TRY_CTX(Digest::parse(id.get_string()), "config diffIds"));
+				diffIds.push_back(TB_TRY_CTX(Digest::parse(id.get_string()),
+							     "config diffIds"));
 			}
 		for (const auto &l : m.layers)
 			if (isPlainLayer(l.mediaType) || l.mediaType == McvAliasLayer ||
 			    tarLayerCompression(l.mediaType))
 				info.contentLayers.push_back(l);
 		if (!diffIds.empty() && diffIds.size() != info.contentLayers.size())
-			return err(Errc::Corrupt, "config lists " + std::to_string(diffIds.size()) +
-							  " diffIds for " +
-							  std::to_string(info.contentLayers.size()) +
-							  " content layers");
-		info.diffIds = diffIds.empty() ? std::vector<Digest>(info.contentLayers.size()) : diffIds;
-		if (auto t = m.annotations.find(std::string(label::Title)); t != m.annotations.end())
+			return err(Errc::Corrupt,
+				   "config lists " + std::to_string(diffIds.size()) +
+					   " diffIds for " +
+					   std::to_string(info.contentLayers.size()) +
+					   " content layers");
+		info.diffIds =
+			diffIds.empty() ? std::vector<Digest>(info.contentLayers.size()) : diffIds;
+		if (auto t = m.annotations.find(std::string(label::Title));
+		    t != m.annotations.end())
 			info.title = t->second;
 		return info;
 	}
@@ -116,16 +125,18 @@ private:
 	Result<PackOutput> packImpl(const PackInput &in) const
 	{
 		if (in.dockerMediaTypes)
-			return err(Errc::Unsupported, "plain images are OCI artifacts: --docker applies "
-						      "to --format compat only");
+			return err(Errc::Unsupported,
+				   "plain images are OCI artifacts: --docker applies "
+				   "to --format compat only");
 		const std::string &comp = in.layer.compression;
 		Descriptor layer = in.layer.blob;
 		layer.mediaType = std::string(comp == "gzip"   ? plain::LayerGzip
 					      : comp == "zstd" ? plain::LayerZstd
 							       : plain::LayerTar);
 		layer.annotations[std::string(label::Title)] =
-			std::string("io.triton.cache.tar") +
-			(comp == "gzip" ? ".gz" : comp == "zstd" ? ".zst" : "");
+			std::string("io.triton.cache.tar") + (comp == "gzip"   ? ".gz"
+							      : comp == "zstd" ? ".zst"
+									       : "");
 		std::string summary = summaryJson(in.targets);
 		std::string cfg = "{\"type\":\"triton\",\"layout\":\"io.triton.cache/\"";
 		cfg += ",\"summary\":" + summary;
@@ -156,8 +167,8 @@ private:
 		if (in.created)
 			annotations[std::string(label::Created)] = *in.created;
 		out.manifest.mediaType = std::string(media::OciManifest);
-		out.manifest.bytes = manifestJson(out.manifest.mediaType, plain::ArtifactType, out.config,
-						  {layer}, annotations);
+		out.manifest.bytes = manifestJson(out.manifest.mediaType, plain::ArtifactType,
+						  out.config, {layer}, annotations);
 		return out;
 	}
 };

@@ -21,7 +21,10 @@ la_ssize_t appendCallback(struct archive *, void *user, const void *data, size_t
 	return static_cast<la_ssize_t>(size);
 }
 
-std::string quote(const std::string &s) { return "\"" + s + "\""; }
+std::string quote(const std::string &s)
+{
+	return "\"" + s + "\"";
+}
 
 std::string descriptor(const std::string &type, const std::string &digest, int64_t size)
 {
@@ -50,7 +53,9 @@ std::string makeTar(const std::vector<TarEntry> &entries)
 		archive_entry_set_perm(e, t.mode);
 		archive_entry_set_size(e, 0);
 		switch (t.type) {
-		case 'd': archive_entry_set_filetype(e, AE_IFDIR); break;
+		case 'd':
+			archive_entry_set_filetype(e, AE_IFDIR);
+			break;
 		case 'l':
 			archive_entry_set_filetype(e, AE_IFLNK);
 			archive_entry_set_symlink(e, t.link.c_str());
@@ -64,11 +69,14 @@ std::string makeTar(const std::vector<TarEntry> &entries)
 			archive_entry_set_rdevmajor(e, 1);
 			archive_entry_set_rdevminor(e, 3);
 			break;
-		case 'p': archive_entry_set_filetype(e, AE_IFIFO); break;
+		case 'p':
+			archive_entry_set_filetype(e, AE_IFIFO);
+			break;
 		default:
 			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_size(e, t.declaredSize >= 0 ? t.declaredSize
-								 : static_cast<int64_t>(t.data.size()));
+			archive_entry_set_size(e, t.declaredSize >= 0
+							  ? t.declaredSize
+							  : static_cast<int64_t>(t.data.size()));
 		}
 		archive_write_header(a, e);
 		if (t.type == 'f' && !t.data.empty())
@@ -103,9 +111,11 @@ std::string writeLayout(const std::string &dir, const LayoutSpec &spec)
 		if (i == 0 && spec.mutateBlob)
 			spec.mutateBlob(blob);
 		std::string type = i < spec.layerTypes.size() ? spec.layerTypes[i]
-			: spec.compression == Compression::Gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
-			: spec.compression == Compression::Zstd ? "application/vnd.oci.image.layer.v1.tar+zstd"
-								 : "application/vnd.oci.image.layer.v1.tar";
+				   : spec.compression == Compression::Gzip
+					   ? "application/vnd.oci.image.layer.v1.tar+gzip"
+				   : spec.compression == Compression::Zstd
+					   ? "application/vnd.oci.image.layer.v1.tar+zstd"
+					   : "application/vnd.oci.image.layer.v1.tar";
 		std::string digest = putBlob(dir, blob);
 		int64_t size = static_cast<int64_t>(blob.size());
 		if (i == 0 && !spec.layerDigestOverride.empty())
@@ -113,13 +123,15 @@ std::string writeLayout(const std::string &dir, const LayoutSpec &spec)
 		if (i == 0)
 			size += spec.layerSizeDelta;
 		layers += (i ? "," : "") + descriptor(type, digest, size);
-		std::string diff = i < spec.diffIds.size() ? spec.diffIds[i]
-							   : support::Sha256::of(spec.tars[i]).str();
+		std::string diff = i < spec.diffIds.size()
+					   ? spec.diffIds[i]
+					   : support::Sha256::of(spec.tars[i]).str();
 		diffIds += (i ? "," : "") + quote(diff);
 	}
-	std::string config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":" +
-			     spec.configLabels + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" +
-			     diffIds + "]}}";
+	std::string config =
+		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":" +
+		spec.configLabels + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds +
+		"]}}";
 	std::string cd = putBlob(dir, config);
 	std::string manifest = spec.manifestOverride;
 	if (manifest.empty()) {
@@ -132,19 +144,24 @@ std::string writeLayout(const std::string &dir, const LayoutSpec &spec)
 			    ",\"layers\":[" + layers + "]" + spec.extraManifestFields + "}";
 	}
 	std::string md = putBlob(dir, manifest);
-	std::string entry = "{\"mediaType\":" + quote(spec.indexMediaType) + ",\"digest\":" + quote(md) +
+	std::string entry = "{\"mediaType\":" + quote(spec.indexMediaType) +
+			    ",\"digest\":" + quote(md) +
 			    ",\"size\":" + std::to_string(manifest.size()) +
 			    ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}";
 	if (spec.indexMediaType.empty())
-		entry = "{\"digest\":" + quote(md) + ",\"size\":" + std::to_string(manifest.size()) +
+		entry = "{\"digest\":" + quote(md) +
+			",\"size\":" + std::to_string(manifest.size()) +
 			",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}";
-	writeFile(dir + "/index.json", "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[" + entry + "]}");
+	writeFile(dir + "/index.json", "{\"schemaVersion\":2,\"mediaType\":\"application/"
+				       "vnd.oci.image.index.v1+json\",\"manifests\":[" +
+					       entry + "]}");
 	return "oci:" + dir + ":t";
 }
 
 std::vector<TarEntry> benignEntries()
 {
-	const std::string k = "io.triton.cache/5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
+	const std::string k =
+		"io.triton.cache/5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
 	return {
 		{"io.triton.cache", 'd', "", "", 0755},
 		{k, 'd', "", "", 0755},

@@ -20,9 +20,18 @@ namespace tb::test {
 
 namespace fs = std::filesystem;
 
-inline std::string dataDir() { return TB_TEST_DATA; }
-inline std::string cudaFixture() { return dataDir() + "/caches/vector-add-cuda-sm75"; }
-inline std::string hipFixture() { return dataDir() + "/caches/vector-add-hip-gfx90a"; }
+inline std::string dataDir()
+{
+	return TB_TEST_DATA;
+}
+inline std::string cudaFixture()
+{
+	return dataDir() + "/caches/vector-add-cuda-sm75";
+}
+inline std::string hipFixture()
+{
+	return dataDir() + "/caches/vector-add-hip-gfx90a";
+}
 /// \brief The tb binary (meson sets TB_EXE; a bare run falls back to PATH).
 inline std::string tbExe()
 {
@@ -57,8 +66,8 @@ inline std::map<std::string, std::string> snapshot(const std::string &root)
 	std::error_code ec;
 	if (!fs::exists(root, ec))
 		return out;
-	for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-	     it.increment(ec)) {
+	for (auto it = fs::recursive_directory_iterator(root, ec);
+	     !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
 		fs::path p = it->path();
 		std::string rel = p.lexically_relative(root).string(); // never resolve links
 		auto st = fs::symlink_status(p);
@@ -94,9 +103,9 @@ inline std::unique_ptr<Context> makeContext()
 /// \brief One tar entry for makeTar().
 struct TarEntry {
 	std::string name;
-	char type = 'f'; ///< f file, d dir, l symlink, h hardlink, c chardev, p fifo
-	std::string data;  ///< file contents
-	std::string link;  ///< symlink / hardlink target
+	char type = 'f';  ///< f file, d dir, l symlink, h hardlink, c chardev, p fifo
+	std::string data; ///< file contents
+	std::string link; ///< symlink / hardlink target
 	unsigned mode = 0644;
 	int64_t declaredSize = -1; ///< override the header size (data is still written as given)
 };
@@ -108,18 +117,20 @@ std::string compress(const std::string &tar, Compression c);
 
 /// \brief What goes into a hand-made single-image OCI layout.
 struct LayoutSpec {
-	std::vector<std::string> tars;            ///< uncompressed layer tars
+	std::vector<std::string> tars; ///< uncompressed layer tars
 	Compression compression = Compression::Gzip;
 	std::function<void(std::string &)> mutateBlob; ///< applied to the first layer's blob
-	std::vector<std::string> layerTypes;      ///< media types (default OCI tar+gzip)
-	std::vector<std::string> diffIds;         ///< default: sha256 of each tar
-	std::string configLabels = "{\"cache.triton.image/summary\":\"{\\\"targets\\\":[{\\\"backend\\\":\\\"cuda\\\",\\\"arch\\\":\\\"75\\\",\\\"warp_size\\\":32}]}\"}";
-	std::string manifestOverride;             ///< raw manifest bytes instead of the generated ones
+	std::vector<std::string> layerTypes;	       ///< media types (default OCI tar+gzip)
+	std::vector<std::string> diffIds;	       ///< default: sha256 of each tar
+	std::string configLabels = "{\"cache.triton.image/"
+				   "summary\":\"{\\\"targets\\\":[{\\\"backend\\\":\\\"cuda\\\","
+				   "\\\"arch\\\":\\\"75\\\",\\\"warp_size\\\":32}]}\"}";
+	std::string manifestOverride; ///< raw manifest bytes instead of the generated ones
 	std::string indexMediaType = "application/vnd.oci.image.manifest.v1+json";
 	bool omitManifestMediaType = false;
-	std::string extraManifestFields;          ///< appended inside the manifest object
-	int64_t layerSizeDelta = 0;               ///< lie about the first layer's size
-	std::string layerDigestOverride;          ///< lie about the first layer's digest
+	std::string extraManifestFields; ///< appended inside the manifest object
+	int64_t layerSizeDelta = 0;	 ///< lie about the first layer's size
+	std::string layerDigestOverride; ///< lie about the first layer's digest
 };
 
 /// \brief Write \a spec as an OCI layout at \a dir with tag "t"; returns "oci:DIR:t".

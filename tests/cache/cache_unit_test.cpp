@@ -15,9 +15,11 @@ namespace {
 
 TEST(TritonKey, MatchesFixtureDirectoryNames)
 {
-	EXPECT_EQ(tritonKeyForHash("edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f"),
+	EXPECT_EQ(tritonKeyForHash(
+			  "edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f"),
 		  "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ");
-	EXPECT_EQ(tritonKeyForHash("6088b9b2e5149e06670bcec5bb3df8c56758f20ec349dd5f77f1507fe7cdf5fa"),
+	EXPECT_EQ(tritonKeyForHash(
+			  "6088b9b2e5149e06670bcec5bb3df8c56758f20ec349dd5f77f1507fe7cdf5fa"),
 		  "MCELTMXFCSPAMZYLZ3C3WPPYYVTVR4QOYNE52X3X6FIH7Z6N6X5A");
 	EXPECT_EQ(tritonKeyForHash("xyz"), "");
 	EXPECT_EQ(tritonKeyForHash(std::string(64, 'g')), "");
@@ -81,12 +83,13 @@ TEST(Scan, RefusesDirWithoutKernels)
 
 TEST(Metadata, SummaryIsSortedAndNormalised)
 {
-	std::vector<CacheTarget> ts = {{"hip", "gfx90a", 64}, {"cuda", "75", 32}, {"hip", "gfx90a", 64}};
+	std::vector<CacheTarget> ts = {
+		{"hip", "gfx90a", 64}, {"cuda", "75", 32}, {"hip", "gfx90a", 64}};
 	EXPECT_EQ(support::summaryJson(ts),
 		  "{\"targets\":[{\"backend\":\"cuda\",\"arch\":\"75\",\"warp_size\":32},"
 		  "{\"backend\":\"hip\",\"arch\":\"gfx90a\",\"warp_size\":64}]}");
-	auto p = support::parseSummary(
-		"{\"targets\":[{\"backend\":\"cuda\",\"arch\":\"sm_75\",\"warp_size\":32,\"ptx_version\":590}]}");
+	auto p = support::parseSummary("{\"targets\":[{\"backend\":\"cuda\",\"arch\":\"sm_75\","
+				       "\"warp_size\":32,\"ptx_version\":590}]}");
 	ASSERT_TRUE(p);
 	EXPECT_EQ((*p)[0], (CacheTarget{"cuda", "75", 32}));
 	EXPECT_FALSE(support::parseSummary("{\"targets\":7}"));
@@ -95,19 +98,22 @@ TEST(Metadata, SummaryIsSortedAndNormalised)
 
 TEST(Metadata, EntriesAcceptEveryHistoricShape)
 {
-	auto wrapped = support::parseEntries(
-		"{\"triton\":[{\"hash\":\"ab\",\"backend\":\"hip\",\"arch\":\"gfx90a\",\"warp_size\":64,\"num_warps\":4}]}");
+	auto wrapped =
+		support::parseEntries("{\"triton\":[{\"hash\":\"ab\",\"backend\":\"hip\",\"arch\":"
+				      "\"gfx90a\",\"warp_size\":64,\"num_warps\":4}]}");
 	ASSERT_TRUE(wrapped);
 	EXPECT_EQ((*wrapped)[0].numWarps, 4);
-	auto bare = support::parseEntries("[{\"hash\":\"ab\",\"backend\":\"cuda\",\"arch\":75,\"warp_size\":32}]");
+	auto bare = support::parseEntries(
+		"[{\"hash\":\"ab\",\"backend\":\"cuda\",\"arch\":75,\"warp_size\":32}]");
 	ASSERT_TRUE(bare);
 	EXPECT_EQ((*bare)[0].target.arch, "75");
 	EXPECT_FALSE(support::parseEntries("{\"vllm\":[]}"));
 	CacheEntry e{"ab", {"cuda", "75", 32}, 3, 4, std::nullopt, false};
-	EXPECT_EQ(support::entriesManifestJson({e}),
-		  "{\n  \"triton\": [\n    {\n      \"hash\": \"ab\",\n      \"backend\": \"cuda\",\n"
-		  "      \"arch\": \"75\",\n      \"warp_size\": 32,\n      \"num_stages\": 3,\n"
-		  "      \"num_warps\": 4\n    }\n  ]\n}\n");
+	EXPECT_EQ(
+		support::entriesManifestJson({e}),
+		"{\n  \"triton\": [\n    {\n      \"hash\": \"ab\",\n      \"backend\": \"cuda\",\n"
+		"      \"arch\": \"75\",\n      \"warp_size\": 32,\n      \"num_stages\": 3,\n"
+		"      \"num_warps\": 4\n    }\n  ]\n}\n");
 }
 
 TEST(EntryNames, NormaliseAndRefuse)
@@ -121,7 +127,8 @@ TEST(EntryNames, NormaliseAndRefuse)
 Result<std::string> decodeAll(const std::string &blob)
 {
 	cache::StringBlobReader src(blob);
-	auto c = cache::sniffCompression(reinterpret_cast<const unsigned char *>(blob.data()), blob.size());
+	auto c = cache::sniffCompression(reinterpret_cast<const unsigned char *>(blob.data()),
+					 blob.size());
 	auto dec = TB_TRY(cache::makeDecoder(c, src));
 	std::string out;
 	char buf[4096];
@@ -148,7 +155,8 @@ TEST(Codec, RoundTripsAndDetectsTruncation)
 			continue;
 		auto cut = decodeAll(blob.substr(0, blob.size() / 2));
 		ASSERT_FALSE(cut);
-		EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
+		EXPECT_NE(cut.error().message.find("truncated"), std::string::npos)
+			<< cut.error().message;
 	}
 	std::string gz = compress(data, Compression::Gzip);
 	EXPECT_EQ(gz.substr(4, 4), std::string(4, '\0')) << "gzip header mtime must be 0";

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Hostile images: each case is refused with one error naming image and entry, destination untouched.
+// Hostile images: each case is refused with one error naming image and entry, destination
+// untouched.
 #include <tb/images.h>
 
 #include "cache_test_util.h"
@@ -67,7 +68,8 @@ LayoutSpec layer(std::vector<TarEntry> entries)
 }
 
 // One error line that names the image and says why, destination as it was.
-void expectRefused(const Outcome &o, Errc code, const std::string &what, const std::string &entry = "")
+void expectRefused(const Outcome &o, Errc code, const std::string &what,
+		   const std::string &entry = "")
 {
 	EXPECT_FALSE(o.ok);
 	EXPECT_EQ(o.code, code) << o.message;
@@ -114,16 +116,19 @@ TEST(Hostile, SymlinkEscapingUpwards)
 TEST(Hostile, WriteThroughSymlink)
 {
 	// A harmless-looking downward link, then a file written through it.
-	expectRefused(run(layer(with({{K + "/sub", 'd'}, {K + "/l", 'l', "", "sub"}, {K + "/l/x", 'f', "x"}}))),
-		      Errc::Corrupt, "writes through symbolic link", K + "/l/x");
+	expectRefused(
+		run(layer(with(
+			{{K + "/sub", 'd'}, {K + "/l", 'l', "", "sub"}, {K + "/l/x", 'f', "x"}}))),
+		Errc::Corrupt, "writes through symbolic link", K + "/l/x");
 }
 
 TEST(Hostile, HardlinkOutsideTheCache)
 {
 	expectRefused(run(layer(with({{K + "/h", 'h', "", "/etc/passwd"}}))), Errc::Corrupt,
 		      "hard link", K + "/h");
-	expectRefused(run(layer(with({{"etc/passwd", 'f', "x"}, {K + "/h", 'h', "", "etc/passwd"}}))),
-		      Errc::Corrupt, "outside io.triton.cache/", K + "/h");
+	expectRefused(
+		run(layer(with({{"etc/passwd", 'f', "x"}, {K + "/h", 'h', "", "etc/passwd"}}))),
+		Errc::Corrupt, "outside io.triton.cache/", K + "/h");
 }
 
 TEST(Hostile, DeviceNode)
@@ -134,7 +139,8 @@ TEST(Hostile, DeviceNode)
 
 TEST(Hostile, Fifo)
 {
-	expectRefused(run(layer(with({{K + "/fifo", 'p'}}))), Errc::Corrupt, "FIFO refused", K + "/fifo");
+	expectRefused(run(layer(with({{K + "/fifo", 'p'}}))), Errc::Corrupt, "FIFO refused",
+		      K + "/fifo");
 }
 
 TEST(Hostile, SetuidBitsAreStripped)
@@ -149,7 +155,8 @@ TEST(Hostile, SetuidBitsAreStripped)
 TEST(Hostile, SetuidBitsAreStrippedOnDisk)
 {
 	TempDir t;
-	std::string ref = writeLayout(t / "layout", layer(with({{K + "/tool", 'f', "x", "", 06755}})));
+	std::string ref =
+		writeLayout(t / "layout", layer(with({{K + "/tool", 'f', "x", "", 06755}})));
 	auto ctx = makeContext();
 	ASSERT_TRUE(ctx);
 	auto src = openImageSource(*ctx, ref);
@@ -164,8 +171,8 @@ TEST(Hostile, SetuidBitsAreStrippedOnDisk)
 
 TEST(Hostile, Whiteout)
 {
-	expectRefused(run(layer(with({{K + "/.wh.add_kernel.json", 'f'}}))), Errc::Corrupt, "whiteout",
-		      K + "/.wh.add_kernel.json");
+	expectRefused(run(layer(with({{K + "/.wh.add_kernel.json", 'f'}}))), Errc::Corrupt,
+		      "whiteout", K + "/.wh.add_kernel.json");
 }
 
 TEST(Hostile, DuplicateEntry)
@@ -192,8 +199,8 @@ TEST(Hostile, EntryCountCap)
 {
 	ExtractLimits l;
 	l.maxEntries = 3;
-	expectRefused(run(layer(with({{K + "/a", 'f', "a"}})), l), Errc::LimitExceeded, "max_entries",
-		      K + "/a");
+	expectRefused(run(layer(with({{K + "/a", 'f', "a"}})), l), Errc::LimitExceeded,
+		      "max_entries", K + "/a");
 }
 
 TEST(Hostile, PathLengthCap)

@@ -9,9 +9,9 @@ namespace tb::test {
 namespace {
 
 const std::string Key = "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
-const std::string Manifest =
-	"{\"triton\":[{\"hash\":\"edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f\","
-	"\"backend\":\"cuda\",\"arch\":\"75\",\"warp_size\":32}]}";
+const std::string Manifest = "{\"triton\":[{\"hash\":"
+			     "\"edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f\","
+			     "\"backend\":\"cuda\",\"arch\":\"75\",\"warp_size\":32}]}";
 
 struct Read {
 	CacheImageInfo info;
@@ -42,7 +42,10 @@ std::vector<TarEntry> cacheEntries(const std::string &prefix = "")
 		{prefix + "io.triton.cache/" + Key + "/add_kernel.json", 'f', "{\"hash\":\"x\"}"}};
 }
 
-std::vector<TarEntry> manifestEntries() { return {{"io.triton.manifest/manifest.json", 'f', Manifest}}; }
+std::vector<TarEntry> manifestEntries()
+{
+	return {{"io.triton.manifest/manifest.json", 'f', Manifest}};
+}
 
 LayoutSpec oneLayer(std::vector<TarEntry> e)
 {
@@ -103,9 +106,12 @@ TEST(Liberal, CompressionIsSniffedNotTrusted)
 TEST(Liberal, ThunderboltMetadataLabel)
 {
 	auto s = oneLayer(cacheEntries());
-	s.configLabels = "{\"cache.triton.image/variant\":\"multi\",\"cache.triton.image/entry-count\":\"1\","
-			 "\"cache.triton.image/metadata\":\"[{\\\"hash\\\":\\\"ab\\\",\\\"backend\\\":\\\"hip\\\","
-			 "\\\"arch\\\":\\\"gfx90a\\\",\\\"warp_size\\\":64,\\\"dummy_key\\\":\\\"k\\\"}]\"}";
+	s.configLabels =
+		"{\"cache.triton.image/variant\":\"multi\",\"cache.triton.image/"
+		"entry-count\":\"1\","
+		"\"cache.triton.image/"
+		"metadata\":\"[{\\\"hash\\\":\\\"ab\\\",\\\"backend\\\":\\\"hip\\\","
+		"\\\"arch\\\":\\\"gfx90a\\\",\\\"warp_size\\\":64,\\\"dummy_key\\\":\\\"k\\\"}]\"}";
 	auto r = readLayout(s);
 	ASSERT_TRUE(r) << r.error().message;
 	ASSERT_EQ(r->info.targets.size(), 1u);
@@ -116,9 +122,11 @@ TEST(Liberal, ThunderboltMetadataLabel)
 TEST(Liberal, ThunderboltPerKeyLabels)
 {
 	auto s = oneLayer(cacheEntries());
-	s.configLabels = "{\"cache.triton.image/variant\":\"compat\",\"cache.triton.image/hash\":\"ab\","
-			 "\"cache.triton.image/backend\":\"cuda\",\"cache.triton.image/arch\":\"75\","
-			 "\"cache.triton.image/warp-size\":\"32\",\"cache.triton.image/ptx-version\":\"84\"}";
+	s.configLabels =
+		"{\"cache.triton.image/variant\":\"compat\",\"cache.triton.image/hash\":\"ab\","
+		"\"cache.triton.image/backend\":\"cuda\",\"cache.triton.image/arch\":\"75\","
+		"\"cache.triton.image/warp-size\":\"32\",\"cache.triton.image/"
+		"ptx-version\":\"84\"}";
 	auto r = readLayout(s);
 	ASSERT_TRUE(r) << r.error().message;
 	ASSERT_EQ(r->info.targets.size(), 1u);
@@ -159,15 +167,19 @@ TEST(Liberal, IndexIsResolvedToItsPlatformManifest)
 	std::string top((std::istreambuf_iterator<char>(in)), {});
 	auto start = top.find("{\"mediaType\"", top.find("["));
 	std::string desc = top.substr(start, top.find(",\"annotations\"", start) - start);
-	std::string index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-			    "\"manifests\":[" + desc + ",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}," +
-			    desc + ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	std::string index =
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		"\"manifests\":[" +
+		desc + ",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}," + desc +
+		",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 	std::string digest = support::Sha256::of(index).str();
 	writeFile(t / ("layout/blobs/sha256/" + digest.substr(7)), index);
 	writeFile(t / "layout/index.json",
-		  "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-		  "\"digest\":\"" + digest + "\",\"size\":" + std::to_string(index.size()) +
-		  ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}]}");
+		  "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
+		  "vnd.oci.image.index.v1+json\","
+		  "\"digest\":\"" +
+			  digest + "\",\"size\":" + std::to_string(index.size()) +
+			  ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"t\"}}]}");
 	auto ctx = makeContext();
 	ASSERT_TRUE(ctx);
 	auto src = openImageSource(*ctx, ref);

@@ -12,7 +12,10 @@ namespace {
 
 const std::string CudaKey = "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
 
-bool have(const std::string &tool) { return sh("command -v " + tool).status == 0; }
+bool have(const std::string &tool)
+{
+	return sh("command -v " + tool).status == 0;
+}
 
 std::string createImage(const std::string &ref, const std::string &fixture,
 			const std::string &extra = "")
@@ -37,7 +40,8 @@ void expectCudaTree(const std::string &dest)
 	auto want = snapshot(cudaFixture()), got = snapshot(dest);
 	ASSERT_EQ(got.size(), want.size()) << dest;
 	EXPECT_EQ(got[CudaKey + "/add_kernel.cubin"], want[CudaKey + "/add_kernel.cubin"]);
-	EXPECT_NE(got[CudaKey + "/__grp__add_kernel.json"].find(dest + "/" + CudaKey), std::string::npos);
+	EXPECT_NE(got[CudaKey + "/__grp__add_kernel.json"].find(dest + "/" + CudaKey),
+		  std::string::npos);
 }
 
 TEST(Peers, UmociUnpacksCompatImages)
@@ -46,9 +50,11 @@ TEST(Peers, UmociUnpacksCompatImages)
 		GTEST_SKIP() << "umoci not installed";
 	for (const char *comp : {"gzip", "none"}) {
 		TempDir t;
-		createImage("oci:" + (t / "layout") + ":v1", cudaFixture(), std::string("--compression ") + comp);
+		createImage("oci:" + (t / "layout") + ":v1", cudaFixture(),
+			    std::string("--compression ") + comp);
 		std::string rootless = ::geteuid() == 0 ? "" : " --rootless";
-		ShellResult r = sh("umoci unpack" + rootless + " --image " + (t / "layout") + ":v1 " + (t / "bundle"));
+		ShellResult r = sh("umoci unpack" + rootless + " --image " + (t / "layout") +
+				   ":v1 " + (t / "bundle"));
 		ASSERT_EQ(r.status, 0) << r.output;
 		auto want = snapshot(cudaFixture());
 		auto got = snapshot(t / "bundle/rootfs/io.triton.cache");
@@ -73,7 +79,8 @@ TEST(Peers, SkopeoInspectsAndCopiesAndTbExtractsTheCopies)
 			ShellResult i = sh("skopeo inspect " + src);
 			ASSERT_EQ(i.status, 0) << i.output;
 			EXPECT_NE(i.output.find("cache.triton.image/summary"), std::string::npos);
-			copies.push_back("docker-archive:" + (t / "da.tar") + ":cache/vector-add:v1");
+			copies.push_back("docker-archive:" + (t / "da.tar") +
+					 ":cache/vector-add:v1");
 			copies.push_back("oci-archive:" + (t / "oa.tar") + ":v3");
 		}
 		for (size_t i = 0; i < copies.size(); ++i) {
@@ -90,7 +97,8 @@ TEST(Peers, SkopeoInspectsAndCopiesAndTbExtractsTheCopies)
 TEST(Peers, ExtractsTheFixtureDockerArchive)
 {
 	TempDir t;
-	std::string ref = "docker-archive:" + dataDir() + "/caches/gkm-vector-add-cache-rocm.docker-archive.tar";
+	std::string ref = "docker-archive:" + dataDir() +
+			  "/caches/gkm-vector-add-cache-rocm.docker-archive.tar";
 	auto r = extractWithLib(ref, t / "cache");
 	ASSERT_TRUE(r) << r.error().message;
 	EXPECT_EQ(r->added.size(), 4u);
@@ -100,19 +108,25 @@ TEST(Peers, ExtractsTheFixtureDockerArchive)
 	auto got = snapshot(t / "cache");
 	auto want = snapshot(hipFixture());
 	EXPECT_EQ(got.size(), want.size());
-	std::string grp = got["MCELTMXFCSPAMZYLZ3C3WPPYYVTVR4QOYNE52X3X6FIH7Z6N6X5A/__grp__add_kernel.json"];
+	std::string grp =
+		got["MCELTMXFCSPAMZYLZ3C3WPPYYVTVR4QOYNE52X3X6FIH7Z6N6X5A/__grp__add_kernel.json"];
 	EXPECT_EQ(grp.find("/workspace/"), std::string::npos) << grp;
-	EXPECT_NE(grp.find(t / "cache/MCELTMXFCSPAMZYLZ3C3WPPYYVTVR4QOYNE52X3X6FIH7Z6N6X5A/add_kernel.hsaco"),
+	EXPECT_NE(grp.find(t / "cache/MCELTMXFCSPAMZYLZ3C3WPPYYVTVR4QOYNE52X3X6FIH7Z6N6X5A/"
+			       "add_kernel.hsaco"),
 		  std::string::npos)
 		<< grp;
 }
 
-std::string hostRoot(const std::string &name) { return dataDir() + "/hosts/" + name; }
+std::string hostRoot(const std::string &name)
+{
+	return dataDir() + "/hosts/" + name;
+}
 
 TEST(Peers, PreflightMatchesHostGpus)
 {
 	TempDir t;
-	std::string cuda = "oci:" + (t / "layout") + ":cuda", hip = "oci:" + (t / "layout") + ":hip";
+	std::string cuda = "oci:" + (t / "layout") + ":cuda",
+		    hip = "oci:" + (t / "layout") + ":hip";
 	createImage(cuda, cudaFixture());
 	createImage(hip, hipFixture());
 	auto tb = [&](const std::string &host, const std::string &args) {
@@ -129,12 +143,14 @@ TEST(Peers, PreflightMatchesHostGpus)
 
 	ShellResult none = tb("mi300x-mi210", "-i " + cuda + " -d " + (t / "c3"));
 	EXPECT_EQ(none.status, 1) << none.output;
-	EXPECT_NE(none.output.find("no GPU on this host matches"), std::string::npos) << none.output;
+	EXPECT_NE(none.output.find("no GPU on this host matches"), std::string::npos)
+		<< none.output;
 	EXPECT_FALSE(fs::exists(t / "c3"));
 
 	ShellResult nogpu = tb("no-gpu", "-i " + cuda + " -d " + (t / "c4"));
 	EXPECT_EQ(nogpu.status, 1) << nogpu.output;
-	EXPECT_NE(nogpu.output.find("no GPU found on this host"), std::string::npos) << nogpu.output;
+	EXPECT_NE(nogpu.output.find("no GPU found on this host"), std::string::npos)
+		<< nogpu.output;
 	ShellResult skip = tb("no-gpu", "--no-gpu -i " + cuda + " -d " + (t / "c4"));
 	EXPECT_EQ(skip.status, 0) << skip.output;
 }

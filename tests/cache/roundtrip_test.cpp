@@ -18,7 +18,8 @@ struct Case {
 std::string caseName(const testing::TestParamInfo<Case> &i)
 {
 	std::string n = fs::path(i.param.fixture).filename().string() + "_" + i.param.format + "_" +
-			std::string(compressionName(i.param.compression)) + (i.param.docker ? "_docker" : "");
+			std::string(compressionName(i.param.compression)) +
+			(i.param.docker ? "_docker" : "");
 	for (char &c : n)
 		if (!isalnum(static_cast<unsigned char>(c)))
 			c = '_';
@@ -93,7 +94,8 @@ TEST_P(RoundTrip, ExtractedTreeEqualsSourceAndDigestIsStable)
 		std::string key = fs::path(path).parent_path().string();
 		auto v = boost::json::parse(got[path]);
 		const auto &children = v.at("child_paths").as_object();
-		EXPECT_EQ(children.size(), boost::json::parse(bytes).at("child_paths").as_object().size());
+		EXPECT_EQ(children.size(),
+			  boost::json::parse(bytes).at("child_paths").as_object().size());
 		for (const auto &kv : children) {
 			std::string p(kv.value().as_string());
 			EXPECT_EQ(p, dest + "/" + key + "/" + std::string(kv.key())) << got[path];
@@ -114,7 +116,8 @@ TEST_P(RoundTrip, ExtractedTreeEqualsSourceAndDigestIsStable)
 std::vector<Case> cases()
 {
 	std::vector<Case> out;
-	for (const auto &fx : {cudaFixture(), hipFixture(), dataDir() + "/caches/vllm-triton-cache-gfx90a"})
+	for (const auto &fx :
+	     {cudaFixture(), hipFixture(), dataDir() + "/caches/vllm-triton-cache-gfx90a"})
 		for (const char *format : {"compat", "plain"})
 			for (auto c : {Compression::Gzip, Compression::Zstd, Compression::None})
 				out.push_back({fx, format, c});
@@ -130,10 +133,12 @@ TEST(RoundTripOptions, DockerRefusesZstdAndPlainRefusesDocker)
 	auto ctx = makeContext();
 	ASSERT_TRUE(ctx);
 	TempDir t;
-	auto z = create(*ctx, {cudaFixture(), "compat", Compression::Zstd, true}, "oci:" + (t / "a"));
+	auto z = create(*ctx, {cudaFixture(), "compat", Compression::Zstd, true},
+			"oci:" + (t / "a"));
 	ASSERT_FALSE(z);
 	EXPECT_EQ(z.error().code, Errc::Unsupported);
-	auto p = create(*ctx, {cudaFixture(), "plain", Compression::Gzip, true}, "oci:" + (t / "b"));
+	auto p =
+		create(*ctx, {cudaFixture(), "plain", Compression::Gzip, true}, "oci:" + (t / "b"));
 	ASSERT_FALSE(p);
 	EXPECT_EQ(p.error().code, Errc::Unsupported);
 }
@@ -160,7 +165,8 @@ TEST(RoundTripOptions, UpdatesADifferingEntryAndKeepsForeignFiles)
 	EXPECT_TRUE(again->replaced.empty()) << "a re-extract changes nothing";
 	EXPECT_EQ(snapshot(dest), got);
 	for (const auto &e : fs::directory_iterator(dest))
-		EXPECT_NE(e.path().filename().string().rfind(".tb-extract-", 0), 0u) << "staging left behind";
+		EXPECT_NE(e.path().filename().string().rfind(".tb-extract-", 0), 0u)
+			<< "staging left behind";
 }
 
 TEST(RoundTripOptions, ConcurrentExtractsIntoOneDestinationAreSerialised)
@@ -190,10 +196,11 @@ TEST(RoundTripOptions, ExtractCapsComeFromTheConfigFile)
 	std::string ref = "oci:" + (t / "layout") + ":v1";
 	ASSERT_EQ(sh(tb + " create -q -i " + ref + " -d " + cudaFixture()).status, 0);
 	writeFile(t / "tb.toml", "[extract]\nmax_entries = 5\n");
-	ShellResult r = sh(tb + " --config " + (t / "tb.toml") + " extract --no-gpu -i " + ref + " -d " +
-			   (t / "cache"));
+	ShellResult r = sh(tb + " --config " + (t / "tb.toml") + " extract --no-gpu -i " + ref +
+			   " -d " + (t / "cache"));
 	EXPECT_EQ(r.status, 1) << r.output;
-	EXPECT_NE(r.output.find("more than 5 entries (max_entries)"), std::string::npos) << r.output;
+	EXPECT_NE(r.output.find("more than 5 entries (max_entries)"), std::string::npos)
+		<< r.output;
 	EXPECT_FALSE(fs::exists(t / "cache")) << "a failed extract leaves no destination behind";
 }
 
@@ -209,8 +216,8 @@ TEST(RoundTripOptions, StoreReferenceAndCliPrintTheDigest)
 	ShellResult x = sh(env + tb + " extract -i mycache:v1 --skip-compat -d " + (t / "out"));
 	ASSERT_EQ(x.status, 0) << x.output;
 	EXPECT_NE(x.output.find("3 added"), std::string::npos) << x.output;
-	ShellResult df = sh(env + tb + " create -q -i mycache:v2 -d " + cudaFixture() + " --dockerfile " +
-		    (t / "build/Dockerfile"));
+	ShellResult df = sh(env + tb + " create -q -i mycache:v2 -d " + cudaFixture() +
+			    " --dockerfile " + (t / "build/Dockerfile"));
 	ASSERT_EQ(df.status, 0) << df.output;
 	auto files = snapshot(t / "build");
 	EXPECT_NE(files["Dockerfile"].find("LABEL cache.triton.image/summary="), std::string::npos);

@@ -36,11 +36,11 @@ struct CacheFile {
 /// \brief A scanned Triton cache directory.
 struct ScannedCache {
 	std::string root;
-	std::vector<CacheFile> files;     ///< sorted by path; directories before their children
+	std::vector<CacheFile> files;	  ///< sorted by path; directories before their children
 	std::vector<CacheEntry> entries;  ///< one per kernel JSON, sorted by hash
 	std::vector<CacheTarget> targets; ///< sorted, unique
-	int64_t sizeBytes = 0;            ///< sum of regular file sizes
-	std::string architecture;         ///< OCI arch of the helper .so files ("amd64"), else the host's
+	int64_t sizeBytes = 0;		  ///< sum of regular file sizes
+	std::string architecture; ///< OCI arch of the helper .so files ("amd64"), else the host's
 	std::vector<ScanIssue> issues;
 };
 
@@ -57,11 +57,11 @@ Result<Compression> parseCompression(std::string_view name);
 std::string_view compressionName(Compression c) noexcept;
 
 struct CreateOptions {
-	std::string title;                  ///< org.opencontainers.image.title
+	std::string title; ///< org.opencontainers.image.title
 	Compression compression = Compression::Gzip;
 	bool dockerMediaTypes = false;
 	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
-	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
+	std::string tempDir;		    ///< where the compressed layer is staged; "" = TMPDIR
 };
 
 struct CreateResult {
@@ -93,7 +93,7 @@ struct ExtractLimits {
 	int64_t maxTotalBytes = int64_t(64) << 30; ///< uncompressed tar bytes over all layers
 	int64_t maxEntries = 1'000'000;
 	int64_t maxPathLength = 4096;
-	double maxRatio = 1000;      ///< uncompressed / compressed, checked past ratioFloorBytes
+	double maxRatio = 1000; ///< uncompressed / compressed, checked past ratioFloorBytes
 	int64_t ratioFloorBytes = int64_t(1) << 20;
 };
 
@@ -120,13 +120,13 @@ struct ExtractOptions {
 
 struct ExtractReport {
 	std::string destination;
-	std::vector<std::string> added;     ///< top-level cache entries newly placed
+	std::vector<std::string> added;	    ///< top-level cache entries newly placed
 	std::vector<std::string> replaced;  ///< existing ones whose contents differed
 	std::vector<std::string> unchanged; ///< existing and identical (re-extract)
 	int64_t files = 0;
 	int64_t bytes = 0;
-	int64_t groupsRewritten = 0;        ///< __grp__ files whose child_paths were rewritten
-	std::vector<CacheEntry> entries;    ///< from io.triton.manifest/manifest.json, when present
+	int64_t groupsRewritten = 0;	 ///< __grp__ files whose child_paths were rewritten
+	std::vector<CacheEntry> entries; ///< from io.triton.manifest/manifest.json, when present
 };
 
 /// \brief Stream, verify and place the image's cache into \a destination (created if needed).

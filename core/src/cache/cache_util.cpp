@@ -70,7 +70,8 @@ Result<int64_t> parseTimestamp(std::string_view text)
 	std::string s(text);
 	auto bad = [&] {
 		return err(Errc::InvalidArgument,
-			   "timestamp '" + s + "': expected RFC 3339 (2024-05-01T12:00:00Z) or Unix seconds");
+			   "timestamp '" + s +
+				   "': expected RFC 3339 (2024-05-01T12:00:00Z) or Unix seconds");
 	};
 	if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos)
 		return static_cast<int64_t>(std::stoll(s));
@@ -111,9 +112,9 @@ std::string formatTimestamp(int64_t seconds)
 Result<std::string> readSmallBlob(ImageSource &source, const Descriptor &d, size_t cap)
 {
 	if (d.size < 0 || static_cast<uint64_t>(d.size) > cap)
-		return err(Errc::LimitExceeded, "blob " + d.digest.str() + " is " +
-							std::to_string(d.size) + " bytes, over the " +
-							std::to_string(cap >> 20) + " MiB cap");
+		return err(Errc::LimitExceeded,
+			   "blob " + d.digest.str() + " is " + std::to_string(d.size) +
+				   " bytes, over the " + std::to_string(cap >> 20) + " MiB cap");
 	auto reader = TB_TRY(source.openBlob(d));
 	std::string out;
 	char buf[65536];
@@ -123,12 +124,14 @@ Result<std::string> readSmallBlob(ImageSource &source, const Descriptor &d, size
 			break;
 		out.append(buf, n);
 		if (out.size() > static_cast<size_t>(d.size))
-			return err(Errc::Corrupt, "blob " + d.digest.str() + " is larger than its size " +
+			return err(Errc::Corrupt, "blob " + d.digest.str() +
+							  " is larger than its size " +
 							  std::to_string(d.size));
 	}
 	if (out.size() != static_cast<size_t>(d.size))
-		return err(Errc::Corrupt, "blob " + d.digest.str() + " is " + std::to_string(out.size()) +
-						  " bytes, descriptor says " + std::to_string(d.size));
+		return err(Errc::Corrupt,
+			   "blob " + d.digest.str() + " is " + std::to_string(out.size()) +
+				   " bytes, descriptor says " + std::to_string(d.size));
 	if (support::Sha256::of(out) != d.digest)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + ": digest mismatch");
 	return out;

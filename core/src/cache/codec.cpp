@@ -25,12 +25,16 @@ public:
 	Result<void> init()
 	{
 		// windowBits 31 = gzip wrapper; zlib writes mtime 0 and no name unless told to.
-		if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
 			return err(Errc::Internal, "gzip: deflateInit2 failed");
 		ready_ = true;
 		return {};
 	}
-	Result<void> write(const void *data, size_t size) override { return pump(data, size, Z_NO_FLUSH); }
+	Result<void> write(const void *data, size_t size) override
+	{
+		return pump(data, size, Z_NO_FLUSH);
+	}
 	Result<void> finish() override { return pump(nullptr, 0, Z_FINISH); }
 
 private:
@@ -64,12 +68,16 @@ public:
 	Result<void> init()
 	{
 		cctx_ = ZSTD_createCCtx();
-		if (!cctx_ || ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 3)) ||
+		if (!cctx_ ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 3)) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1)))
 			return err(Errc::Internal, "zstd: cannot set up the compressor");
 		return {};
 	}
-	Result<void> write(const void *data, size_t size) override { return pump(data, size, ZSTD_e_continue); }
+	Result<void> write(const void *data, size_t size) override
+	{
+		return pump(data, size, ZSTD_e_continue);
+	}
 	Result<void> finish() override { return pump(nullptr, 0, ZSTD_e_end); }
 
 private:
@@ -80,7 +88,8 @@ private:
 			ZSTD_outBuffer out{out_.data(), out_.size(), 0};
 			size_t left = ZSTD_compressStream2(cctx_, &out, &in, mode);
 			if (ZSTD_isError(left))
-				return err(Errc::Internal, std::string("zstd: ") + ZSTD_getErrorName(left));
+				return err(Errc::Internal,
+					   std::string("zstd: ") + ZSTD_getErrorName(left));
 			if (out.pos)
 				TB_TRY(sink_(out_.data(), out.pos));
 			if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size)
@@ -149,7 +158,8 @@ public:
 			if (!inMember_) { // another member must start with the gzip magic
 				// inflate checks the rest of the header
 				if (in_.data()[0] != 0x1f)
-					return err(Errc::Corrupt, "trailing garbage after the gzip stream");
+					return err(Errc::Corrupt,
+						   "trailing garbage after the gzip stream");
 				inflateReset(&z_);
 				inMember_ = true;
 			}
@@ -163,8 +173,9 @@ public:
 			if (rc == Z_STREAM_END)
 				inMember_ = false;
 			else if (rc != Z_OK && rc != Z_BUF_ERROR)
-				return err(Errc::Corrupt, std::string("corrupt gzip stream: ") +
-								  (z_.msg ? z_.msg : "inflate failed"));
+				return err(Errc::Corrupt,
+					   std::string("corrupt gzip stream: ") +
+						   (z_.msg ? z_.msg : "inflate failed"));
 		}
 		return produced;
 	}
@@ -218,7 +229,10 @@ private:
 class PlainDecoder : public BlobReader {
 public:
 	explicit PlainDecoder(BlobReader &src) : src_(src) {}
-	Result<size_t> read(void *buffer, size_t size) noexcept override { return src_.read(buffer, size); }
+	Result<size_t> read(void *buffer, size_t size) noexcept override
+	{
+		return src_.read(buffer, size);
+	}
 
 private:
 	BlobReader &src_;

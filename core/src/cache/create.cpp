@@ -84,7 +84,8 @@ Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile
 	int64_t left = f.size;
 	Result<void> r;
 	while (r && left > 0) {
-		ssize_t n = ::read(fd, buf.data(), static_cast<size_t>(std::min<int64_t>(left, buf.size())));
+		ssize_t n = ::read(fd, buf.data(),
+				   static_cast<size_t>(std::min<int64_t>(left, buf.size())));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -110,17 +111,19 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 		mtime = TB_TRY(cache::parseTimestamp(*options.created));
 	LayerSink sink;
 	sink.fd = fd;
-	sink.encoder = TB_TRY(cache::makeEncoder(options.compression, [&sink](const void *d, size_t n) {
-		sink.blob.update(d, n);
-		sink.blobSize += static_cast<int64_t>(n);
-		return cache::writeAll(sink.fd, d, n);
-	}));
+	sink.encoder =
+		TB_TRY(cache::makeEncoder(options.compression, [&sink](const void *d, size_t n) {
+			sink.blob.update(d, n);
+			sink.blobSize += static_cast<int64_t>(n);
+			return cache::writeAll(sink.fd, d, n);
+		}));
 	std::unique_ptr<struct archive, ArchiveDeleter> a(archive_write_new());
 	// pax_restricted = plain ustar unless a name needs an extended header; no atime/ctime.
 	archive_write_set_format_pax_restricted(a.get());
 	archive_write_set_bytes_in_last_block(a.get(), 1);
 	if (archive_write_open(a.get(), &sink, nullptr, writeCallback, nullptr) != ARCHIVE_OK)
-		return err(Errc::Internal, std::string("tar writer: ") + archive_error_string(a.get()));
+		return err(Errc::Internal,
+			   std::string("tar writer: ") + archive_error_string(a.get()));
 	auto fail = [&](Error e) -> Result<LayerInfo> {
 		return unexpected(sink.error ? *sink.error : std::move(e));
 	};
@@ -146,7 +149,8 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 	if (!r)
 		return fail(std::move(r).error());
 	if (archive_write_close(a.get()) != ARCHIVE_OK)
-		return fail(Error{Errc::Io, std::string("tar writer: ") + archive_error_string(a.get())});
+		return fail(Error{Errc::Io,
+				  std::string("tar writer: ") + archive_error_string(a.get())});
 	TB_TRY(sink.encoder->finish());
 	LayerInfo info;
 	info.blob.digest = sink.blob.finish();
@@ -174,9 +178,10 @@ Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &f
 	in.architecture = cache.architecture;
 	in.manifestJson = support::entriesManifestJson(cache.entries);
 	if (options.created)
-		in.created = cache::formatTimestamp(TB_TRY(cache::parseTimestamp(*options.created)));
-	PackOutput out = TB_TRY_CTX(format.pack(in), std::string("packing as ") +
-								std::string(format.variant()));
+		in.created =
+			cache::formatTimestamp(TB_TRY(cache::parseTimestamp(*options.created)));
+	PackOutput out = TB_TRY_CTX(format.pack(in),
+				    std::string("packing as ") + std::string(format.variant()));
 	auto manifest = TB_TRY_CTX(support::parseImageManifest(out.manifest),
 				   "format plugin wrote a bad manifest");
 	if (manifest.layers.size() != 1 || manifest.layers[0].digest != in.layer.blob.digest)
@@ -187,13 +192,16 @@ Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &f
 	res.diffId = in.layer.diffId;
 	if (!TB_TRY_CTX(dest.hasBlob(res.layer), "destination")) {
 		if (::lseek(fd, 0, SEEK_SET) < 0)
-			return err(Errc::Io, std::string("rewinding the layer: ") + std::strerror(errno));
+			return err(Errc::Io,
+				   std::string("rewinding the layer: ") + std::strerror(errno));
 		cache::FdReader reader(fd);
-		TB_TRY_CTX(dest.putBlob(res.layer, reader), "writing layer " + res.layer.digest.str());
+		TB_TRY_CTX(dest.putBlob(res.layer, reader),
+			   "writing layer " + res.layer.digest.str());
 	}
 	if (!TB_TRY_CTX(dest.hasBlob(out.config), "destination")) {
 		cache::StringBlobReader reader(out.configBytes);
-		TB_TRY_CTX(dest.putBlob(out.config, reader), "writing config " + out.config.digest.str());
+		TB_TRY_CTX(dest.putBlob(out.config, reader),
+			   "writing config " + out.config.digest.str());
 	}
 	TB_TRY_CTX(dest.putManifest(out.manifest), "writing the manifest");
 	TB_TRY_CTX(dest.commit(), "committing the image");
@@ -230,9 +238,12 @@ std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &opti
 	d += "COPY io.triton.manifest /io.triton.manifest\n\n";
 	d += "FROM scratch\n";
 	d += "LABEL org.opencontainers.image.title=" + quote(options.title) + "\n";
-	d += "LABEL cache.triton.image/entry-count=" + quote(std::to_string(cache.entries.size())) + "\n";
-	d += "LABEL cache.triton.image/summary=" + quote(support::summaryJson(cache.targets)) + "\n";
-	d += "LABEL cache.triton.image/cache-size-bytes=" + quote(std::to_string(cache.sizeBytes)) + "\n";
+	d += "LABEL cache.triton.image/entry-count=" + quote(std::to_string(cache.entries.size())) +
+	     "\n";
+	d += "LABEL cache.triton.image/summary=" + quote(support::summaryJson(cache.targets)) +
+	     "\n";
+	d += "LABEL cache.triton.image/cache-size-bytes=" + quote(std::to_string(cache.sizeBytes)) +
+	     "\n";
 	d += "COPY --from=build / /\n";
 	return d;
 }

@@ -46,7 +46,8 @@ public:
 				     "waiting for another extract into '" + dir + "' to finish");
 		while (::flock(fd_, LOCK_EX) != 0)
 			if (errno != EINTR)
-				return err(Errc::Io, "locking '" + dir + "': " + std::strerror(errno));
+				return err(Errc::Io,
+					   "locking '" + dir + "': " + std::strerror(errno));
 		return {};
 	}
 	int fd() const { return fd_; }
@@ -79,11 +80,13 @@ Result<std::vector<std::string>> makeDestination(const fs::path &dest)
 	}
 	for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
 		if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST)
-			return err(Errc::Io, "creating '" + it->string() + "': " + std::strerror(errno));
+			return err(Errc::Io,
+				   "creating '" + it->string() + "': " + std::strerror(errno));
 		created.push_back(it->string());
 	}
 	if (!fs::is_directory(dest, ec))
-		return err(Errc::InvalidArgument, "destination '" + dest.string() + "' is not a directory");
+		return err(Errc::InvalidArgument,
+			   "destination '" + dest.string() + "' is not a directory");
 	return created;
 }
 
@@ -95,15 +98,19 @@ Result<void> stageLayers(ImageSource &source, const CacheImage &image, cache::St
 	for (size_t i = 0; i < layers.size(); ++i) {
 		const Descriptor &l = layers[i];
 		std::string ctx = "layer " + l.digest.str();
-		const Digest *diffId = i < image.info.diffIds.size() ? &image.info.diffIds[i] : nullptr;
+		const Digest *diffId =
+			i < image.info.diffIds.size() ? &image.info.diffIds[i] : nullptr;
 		if ((!diffId || diffId->empty()) && options.warn)
-			options.warn(options.warnUser, ctx + ": no diff_id in the image; only the blob digest is verified");
+			options.warn(options.warnUser, ctx + ": no diff_id in the image; only the "
+							     "blob digest is verified");
 		auto blob = TB_TRY_CTX(source.openBlob(l), ctx);
-		total += TB_TRY_CTX(cache::extractLayer(*blob, l, diffId, tree, options, total), ctx);
+		total += TB_TRY_CTX(cache::extractLayer(*blob, l, diffId, tree, options, total),
+				    ctx);
 	}
 	if (!tree.sawCache())
 		return err(Errc::Corrupt, "no io.triton.cache/ entries in " +
-						  std::to_string(layers.size()) + " layer(s): not a Triton cache image");
+						  std::to_string(layers.size()) +
+						  " layer(s): not a Triton cache image");
 	return {};
 }
 
@@ -147,7 +154,8 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 			report.files = tree.cacheFiles();
 			report.bytes = tree.cacheBytes();
 			if (tree.manifestJson())
-				report.entries = cache::entriesFromManifest(*tree.manifestJson(), options);
+				report.entries =
+					cache::entriesFromManifest(*tree.manifestJson(), options);
 		}
 	}
 	if (r) {

@@ -101,7 +101,8 @@ std::vector<CacheEntry> entriesFromManifest(const std::string &text, const Extra
 	if (entries)
 		return *entries;
 	if (options.warn)
-		options.warn(options.warnUser, "io.triton.manifest/manifest.json: " + entries.error().message);
+		options.warn(options.warnUser,
+			     "io.triton.manifest/manifest.json: " + entries.error().message);
 	return {};
 }
 
@@ -113,12 +114,14 @@ Result<int64_t> rewriteGroups(const std::string &staging, const std::string &des
 		if (!top->is_directory(ec) || top->is_symlink(ec))
 			continue;
 		std::string key = top->path().filename().string();
-		for (fs::directory_iterator it(top->path(), ec); !ec && it != end; it.increment(ec)) {
+		for (fs::directory_iterator it(top->path(), ec); !ec && it != end;
+		     it.increment(ec)) {
 			std::string name = it->path().filename().string();
 			if (name.rfind("__grp__", 0) != 0 || it->path().extension() != ".json" ||
 			    !it->is_regular_file(ec) || it->is_symlink(ec))
 				continue;
-			if (TB_TRY_CTX(rewriteGroup(it->path(), dest, key), "entry '" + key + "/" + name + "'"))
+			if (TB_TRY_CTX(rewriteGroup(it->path(), dest, key),
+				       "entry '" + key + "/" + name + "'"))
 				++count;
 		}
 	}
@@ -144,7 +147,8 @@ bool sameTree(const std::string &a, const std::string &b)
 			fa.read(ba.data(), ba.size());
 			fb.read(bb.data(), bb.size());
 			if (fa.gcount() != fb.gcount() ||
-			    std::memcmp(ba.data(), bb.data(), static_cast<size_t>(fa.gcount())) != 0)
+			    std::memcmp(ba.data(), bb.data(), static_cast<size_t>(fa.gcount())) !=
+				    0)
 				return false;
 		}
 		return true;
@@ -194,7 +198,8 @@ Result<bool> mergeInto(const std::string &from, const std::string &to)
 			continue;
 		}
 		if (errno != EEXIST)
-			return err(Errc::Io, "moving '" + t + "' into place: " + std::strerror(errno));
+			return err(Errc::Io,
+				   "moving '" + t + "' into place: " + std::strerror(errno));
 		if (sameTree(f, t))
 			continue;
 		if (isRealDir(f) && isRealDir(t)) {
@@ -226,7 +231,8 @@ Result<void> placeEntries(int stagingFd, int destFd, const std::string &staging,
 			continue;
 		}
 		if (errno != EEXIST)
-			return err(Errc::Io, "moving '" + n + "' into place: " + std::strerror(errno));
+			return err(Errc::Io,
+				   "moving '" + n + "' into place: " + std::strerror(errno));
 		if (sameTree(staging + "/" + n, dest + "/" + n)) {
 			report.unchanged.push_back(n);
 			continue;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One layer, streamed: blob bytes verified (size, digest), decoded, diff_id hashed, capped, untarred.
+// One layer, streamed: blob bytes verified (size, digest), decoded, diff_id hashed, capped,
+// untarred.
 #include "cache/layer_stream.h"
 
 #include <cstring>
@@ -37,7 +38,8 @@ public:
 	{
 		while (peeked_.size() < want) {
 			char buf[16];
-			size_t n = TB_TRY(src_.read(buf, std::min(sizeof buf, want - peeked_.size())));
+			size_t n =
+				TB_TRY(src_.read(buf, std::min(sizeof buf, want - peeked_.size())));
 			if (n == 0)
 				break;
 			TB_TRY(account(buf, n));
@@ -82,8 +84,9 @@ struct ReadContext {
 		uncompressed += static_cast<int64_t>(n);
 		// Entries are capped on their declared sizes; this backstop allows for tar padding.
 		if (totalBefore + uncompressed > limits->maxTotalBytes + PaddingSlack)
-			return err(Errc::LimitExceeded, "uncompressed data over max_total_bytes " +
-								std::to_string(limits->maxTotalBytes));
+			return err(Errc::LimitExceeded,
+				   "uncompressed data over max_total_bytes " +
+					   std::to_string(limits->maxTotalBytes));
 		if (uncompressed > limits->ratioFloorBytes && blob->count() > 0 &&
 		    double(uncompressed) / double(blob->count()) > limits->maxRatio)
 			return err(Errc::LimitExceeded,
@@ -131,12 +134,14 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	if (archive_read_open(a.get(), &ctx, nullptr, readCallback, nullptr) != ARCHIVE_OK)
 		return err(ctx.error ? ctx.error->code : Errc::Corrupt,
 			   ctx.error ? ctx.error->message
-				     : std::string("not a tar stream: ") + archive_error_string(a.get()));
+				     : std::string("not a tar stream: ") +
+					       archive_error_string(a.get()));
 	tree.beginLayer();
 	std::string last; // names the entry in stream-level errors (caps, corrupt data)
 	auto streamError = [&](std::string_view where) {
 		return unexpected(last.empty() ? *ctx.error
-					       : ctx.error->wrap(std::string(where) + " entry '" + last + "'"));
+					       : ctx.error->wrap(std::string(where) + " entry '" +
+								 last + "'"));
 	};
 	for (;;) {
 		struct archive_entry *e = nullptr;
@@ -146,8 +151,9 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 		if (ctx.error)
 			return streamError("after");
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-			return err(Errc::Corrupt, std::string("bad tar stream: ") + archive_error_string(a.get()) +
-							  (last.empty() ? "" : " (after entry '" + last + "')"));
+			return err(Errc::Corrupt,
+				   std::string("bad tar stream: ") + archive_error_string(a.get()) +
+					   (last.empty() ? "" : " (after entry '" + last + "')"));
 		const char *name = archive_entry_pathname(e);
 		last = name ? name : "";
 		auto r = tree.addEntry(a.get(), e, totalBefore);
@@ -169,7 +175,8 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 		return err(Errc::Corrupt, "data after the end of the compressed stream");
 	if (verified.count() != layer.size)
 		return err(Errc::Corrupt, "blob is " + std::to_string(verified.count()) +
-						  " bytes, descriptor says " + std::to_string(layer.size));
+						  " bytes, descriptor says " +
+						  std::to_string(layer.size));
 	if (layer.digest.algorithm != "sha256")
 		return err(Errc::Unsupported, "digest algorithm '" + layer.digest.algorithm + "'");
 	Digest got = verified.digest();

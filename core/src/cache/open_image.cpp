@@ -29,7 +29,8 @@ Result<RawManifest> resolveManifest(ImageSource &source, RawManifest top)
 		return err(Errc::Corrupt, "manifest " + child.descriptor.digest.str() +
 						  " does not match its index entry");
 	if (support::isIndexType(TB_TRY_CTX(support::manifestMediaType(m), "child manifest")))
-		return err(Errc::Unsupported, "nested index: name the platform's manifest by digest");
+		return err(Errc::Unsupported,
+			   "nested index: name the platform's manifest by digest");
 	return m;
 }
 
@@ -52,9 +53,11 @@ Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
 	for (size_t i = 0; i < parsed.layers.size(); ++i)
 		if (parsed.layers[i].mediaType.empty())
 			return err(Errc::Corrupt, ctx + ": layer " + std::to_string(i) + " (" +
-							  parsed.layers[i].digest.str() + ") has no media type");
-	img.config = TB_TRY_CTX(cache::readSmallBlob(source, parsed.config, support::MaxConfigBytes),
-				ctx + ": config");
+							  parsed.layers[i].digest.str() +
+							  ") has no media type");
+	img.config =
+		TB_TRY_CTX(cache::readSmallBlob(source, parsed.config, support::MaxConfigBytes),
+			   ctx + ": config");
 	int best = 0;
 	for (CacheFormat *f : formats) {
 		int score = f->detect(img.manifest, img.config);
@@ -81,10 +84,11 @@ CompatReport checkCacheCompat(const std::vector<CacheTarget> &targets,
 		std::string arch = support::normalizeArch(g.backend, g.arch);
 		bool ok = false;
 		for (const auto &t : targets) {
-			// An unknown warp size on either side is no reason to refuse the arch match.
+			// An unknown warp size on either side is no reason to refuse the arch
+			// match.
 			bool warp = t.warpSize == 0 || g.warpSize == 0 || t.warpSize == g.warpSize;
 			ok = ok || (t.backend == g.backend &&
-				   support::normalizeArch(t.backend, t.arch) == arch && warp);
+				    support::normalizeArch(t.backend, t.arch) == arch && warp);
 		}
 		(ok ? r.matching : r.nonMatching).push_back(g);
 	}

@@ -49,17 +49,26 @@ std::string elfArchitecture(const fs::path &p)
 {
 	unsigned char h[20] = {};
 	std::ifstream in(p, std::ios::binary);
-	if (!in.read(reinterpret_cast<char *>(h), sizeof h) || std::memcmp(h, "\x7f" "ELF", 4) != 0)
+	if (!in.read(reinterpret_cast<char *>(h), sizeof h) || std::memcmp(h,
+									   "\x7f"
+									   "ELF",
+									   4) != 0)
 		return {};
 	bool little = h[5] == 1;
 	unsigned machine = little ? h[18] | (h[19] << 8) : (h[18] << 8) | h[19];
 	switch (machine) {
-	case 62: return "amd64";
-	case 183: return "arm64";
-	case 21: return little ? "ppc64le" : "ppc64";
-	case 22: return "s390x";
-	case 243: return "riscv64";
-	default: return {};
+	case 62:
+		return "amd64";
+	case 183:
+		return "arm64";
+	case 21:
+		return little ? "ppc64le" : "ppc64";
+	case 22:
+		return "s390x";
+	case 243:
+		return "riscv64";
+	default:
+		return {};
 	}
 }
 
@@ -94,7 +103,8 @@ std::optional<CacheTarget> kernelTarget(const json::object &o)
 		const json::array &ta = tv->get_array();
 		t.backend = ta[0].is_string() ? std::string(ta[0].get_string()) : "";
 		t.arch = support::scalarString(&ta[1]).value_or("");
-		t.warpSize = ta.size() > 2 && ta[2].is_int64() ? static_cast<int>(ta[2].get_int64()) : 0;
+		t.warpSize =
+			ta.size() > 2 && ta[2].is_int64() ? static_cast<int>(ta[2].get_int64()) : 0;
 	}
 	if (t.backend.empty())
 		t.backend = support::stringField(o, "backend_name").value_or("");
@@ -127,10 +137,12 @@ void scanKernelJson(ScannedCache &out, const std::string &rel, const fs::path &p
 	if (key.empty())
 		out.issues.push_back({rel, "kernel \"hash\" is not 64 hex digits"});
 	else if (key != dir)
-		out.issues.push_back({rel, "kernel dir name does not match its hash (expected " + key + ")"});
+		out.issues.push_back(
+			{rel, "kernel dir name does not match its hash (expected " + key + ")"});
 	auto target = kernelTarget(*o);
 	if (!target) {
-		out.issues.push_back({rel, "kernel JSON has no target (backend, arch); not listed"});
+		out.issues.push_back(
+			{rel, "kernel JSON has no target (backend, arch); not listed"});
 		return;
 	}
 	CacheEntry e;
@@ -147,7 +159,8 @@ void scanKernelJson(ScannedCache &out, const std::string &rel, const fs::path &p
 void walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
 {
 	std::error_code ec;
-	for (fs::directory_iterator it(root / prefix, ec), end; !ec && it != end; it.increment(ec)) {
+	for (fs::directory_iterator it(root / prefix, ec), end; !ec && it != end;
+	     it.increment(ec)) {
 		std::string name = it->path().filename().string();
 		std::string rel = prefix.empty() ? name : prefix + "/" + name;
 		fs::file_status st = it->symlink_status(ec);
@@ -170,11 +183,13 @@ void walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
 			    name.compare(name.size() - 3, 3, ".so") == 0)
 				out.architecture = elfArchitecture(it->path());
 		} else {
-			out.issues.push_back({rel, "not a regular file or directory; not packaged"});
+			out.issues.push_back(
+				{rel, "not a regular file or directory; not packaged"});
 		}
 	}
 	if (ec)
-		out.issues.push_back({prefix.empty() ? "." : prefix, "cannot list: " + ec.message()});
+		out.issues.push_back(
+			{prefix.empty() ? "." : prefix, "cannot list: " + ec.message()});
 }
 
 } // namespace
@@ -221,13 +236,14 @@ Result<ScannedCache> scanTritonCache(const std::string &dir)
 	}
 	std::sort(out.files.begin(), out.files.end(),
 		  [](const CacheFile &a, const CacheFile &b) { return a.path < b.path; });
-	std::sort(out.entries.begin(), out.entries.end(), [](const CacheEntry &a, const CacheEntry &b) {
-		return std::tie(a.hash, a.target) < std::tie(b.hash, b.target);
-	});
+	std::sort(out.entries.begin(), out.entries.end(),
+		  [](const CacheEntry &a, const CacheEntry &b) {
+			  return std::tie(a.hash, a.target) < std::tie(b.hash, b.target);
+		  });
 	if (out.entries.empty())
-		return err(Errc::InvalidArgument,
-			   "cache dir '" + dir +
-				   "': no Triton kernels found (expected <KEY>/<name>.json with a \"hash\")");
+		return err(Errc::InvalidArgument, "cache dir '" + dir +
+							  "': no Triton kernels found (expected "
+							  "<KEY>/<name>.json with a \"hash\")");
 	for (const auto &e : out.entries)
 		out.targets.push_back(e.target);
 	out.targets = support::uniqueTargets(std::move(out.targets));
@@ -251,9 +267,12 @@ Result<Compression> parseCompression(std::string_view name)
 std::string_view compressionName(Compression c) noexcept
 {
 	switch (c) {
-	case Compression::Gzip: return "gzip";
-	case Compression::Zstd: return "zstd";
-	case Compression::None: return "none";
+	case Compression::Gzip:
+		return "gzip";
+	case Compression::Zstd:
+		return "zstd";
+	case Compression::None:
+		return "none";
 	}
 	return "none";
 }

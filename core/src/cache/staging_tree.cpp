@@ -21,7 +21,10 @@ constexpr std::string_view CachePrefix = "io.triton.cache";
 constexpr std::string_view ManifestPath = "io.triton.manifest/manifest.json";
 constexpr size_t MaxManifestBytes = 4u << 20;
 
-Unexpected<Error> corrupt(const std::string &why) { return err(Errc::Corrupt, why); }
+Unexpected<Error> corrupt(const std::string &why)
+{
+	return err(Errc::Corrupt, why);
+}
 
 Unexpected<Error> sysErr(const std::string &what)
 {
@@ -64,7 +67,7 @@ Result<std::string> normalizeEntryName(std::string_view raw)
 }
 
 StagingTree::StagingTree(int rootFd, const ExtractOptions &options)
-	: rootFd_(rootFd), options_(options)
+    : rootFd_(rootFd), options_(options)
 {
 }
 
@@ -90,14 +93,18 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 {
 	const char *rawName = archive_entry_pathname(e);
 	std::string raw = rawName ? rawName : "";
-	auto fail = [&raw](Error er) { return unexpected(std::move(er).wrap("entry '" + raw + "'")); };
+	auto fail = [&raw](Error er) {
+		return unexpected(std::move(er).wrap("entry '" + raw + "'"));
+	};
 	if (++entries_ > options_.limits.maxEntries)
-		return fail({Errc::LimitExceeded, "more than " + std::to_string(options_.limits.maxEntries) +
-							  " entries (max_entries)"});
+		return fail({Errc::LimitExceeded,
+			     "more than " + std::to_string(options_.limits.maxEntries) +
+				     " entries (max_entries)"});
 	if (static_cast<int64_t>(raw.size()) > options_.limits.maxPathLength)
-		return fail({Errc::LimitExceeded, "name is " + std::to_string(raw.size()) +
-							  " bytes, over max_path_length " +
-							  std::to_string(options_.limits.maxPathLength)});
+		return fail({Errc::LimitExceeded,
+			     "name is " + std::to_string(raw.size()) +
+				     " bytes, over max_path_length " +
+				     std::to_string(options_.limits.maxPathLength)});
 	auto name = normalizeEntryName(raw);
 	if (!name)
 		return fail(std::move(name).error());
@@ -106,15 +113,16 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 	const char *hardlink = archive_entry_hardlink(e);
 	auto type = archive_entry_filetype(e);
 	if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
-		return fail({Errc::Corrupt, type == AE_IFIFO   ? "FIFO refused"
+		return fail({Errc::Corrupt, type == AE_IFIFO	? "FIFO refused"
 					    : type == AE_IFSOCK ? "socket refused"
 								: "device node refused"});
 	// Refuse on the declared size, before writing a byte of it.
 	declaredBytes_ += 512 + std::max<int64_t>(archive_entry_size(e), 0);
 	if (usedBefore + declaredBytes_ > options_.limits.maxTotalBytes)
-		return fail({Errc::LimitExceeded, "declares " + std::to_string(archive_entry_size(e)) +
-							  " bytes, over max_total_bytes " +
-							  std::to_string(options_.limits.maxTotalBytes)});
+		return fail({Errc::LimitExceeded,
+			     "declares " + std::to_string(archive_entry_size(e)) +
+				     " bytes, over max_total_bytes " +
+				     std::to_string(options_.limits.maxTotalBytes)});
 	if (!seenInLayer_.insert(*name).second)
 		return fail({Errc::Corrupt, "duplicate entry in one layer"});
 
@@ -137,9 +145,11 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 	} else if (*name == ManifestPath && type == AE_IFREG && !hardlink) {
 		if (archive_entry_size(e) > static_cast<int64_t>(MaxManifestBytes))
 			r = err(Errc::LimitExceeded, "manifest.json over 4 MiB");
-		std::string text(static_cast<size_t>(std::max<int64_t>(archive_entry_size(e), 0)), '\0');
+		std::string text(static_cast<size_t>(std::max<int64_t>(archive_entry_size(e), 0)),
+				 '\0');
 		if (r && !text.empty() &&
-		    archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
+		    archive_read_data(a, text.data(), text.size()) !=
+			    static_cast<la_ssize_t>(text.size()))
 			r = corrupt(std::string("short manifest.json: ") + archive_error_string(a));
 		if (r)
 			manifest_ = std::move(text);
@@ -165,7 +175,8 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 		if (next == std::string::npos)
 			next = parent.size();
 		std::string comp = parent.substr(pos, next - pos), prefix = parent.substr(0, next);
-		int nfd = ::openat(fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int nfd =
+			::openat(fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0 && errno == ENOENT) {
 			if (::mkdirat(fd, comp.c_str(), 0755) != 0 && errno != EEXIST) {
 				auto e = sysErr("creating '" + prefix + "'");
@@ -174,7 +185,8 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 				return e;
 			}
 			kinds_[prefix] = Kind::Dir;
-			nfd = ::openat(fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			nfd = ::openat(fd, comp.c_str(),
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		int saved = errno;
 		if (fd != rootFd_)
@@ -215,7 +227,8 @@ Result<void> StagingTree::clearEarlierLayer(int dirFd, const std::string &name,
 	return {};
 }
 
-Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e, const std::string &rel)
+Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e,
+				    const std::string &rel)
 {
 	int pfd = TB_TRY(parentFd(rel));
 	std::string name = baseName(rel);
@@ -224,7 +237,8 @@ Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e, 
 	if (perm & (S_ISUID | S_ISGID))
 		warn("entry 'io.triton.cache/" + rel + "': setuid/setgid bit stripped");
 	perm = (perm & 0777) | 0600;
-	int fd = ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
 	if (fd < 0)
 		return sysErr("creating 'io.triton.cache/" + rel + "'");
 	kinds_[rel] = Kind::File;

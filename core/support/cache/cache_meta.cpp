@@ -84,7 +84,8 @@ Result<std::vector<CacheTarget>> parseSummary(std::string_view text)
 			return err(Errc::Corrupt, "summary: target is not an object");
 		CacheTarget ct;
 		ct.backend = stringField(*to, "backend").value_or("");
-		ct.arch = normalizeArch(ct.backend, scalarString(to->if_contains("arch")).value_or(""));
+		ct.arch = normalizeArch(ct.backend,
+					scalarString(to->if_contains("arch")).value_or(""));
 		ct.warpSize = static_cast<int>(intField(*to, "warp_size").value_or(0));
 		if (ct.backend.empty() || ct.arch.empty())
 			return err(Errc::Corrupt, "summary: target without backend or arch");

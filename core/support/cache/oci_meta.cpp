@@ -13,11 +13,21 @@ std::string jsonQuote(std::string_view s)
 	std::string out = "\"";
 	for (unsigned char c : s) {
 		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		case '\r': out += "\\r"; break;
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
 		default:
 			if (c < 0x20) {
 				char buf[8];

@@ -35,7 +35,8 @@ inline constexpr std::string_view LayerZstd = "application/vnd.tb.triton-cache.l
 } // namespace plain
 
 /// The layer type MCV's artifact fallback reads (not RFC 6838 compliant; read-only alias).
-inline constexpr std::string_view McvAliasLayer = "application/cache.triton.content.layer.v1+triton";
+inline constexpr std::string_view McvAliasLayer =
+	"application/cache.triton.content.layer.v1+triton";
 
 /// \brief The compression a tar layer media type declares ("none", "gzip", "zstd"), for
 /// OCI, Docker, non-distributable, plain and alias types; nullopt for anything else. Readers
