@@ -48,7 +48,9 @@ TEST(Reference, BareNamesGoToTheStore)
 		  "quay.io/gkm/vector-add-cache:rocm");
 	std::string d = "sha256:" + std::string(64, '0');
 	EXPECT_EQ(parse("mycache@" + d).location, "mycache@" + d);
-	EXPECT_EQ(parse("my_cache.x-y__z:v1.2-rc_3").location, "my_cache.x-y__z:v1.2-rc_3");
+	EXPECT_EQ(parse("my_cache.x-y--z:v1.2-rc_3").location, "my_cache.x-y--z:v1.2-rc_3");
+	// Valid for Docker, but not as an OCI ref.name: refused up front, not at commit.
+	EXPECT_FALSE(parseImageReference("my__cache:v1", Loaded));
 }
 
 TEST(Reference, BadStoreNames)

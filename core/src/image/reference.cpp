@@ -7,6 +7,8 @@
 
 #include <tb/context.h>
 
+#include "tbsupport/oci_layout.h"
+
 namespace tb {
 
 namespace {
@@ -169,6 +171,9 @@ Result<std::string> normaliseStoreName(std::string_view text)
 		out += "@" + digest;
 	if (tag.empty() && digest.empty())
 		out += ":latest";
+	// The name becomes the layout's ref.name, whose grammar is a little stricter ("__", "---").
+	if (auto ok = support::validateLayoutTag(out); !ok)
+		return bad("not usable as an OCI ref.name (" + ok.error().message + ")");
 	return out;
 }
 
