@@ -75,9 +75,15 @@ void mergeNvml(ProbeState &st, const fs::NvmlFacts &facts)
 			}
 		}
 	}
-	if (!facts.driverVersion.empty() && facts.driverVersion != st.report.driver.version)
+	if (st.report.driver.version.empty() && !facts.driverVersion.empty()) {
+		st.report.driver.version = facts.driverVersion;
+		for (auto &g : st.report.gpus)
+			g.driverVersion = facts.driverVersion;
+	} else if (!facts.driverVersion.empty() &&
+		   facts.driverVersion != st.report.driver.version) {
 		st.warn("NVML reports driver " + facts.driverVersion + ", the kernel module " +
 			st.report.driver.version);
+	}
 }
 
 class NvidiaProbe final : public GpuProbe {
