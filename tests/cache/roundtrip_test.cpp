@@ -189,6 +189,49 @@ TEST(RoundTripOptions, ConcurrentExtractsIntoOneDestinationAreSerialised)
 		EXPECT_EQ(path.rfind(".tb-extract-", 0), std::string::npos) << path;
 }
 
+TEST(RoundTripOptions, KilledExtractLeavesTheDestinationAsItWas)
+{
+	TempDir t;
+	std::string tb = tbExe();
+	fs::copy(cudaFixture(), t / "src", fs::copy_options::recursive);
+	{ // 256 MiB that do not compress, so the extract runs long enough to be killed
+		std::ofstream big(
+			t / "src/NNIRBEH2OVXHBOQBWMZABZQUTHRBNTKPWP7Q45RX7SE5JGCMEUPA/big.bin",
+			std::ios::binary);
+		uint64_t x = 88172645463325252ull;
+		std::vector<uint64_t> block(1 << 16);
+		for (int i = 0; i < 512; ++i) {
+			for (auto &w : block) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				w = x;
+			}
+			big.write(reinterpret_cast<const char *>(block.data()), block.size() * 8);
+		}
+	}
+	std::string ref = "oci:" + (t / "layout") + ":v1";
+	ASSERT_EQ(sh(tb + " create -q --compression none -i " + ref + " -d " + (t / "src")).status,
+		  0);
+	std::string dest = t / "cache";
+	writeFile(dest + "/UNRELATED/keep.txt", "mine");
+	auto before = snapshot(dest);
+	ShellResult k =
+		sh(tb + " extract -q --no-gpu -i " + ref + " -d " + dest +
+		   " & pid=$!; sleep 0.15; kill -9 $pid 2>/dev/null && echo KILLED; wait $pid");
+	if (k.output.find("KILLED") == std::string::npos)
+		GTEST_SKIP() << "extract finished before it could be killed";
+	auto after = snapshot(dest);
+	for (auto it = after.begin(); it != after.end();) // only the hidden staging dir may remain
+		it = it->first.rfind(".tb-extract-", 0) == 0 ? after.erase(it) : std::next(it);
+	EXPECT_EQ(after, before);
+	ShellResult again = sh(tb + " extract -q --no-gpu -i " + ref + " -d " + dest);
+	ASSERT_EQ(again.status, 0) << again.output;
+	for (const auto &e : fs::directory_iterator(dest))
+		EXPECT_NE(e.path().filename().string().rfind(".tb-extract-", 0), 0u)
+			<< "stale staging kept";
+	EXPECT_TRUE(
+		fs::exists(dest + "/NNIRBEH2OVXHBOQBWMZABZQUTHRBNTKPWP7Q45RX7SE5JGCMEUPA/big.bin"));
+}
+
 TEST(RoundTripOptions, ExtractCapsComeFromTheConfigFile)
 {
 	TempDir t;
