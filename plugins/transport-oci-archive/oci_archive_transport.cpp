@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
+
 #include <tb/plugin.h>
 #include <tb/transport.h>
 
@@ -37,8 +39,8 @@ private:
 	std::unique_ptr<support::LayoutSource> layout_;
 };
 
-// Writes a layout in a temp dir; commit() tars it over FILE atomically. Like skopeo, the
-// archive then holds this one image: an existing FILE is replaced, never half-written.
+// Writes a layout in a temp dir (seeded with FILE's images when it exists); commit() tars it
+// over FILE atomically, so FILE is never half-written.
 class ArchiveDestination : public ImageDestination {
 public:
 	ArchiveDestination(std::string file, support::TempDir dir,
@@ -102,6 +104,7 @@ public:
 					     "oci-archive:" + std::string(location)));
 				     auto dir = TB_TRY(
 					     support::TempDir::create("tb-oci-archive-", tmpDir_));
+				     TB_TRY(keepExisting(file, dir.path() + "/layout"));
 				     auto layout =
 					     TB_TRY_CTX(support::LayoutDestination::create(
 								dir.path() + "/layout", tag),
@@ -133,6 +136,25 @@ public:
 	}
 
 private:
+	// Writing a tag into an existing archive keeps its other images (skopeo would drop
+	// them); a file that is not an oci-archive is refused rather than overwritten.
+	static Result<void> keepExisting(const std::string &file, const std::string &layoutDir)
+	{
+		struct stat st;
+		if (::stat(file.c_str(), &st) != 0)
+			return {};
+		auto fail = [&](const Error &e) {
+			return err(Errc::Conflict, file + " exists and is not an oci-archive (" +
+							   e.message +
+							   "); remove it or choose another name");
+		};
+		if (auto r = support::unpackArchive(file, layoutDir); !r)
+			return fail(r.error());
+		if (auto l = support::OciLayout::open(layoutDir); !l)
+			return fail(l.error());
+		return {};
+	}
+
 	Result<support::TempDir> unpack(const std::string &file)
 	{
 		if (file.empty())

@@ -358,3 +358,26 @@ TEST_F(Copy, CompressedOciArchiveIsRead)
 	ASSERT_TRUE(r) << r.error().message;
 	EXPECT_EQ(r->manifestDigest, image_.manifestDesc.digest);
 }
+
+TEST_F(Copy, OciArchiveKeepsItsOtherImages)
+{
+	std::string t = tmp_.path();
+	auto other = makeImage("other", {300});
+	writeLayout(tmp_ / "src", "v2", other);
+	ASSERT_TRUE(copyImage(*ctx_, src(), "oci-archive:" + t + "/a.tar:v1"));
+	auto second = copyImage(*ctx_, "oci:" + t + "/src:v2", "oci-archive:" + t + "/a.tar:v2");
+	ASSERT_TRUE(second) << second.error().message;
+	auto one = inspectImage(*ctx_, "oci-archive:" + t + "/a.tar:v1");
+	ASSERT_TRUE(one) << one.error().message;
+	EXPECT_EQ(one->digest, image_.manifestDesc.digest);
+	auto two = inspectImage(*ctx_, "oci-archive:" + t + "/a.tar:v2");
+	ASSERT_TRUE(two) << two.error().message;
+	EXPECT_EQ(two->digest, other.manifestDesc.digest);
+
+	writeFile(t + "/notes.tar", "my notes, not an archive\n");
+	auto refused = copyImage(*ctx_, src(), "oci-archive:" + t + "/notes.tar:v1");
+	ASSERT_FALSE(refused);
+	EXPECT_EQ(refused.error().code, Errc::Conflict);
+	EXPECT_NE(refused.error().message.find("not an oci-archive"), std::string::npos);
+	EXPECT_EQ(readFile(t + "/notes.tar"), "my notes, not an archive\n");
+}
