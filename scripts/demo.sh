@@ -4,10 +4,17 @@
 # list and inspect it, and extract it into a fresh directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/build.sh
+# TB_DEMO_NO_SETUP=1 runs on an existing build (the integration test does, inside meson test).
+if [ "${TB_DEMO_NO_SETUP:-}" != 1 ]; then
+	scripts/deps.sh
+	scripts/build.sh
+fi
 build=${BUILD_DIR:-build}
+# meson's devenv dump appends ":$LD_LIBRARY_PATH"; under `set -u` that must exist, and an empty
+# trailing entry would put the working directory on the library path.
+export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
 eval "$(meson devenv -C "$build" --dump)"
+LD_LIBRARY_PATH=${LD_LIBRARY_PATH%:}
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
