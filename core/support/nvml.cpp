@@ -106,6 +106,32 @@ NvmlGpu queryDevice(Nvml &n, nvmlDevice dev, const std::string &busId)
 
 } // namespace
 
+Result<NvmlMode> nvmlModeFromConfig(const ConfigView &config, std::string_view section)
+{
+	if (!config.has("nvml"))
+		return NvmlMode::Auto;
+	if (auto b = config.get<bool>("nvml"))
+		return *b ? NvmlMode::Auto : NvmlMode::Never;
+	std::string v = config.getString("nvml");
+	if (v == "auto")
+		return NvmlMode::Auto;
+	if (v == "always")
+		return NvmlMode::Always;
+	if (v == "never")
+		return NvmlMode::Never;
+	return err(Errc::InvalidArgument,
+		   "[plugins.\"" + std::string(section) +
+			   "\"] nvml: expected \"auto\", \"always\" or "
+			   "\"never\"" +
+			   (v.empty() ? std::string() : ", not \"" + v + "\""));
+}
+
+bool nvmlWanted(NvmlMode mode, std::string_view root) noexcept
+{
+	bool realRoot = root.find_first_not_of('/') == std::string_view::npos;
+	return mode == NvmlMode::Always || (mode == NvmlMode::Auto && realRoot);
+}
+
 std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::string &why)
 {
 	Nvml n;

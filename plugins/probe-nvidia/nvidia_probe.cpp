@@ -15,11 +15,6 @@ namespace {
 
 namespace fs = tb::support;
 
-bool isRealRoot(const std::string &root)
-{
-	return root.empty() || root.find_first_not_of('/') == std::string::npos;
-}
-
 std::string joinList(const std::vector<std::string> &v)
 {
 	std::string out;
@@ -47,9 +42,6 @@ void readDriver(ProbeState &st)
 	if (modVersion && procVersion && *modVersion != procVersion->version)
 		st.warn("driver version differs: /sys/module/nvidia/version says " + *modVersion +
 			", /proc/driver/nvidia/version says " + procVersion->version);
-	if (d.version.empty())
-		st.warn("driver version unknown: neither /sys/module/nvidia/version nor "
-			"/proc/driver/nvidia/version holds one");
 }
 
 void mergeNvml(ProbeState &st, const fs::NvmlFacts &facts)
@@ -66,10 +58,15 @@ void mergeNvml(ProbeState &st, const fs::NvmlFacts &facts)
 			g.memoryBytes = n.memoryBytes;
 			for (auto &m : n.migDevices) {
 				for (auto &p : g.partitions) {
-					if (p.id != m.slot)
+					if (m.slot.empty() || p.id != m.slot)
 						continue;
-					st.report.facts["mig." + m.uuid] = bdf + " " + m.slot;
-					p.id = m.uuid.empty() ? p.id : m.uuid;
+					// The procfs slot stays findable after the id became the
+					// UUID.
+					if (!m.uuid.empty()) {
+						st.report.facts["mig." + m.uuid] =
+							bdf + " " + m.slot;
+						p.id = m.uuid;
+					}
 					p.profile = m.profile;
 				}
 			}
@@ -88,7 +85,7 @@ void mergeNvml(ProbeState &st, const fs::NvmlFacts &facts)
 
 class NvidiaProbe final : public GpuProbe {
 public:
-	NvidiaProbe(Host &host, bool useNvml) : host_(host), useNvml_(useNvml) {}
+	NvidiaProbe(Host &host, fs::NvmlMode nvml) : host_(host), nvml_(nvml) {}
 
 	std::string_view vendor() const noexcept override { return "nvidia"; }
 
@@ -114,7 +111,7 @@ private:
 			return noDriver(st);
 		readDriver(st);
 		probeGpus(st);
-		if (useNvml_ && isRealRoot(st.root) && !st.report.gpus.empty()) {
+		if (fs::nvmlWanted(nvml_, st.root) && !st.report.gpus.empty()) {
 			std::vector<std::string> bdfs;
 			for (auto &g : st.report.gpus)
 				bdfs.push_back(g.pciBdf);
@@ -125,6 +122,11 @@ private:
 				host_.log(LogLevel::Info,
 					  why + " (compute capability from the PCI id table)");
 		}
+		// Only now: NVML may have supplied the version the module did not.
+		if (st.report.driver.version.empty())
+			st.warn("driver version unknown: neither /sys/module/nvidia/version nor "
+				"/proc/driver/nvidia/version holds one, and NVML was not asked or "
+				"had none");
 		for (auto &g : st.report.gpus)
 			if (g.arch.empty())
 				st.warn("GPU " + g.pciBdf + " (" + g.pciDeviceId +
@@ -158,15 +160,17 @@ private:
 	}
 
 	Host &host_;
-	bool useNvml_;
+	fs::NvmlMode nvml_;
 };
 
 Result<std::unique_ptr<GpuProbe>> create(Host &host, const ConfigView &config)
 {
 	for (auto &k : config.unknownKeys({"nvml"}))
 		host.log(LogLevel::Warn, "unknown key \"" + k + "\" in [plugins.\"probe.nvidia\"]");
-	bool useNvml = config.getBool("nvml", true);
-	return std::unique_ptr<GpuProbe>(std::make_unique<NvidiaProbe>(host, useNvml));
+	auto nvml = fs::nvmlModeFromConfig(config, "probe.nvidia");
+	if (!nvml)
+		return unexpected(std::move(nvml).error());
+	return std::unique_ptr<GpuProbe>(std::make_unique<NvidiaProbe>(host, *nvml));
 }
 
 } // namespace

@@ -41,7 +41,7 @@ bool containsNoCase(std::string_view hay, std::string_view needle)
 
 class Wsl2Probe final : public GpuProbe {
 public:
-	Wsl2Probe(Host &host, bool useNvml) : host_(host), useNvml_(useNvml) {}
+	Wsl2Probe(Host &host, fs::NvmlMode nvml) : host_(host), nvml_(nvml) {}
 
 	std::string_view vendor() const noexcept override { return "wsl2"; }
 
@@ -174,7 +174,7 @@ private:
 	// On the real WSL2 root NVML (from /usr/lib/wsl/lib) names the NVIDIA GPUs behind GPU-PV.
 	bool addNvmlGpus(ProbeReport &r)
 	{
-		if (!useNvml_ || !realRoot())
+		if (!fs::nvmlWanted(nvml_, root()))
 			return false;
 		std::string why;
 		auto facts = fs::queryNvml({}, why);
@@ -202,15 +202,17 @@ private:
 	}
 
 	Host &host_;
-	bool useNvml_;
+	fs::NvmlMode nvml_;
 };
 
 Result<std::unique_ptr<GpuProbe>> create(Host &host, const ConfigView &config)
 {
 	for (auto &k : config.unknownKeys({"nvml"}))
 		host.log(LogLevel::Warn, "unknown key \"" + k + "\" in [plugins.\"probe.wsl2\"]");
-	return std::unique_ptr<GpuProbe>(
-		std::make_unique<Wsl2Probe>(host, config.getBool("nvml", true)));
+	auto nvml = fs::nvmlModeFromConfig(config, "probe.wsl2");
+	if (!nvml)
+		return unexpected(std::move(nvml).error());
+	return std::unique_ptr<GpuProbe>(std::make_unique<Wsl2Probe>(host, *nvml));
 }
 
 } // namespace

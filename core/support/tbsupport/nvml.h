@@ -7,7 +7,24 @@
 #include <string>
 #include <vector>
 
+#include <tb/config_view.h>
+#include <tb/result.h>
+
 namespace tb::support {
+
+/// \brief When a probe asks NVML (the `nvml` key of its plugin section).
+enum class NvmlMode {
+	Auto,	///< only when the host root is "/" (NVML describes this machine's kernel)
+	Always, ///< also under another host root, e.g. `--host-root /host` of the same machine
+	Never,
+};
+
+/// \brief Read the `nvml` key of \a section: "auto" (default), "always" or "never"; the
+/// booleans of earlier versions still mean auto (true) and never (false).
+/// \return Errc::InvalidArgument for any other value
+Result<NvmlMode> nvmlModeFromConfig(const ConfigView &config, std::string_view section);
+/// \brief Whether to ask NVML under \a mode when the host root is \a root.
+bool nvmlWanted(NvmlMode mode, std::string_view root) noexcept;
 
 /// \brief One MIG device as NVML reports it.
 struct NvmlMig {
@@ -32,8 +49,8 @@ struct NvmlFacts {
 };
 
 /// \brief dlopen libnvidia-ml.so.1, query the GPUs at \a bdfs (every GPU by index when
-/// \a bdfs is empty), shut NVML down again. Only for the real root: NVML talks to the
-/// running kernel, never to a host-root tree.
+/// \a bdfs is empty), shut NVML down again. NVML talks to the running kernel, never to a
+/// host-root tree: callers decide with nvmlWanted().
 /// \return nullopt with \a why set when NVML is not available
 std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::string &why);
 
