@@ -126,7 +126,8 @@ private:
 				r.libraries.push_back(p);
 		}
 		check(r, "cudaStub", std::string(kWslLib) + "/libcuda.so.1", false);
-		check(r, "driverStore", kDriverStore, true);
+		// The store is the directory holding libcuda.so.1.1; an empty or foreign
+		// /usr/lib/wsl/drivers (Intel or AMD only) is no NVIDIA driver store.
 		std::string store;
 		for (auto &dir : fs::listDir(path(kDriverStore))) {
 			std::string d = std::string(kDriverStore) + "/" + dir;
@@ -134,12 +135,17 @@ private:
 				store = d;
 		}
 		if (!store.empty()) {
+			check(r, "driverStore", store, true);
 			r.facts["wsl2.driverStore.nvidia"] = store;
 			for (const char *lib : kNvidiaStoreLibs)
 				if (fs::exists(path(store + "/" + lib)))
 					r.libraries.push_back(store + "/" + lib);
 			if (check(r, "nvidiaSmi", store + "/nvidia-smi", false))
 				r.binaries.push_back(store + "/nvidia-smi");
+		} else {
+			std::string pattern = std::string(kDriverStore) + "/*/libcuda.so.1.1";
+			r.facts["check.driverStore"] = "missing:required:" + pattern;
+			r.warnings.push_back("no NVIDIA driver store: nothing matches " + pattern);
 		}
 		check(r, "cuda", store.empty() ? "" : store + "/libcuda.so.1.1", false);
 		check(r, "nvml", store.empty() ? "" : store + "/libnvidia-ml.so.1", false);

@@ -159,6 +159,34 @@ TEST(Wsl2Check, MissingPiecesAreNamed)
 	EXPECT_NE(r.out.find("Not ready: 1 required item(s) missing."), std::string::npos) << r.out;
 }
 
+// /usr/lib/wsl/drivers without an NVIDIA store (libcuda.so.1.1) is no driver store.
+TEST(Wsl2Check, EmptyDriversDirIsNoDriverStore)
+{
+	namespace fsys = std::filesystem;
+	fsys::path tmp = fsys::temp_directory_path() / ("tb-wsl2-" + std::to_string(::getpid()));
+	fsys::copy(env("TB_FIXTURE_HOSTS") + "/wsl2", tmp,
+		   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
+	for (auto &e : fsys::directory_iterator(tmp / "usr/lib/wsl/drivers"))
+		fsys::remove_all(e.path());
+	TbRun r = tb("--host-root '" + tmp.string() + "' wsl2 check");
+	// Intel's store alone is not enough either.
+	fsys::create_directories(tmp / "usr/lib/wsl/drivers/iigd_dch.inf_amd64_0a3b5c7d9e1f2a4b");
+	std::ofstream(tmp /
+		      "usr/lib/wsl/drivers/iigd_dch.inf_amd64_0a3b5c7d9e1f2a4b/libigdgmm.so.12");
+	TbRun intel = tb("--host-root '" + tmp.string() + "' wsl2 check");
+	fsys::remove_all(tmp);
+	for (auto &run : {r, intel}) {
+		EXPECT_EQ(run.exitCode, 1) << run.out;
+		EXPECT_NE(run.out.find("missing  required  driverStore  "
+				       "/usr/lib/wsl/drivers/*/libcuda.so.1.1"),
+			  std::string::npos)
+			<< run.out;
+		EXPECT_NE(run.out.find("NVIDIA driver store: -"), std::string::npos) << run.out;
+		EXPECT_NE(run.out.find("Not ready: 1 required item(s) missing."), std::string::npos)
+			<< run.out;
+	}
+}
+
 TEST(Wsl2Check, NotWsl2)
 {
 	TbRun r = tb(hostRoot("t4-proprietary") + " wsl2 check");
