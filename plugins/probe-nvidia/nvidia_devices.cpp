@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // NVIDIA GPUs, MIG instances and control nodes from procfs, sysfs and /dev under the host root.
-#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -100,7 +99,9 @@ void probeMigPartitions(ProbeState &st, GpuDevice &gpu)
 void probeGpus(ProbeState &st)
 {
 	const std::string &version = st.report.driver.version;
+	std::set<std::string> inProcfs; // excluded GPUs too: the driver knows them
 	for (auto &bdf : fs::listDir(st.path("/proc/driver/nvidia/gpus"))) {
+		inProcfs.insert(bdf);
 		std::string infoPath = "/proc/driver/nvidia/gpus/" + bdf + "/information";
 		auto text = fs::readFile(st.path(infoPath), 64 * 1024);
 		if (!text) {
@@ -108,6 +109,8 @@ void probeGpus(ProbeState &st)
 			continue;
 		}
 		auto info = fs::parseNvidiaInformation(*text);
+		if (!info.busLocation.empty())
+			inProcfs.insert(info.busLocation);
 		if (info.excluded) {
 			st.warn("GPU " + bdf +
 				" is excluded by the driver (NVreg_ExcludedGpus): skipped");
@@ -138,11 +141,18 @@ void probeGpus(ProbeState &st)
 				st.warn("GPU " + gpu.pciBdf + ": sysfs class " + cls +
 					" is not a display controller");
 			}
-			if (pci.driver != "nvidia")
-				st.warn("GPU " + gpu.pciBdf + ": bound to " +
-					(pci.driver.empty() ? std::string("no driver")
-							    : pci.driver) +
-					" in sysfs, not nvidia");
+			if (pci.driver.empty()) {
+				st.warn("GPU " + gpu.pciBdf +
+					": bound to no driver in sysfs, not nvidia");
+			} else if (pci.driver != "nvidia") {
+				// vfio-pci (VM passthrough) or another driver owns the device:
+				// the nvidia driver cannot drive it, so no container can use it.
+				gpu.backend.clear();
+				gpu.driverVersion.clear();
+				gpu.driverType.clear();
+				st.warn("GPU " + gpu.pciBdf + ": bound to " + pci.driver +
+					" in sysfs, not nvidia: not usable for containers");
+			}
 			gpu.pciDeviceId = fs::hexId(pci.device);
 			gpu.numaNode = pci.numaNode;
 			if (auto *part = findKnownPart(pci.device)) {
@@ -161,15 +171,20 @@ void probeGpus(ProbeState &st)
 		probeMigPartitions(st, gpu);
 		st.report.gpus.push_back(std::move(gpu));
 	}
-	// A GPU the driver binds but procfs does not list is a driver problem worth saying.
-	for (auto &bdf : fs::listBoundDevices(st.root, "/sys/bus/pci/drivers/nvidia")) {
-		bool listed = std::any_of(st.report.gpus.begin(), st.report.gpus.end(),
-					  [&](const GpuDevice &g) { return g.pciBdf == bdf; });
+	// NVIDIA GPUs procfs does not list: bound to nvidia (a driver problem) or to another
+	// driver such as vfio-pci (passed through to a VM). Either way no container gets them.
+	for (auto &bdf : fs::listPciDevices(st.root)) {
 		fs::PciDevice pci;
-		if (!listed && fs::readPciDevice(st.root, bdf, pci) &&
-		    (pci.classCode >> 16) == 0x03)
+		if (inProcfs.count(bdf) || !fs::readPciDevice(st.root, bdf, pci) ||
+		    pci.vendor != 0x10de || (pci.classCode >> 16) != 0x03)
+			continue;
+		if (pci.driver == "nvidia")
 			st.warn("GPU " + bdf +
 				" is bound to nvidia but not listed in /proc/driver/nvidia/gpus");
+		else
+			st.warn("GPU " + bdf + " (" + fs::hexId(pci.device) + ") is bound to " +
+				(pci.driver.empty() ? std::string("no driver") : pci.driver) +
+				", not nvidia: not usable for containers");
 	}
 }
 

@@ -1,57 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // In-process probes (libtb probeGpus + the built probe plugins) over every fixture host.
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <unistd.h>
+#include <map>
 
 #include <gtest/gtest.h>
 
-#include <tb/context.h>
-#include <tb/gpus.h>
+#include "probe_test_util.h"
 
 namespace tb {
 namespace {
 
-std::string hostsDir()
-{
-	const char *d = std::getenv("TB_FIXTURE_HOSTS");
-	return d ? d : "";
-}
-
-GpuInventory inventory(const std::string &root)
-{
-	ContextOptions o;
-	o.hostRoot = root;
-	auto ctx = Context::create(o);
-	EXPECT_TRUE(ctx) << ctx.error().message;
-	if (!ctx)
-		return {};
-	auto inv = probeGpus(**ctx);
-	EXPECT_TRUE(inv);
-	EXPECT_EQ(inv->probes.size(), 4u) << "probe plugins not found via TB_PLUGIN_PATH";
-	return *inv;
-}
-
-GpuInventory host(const std::string &name)
-{
-	return inventory(hostsDir() + "/" + name);
-}
-
-bool hasNode(const std::vector<DeviceNode> &nodes, const std::string &path, int64_t maj,
-	     int64_t min)
-{
-	return std::any_of(nodes.begin(), nodes.end(), [&](const DeviceNode &n) {
-		return n.path == path && n.major == maj && n.minor == min && n.type == 'c';
-	});
-}
-
-bool contains(const std::vector<std::string> &v, const std::string &s)
-{
-	return std::find(v.begin(), v.end(), s) != v.end();
-}
+using namespace tb::gputest;
 
 TEST(ProbeHosts, NoGpuSkipsEveryProbe)
 {
@@ -231,28 +191,6 @@ TEST(ProbeHosts, BrokenInstallFailsClearly)
 
 namespace fsys = std::filesystem;
 
-/// A private copy of a fixture host, removed again at scope exit.
-class HostCopy {
-public:
-	explicit HostCopy(const std::string &name)
-	    : path_(fsys::temp_directory_path() /
-		    ("tb-probe-" + name + "-" + std::to_string(::getpid())))
-	{
-		fsys::remove_all(path_);
-		fsys::copy(hostsDir() + "/" + name, path_,
-			   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
-	}
-	~HostCopy() { fsys::remove_all(path_); }
-	void write(const std::string &rel, const std::string &text)
-	{
-		std::ofstream(path_ / rel, std::ios::trunc) << text;
-	}
-	std::string root() const { return path_.string(); }
-
-private:
-	fsys::path path_;
-};
-
 TEST(ProbeHosts, UnknownPciIdLeavesComputeCapabilityUnknown)
 {
 	HostCopy h("t4-proprietary");
@@ -275,9 +213,7 @@ TEST(ProbeHosts, StaleLibrariesAndVersionMismatchAreWarned)
 	ASSERT_TRUE(nv);
 	ASSERT_EQ(nv->status, ProbeStatus::Ok);
 	EXPECT_EQ(nv->report.driver.version, "555.42.06");
-	std::string all;
-	for (auto &w : nv->report.warnings)
-		all += w + "\n";
+	std::string all = joined(nv->report.warnings);
 	EXPECT_NE(all.find("/proc/driver/nvidia/version says 550.54.14"), std::string::npos) << all;
 	EXPECT_NE(all.find("libcuda.so.550.54.14 does not match the loaded driver 555.42.06"),
 		  std::string::npos)
@@ -302,7 +238,8 @@ TEST(ProbeHosts, ModuleWithoutLibrariesIsWarnedNotFailed)
 	EXPECT_EQ(inv.gpus.size(), 1u);
 	EXPECT_TRUE(nv->report.libraries.empty());
 	ASSERT_EQ(nv->report.warnings.size(), 1u);
-	EXPECT_NE(nv->report.warnings[0].find("no NVIDIA driver libraries found"), std::string::npos)
+	EXPECT_NE(nv->report.warnings[0].find("no NVIDIA driver libraries found"),
+		  std::string::npos)
 		<< nv->report.warnings[0];
 }
 
