@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NVIDIA driver files: libraries via ld.so.cache link chains, firmware, binaries, IPC, configs.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <tbsupport/host_fs.h>
@@ -77,6 +78,14 @@ bool isRegularFile(const ProbeState &st, const std::string &absolute)
 	       !fs::isSymlink(st.path(absolute));
 }
 
+// Where \a absolute leads inside the host root, or nullopt. A plain exists() would follow an
+// absolute link (/etc/alternatives/...) out of a --host-root tree into this machine's files.
+std::optional<std::string> inRoot(const ProbeState &st, const std::string &absolute)
+{
+	auto r = fs::resolveInRoot(st.root, absolute);
+	return r ? std::optional<std::string>(*r) : std::nullopt;
+}
+
 // Resolve the anchors through the cache; returns the versioned files they lead to.
 std::vector<std::string> anchorsFromCache(ProbeState &st)
 {
@@ -110,8 +119,8 @@ std::vector<std::string> anchorsFromDirs(const ProbeState &st, const std::string
 	for (const char *dir : kLibDirs) {
 		for (std::string name : {"libcuda.so." + version, "libnvidia-ml.so." + version}) {
 			std::string p = std::string(dir) + "/" + name;
-			if (!version.empty() && fs::exists(st.path(p)))
-				if (auto real = fs::resolveInRoot(st.root, p))
+			if (!version.empty())
+				if (auto real = inRoot(st, p))
 					out.push_back(*real);
 		}
 		if (!out.empty())
@@ -172,8 +181,11 @@ void collectFirmware(ProbeState &st, const std::string &version)
 	bases.push_back("/lib/firmware");
 	for (auto &b : bases) {
 		std::string dir = b + "/nvidia/" + version;
+		auto real = inRoot(st, dir);
+		if (!real)
+			continue;
 		bool found = false;
-		for (auto &name : fs::listDir(st.path(dir))) {
+		for (auto &name : fs::listDir(st.path(*real))) {
 			if (name.rfind("gsp", 0) == 0 && endsWith(name, ".bin")) {
 				st.report.firmware.push_back(dir + "/" + name);
 				found = true;
@@ -189,7 +201,7 @@ void collectFixedLists(ProbeState &st)
 	for (const char *bin : kBinaries)
 		for (const char *dir : kBinDirs) {
 			std::string p = std::string(dir) + "/" + bin;
-			if (fs::exists(st.path(p)) && !fs::isDirectory(st.path(p))) {
+			if (auto real = inRoot(st, p); real && !fs::isDirectory(st.path(*real))) {
 				st.report.binaries.push_back(p);
 				break;
 			}
@@ -197,7 +209,7 @@ void collectFixedLists(ProbeState &st)
 	for (const char *cfg : kConfigFiles)
 		for (const char *dir : kConfigDirs) {
 			std::string p = std::string(dir) + "/" + cfg;
-			if (fs::exists(st.path(p))) {
+			if (inRoot(st, p)) {
 				st.report.configFiles.push_back(p);
 				break;
 			}
@@ -205,12 +217,12 @@ void collectFixedLists(ProbeState &st)
 	for (const char *sock : {"/nvidia-persistenced/socket", "/nvidia-fabricmanager/socket"})
 		for (const char *run : {"/run", "/var/run"}) {
 			std::string p = std::string(run) + sock;
-			if (fs::exists(st.path(p))) {
+			if (inRoot(st, p)) {
 				st.report.ipcSockets.push_back(p);
 				break;
 			}
 		}
-	if (fs::isDirectory(st.path("/tmp/nvidia-mps")))
+	if (auto mps = inRoot(st, "/tmp/nvidia-mps"); mps && fs::isDirectory(st.path(*mps)))
 		st.report.ipcSockets.push_back("/tmp/nvidia-mps");
 }
 

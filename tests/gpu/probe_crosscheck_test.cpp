@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The NVIDIA probe's sysfs/procfs cross-checks on edited fixture copies: foreign vendor or
-// driver, GPUs missing from procfs, excluded GPUs, a missing UUID.
+// The NVIDIA probe's sysfs/procfs cross-checks and driver-file search on edited fixture copies:
+// foreign vendor or driver, GPUs missing from procfs, excluded GPUs, absolute links.
 #include <gtest/gtest.h>
 
 #include "probe_test_util.h"
@@ -124,6 +124,24 @@ TEST(ProbeCrossCheck, MissingUuidLineGivesNullUuid)
 	EXPECT_TRUE(nv.report.warnings.empty()) << joined(nv.report.warnings);
 	auto json = gpuInventoryJson(inv);
 	EXPECT_NE(json.find("\"uuid\": null"), std::string::npos) << json;
+}
+
+// Absolute link targets are looked up inside the root, never on this machine.
+TEST(ProbeCrossCheck, AbsoluteLinksStayInsideTheRoot)
+{
+	HostCopy h("h100x8-open-mig");
+	// Debian's alternatives: a link into /etc/alternatives, present in the root.
+	h.write("etc/alternatives/nvidia_icd.json", "{}\n");
+	h.link("etc/vulkan/icd.d/nvidia_icd.json", "/etc/alternatives/nvidia_icd.json");
+	// Targets that exist on this machine but not in the root must not count.
+	h.link("etc/vulkan/icd.d/nvidia_layers.json", "/etc/passwd");
+	h.link("usr/local/bin/nvidia-imex", "/bin/sh");
+	auto inv = inventory(h.root());
+	auto &r = nvidiaOk(inv).report;
+	EXPECT_TRUE(contains(r.configFiles, "/etc/vulkan/icd.d/nvidia_icd.json"));
+	EXPECT_FALSE(contains(r.configFiles, "/usr/share/vulkan/icd.d/nvidia_icd.json"));
+	EXPECT_FALSE(contains(r.configFiles, "/etc/vulkan/icd.d/nvidia_layers.json"));
+	EXPECT_FALSE(contains(r.binaries, "/usr/local/bin/nvidia-imex"));
 }
 
 } // namespace
