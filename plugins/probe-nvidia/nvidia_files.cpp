@@ -27,14 +27,23 @@ constexpr const char *kLibDirs[] = {
 	"/lib64",
 	"/lib/x86_64-linux-gnu",
 	"/lib/aarch64-linux-gnu",
+	"/lib/x86_64-linux-gnu/nvidia/current",
+	"/lib/aarch64-linux-gnu/nvidia/current",
 	"/usr/lib",
 };
 
-// Graphics libraries that do not carry the driver version in their name.
+// Libraries that do not carry the driver version in their name: the legacy NVVM and the
+// EGL platform libraries.
 constexpr const char *kUnversionedPrefixes[] = {
-	"libnvidia-egl-gbm.so.", "libnvidia-egl-wayland.so.", "libnvidia-egl-wayland2.so.",
-	"libnvidia-egl-xcb.so.", "libnvidia-egl-xlib.so.",
+	"libnvidia-nvvm70.so.",	      "libnvidia-egl-gbm.so.", "libnvidia-egl-wayland.so.",
+	"libnvidia-egl-wayland2.so.", "libnvidia-egl-xcb.so.", "libnvidia-egl-xlib.so.",
 };
+
+// Xorg module directories after <libdir>/nvidia/xorg, as nvidia-container-toolkit searches.
+constexpr const char *kXorgModuleRoots[] = {"/usr/lib/xorg/modules", "/usr/lib64/xorg/modules",
+					    "/usr/X11R6/lib/modules", "/usr/X11R6/lib64/modules"};
+constexpr const char *kXorgModuleSubdirs[] = {"drivers", "extensions", "updates/drivers",
+					      "updates/extensions"};
 
 constexpr const char *kConfigFiles[] = {
 	"glvnd/egl_vendor.d/10_nvidia.json",
@@ -63,6 +72,7 @@ constexpr const char *kBinaries[] = {
 	"nvidia-cuda-mps-server",
 	"nvidia-imex",
 	"nvidia-imex-ctl",
+	"nvidia-xconfig",
 };
 constexpr const char *kBinDirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
 				    "/usr/bin",	       "/sbin",		 "/bin"};
@@ -129,6 +139,35 @@ std::vector<std::string> anchorsFromDirs(const ProbeState &st, const std::string
 	return out;
 }
 
+// nvidia_drv.so and libglxserver_nvidia.so.<version>: the first hit of each, searched in
+// <libdir>/nvidia/xorg, <libdir>/xorg/modules/..., then the system Xorg module dirs.
+std::vector<std::string> xorgModules(const ProbeState &st, const std::set<std::string> &libDirs,
+				     const std::string &version)
+{
+	std::vector<std::string> dirs;
+	for (auto &d : libDirs)
+		dirs.push_back(d + "/nvidia/xorg");
+	std::vector<std::string> roots;
+	for (auto &d : libDirs)
+		roots.push_back(d + "/xorg/modules");
+	roots.insert(roots.end(), std::begin(kXorgModuleRoots), std::end(kXorgModuleRoots));
+	for (auto &r : roots)
+		for (const char *sub : kXorgModuleSubdirs)
+			dirs.push_back(r + "/" + sub);
+	std::vector<std::string> out;
+	std::vector<std::string> names{"nvidia_drv.so"};
+	if (!version.empty())
+		names.push_back("libglxserver_nvidia.so." + version);
+	for (auto &name : names)
+		for (auto &d : dirs)
+			if (auto real = inRoot(st, d + "/" + name);
+			    real && isRegularFile(st, *real)) {
+				out.push_back(*real);
+				break;
+			}
+	return out;
+}
+
 void collectLibraries(ProbeState &st, const std::string &version)
 {
 	auto anchors = anchorsFromCache(st);
@@ -160,6 +199,8 @@ void collectLibraries(ProbeState &st, const std::string &version)
 	// An anchor whose version differs from the module still is the library the loader uses.
 	for (auto &a : anchors)
 		libs.insert(a);
+	for (auto &x : xorgModules(st, dirs, version))
+		libs.insert(x);
 	st.report.libraries.assign(libs.begin(), libs.end());
 	if (st.report.libraries.empty())
 		st.warn("no NVIDIA driver libraries found (libcuda.so.1 is neither in "
@@ -173,6 +214,13 @@ void collectFirmware(ProbeState &st, const std::string &version)
 		return;
 	std::string release = fs::readLine(st.path("/proc/sys/kernel/osrelease")).value_or("");
 	std::vector<std::string> bases;
+	// The kernel looks in firmware_class.path before the built-in directories.
+	std::string custom =
+		fs::readLine(st.path("/sys/module/firmware_class/parameters/path")).value_or("");
+	while (custom.size() > 1 && custom.back() == '/')
+		custom.pop_back();
+	if (!custom.empty() && custom[0] == '/')
+		bases.push_back(custom);
 	if (!release.empty())
 		bases.push_back("/lib/firmware/updates/" + release);
 	bases.push_back("/lib/firmware/updates");

@@ -126,6 +126,32 @@ TEST(ProbeCrossCheck, MissingUuidLineGivesNullUuid)
 	EXPECT_NE(json.find("\"uuid\": null"), std::string::npos) << json;
 }
 
+TEST(ProbeCrossCheck, XorgModulesFromTheSystemModuleDirs)
+{
+	HostCopy h("h100x8-open-mig");
+	h.remove("usr/lib/x86_64-linux-gnu/nvidia/xorg");
+	h.write("usr/lib/xorg/modules/drivers/nvidia_drv.so", "");
+	h.write("usr/lib/xorg/modules/updates/extensions/libglxserver_nvidia.so.550.54.14", "");
+	h.write("usr/lib/xorg/modules/updates/extensions/libglxserver_nvidia.so.535.104.05", "");
+	auto inv = inventory(h.root());
+	auto &libs = nvidiaOk(inv).report.libraries;
+	EXPECT_TRUE(contains(libs, "/usr/lib/xorg/modules/drivers/nvidia_drv.so"));
+	EXPECT_TRUE(contains(
+		libs, "/usr/lib/xorg/modules/updates/extensions/libglxserver_nvidia.so.550.54.14"));
+	EXPECT_FALSE(contains(
+		libs,
+		"/usr/lib/xorg/modules/updates/extensions/libglxserver_nvidia.so.535.104.05"));
+}
+
+TEST(ProbeCrossCheck, CustomFirmwarePathWithTrailingSlash)
+{
+	HostCopy h("t4-proprietary");
+	h.write("sys/module/firmware_class/parameters/path", "/opt/nvidia/firmware/\n");
+	auto inv = inventory(h.root());
+	EXPECT_EQ(nvidiaOk(inv).report.firmware,
+		  std::vector<std::string>{"/opt/nvidia/firmware/nvidia/550.54.14/gsp_tu10x.bin"});
+}
+
 // Absolute link targets are looked up inside the root, never on this machine.
 TEST(ProbeCrossCheck, AbsoluteLinksStayInsideTheRoot)
 {

@@ -73,6 +73,9 @@ TEST(ProbeHosts, TeslaT4Proprietary)
 	EXPECT_TRUE(contains(nv->report.binaries, "/usr/bin/nvidia-smi"));
 	EXPECT_TRUE(contains(nv->report.ipcSockets, "/run/nvidia-persistenced/socket"));
 	EXPECT_TRUE(contains(nv->report.configFiles, "/etc/OpenCL/vendors/nvidia.icd"));
+	// firmware_class.path is searched first; the copy in /lib/firmware is not used.
+	EXPECT_EQ(nv->report.firmware,
+		  std::vector<std::string>{"/opt/nvidia/firmware/nvidia/550.54.14/gsp_tu10x.bin"});
 	EXPECT_TRUE(nv->report.warnings.empty()) << nv->report.warnings.front();
 }
 
@@ -103,8 +106,16 @@ TEST(ProbeHosts, EightH100OpenWithMig)
 	ASSERT_TRUE(nv);
 	EXPECT_TRUE(hasNode(nv->report.controlNodes, "/dev/nvidia-caps/nvidia-cap1", 511, 1));
 	EXPECT_FALSE(hasNode(nv->report.controlNodes, "/dev/nvidia-caps/nvidia-cap12", 511, 12));
-	EXPECT_EQ(nv->report.firmware.size(), 2u);
+	EXPECT_EQ(nv->report.firmware.size(), 2u); // an empty firmware_class.path is unset
+	EXPECT_TRUE(contains(nv->report.firmware, "/lib/firmware/nvidia/550.54.14/gsp_ga10x.bin"));
 	EXPECT_TRUE(contains(nv->report.ipcSockets, "/run/nvidia-fabricmanager/socket"));
+	const std::string lib = "/usr/lib/x86_64-linux-gnu/";
+	auto &libs = nv->report.libraries;
+	EXPECT_TRUE(contains(libs, lib + "libnvidia-nvvm70.so.4"));
+	EXPECT_TRUE(contains(libs, lib + "nvidia/xorg/nvidia_drv.so"));
+	EXPECT_TRUE(contains(libs, lib + "nvidia/xorg/libglxserver_nvidia.so.550.54.14"));
+	EXPECT_FALSE(contains(libs, lib + "nvidia/xorg/libglxserver_nvidia.so")); // a link
+	EXPECT_TRUE(contains(nv->report.binaries, "/usr/bin/nvidia-xconfig"));
 	EXPECT_TRUE(nv->report.warnings.empty()) << nv->report.warnings.front();
 }
 
