@@ -109,6 +109,7 @@ TEST(InfoHuman, DetailedShowsNodesPartitionsLibrariesTopology)
 	EXPECT_EQ(r.exitCode, 0);
 	for (const char *want :
 	     {"Partition:  gi1/ci0", "/dev/nvidia-caps/nvidia-cap12 (c 511:12 0444)",
+	      "/dev/nvidia-caps-imex-channels/channel2047 (c 507:2047 0666)",
 	      "Node:       /dev/nvidia0 (c 195:0 0666)",
 	      "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.14",
 	      "Topology:   /sys/devices/pci0000:00/0000:18:00.0",

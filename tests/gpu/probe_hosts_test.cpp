@@ -109,6 +109,11 @@ TEST(ProbeHosts, EightH100OpenWithMig)
 	EXPECT_EQ(nv->report.firmware.size(), 2u); // an empty firmware_class.path is unset
 	EXPECT_TRUE(contains(nv->report.firmware, "/lib/firmware/nvidia/550.54.14/gsp_ga10x.bin"));
 	EXPECT_TRUE(contains(nv->report.ipcSockets, "/run/nvidia-fabricmanager/socket"));
+	// Minors beyond 8 bits survive.
+	EXPECT_TRUE(hasNode(nv->report.controlNodes, "/dev/nvidia-caps-imex-channels/channel2047",
+			    507, 2047));
+	EXPECT_TRUE(hasNode(nv->report.controlNodes, "/dev/nvidia-caps-imex-channels/channel0", 507,
+			    0));
 	const std::string lib = "/usr/lib/x86_64-linux-gnu/";
 	auto &libs = nv->report.libraries;
 	EXPECT_TRUE(contains(libs, lib + "libnvidia-nvvm70.so.4"));
