@@ -152,6 +152,27 @@ TEST(ProbeHosts, AmdMi300xAndMi210)
 	EXPECT_TRUE(amd->report.warnings.empty()) << amd->report.warnings.front();
 }
 
+// The fixture itself: each DPX partition's KFD node has half of the GPU's SIMDs and XCCs.
+TEST(ProbeHosts, DpxPartitionsSplitTheMi300x)
+{
+	auto props = [](int node) {
+		std::ifstream in(hostsDir() + "/mi300x-mi210/sys/class/kfd/kfd/topology/nodes/" +
+				 std::to_string(node) + "/properties");
+		std::map<std::string, long long> kv;
+		std::string k;
+		long long v;
+		while (in >> k >> v)
+			kv[k] = v;
+		return kv;
+	};
+	auto spx = props(2), dpx0 = props(3), dpx1 = props(4);
+	ASSERT_EQ(spx.at("simd_count"), 1216);
+	EXPECT_EQ(dpx0.at("simd_count"), 608);
+	EXPECT_EQ(dpx0.at("simd_count") + dpx1.at("simd_count"), spx.at("simd_count"));
+	EXPECT_EQ(dpx0.at("num_xcc") + dpx1.at("num_xcc"), spx.at("num_xcc"));
+	EXPECT_EQ(dpx0.at("location_id"), dpx1.at("location_id")); // one PCI function
+}
+
 TEST(ProbeHosts, IntelArcOnXe)
 {
 	auto inv = host("arc-xe");
