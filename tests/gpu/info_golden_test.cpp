@@ -188,6 +188,23 @@ TEST(Wsl2Check, EmptyDriversDirIsNoDriverStore)
 	}
 }
 
+// The exit codes docs/cli.md documents for `tb info`.
+TEST(InfoHuman, UsageErrorsExitTwo)
+{
+	EXPECT_EQ(tb(hostRoot("no-gpu") + " info --bogus").exitCode, 2);
+	EXPECT_EQ(tb("--host-root /nonexistent/tb-host info").exitCode, 2);
+}
+
+TEST(InfoHuman, JsonWithoutProbePluginsIsPrintedAndFails)
+{
+	std::string saved = env("TB_PLUGIN_PATH");
+	::setenv("TB_PLUGIN_PATH", "/nonexistent", 1);
+	TbRun r = tb(hostRoot("no-gpu") + " info --json");
+	::setenv("TB_PLUGIN_PATH", saved.c_str(), 1);
+	EXPECT_EQ(r.exitCode, 1);
+	EXPECT_NE(r.out.find("\"probes\": []"), std::string::npos) << r.out;
+}
+
 TEST(Wsl2Check, NotWsl2)
 {
 	TbRun r = tb(hostRoot("t4-proprietary") + " wsl2 check");
