@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Round trips: both fixture caches x both formats x three compressions through an oci: layout.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <boost/json.hpp>
 
 #include <tb/images.h>
@@ -187,6 +191,84 @@ TEST(RoundTripOptions, ConcurrentExtractsIntoOneDestinationAreSerialised)
 	EXPECT_EQ(got.size(), snapshot(hipFixture()).size());
 	for (const auto &[path, bytes] : got)
 		EXPECT_EQ(path.rfind(".tb-extract-", 0), std::string::npos) << path;
+}
+
+// Holds the first read of every blob until released, then fails: an extract that dies while
+// another one waits for the destination's lock.
+class StalledSource : public ImageSource {
+public:
+	explicit StalledSource(ImageSource &inner) : inner_(inner) {}
+	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override
+	{
+		return inner_.manifest(i);
+	}
+	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &) noexcept override
+	{
+		struct Reader : BlobReader {
+			StalledSource *s;
+			Result<size_t> read(void *, size_t) noexcept override
+			{
+				s->entered = true;
+				while (!s->release)
+					std::this_thread::sleep_for(std::chrono::milliseconds(5));
+				return err(Errc::Io, "injected failure");
+			}
+		};
+		auto r = std::make_unique<Reader>();
+		r->s = this;
+		return std::unique_ptr<BlobReader>(std::move(r));
+	}
+	std::atomic<bool> entered{false}, release{false};
+
+private:
+	ImageSource &inner_;
+};
+
+void noteWaiting(void *user, std::string_view m)
+{
+	if (m.find("waiting for another extract") != std::string_view::npos)
+		*static_cast<std::atomic<bool> *>(user) = true;
+}
+
+template<class F> bool waitFor(F done)
+{
+	for (int i = 0; i < 2000 && !done(); ++i)
+		std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	return done();
+}
+
+TEST(RoundTripOptions, WaiterRecreatesADestinationTheFailedHolderRemoved)
+{
+	auto ctx = makeContext();
+	ASSERT_TRUE(ctx);
+	TempDir t;
+	std::string ref = "oci:" + (t / "layout") + ":v1";
+	ASSERT_TRUE(create(*ctx, {cudaFixture(), "compat", Compression::Gzip}, ref));
+	std::string dest = t / "new/cache"; // neither exists: the first extract creates both
+	auto srcA = openImageSource(*ctx, ref), srcB = openImageSource(*ctx, ref);
+	ASSERT_TRUE(srcA && srcB);
+	auto img = openCacheImage(**srcA, ref, ctx->cacheFormats());
+	ASSERT_TRUE(img) << img.error().message;
+	StalledSource stalled(**srcA);
+	Result<ExtractReport> a = err(Errc::Internal, "not run"), b = a;
+	std::thread first([&] { a = extractCache(stalled, *img, dest, ExtractOptions{}); });
+	ASSERT_TRUE(waitFor([&] { return stalled.entered.load(); })) << "first extract stuck";
+	std::atomic<bool> waiting{false};
+	ExtractOptions ob;
+	ob.warn = noteWaiting;
+	ob.warnUser = &waiting;
+	std::thread second([&] { b = extractCache(**srcB, *img, dest, ob); });
+	bool waited = waitFor([&] { return waiting.load(); });
+	stalled.release = true;
+	first.join();
+	second.join();
+	ASSERT_TRUE(waited) << "the second extract never waited for the lock";
+	ASSERT_FALSE(a);
+	EXPECT_NE(a.error().message.find("injected failure"), std::string::npos)
+		<< a.error().message;
+	ASSERT_TRUE(b) << b.error().message;
+	EXPECT_EQ(b->added.size(), 3u);
+	EXPECT_EQ(snapshot(dest).size(), snapshot(cudaFixture()).size());
 }
 
 TEST(RoundTripOptions, KilledExtractLeavesTheDestinationAsItWas)

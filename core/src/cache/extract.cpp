@@ -51,6 +51,20 @@ public:
 		return {};
 	}
 	int fd() const { return fd_; }
+	/// \brief Whether the directory we hold is still the one at \a dir (dev/ino).
+	bool stillAt(const std::string &dir) const
+	{
+		struct stat held = {};
+		struct stat now = {};
+		return ::fstat(fd_, &held) == 0 && ::stat(dir.c_str(), &now) == 0 &&
+		       held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+	}
+	void release()
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+		fd_ = -1;
+	}
 
 private:
 	int fd_ = -1;
@@ -90,6 +104,25 @@ Result<std::vector<std::string>> makeDestination(const fs::path &dest)
 	return created;
 }
 
+// Create and lock DEST. An extract that created DEST and failed removes it while we wait on
+// its lock; we then hold a deleted directory, so make DEST again and lock that.
+Result<void> lockDestination(const fs::path &dest, DirLock &lock, std::vector<std::string> &created,
+			     const ExtractOptions &options)
+{
+	constexpr int MaxAttempts = 100;
+	for (int attempt = 0; attempt < MaxAttempts; ++attempt) {
+		auto made = TB_TRY(makeDestination(dest));
+		created.insert(created.end(), made.begin(), made.end());
+		TB_TRY(lock.acquire(dest.string(), options));
+		if (lock.stillAt(dest.string()))
+			return {};
+		lock.release();
+	}
+	return err(Errc::Conflict, "destination was removed and recreated " +
+					   std::to_string(MaxAttempts) +
+					   " times while waiting for its lock");
+}
+
 Result<void> stageLayers(ImageSource &source, const CacheImage &image, cache::StagingTree &tree,
 			 const ExtractOptions &options)
 {
@@ -124,13 +157,13 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 	if (!dest.empty() && dest.filename().empty())
 		dest = dest.parent_path(); // "dir/" -> "dir"
 	std::string where = "extracting '" + image.name + "' into '" + dest.string() + "'";
-	auto created = TB_TRY_CTX(makeDestination(dest), where);
+	std::vector<std::string> created;
 	auto undoCreate = [&created] {
 		for (auto it = created.rbegin(); it != created.rend(); ++it)
 			::rmdir(it->c_str()); // only succeeds while empty
 	};
 	DirLock lock;
-	if (auto r = lock.acquire(dest.string(), options); !r) {
+	if (auto r = lockDestination(dest, lock, created, options); !r) {
 		undoCreate();
 		return unexpected(std::move(r).error().wrap(where));
 	}
