@@ -8,6 +8,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <tb/images.h>
+
 #include "cache/codec.h"
 #include "tbsupport/sha256.h"
 
@@ -69,8 +71,16 @@ std::string makeTar(const std::vector<TarEntry> &entries)
 			archive_entry_set_rdevmajor(e, 1);
 			archive_entry_set_rdevminor(e, 3);
 			break;
+		case 'b':
+			archive_entry_set_filetype(e, AE_IFBLK);
+			archive_entry_set_rdevmajor(e, 8);
+			archive_entry_set_rdevminor(e, 0);
+			break;
 		case 'p':
 			archive_entry_set_filetype(e, AE_IFIFO);
+			break;
+		case 's':
+			archive_entry_set_filetype(e, AE_IFSOCK);
 			break;
 		default:
 			archive_entry_set_filetype(e, AE_IFREG);
@@ -118,8 +128,10 @@ std::string writeLayout(const std::string &dir, const LayoutSpec &spec)
 					   : "application/vnd.oci.image.layer.v1.tar";
 		std::string digest = putBlob(dir, blob);
 		int64_t size = static_cast<int64_t>(blob.size());
-		if (i == 0 && !spec.layerDigestOverride.empty())
+		if (i == 0 && !spec.layerDigestOverride.empty()) {
 			digest = spec.layerDigestOverride;
+			writeFile(dir + "/blobs/sha256/" + digest.substr(7), blob);
+		}
 		if (i == 0)
 			size += spec.layerSizeDelta;
 		layers += (i ? "," : "") + descriptor(type, digest, size);
@@ -168,6 +180,59 @@ std::vector<TarEntry> benignEntries()
 		{k + "/add_kernel.json", 'f',
 		 "{\"hash\":\"edbea4c0734897ca19ec52852fcc847e552b3b1cfff92cc3deff0b695cdd636f\"}"},
 	};
+}
+
+namespace {
+
+void collect(void *user, std::string_view m)
+{
+	static_cast<std::vector<std::string> *>(user)->emplace_back(m);
+}
+
+} // namespace
+
+Outcome runExtract(const LayoutSpec &spec, ExtractLimits limits)
+{
+	Outcome o;
+	TempDir t;
+	o.ref = writeLayout(t / "layout", spec);
+	std::string dest = t / "cache";
+	writeFile(dest + "/UNRELATED/keep.txt", "mine");
+	auto before = snapshot(dest);
+	auto ctx = makeContext();
+	if (!ctx)
+		return o;
+	ExtractOptions opts;
+	opts.limits = limits;
+	opts.warn = collect;
+	opts.warnUser = &o.warnings;
+	auto result = [&]() -> Result<ExtractReport> {
+		auto src = TB_TRY(openImageSource(*ctx, o.ref));
+		auto img = TB_TRY(openCacheImage(*src, o.ref, ctx->cacheFormats()));
+		return extractCache(*src, img, dest, opts);
+	}();
+	o.ok = result.has_value();
+	if (!o.ok) {
+		o.code = result.error().code;
+		o.message = result.error().message;
+	}
+	o.after = snapshot(dest);
+	o.untouched = o.after == before;
+	return o;
+}
+
+void expectRefused(const Outcome &o, Errc code, const std::string &what, const std::string &entry)
+{
+	EXPECT_FALSE(o.ok);
+	EXPECT_EQ(o.code, code) << o.message;
+	EXPECT_NE(o.message.find(o.ref), std::string::npos) << o.message;
+	EXPECT_NE(o.message.find(what), std::string::npos) << o.message;
+	if (!entry.empty()) { // "extracting 'REF': layer sha256:…: entry 'NAME': why"
+		EXPECT_NE(o.message.find(": layer sha256:"), std::string::npos) << o.message;
+		EXPECT_NE(o.message.find("entry '" + entry + "'"), std::string::npos) << o.message;
+	}
+	EXPECT_EQ(o.message.find('\n'), std::string::npos) << o.message;
+	EXPECT_TRUE(o.untouched) << "destination changed: " << o.message;
 }
 
 ShellResult sh(const std::string &command)

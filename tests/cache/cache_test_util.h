@@ -103,7 +103,8 @@ inline std::unique_ptr<Context> makeContext()
 /// \brief One tar entry for makeTar().
 struct TarEntry {
 	std::string name;
-	char type = 'f';  ///< f file, d dir, l symlink, h hardlink, c chardev, p fifo
+	char type = 'f';  ///< f file, d dir, l symlink, h hardlink, c chardev, b blockdev,
+			  ///< p fifo, s socket
 	std::string data; ///< file contents
 	std::string link; ///< symlink / hardlink target
 	unsigned mode = 0644;
@@ -130,7 +131,8 @@ struct LayoutSpec {
 	bool omitManifestMediaType = false;
 	std::string extraManifestFields; ///< appended inside the manifest object
 	int64_t layerSizeDelta = 0;	 ///< lie about the first layer's size
-	std::string layerDigestOverride; ///< lie about the first layer's digest
+	std::string layerDigestOverride; ///< lie about the first layer's digest (the blob store
+					 ///< serves the real bytes under that name)
 };
 
 /// \brief Write \a spec as an OCI layout at \a dir with tag "t"; returns "oci:DIR:t".
@@ -138,6 +140,22 @@ std::string writeLayout(const std::string &dir, const LayoutSpec &spec);
 
 /// \brief A minimal valid kernel dir entry set (io.triton.cache/KEY/...), for hostile tests.
 std::vector<TarEntry> benignEntries();
+
+/// \brief What one extract of a hand-made layout did to a destination holding a file of ours.
+struct Outcome {
+	bool ok = false;
+	Errc code = Errc::Internal;
+	std::string message;
+	std::string ref;
+	bool untouched = false; ///< the destination tree (names and bytes) is as it was
+	std::map<std::string, std::string> after; ///< snapshot() of the destination afterwards
+	std::vector<std::string> warnings;
+};
+Outcome runExtract(const LayoutSpec &spec, ExtractLimits limits = {});
+
+/// \brief One error line naming the image, the reason (and the entry), destination untouched.
+void expectRefused(const Outcome &o, Errc code, const std::string &what,
+		   const std::string &entry = "");
 
 /// \brief ShellResult a command through /bin/sh, returning exit status and combined output.
 struct ShellResult {

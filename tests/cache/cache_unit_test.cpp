@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <archive_entry.h>
+
 #include "cache_test_util.h"
 
 #include "cache/cache_internal.h"
@@ -70,6 +72,23 @@ TEST(Scan, ReportsHashMismatchAndSkipsTransients)
 	EXPECT_EQ(s->sizeBytes, 72152);
 }
 
+TEST(Scan, OnlyTritonsOwnTemporaryNamesAreSkipped)
+{
+	EXPECT_TRUE(cache::isTritonTransient("tmp.pid_12_0c3f"));
+	EXPECT_TRUE(cache::isTritonTransient("add_kernel.cubin.tmp.pid_12_0c3f"));
+	EXPECT_FALSE(cache::isTritonTransient("tmp.json")); // a kernel called "tmp"
+	EXPECT_FALSE(cache::isTritonTransient("tmp.cubin"));
+	TempDir t;
+	fs::copy(cudaFixture(), t.path(), fs::copy_options::recursive);
+	std::string k = "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
+	writeFile(t / (k + "/tmp.cubin"), "kernel tmp");
+	auto s = scanTritonCache(t.path());
+	ASSERT_TRUE(s) << s.error().message;
+	EXPECT_TRUE(std::any_of(s->files.begin(), s->files.end(),
+				[&](const CacheFile &f) { return f.path == k + "/tmp.cubin"; }));
+	EXPECT_EQ(s->sizeBytes, 72152 + 10);
+}
+
 TEST(Scan, RefusesDirWithoutKernels)
 {
 	TempDir t;
@@ -124,6 +143,32 @@ TEST(EntryNames, NormaliseAndRefuse)
 		  "path traversal ('..')");
 }
 
+TEST(StagingTree, RefusesSocketsThatNoTarCanCarry)
+{
+	// ustar, pax and GNU tar have no socket type: libarchive's writer drops the entry and its
+	// reader never returns AE_IFSOCK, so no layer can test this; hand the entry over directly.
+	EXPECT_EQ(makeTar({{"io.triton.cache/K/sock", 's'}}), makeTar({}));
+	TempDir t;
+	int fd = ::open(t.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ExtractOptions o;
+	Result<void> r;
+	{
+		cache::StagingTree tree(fd, o);
+		tree.beginLayer();
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, "io.triton.cache/K/sock");
+		archive_entry_set_filetype(e, AE_IFSOCK);
+		r = tree.addEntry(nullptr, e, 0);
+		archive_entry_free(e);
+	}
+	::close(fd);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::Corrupt);
+	EXPECT_EQ(r.error().message, "entry 'io.triton.cache/K/sock': socket refused");
+	EXPECT_TRUE(fs::is_empty(t.path()));
+}
+
 Result<std::string> decodeAll(const std::string &blob)
 {
 	cache::StringBlobReader src(blob);
@@ -165,6 +210,39 @@ TEST(Codec, RoundTripsAndDetectsTruncation)
 	EXPECT_EQ(*multi, data + data);
 	auto garbage = decodeAll(gz + "junk");
 	EXPECT_FALSE(garbage);
+}
+
+// A zstd skippable frame: magic 0x184D2A5?, little-endian length, payload (zstd:chunked's TOC).
+std::string skippableFrame(const std::string &payload)
+{
+	std::string f = "\x50\x2a\x4d\x18";
+	for (int i = 0; i < 4; ++i)
+		f += static_cast<char>((payload.size() >> (8 * i)) & 0xff);
+	return f + payload;
+}
+
+TEST(Codec, ZstdReadsEveryFrameAndSkipsSkippableOnes)
+{
+	std::string a(200000, 'a'), b = "second frame";
+	std::string za = compress(a, Compression::Zstd), zb = compress(b, Compression::Zstd);
+	auto two = decodeAll(za + zb); // `cat a.zst b.zst`, pzstd's output
+	ASSERT_TRUE(two) << two.error().message;
+	EXPECT_EQ(*two, a + b);
+	std::string led = skippableFrame("toc bytes") + za + skippableFrame("") + zb;
+	ASSERT_EQ(cache::sniffCompression(reinterpret_cast<const unsigned char *>(led.data()),
+					  led.size()),
+		  Compression::Zstd);
+	auto skipped = decodeAll(led + skippableFrame("trailer"));
+	ASSERT_TRUE(skipped) << skipped.error().message;
+	EXPECT_EQ(*skipped, a + b);
+	auto cut = decodeAll(za + zb.substr(0, zb.size() - 3));
+	ASSERT_FALSE(cut);
+	EXPECT_NE(cut.error().message.find("truncated zstd stream"), std::string::npos)
+		<< cut.error().message;
+	auto cutSkippable = decodeAll(za + skippableFrame("toc").substr(0, 8));
+	ASSERT_FALSE(cutSkippable);
+	EXPECT_NE(cutSkippable.error().message.find("truncated zstd stream"), std::string::npos)
+		<< cutSkippable.error().message;
 }
 
 std::string layerDigest(const ScannedCache &s, const CreateOptions &o)

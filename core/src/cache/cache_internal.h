@@ -43,6 +43,10 @@ Result<int64_t> parseTimestamp(std::string_view text);
 /// \brief RFC 3339 UTC, seconds precision.
 std::string formatTimestamp(int64_t seconds);
 
+/// \brief Triton's temporary names: dirs "tmp.pid_<pid>_<uuid>" and files
+/// "<name>.tmp.pid_<pid>_<uuid>" (a kernel called "tmp" writes "tmp.json": not transient).
+bool isTritonTransient(std::string_view name) noexcept;
+
 /// \brief Read a whole blob into memory, verifying digest and size, failing over \a cap.
 Result<std::string> readSmallBlob(ImageSource &source, const Descriptor &d, size_t cap);
 

@@ -109,6 +109,11 @@ std::string formatTimestamp(int64_t seconds)
 	return buf;
 }
 
+bool isTritonTransient(std::string_view name) noexcept
+{
+	return name.rfind("tmp.pid_", 0) == 0 || name.find(".tmp.pid_") != std::string_view::npos;
+}
+
 Result<std::string> readSmallBlob(ImageSource &source, const Descriptor &d, size_t cap)
 {
 	if (d.size < 0 || static_cast<uint64_t>(d.size) > cap)

@@ -123,23 +123,44 @@ Result<void> lockDestination(const fs::path &dest, DirLock &lock, std::vector<st
 					   " times while waiting for its lock");
 }
 
+// Warnings name the image and the layer being read, as errors do.
+struct WarnContext {
+	const ExtractOptions *outer = nullptr;
+	std::string image; ///< "extracting 'x': "
+	std::string layer; ///< "layer sha256:…: " while one is read
+};
+
+void warnWithContext(void *user, std::string_view message)
+{
+	auto *w = static_cast<WarnContext *>(user);
+	w->outer->warn(w->outer->warnUser, w->image + w->layer + std::string(message));
+}
+
 Result<void> stageLayers(ImageSource &source, const CacheImage &image, cache::StagingTree &tree,
-			 const ExtractOptions &options)
+			 const ExtractOptions &options, WarnContext &warnContext)
 {
 	int64_t total = 0;
 	const auto &layers = image.info.contentLayers;
 	for (size_t i = 0; i < layers.size(); ++i) {
 		const Descriptor &l = layers[i];
 		std::string ctx = "layer " + l.digest.str();
+		warnContext.layer = ctx + ": ";
 		const Digest *diffId =
 			i < image.info.diffIds.size() ? &image.info.diffIds[i] : nullptr;
 		if ((!diffId || diffId->empty()) && options.warn)
-			options.warn(options.warnUser, ctx + ": no diff_id in the image; only the "
-							     "blob digest is verified");
+			options.warn(options.warnUser,
+				     "no diff_id in the image; only the blob digest is verified");
 		auto blob = TB_TRY_CTX(source.openBlob(l), ctx);
 		total += TB_TRY_CTX(cache::extractLayer(*blob, l, diffId, tree, options, total),
 				    ctx);
 	}
+	warnContext.layer.clear();
+	if (tree.transientsSkipped() && options.warn)
+		options.warn(options.warnUser,
+			     "skipped " + std::to_string(tree.transientsSkipped()) +
+				     " Triton temporary entr" +
+				     (tree.transientsSkipped() == 1 ? "y" : "ies") + " (first: '" +
+				     tree.firstTransient() + "'); Triton never reads them");
 	if (!tree.sawCache())
 		return err(Errc::Corrupt, "no io.triton.cache/ entries in " +
 						  std::to_string(layers.size()) +
@@ -150,8 +171,14 @@ Result<void> stageLayers(ImageSource &source, const CacheImage &image, cache::St
 } // namespace
 
 Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
-				   const std::string &destination, const ExtractOptions &options)
+				   const std::string &destination, const ExtractOptions &outer)
 {
+	WarnContext warnContext{&outer, "extracting '" + image.name + "': ", ""};
+	ExtractOptions options = outer;
+	if (outer.warn) {
+		options.warn = warnWithContext;
+		options.warnUser = &warnContext;
+	}
 	std::error_code ec;
 	fs::path dest = fs::absolute(destination, ec).lexically_normal();
 	if (!dest.empty() && dest.filename().empty())
@@ -182,7 +209,7 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 		r = err(Errc::Io, "staging dir: " + std::string(std::strerror(errno)));
 	} else {
 		cache::StagingTree tree(stagingFd, options);
-		r = stageLayers(source, image, tree, options);
+		r = stageLayers(source, image, tree, options, warnContext);
 		if (r) {
 			report.files = tree.cacheFiles();
 			report.bytes = tree.cacheBytes();

@@ -34,6 +34,18 @@ Result<RawManifest> resolveManifest(ImageSource &source, RawManifest top)
 	return m;
 }
 
+// "layer sha256:… has media type 'application/json', …": why nothing could be extracted.
+std::string describeLayers(const std::vector<Descriptor> &layers)
+{
+	if (layers.empty())
+		return "the manifest lists no layers";
+	std::string out;
+	for (const auto &l : layers)
+		out += (out.empty() ? "layer " : ", layer ") + l.digest.str() +
+		       " has media type '" + l.mediaType + "'";
+	return out;
+}
+
 } // namespace
 
 Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
@@ -67,12 +79,15 @@ Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
 		}
 	}
 	if (!img.format)
-		return err(Errc::Unsupported, ctx + ": not a Triton cache image (no cache format "
-						    "plugin recognises its media types or labels)");
+		return err(
+			Errc::Unsupported,
+			ctx + ": not a Triton cache image: no cache format plugin recognises it (" +
+				describeLayers(parsed.layers) + ")");
 	img.info = TB_TRY_CTX(img.format->describe(img.manifest, img.config),
 			      ctx + " (" + std::string(img.format->variant()) + ")");
 	if (img.info.contentLayers.empty())
-		return err(Errc::Corrupt, ctx + ": no layer with a tar media type");
+		return err(Errc::Corrupt, ctx + ": no layer with a tar media type (" +
+						  describeLayers(parsed.layers) + ")");
 	return img;
 }
 

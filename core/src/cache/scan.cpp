@@ -9,6 +9,7 @@
 
 #include <tb/caches.h>
 
+#include "cache/cache_internal.h"
 #include "tbsupport/cache_meta.h"
 #include "tbsupport/json_fields.h"
 
@@ -30,12 +31,6 @@ int hexValue(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-// Triton writes temp files as "<name>.tmp.pid_<pid>_<uuid>" and dirs as "tmp.pid_<pid>_<uuid>".
-bool isTransient(const std::string &name)
-{
-	return name.rfind("tmp.", 0) == 0 || name.find(".tmp.pid_") != std::string::npos;
 }
 
 std::string readSmallFile(const fs::path &p)
@@ -166,7 +161,7 @@ void walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
 		fs::file_status st = it->symlink_status(ec);
 		if (ec)
 			break;
-		if (isTransient(name)) {
+		if (cache::isTritonTransient(name)) {
 			out.issues.push_back({rel, "Triton temporary entry; skipped"});
 		} else if (fs::is_symlink(st)) {
 			out.issues.push_back({rel, "symbolic link; not packaged"});

@@ -2,7 +2,9 @@
 // Policing tar entries into the staging dir: no escapes, no devices, no duplicates, caps.
 #include "cache/staging_tree.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -35,6 +37,17 @@ std::string baseName(const std::string &rel)
 {
 	auto slash = rel.rfind('/');
 	return slash == std::string::npos ? rel : rel.substr(slash + 1);
+}
+
+bool hasTransientComponent(std::string_view rel)
+{
+	for (size_t pos = 0; pos <= rel.size();) {
+		size_t next = std::min(rel.find('/', pos), rel.size());
+		if (isTritonTransient(rel.substr(pos, next - pos)))
+			return true;
+		pos = next + 1;
+	}
+	return false;
 }
 
 } // namespace
@@ -89,6 +102,16 @@ void StagingTree::warn(const std::string &message) const
 		options_.warn(options_.warnUser, message);
 }
 
+void StagingTree::warnSpecialBits(unsigned mode, const std::string &rel) const
+{
+	if (!(mode & (S_ISUID | S_ISGID | S_ISVTX)))
+		return;
+	char modes[32];
+	std::snprintf(modes, sizeof modes, "%04o -> %04o", mode & 07777, mode & 0777);
+	warn("entry 'io.triton.cache/" + rel + "': setuid/setgid/sticky bits stripped (mode " +
+	     modes + ")");
+}
+
 Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, int64_t usedBefore)
 {
 	const char *rawName = archive_entry_pathname(e);
@@ -134,7 +157,11 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 	} else if (name->rfind(std::string(CachePrefix) + "/", 0) == 0) {
 		sawCache_ = true;
 		std::string rel = name->substr(CachePrefix.size() + 1);
-		if (hardlink)
+		if (hasTransientComponent(rel)) {
+			// A half-written file of a Triton that packed a live cache: never read.
+			if (transientsSkipped_++ == 0)
+				firstTransient_ = *name;
+		} else if (hardlink)
 			r = makeHardlink(e, rel);
 		else if (type == AE_IFDIR)
 			r = makeDir(e, rel);
@@ -234,8 +261,7 @@ Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e,
 	std::string name = baseName(rel);
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::File));
 	unsigned perm = archive_entry_perm(e);
-	if (perm & (S_ISUID | S_ISGID))
-		warn("entry 'io.triton.cache/" + rel + "': setuid/setgid bit stripped");
+	warnSpecialBits(perm, rel);
 	perm = (perm & 0777) | 0600;
 	int fd = ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			  0600);
@@ -276,6 +302,7 @@ Result<void> StagingTree::makeDir(struct archive_entry *e, const std::string &re
 	int pfd = TB_TRY(parentFd(rel));
 	std::string name = baseName(rel);
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::Dir));
+	warnSpecialBits(archive_entry_perm(e), rel);
 	unsigned perm = (archive_entry_perm(e) & 0777) | 0700;
 	if (::mkdirat(pfd, name.c_str(), perm) != 0) {
 		if (errno != EEXIST || kinds_.count(rel) == 0)

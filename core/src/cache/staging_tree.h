@@ -36,6 +36,9 @@ public:
 	int64_t cacheFiles() const { return cacheFiles_; }
 	int64_t cacheBytes() const { return cacheBytes_; }
 	bool sawCache() const { return sawCache_; }
+	/// \brief Triton's temporary entries (tmp.pid_*, *.tmp.pid_*) read past, not written.
+	int64_t transientsSkipped() const { return transientsSkipped_; }
+	const std::string &firstTransient() const { return firstTransient_; }
 	const std::optional<std::string> &manifestJson() const { return manifest_; }
 
 private:
@@ -48,6 +51,7 @@ private:
 	Result<void> clearEarlierLayer(int dirFd, const std::string &name, const std::string &rel,
 				       Kind replacement);
 	void warn(const std::string &message) const;
+	void warnSpecialBits(unsigned mode, const std::string &rel) const;
 
 	int rootFd_;
 	const ExtractOptions &options_;
@@ -58,6 +62,8 @@ private:
 	int64_t entries_ = 0, cacheFiles_ = 0, cacheBytes_ = 0;
 	int64_t declaredBytes_ = 0; ///< tar headers + declared sizes, this layer
 	bool sawCache_ = false;
+	int64_t transientsSkipped_ = 0;
+	std::string firstTransient_;
 	std::optional<std::string> manifest_;
 };
 
