@@ -24,23 +24,38 @@ struct CreateArgs {
 	bool quiet = false;
 };
 
-// org.opencontainers.image.title: the image name without registry path, tag or digest.
+// The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name".
+std::string repositoryName(std::string s)
+{
+	if (auto at = s.find('@'); at != std::string::npos)
+		s.resize(at);
+	if (auto slash = s.rfind('/'); slash != std::string::npos)
+		s = s.substr(slash + 1);
+	if (auto colon = s.find(':'); colon != std::string::npos)
+		s.resize(colon);
+	return s;
+}
+
+// org.opencontainers.image.title: the image name without registry path, tag or digest. For
+// oci:DIR[:TAG] that is DIR's name (a tag is a version), for archives FILE's stem, unless the
+// tag is itself a reference (docker-archive:FILE:org/name:v1).
 std::string defaultTitle(const ImageReference &ref)
 {
-	std::string loc = ref.location;
-	if (auto at = loc.find('@'); at != std::string::npos)
-		loc.resize(at);
-	if (ref.transport == "docker-archive" || ref.transport == "oci-archive" ||
-	    ref.transport == "oci") {
-		auto colon = loc.find(':');
-		std::string tagPart = colon == std::string::npos ? "" : loc.substr(colon + 1);
-		loc = tagPart.empty() ? fs::path(loc.substr(0, colon)).stem().string() : tagPart;
+	std::string loc = ref.location.substr(0, ref.location.find('@'));
+	if (ref.transport != "oci" && ref.transport != "oci-archive" &&
+	    ref.transport != "docker-archive") {
+		while (loc.rfind("/", 0) == 0)
+			loc.erase(0, 1); // docker://host/repo
+		return repositoryName(loc);
 	}
-	auto slash = loc.rfind('/');
-	if (slash != std::string::npos)
-		loc = loc.substr(slash + 1);
 	auto colon = loc.find(':');
-	return colon == std::string::npos ? loc : loc.substr(0, colon);
+	std::string tag = colon == std::string::npos ? "" : loc.substr(colon + 1);
+	if (ref.transport == "docker-archive" ? !tag.empty() : tag.find('/') != std::string::npos)
+		return repositoryName(tag);
+	fs::path p = fs::path(loc.substr(0, colon)).lexically_normal();
+	if (p.filename().empty())
+		p = p.parent_path(); // "dir/"
+	return (ref.transport == "oci" ? p.filename() : p.stem()).string();
 }
 
 Result<void> writeDockerfile(const CreateArgs &a, const ScannedCache &scan, const CreateOptions &o)

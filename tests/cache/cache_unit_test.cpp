@@ -245,6 +245,24 @@ TEST(Codec, ZstdReadsEveryFrameAndSkipsSkippableOnes)
 		<< cutSkippable.error().message;
 }
 
+TEST(Timestamps, ParseStrictly)
+{
+	EXPECT_EQ(*cache::parseTimestamp("2024-05-01T12:00:00.123456Z"), 1714564800);
+	EXPECT_EQ(*cache::parseTimestamp("2024-05-01T07:30:00-04:30"), 1714564800);
+	EXPECT_EQ(*cache::parseTimestamp("0"), 0);
+	EXPECT_EQ(cache::formatTimestamp(1714564800), "2024-05-01T12:00:00Z");
+	for (const char *bad : {"", "99999999999999999999", "253402300800", "2024-05-01T12:00:00",
+				"2024-05-01T12:00:00+2", "2024-05-01T12:00:00+02:0",
+				"2024-05-01T12:00:00+02:00x", "-5", "2024-05-01 12:00:00Z"}) {
+		auto r = cache::parseTimestamp(bad);
+		ASSERT_FALSE(r) << bad;
+		EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+		EXPECT_EQ(r.error().message, "creation time '" + std::string(bad) +
+						     "': expected RFC 3339 (2024-05-01T12:00:00Z) "
+						     "or Unix seconds");
+	}
+}
+
 std::string layerDigest(const ScannedCache &s, const CreateOptions &o)
 {
 	int fd = ::open("/tmp", O_TMPFILE | O_RDWR, 0600);

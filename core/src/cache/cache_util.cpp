@@ -3,6 +3,7 @@
 #include "cache/cache_internal.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -70,11 +71,17 @@ Result<int64_t> parseTimestamp(std::string_view text)
 	std::string s(text);
 	auto bad = [&] {
 		return err(Errc::InvalidArgument,
-			   "timestamp '" + s +
+			   "creation time '" + s +
 				   "': expected RFC 3339 (2024-05-01T12:00:00Z) or Unix seconds");
 	};
-	if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos)
-		return static_cast<int64_t>(std::stoll(s));
+	constexpr int64_t MaxSeconds = 253402300799; // 9999-12-31T23:59:59Z: RFC 3339 has 4 digits
+	if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) {
+		int64_t v = 0;
+		auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+		if (ec != std::errc() || end != s.data() + s.size() || v > MaxSeconds)
+			return bad();
+		return v;
+	}
 	std::tm tm{};
 	const char *rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!rest)
@@ -86,9 +93,11 @@ Result<int64_t> parseTimestamp(std::string_view text)
 	if (*rest == 'Z' || *rest == 'z') {
 		++rest;
 	} else if (*rest == '+' || *rest == '-') {
-		int hh = 0, mm = 0;
-		if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2)
+		auto digit = [&](int i) { return rest[i] >= '0' && rest[i] <= '9'; };
+		if (!digit(1) || !digit(2) || rest[3] != ':' || !digit(4) || !digit(5)) // ±hh:mm
 			return bad();
+		int hh = (rest[1] - '0') * 10 + (rest[2] - '0');
+		int mm = (rest[4] - '0') * 10 + (rest[5] - '0');
 		t -= (*rest == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
 		rest += 6;
 	} else {
