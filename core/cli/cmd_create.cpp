@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb create`: pack a Triton kernel cache directory into an image; prints the manifest digest.
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include <fmt/core.h>
@@ -58,22 +64,140 @@ std::string defaultTitle(const ImageReference &ref)
 	return (ref.transport == "oci" ? p.filename() : p.stem()).string();
 }
 
-Result<void> writeDockerfile(const CreateArgs &a, const ScannedCache &scan, const CreateOptions &o)
+constexpr const char *ContextCache = "io.triton.cache";
+constexpr const char *ContextManifest = "io.triton.manifest";
+constexpr const char *ContextStamp = ".tb-build-context";
+
+// --dockerfile writes FILE plus its build context next to it: DIR/io.triton.cache/ (exactly
+// the files tb packs) and DIR/io.triton.manifest/manifest.json. tb replaces those two only
+// where a previous run left its stamp (docs/spec/compat.md).
+struct BuildContext {
+	fs::path dockerfile, dir;
+};
+
+bool isWithin(const fs::path &inner, const fs::path &outer)
 {
-	fs::path file = fs::absolute(a.dockerfile);
-	fs::path context = file.parent_path();
+	auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+	return o == outer.end();
+}
+
+Result<BuildContext> checkBuildContext(const std::string &dockerfile, const ScannedCache &scan)
+{
 	std::error_code ec;
-	std::string rel = fs::relative(scan.root, context, ec).string();
-	if (ec || rel.empty() || rel.rfind("..", 0) == 0)
-		rel = scan.root; // outside the build context: the user has to move one of them
-	std::string manifestDir = (context / "io.triton.manifest").string();
-	fs::create_directories(manifestDir, ec);
-	std::ofstream m(manifestDir + "/manifest.json", std::ios::trunc | std::ios::binary);
+	BuildContext c;
+	c.dockerfile = fs::absolute(dockerfile, ec).lexically_normal();
+	c.dir = c.dockerfile.parent_path();
+	std::string where = "--dockerfile '" + dockerfile + "'";
+	fs::path root = fs::weakly_canonical(scan.root, ec);
+	if (isWithin(fs::weakly_canonical(c.dir, ec), root))
+		return err(Errc::InvalidArgument,
+			   where + ": its directory is inside the cache dir '" + scan.root +
+				   "'; write it elsewhere");
+	for (const char *name : {ContextCache, ContextManifest}) {
+		fs::path p = c.dir / name;
+		if (!fs::exists(fs::symlink_status(p, ec)))
+			continue;
+		if (isWithin(root, fs::weakly_canonical(p, ec)))
+			return err(Errc::InvalidArgument,
+				   where + ": '" + p.string() +
+					   "' is the cache dir being packed; write the Dockerfile "
+					   "in another directory");
+		if (!fs::exists(c.dir / ContextStamp, ec))
+			return err(Errc::Conflict,
+				   where + ": '" + p.string() +
+					   "' exists and was not staged by tb create; "
+					   "remove it or write the Dockerfile elsewhere");
+	}
+	return c;
+}
+
+// A hard link when the file already has the mode tb writes (no second copy of a big cache),
+// else a copy given that mode: COPY keeps modes, and the image should have tb's 0644/0755.
+Result<void> stageFile(const fs::path &src, const fs::path &dst, bool exec)
+{
+	fs::perms want = exec ? fs::perms(0755) : fs::perms(0644);
+	std::error_code ec;
+	auto st = fs::symlink_status(src, ec);
+	if (!ec && fs::is_regular_file(st) && (st.permissions() & fs::perms::mask) == want) {
+		fs::create_hard_link(src, dst, ec);
+		if (!ec)
+			return {};
+	}
+	ec.clear();
+	if (fs::copy_file(src, dst, ec))
+		fs::permissions(dst, want, ec);
+	if (ec)
+		return err(Errc::Io, "staging '" + src.string() + "': " + ec.message());
+	return {};
+}
+
+Result<void> writeTree(const fs::path &tmp, const ScannedCache &scan)
+{
+	std::error_code ec;
+	auto dir = [&](const fs::path &p) -> Result<void> {
+		if (fs::create_directory(p, ec); !ec)
+			fs::permissions(p, fs::perms(0755), ec);
+		if (ec)
+			return err(Errc::Io, "creating '" + p.string() + "': " + ec.message());
+		return {};
+	};
+	TB_TRY(dir(tmp / ContextCache));
+	for (const auto &f : scan.files) {
+		fs::path dst = tmp / ContextCache / f.path;
+		if (f.directory)
+			TB_TRY(dir(dst));
+		else
+			TB_TRY(stageFile(fs::path(scan.root) / f.path, dst, f.executable));
+	}
+	TB_TRY(dir(tmp / ContextManifest));
+	std::ofstream m(tmp / ContextManifest / "manifest.json", std::ios::binary);
 	m << cacheManifestJson(scan);
-	std::ofstream d(file, std::ios::trunc | std::ios::binary);
-	d << cacheDockerfile(scan, o, rel);
-	if (!m.flush() || !d.flush())
-		return err(Errc::Io, "writing Dockerfile '" + file.string() + "'");
+	if (!m.flush())
+		return err(Errc::Io, "writing '" + (tmp / ContextManifest).string() + "'");
+	return {};
+}
+
+// Stage into a private dir, then swap each part in with one rename (the old one goes away
+// with the private dir).
+Result<void> writeBuildContext(const BuildContext &c, const ScannedCache &scan,
+			       const CreateOptions &o)
+{
+	std::error_code ec;
+	fs::create_directories(c.dir, ec);
+	std::string tmpl = (c.dir / ".tb-context-XXXXXX").string();
+	if (!::mkdtemp(tmpl.data()))
+		return err(Errc::Io, "creating a staging dir in '" + c.dir.string() +
+					     "': " + std::strerror(errno));
+	fs::path tmp = tmpl;
+	struct Cleanup {
+		fs::path p;
+		~Cleanup()
+		{
+			std::error_code e;
+			fs::remove_all(p, e);
+		}
+	} cleanup{tmp};
+	TB_TRY(writeTree(tmp, scan));
+	std::ofstream(c.dir / ContextStamp, std::ios::trunc)
+		<< "tb create --dockerfile staged io.triton.cache/ and io.triton.manifest/ here;\n"
+		   "the next run replaces them.\n";
+	for (const char *name : {ContextCache, ContextManifest}) {
+		std::string from = (tmp / name).string(), to = (c.dir / name).string();
+		if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) !=
+			    0 &&
+		    (errno != EEXIST || ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
+						    RENAME_EXCHANGE) != 0))
+			return err(Errc::Io, "replacing '" + to + "': " + std::strerror(errno));
+	}
+	std::ofstream d(tmp / "Dockerfile", std::ios::binary);
+	d << cacheDockerfile(scan, o, ContextCache);
+	if (!d.flush())
+		return err(Errc::Io, "writing Dockerfile '" + c.dockerfile.string() + "'");
+	d.close();
+	fs::rename(tmp / "Dockerfile", c.dockerfile, ec);
+	if (ec)
+		return err(Errc::Io,
+			   "writing Dockerfile '" + c.dockerfile.string() + "': " + ec.message());
 	return {};
 }
 
@@ -96,6 +220,13 @@ void run(Env &env, const CreateArgs &a)
 				  formatName + " not loaded; see `tb plugins ls`)"});
 		return;
 	}
+	if (!a.dockerfile.empty() && format->variant() != "compat") {
+		env.fail({Errc::InvalidArgument,
+			  "--dockerfile needs --format compat: a Dockerfile builds a container "
+			  "image, and the " +
+				  formatName + " format is not one"});
+		return;
+	}
 	auto ref = parseImageReference(*ctx, a.image);
 	if (!ref) {
 		env.fail(ref.error());
@@ -109,6 +240,15 @@ void run(Env &env, const CreateArgs &a)
 	for (const auto &issue : scan->issues)
 		std::fprintf(stderr, "tb: warning: %s/%s: %s\n", scan->root.c_str(),
 			     issue.path.c_str(), issue.message.c_str());
+	std::optional<BuildContext> build;
+	if (!a.dockerfile.empty()) {
+		auto c = checkBuildContext(a.dockerfile, *scan);
+		if (!c) {
+			env.fail(c.error());
+			return;
+		}
+		build = std::move(*c);
+	}
 	CreateOptions o;
 	o.title = a.title.empty() ? defaultTitle(*ref) : a.title;
 	o.compression = *compression;
@@ -125,9 +265,9 @@ void run(Env &env, const CreateArgs &a)
 		env.fail(std::move(r).error().wrap("creating '" + a.image + "'"));
 		return;
 	}
-	if (!a.dockerfile.empty()) {
-		if (auto w = writeDockerfile(a, *scan, o); !w) {
-			env.fail(w.error());
+	if (build) {
+		if (auto w = writeBuildContext(*build, *scan, o); !w) {
+			env.fail(std::move(w).error().wrap("--dockerfile '" + a.dockerfile + "'"));
 			return;
 		}
 	}
@@ -146,10 +286,10 @@ void run(Env &env, const CreateArgs &a)
 			     std::string(compressionName(o.compression)).c_str(),
 			     scan->entries.size(), files, static_cast<long long>(scan->sizeBytes),
 			     targets.c_str());
-		if (!a.dockerfile.empty())
-			std::fprintf(stderr,
-				     "wrote %s and io.triton.manifest/manifest.json next to it\n",
-				     a.dockerfile.c_str());
+		if (build)
+			std::fprintf(stderr, "wrote %s and its build context %s/{%s,%s}/\n",
+				     build->dockerfile.c_str(), build->dir.c_str(), ContextCache,
+				     ContextManifest);
 	}
 	fmt::print("{}\n", r->manifestDigest.str());
 }
@@ -177,7 +317,8 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_option("--title", a.title,
 			"org.opencontainers.image.title (default: the image name)");
 	cmd->add_option("--dockerfile", a.dockerfile,
-			"Also write the equivalent Dockerfile (for docker/buildah builds)");
+			"Also write the equivalent Dockerfile and its build context "
+			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
 	cmd->callback([&env]() { run(env, a); });
 }
