@@ -27,10 +27,22 @@ std::string describeTarget(const std::string &backend, const std::string &arch, 
 			   warp ? std::to_string(warp) : "?");
 }
 
+// A GPU a probe found but that no compute stack can drive: say why instead of " ? (warp ?)".
+std::string noBackend(const GpuDevice &g)
+{
+	if (g.driverType == "nouveau")
+		return "no usable driver (nouveau has no CUDA)";
+	if (g.driverType == "wsl")
+		return "no usable driver (GPU-PV adapter; no NVML to name the GPU behind it)";
+	return g.driverType.empty() ? "no usable driver"
+				    : "no usable driver (" + g.driverType + ")";
+}
+
 std::string describeGpu(const GpuDevice &g)
 {
 	return fmt::format("{} {} {}: {}", g.vendor, g.index, g.name.empty() ? g.pciBdf : g.name,
-			   describeTarget(g.backend, g.arch, g.warpSize));
+			   g.backend.empty() ? noBackend(g)
+					     : describeTarget(g.backend, g.arch, g.warpSize));
 }
 
 // Print the match table; an error when nothing on this host can use the cache.
