@@ -16,6 +16,18 @@ namespace tb {
 
 namespace {
 
+// An explicit file must be there; a directory or a device is named as such, not "not found".
+Result<std::string> explicitFile(const std::string &path, const char *source)
+{
+	std::error_code ec;
+	auto st = std::filesystem::status(path, ec);
+	if (st.type() == std::filesystem::file_type::not_found || ec)
+		return err(Errc::NotFound, "config file " + path + " (from " + source + "): not found");
+	if (st.type() != std::filesystem::file_type::regular)
+		return err(Errc::InvalidArgument, "config file " + path + " (from " + source + "): not a regular file");
+	return path;
+}
+
 bool isFile(const std::string &p)
 {
 	std::error_code ec;
@@ -42,16 +54,10 @@ toml::table toTable(const std::map<std::string, std::string> &m)
 
 Result<std::string> findConfigFile(const std::string &explicitPath)
 {
-	if (!explicitPath.empty()) {
-		if (!isFile(explicitPath))
-			return err(Errc::NotFound, "config file " + explicitPath + " (from --config): not found");
-		return explicitPath;
-	}
-	if (const char *env = std::getenv("TB_CONFIG"); env && *env) {
-		if (!isFile(env))
-			return err(Errc::NotFound, std::string("config file ") + env + " (from TB_CONFIG): not found");
-		return std::string(env);
-	}
+	if (!explicitPath.empty())
+		return explicitFile(explicitPath, "--config");
+	if (const char *env = std::getenv("TB_CONFIG"); env && *env)
+		return explicitFile(env, "TB_CONFIG");
 	for (const std::string &candidate : {std::string("nvbind.toml"),
 					     userConfigPath(),
 					     std::string("/etc/tb/nvbind.toml")})
@@ -63,8 +69,13 @@ Result<std::string> findConfigFile(const std::string &explicitPath)
 Result<Config> loadConfigFile(const std::string &path)
 {
 	auto text = paths::readFile(path);
-	if (!text)
-		return unexpected(std::move(text).error().wrap("config"));
+	if (!text) {
+		// readFile says "read PATH: why"; say which file this is instead.
+		Error e = std::move(text).error();
+		std::string prefix = "read " + path + ": ";
+		std::string why = e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size()) : e.message;
+		return err(e.code, "config file " + path + ": cannot read: " + why);
+	}
 	return parseConfig(*text, path);
 }
 
@@ -90,7 +101,9 @@ Result<void> writeDefaultConfig(const std::string &path, bool overwrite)
 		.wrap("config init");
 }
 
-std::string configToToml(const Config &c)
+namespace {
+
+toml::table configTable(const Config &c)
 {
 	toml::table root;
 	root.insert("version", c.version);
@@ -187,9 +200,22 @@ std::string configToToml(const Config &c)
 		plugins.insert(uri, std::move(t));
 	}
 	root.insert("plugins", std::move(plugins));
+	return root;
+}
 
+} // namespace
+
+std::string configToToml(const Config &c)
+{
 	std::ostringstream out;
-	out << root << "\n";
+	out << configTable(c) << "\n";
+	return out.str();
+}
+
+std::string configToJson(const Config &c)
+{
+	std::ostringstream out;
+	out << toml::json_formatter{configTable(c)} << "\n";
 	return out.str();
 }
 

@@ -9,6 +9,8 @@
 
 #include <toml++/toml.h>
 
+#include "internal/config_values.h"
+
 namespace tb {
 
 namespace {
@@ -42,12 +44,25 @@ public:
 			std::string list;
 			for (auto a : allowed) {
 				ok = ok || a == *v;
-				list += (list.empty() ? "" : ", ") + std::string(a);
+				list += (list.empty() ? "" : ", ") + (a.empty() ? std::string("\"\"") : std::string(a));
 			}
 			if (!ok)
 				return fail(*n, key, "invalid value '" + *v + "' (expected one of: " + list + ")");
 		}
 		out = *v;
+	}
+
+	void str(const char *key, std::string &out, config::Check check)
+	{
+		const toml::node *n = take(key);
+		if (!n)
+			return;
+		if (!n->is_string())
+			return fail(*n, key, "expected a string");
+		std::string v = *n->value<std::string>();
+		if (auto why = check(v))
+			return fail(*n, key, *why);
+		out = std::move(v);
 	}
 
 	void boolean(const char *key, bool &out)
@@ -73,7 +88,7 @@ public:
 		out = v;
 	}
 
-	void strList(const char *key, std::vector<std::string> &out)
+	void strList(const char *key, std::vector<std::string> &out, config::Check check = nullptr)
 	{
 		const toml::node *n = take(key);
 		if (!n)
@@ -86,6 +101,9 @@ public:
 			if (!item.is_string())
 				return fail(item, key, "expected an array of strings");
 			v.push_back(*item.value<std::string>());
+			if (check)
+				if (auto why = check(v.back()))
+					return fail(item, key, *why);
 		}
 		out = std::move(v);
 	}
@@ -141,14 +159,14 @@ public:
 			       where(origin_, src) + ": key '" + prefix_ + key + "': " + what};
 	}
 
-	const std::string &prefix() const { return prefix_; }
-
-private:
-	const toml::node *take(const char *key)
+	/// Mark \a key as known and return its node (nullptr when absent).
+	const toml::node *take(const std::string &key)
 	{
 		seen_.insert(key);
 		return table_.get(key);
 	}
+
+private:
 
 	const toml::table &table_;
 	std::string prefix_;
@@ -157,22 +175,20 @@ private:
 	std::set<std::string> seen_;
 };
 
-const toml::table kEmpty;
-
 void readCore(SectionReader &r, CoreSection &c)
 {
 	r.strList("plugin_path", c.pluginPath);
 	r.boolean("system_plugins", c.systemPlugins);
-	r.strList("required_plugins", c.requiredPlugins);
-	r.strList("disabled_plugins", c.disabledPlugins);
-	r.str("log_levels", c.logLevels);
+	r.strList("required_plugins", c.requiredPlugins, config::checkPluginUri);
+	r.strList("disabled_plugins", c.disabledPlugins, config::checkPluginUri);
+	r.str("log_levels", c.logLevels, config::checkLogLevels);
 }
 
 void readProfile(SectionReader &r, Profile &p)
 {
 	r.str("description", p.description);
 	r.str("extends", p.extends, {"", "gaming", "aiml"});
-	r.str("gpus", p.gpus);
+	r.str("gpus", p.gpus, config::checkProfileGpus);
 	r.strMap("environment", p.environment);
 	r.strList("runtime_args", p.runtimeArgs);
 	r.strList("security_opts", p.securityOpts);
@@ -187,7 +203,7 @@ void readBolt(SectionReader &r, BoltSection &b, std::string_view origin, std::op
 		s.boolean("snapshot_gpu_state", b.capsule.snapshotGpuState);
 		s.str("isolation_level", b.capsule.isolationLevel, {"shared", "exclusive", "virtual"});
 		s.boolean("quic_acceleration", b.capsule.quicAcceleration);
-		s.str("gpu_memory_limit", b.capsule.gpuMemoryLimit);
+		s.str("gpu_memory_limit", b.capsule.gpuMemoryLimit, config::checkSizeOrNone);
 		s.finish();
 	}
 	if (const toml::table *t = r.table("gaming")) {
@@ -206,27 +222,10 @@ void readBolt(SectionReader &r, BoltSection &b, std::string_view origin, std::op
 		s.integer("cuda_cache_size", b.aiml.cudaCacheSize, 0);
 		s.boolean("tensor_cores_enabled", b.aiml.tensorCoresEnabled);
 		s.boolean("mixed_precision", b.aiml.mixedPrecision);
-		s.str("memory_pool_size", b.aiml.memoryPoolSize);
+		s.str("memory_pool_size", b.aiml.memoryPoolSize, config::checkSize);
 		s.boolean("mig_enabled", b.aiml.migEnabled);
 		s.finish();
 	}
-}
-
-bool validPluginUri(std::string_view uri)
-{
-	auto dot = uri.find('.');
-	if (dot == std::string_view::npos)
-		return false;
-	auto kind = uri.substr(0, dot);
-	auto name = uri.substr(dot + 1);
-	if (kind != "transport" && kind != "cache" && kind != "probe" && kind != "runtime")
-		return false;
-	if (name.empty() || name.size() > 63)
-		return false;
-	for (char c : name)
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	return true;
 }
 
 // A plugin section holds scalars and string arrays only; the plugin checks the keys.
@@ -253,9 +252,12 @@ void readPluginSection(SectionReader &parent, const std::string &uri, const toml
 				list.push_back(*item.value<std::string>());
 			}
 			values[key] = std::move(list);
-		} else
+		} else if (node.is_table())
 			return parent.fail(node, "\"" + uri + "\"." + key,
 					   "nested tables are not allowed in plugin sections");
+		else
+			return parent.fail(node, "\"" + uri + "\"." + key,
+					   "dates and times are not allowed in plugin sections");
 	}
 	out[uri] = ConfigView(std::move(values));
 }
@@ -290,13 +292,13 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 	section("core", [&](SectionReader &r) { readCore(r, c.core); });
 	section("host", [&](SectionReader &r) { r.str("root", c.host.root); });
 	section("gpu", [&](SectionReader &r) {
-		r.str("default_selection", c.gpu.defaultSelection);
+		r.str("default_selection", c.gpu.defaultSelection, config::checkGpuSelection);
 		r.strList("additional_devices", c.gpu.additionalDevices);
 		r.strList("additional_libraries", c.gpu.additionalLibraries);
 		r.boolean("enable_isolation", c.gpu.enableIsolation);
 	});
 	section("runtime", [&](SectionReader &r) {
-		r.str("default_runtime", c.runtime.defaultRuntime);
+		r.str("default_runtime", c.runtime.defaultRuntime, config::checkRuntimeName);
 		r.strList("default_args", c.runtime.defaultArgs);
 		r.strMap("environment", c.runtime.environment);
 	});
@@ -317,43 +319,42 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		r.str("default_format", c.create.defaultFormat, {"compat", "plain"});
 		r.str("default_compression", c.create.defaultCompression, {"gzip", "zstd", "none"});
 	});
-	section("registries", [&](SectionReader &r) {
-		for (const auto &[k, node] : *root["registries"].as_table()) {
-			std::string host(k.str());
-			if (const toml::table *t = r.table(host.c_str())) {
-				SectionReader s(*t, "registries.\"" + host + "\".", origin, error);
-				RegistryEntry &e = c.registries[host];
-				s.boolean("insecure", e.insecure);
-				s.str("ca", e.ca);
-				s.finish();
+	// [registries."HOST"], [profiles.NAME], [plugins."KIND.NAME"]: tables of tables.
+	auto tables = [&](const char *name, bool quote, auto &&fn) {
+		section(name, [&](SectionReader &r) {
+			for (const auto &[k, node] : *root[name].as_table()) {
+				std::string key(k.str());
+				std::string shown = quote ? "\"" + key + "\"" : key;
+				r.take(key);
+				if (!node.is_table())
+					r.fail(node, shown, "expected a table");
+				else
+					fn(r, key, shown, *node.as_table());
 			}
-			(void)node;
-		}
+		});
+	};
+	tables("registries", true, [&](SectionReader &, const std::string &host, const std::string &shown,
+				       const toml::table &t) {
+		SectionReader s(t, "registries." + shown + ".", origin, error);
+		RegistryEntry &e = c.registries[host];
+		s.boolean("insecure", e.insecure);
+		s.str("ca", e.ca);
+		s.finish();
 	});
 	section("bolt", [&](SectionReader &r) { readBolt(r, c.bolt, origin, error); });
-	section("profiles", [&](SectionReader &r) {
-		for (const auto &[k, node] : *root["profiles"].as_table()) {
-			std::string name(k.str());
-			if (const toml::table *t = r.table(name.c_str())) {
-				SectionReader s(*t, "profiles." + name + ".", origin, error);
-				readProfile(s, c.profiles[name]);
-				s.finish();
-			}
-			(void)node;
-		}
+	tables("profiles", false, [&](SectionReader &, const std::string &name, const std::string &shown,
+				      const toml::table &t) {
+		SectionReader s(t, "profiles." + shown + ".", origin, error);
+		readProfile(s, c.profiles[name]);
+		s.finish();
 	});
-	section("plugins", [&](SectionReader &r) {
-		for (const auto &[k, node] : *root["plugins"].as_table()) {
-			std::string uri(k.str());
-			if (!validPluginUri(uri)) {
-				r.fail(node, "\"" + uri + "\"",
-				       "not a plugin name (expected kind.name with kind transport, cache, probe or "
-				       "runtime)");
-				continue;
-			}
-			if (const toml::table *t = r.table(uri.c_str()))
-				readPluginSection(r, uri, *t, c.plugins);
-		}
+	tables("plugins", true, [&](SectionReader &r, const std::string &uri, const std::string &shown,
+				    const toml::table &t) {
+		if (!config::validPluginUri(uri))
+			return r.fail(t, shown,
+				      "not a plugin name (expected kind.name with kind transport, cache, probe or "
+				      "runtime)");
+		readPluginSection(r, uri, t, c.plugins);
 	});
 	top.finish();
 

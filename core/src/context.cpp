@@ -36,23 +36,38 @@ const char *envValue(const char *name)
 	return (v && *v) ? v : nullptr;
 }
 
+// Where each overridable value came from, so an error names the variable or option the
+// user actually set instead of the config key it replaced.
+struct Sources {
+	std::string logLevels = "[core] log_levels";
+	std::string hostRoot = "[host] root";
+};
+
 // Environment variables override config keys; one table keeps the rules in one place.
 struct EnvOverride {
 	const char *variable;
-	void (*apply)(Config &, const char *);
+	void (*apply)(Config &, Sources &, const char *);
 };
 
 const EnvOverride kEnvOverrides[] = {
-	{"TB_PLUGIN_PATH", [](Config &c, const char *v) { c.core.pluginPath = splitColon(v); }},
-	{"TB_LOG_LEVELS", [](Config &c, const char *v) { c.core.logLevels = v; }},
-	{"TB_HOST_ROOT", [](Config &c, const char *v) { c.host.root = v; }},
+	{"TB_PLUGIN_PATH", [](Config &c, Sources &, const char *v) { c.core.pluginPath = splitColon(v); }},
+	{"TB_LOG_LEVELS",
+	 [](Config &c, Sources &s, const char *v) {
+		 c.core.logLevels = v;
+		 s.logLevels = "TB_LOG_LEVELS";
+	 }},
+	{"TB_HOST_ROOT",
+	 [](Config &c, Sources &s, const char *v) {
+		 c.host.root = v;
+		 s.hostRoot = "TB_HOST_ROOT";
+	 }},
 };
 
-Result<std::string> checkHostRoot(const std::string &root)
+Result<std::string> checkHostRoot(const std::string &root, const std::string &source)
 {
 	std::error_code ec;
 	if (!std::filesystem::is_directory(root, ec))
-		return err(Errc::InvalidArgument, "host root " + root + ": not a directory");
+		return err(Errc::InvalidArgument, "host root " + root + " (from " + source + "): not a directory");
 	return std::filesystem::absolute(root, ec).lexically_normal().string();
 }
 
@@ -86,23 +101,34 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 	if (!impl->configPath.empty())
 		impl->config = TB_TRY(loadConfigFile(impl->configPath));
 	Config &c = impl->config;
+	Sources src;
+	if (!impl->configPath.empty()) {
+		src.logLevels += " in " + impl->configPath;
+		src.hostRoot += " in " + impl->configPath;
+	}
 	for (const auto &o : kEnvOverrides)
 		if (const char *v = envValue(o.variable))
-			o.apply(c, v);
-	if (!options.hostRoot.empty())
+			o.apply(c, src, v);
+	if (!options.hostRoot.empty()) {
 		c.host.root = options.hostRoot;
-	if (!options.logLevels.empty())
+		src.hostRoot = "--host-root";
+	}
+	if (!options.logLevels.empty()) {
 		c.core.logLevels = options.logLevels;
+		src.logLevels = "--log-level";
+	}
 
-	TB_TRY_CTX(log::setLevels(c.core.logLevels), "[core] log_levels");
-	c.host.root = TB_TRY(checkHostRoot(c.host.root));
+	TB_TRY_CTX(log::setLevels(c.core.logLevels),
+		   "log levels '" + c.core.logLevels + "' (from " + src.logLevels + ")");
+	c.host.root = TB_TRY(checkHostRoot(c.host.root, src.hostRoot));
 
 	HostPaths &p = impl->paths;
 	p.hostRoot = c.host.root;
-	p.stateDir = paths::xdgDataHome() + "/tb";
+	p.stateDir = paths::xdgStateHome() + "/tb";
 	p.cacheDir = paths::xdgCacheHome() + "/tb";
 	p.runtimeDir = paths::xdgRuntimeDir() + "/tb";
-	p.storeDir = c.store.path.empty() ? p.stateDir + "/store" : c.store.path;
+	// The store is user data (images one would back up), so it lives under XDG_DATA_HOME.
+	p.storeDir = c.store.path.empty() ? paths::xdgDataHome() + "/tb/store" : c.store.path;
 
 	if (options.loadPlugins) {
 		LoaderOptions lo;
@@ -128,6 +154,7 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 const std::string &Context::configPath() const noexcept { return impl_->configPath; }
 const Config &Context::config() const noexcept { return impl_->config; }
 std::string Context::configToml() const { return configToToml(impl_->config); }
+std::string Context::configJson() const { return configToJson(impl_->config); }
 const HostPaths &Context::paths() const noexcept { return impl_->paths; }
 const std::vector<PluginInfo> &Context::plugins() const noexcept { return impl_->plugins.infos(); }
 

@@ -15,7 +15,7 @@ namespace {
 struct Rules {
 	std::mutex mutex;
 	LogLevel fallback = LogLevel::Warn;
-	std::vector<std::pair<std::string, LogLevel>> perCategory; // exact or prefix match ("probe.*")
+	std::vector<std::pair<std::string, LogLevel>> perCategory;
 };
 
 Rules &rules()
@@ -42,6 +42,19 @@ bool matches(std::string_view pattern, std::string_view category)
 	return pattern == category;
 }
 
+// Category names are plugin URIs or core names; anything else is a typo that would match nothing.
+bool validCategory(std::string_view cat)
+{
+	if (cat.empty())
+		return false;
+	if (cat.back() == '*')
+		cat.remove_suffix(1);
+	for (char c : cat)
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+			return false;
+	return true;
+}
+
 } // namespace
 
 Result<LogLevel> parseLevel(std::string_view name)
@@ -58,10 +71,9 @@ Result<LogLevel> parseLevel(std::string_view name)
 		   "unknown log level '" + std::string(name) + "' (expected debug, info, warn or error)");
 }
 
-Result<void> setLevels(std::string_view spec)
+Result<LevelRules> parseLevels(std::string_view spec)
 {
-	LogLevel fallback = LogLevel::Warn;
-	std::vector<std::pair<std::string, LogLevel>> per;
+	LevelRules out;
 	size_t pos = 0;
 	while (pos <= spec.size()) {
 		size_t comma = spec.find(',', pos);
@@ -72,18 +84,30 @@ Result<void> setLevels(std::string_view spec)
 		size_t colon = item.rfind(':');
 		std::string_view cat = colon == std::string_view::npos ? "*" : item.substr(0, colon);
 		std::string_view lvl = colon == std::string_view::npos ? item : item.substr(colon + 1);
-		auto level = parseLevel(lvl);
-		if (!level)
-			return unexpected(std::move(level).error().wrap("log levels '" + std::string(spec) + "'"));
+		if (!validCategory(cat))
+			return err(Errc::InvalidArgument,
+				   "invalid log category '" + std::string(cat) +
+					   "' (expected *, loader, kind.name or a prefix ending in '*')");
+		LogLevel level = TB_TRY(parseLevel(lvl));
 		if (cat == "*")
-			fallback = *level;
+			out.fallback = level;
 		else
-			per.emplace_back(std::string(cat), *level);
+			out.perCategory.emplace_back(std::string(cat), level);
 	}
+	return out;
+}
+
+void applyLevels(LevelRules parsed) noexcept
+{
 	auto &r = rules();
 	std::lock_guard lock(r.mutex);
-	r.fallback = fallback;
-	r.perCategory = std::move(per);
+	r.fallback = parsed.fallback;
+	r.perCategory = std::move(parsed.perCategory);
+}
+
+Result<void> setLevels(std::string_view spec)
+{
+	applyLevels(TB_TRY(parseLevels(spec)));
 	return {};
 }
 

@@ -7,9 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <pwd.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +35,7 @@ std::string home()
 
 std::string xdgConfigHome() { return envOr("XDG_CONFIG_HOME", home() + "/.config"); }
 std::string xdgDataHome() { return envOr("XDG_DATA_HOME", home() + "/.local/share"); }
+std::string xdgStateHome() { return envOr("XDG_STATE_HOME", home() + "/.local/state"); }
 std::string xdgCacheHome() { return envOr("XDG_CACHE_HOME", home() + "/.cache"); }
 std::string xdgRuntimeDir()
 {
@@ -45,17 +44,31 @@ std::string xdgRuntimeDir()
 
 Result<std::string> readFile(const std::string &path)
 {
-	std::ifstream in(path, std::ios::binary);
-	if (!in) {
-		int e = errno;
+	// POSIX calls, not iostreams: the caller gets the real errno (EACCES, EISDIR, ...).
+	auto fail = [&](int e) {
 		return err(e == ENOENT ? Errc::NotFound : e == EACCES ? Errc::PermissionDenied : Errc::Io,
 			   "read " + path + ": " + std::strerror(e));
+	};
+	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno);
+	std::string out;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = ::read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			::close(fd);
+			return fail(e);
+		}
+		if (n == 0)
+			break;
+		out.append(buf, static_cast<size_t>(n));
 	}
-	std::ostringstream ss;
-	ss << in.rdbuf();
-	if (in.bad())
-		return err(Errc::Io, "read " + path + ": read error");
-	return ss.str();
+	::close(fd);
+	return out;
 }
 
 Result<void> writeFileAtomic(const std::string &path, const std::string &data, bool overwrite)

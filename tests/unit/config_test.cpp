@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// nvbind.toml: defaults, partial files, the documented default file, and every error path.
+// nvbind.toml: defaults, partial files, the documented default file, the search order and
+// the overrides a Context applies. Error paths: config_errors_test.cpp.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
@@ -17,13 +20,6 @@ namespace tb {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string parseError(const std::string &text)
-{
-	auto r = parseConfig(text, "f.toml");
-	EXPECT_FALSE(r) << "expected an error for:\n" << text;
-	return r ? "" : r.error().message;
-}
 
 TEST(Config, EmptyFileIsAllDefaults)
 {
@@ -130,65 +126,7 @@ name = "x"
 	EXPECT_EQ(v.unknownKeys({"nvml", "timeout", "ratio", "libs"}), std::vector<std::string>{"name"});
 }
 
-TEST(ConfigErrors, SyntaxErrorNamesFileLineColumn)
-{
-	EXPECT_EQ(parseError("[runtime]\ndefault_runtime = \n"),
-		  "f.toml:2:19: Error while parsing key-value pair: expected value, saw '\\n'");
-	auto msg = parseError("version = 1\n[core\n");
-	EXPECT_EQ(msg.rfind("f.toml:2:", 0), 0u) << msg;
-}
-
-TEST(ConfigErrors, UnknownKeyIsNamed)
-{
-	EXPECT_EQ(parseError("[gpu]\ndefault_selction = \"all\"\n"), "f.toml:2:1: key 'gpu.default_selction': unknown key");
-	EXPECT_EQ(parseError("[nope]\n"), "f.toml:1:2: key 'nope': unknown key");
-	EXPECT_EQ(parseError("[bolt.capsule]\nfoo = 1\n"), "f.toml:2:1: key 'bolt.capsule.foo': unknown key");
-	EXPECT_EQ(parseError("[profiles.x]\ngpu = \"all\"\n"), "f.toml:2:1: key 'profiles.x.gpu': unknown key");
-}
-
-TEST(ConfigErrors, WrongTypesAreNamed)
-{
-	EXPECT_EQ(parseError("[core]\nsystem_plugins = \"yes\"\n"),
-		  "f.toml:2:18: key 'core.system_plugins': expected true or false");
-	EXPECT_EQ(parseError("[runtime]\ndefault_runtime = 3\n"),
-		  "f.toml:2:19: key 'runtime.default_runtime': expected a string");
-	EXPECT_EQ(parseError("[core]\nplugin_path = \"/x\"\n"),
-		  "f.toml:2:15: key 'core.plugin_path': expected an array of strings");
-	EXPECT_EQ(parseError("[core]\nplugin_path = [\"/x\", 2]\n"),
-		  "f.toml:2:22: key 'core.plugin_path': expected an array of strings");
-	EXPECT_EQ(parseError("[bolt.aiml]\ncuda_cache_size = \"2GB\"\n"),
-		  "f.toml:2:19: key 'bolt.aiml.cuda_cache_size': expected an integer");
-	EXPECT_EQ(parseError("[runtime]\nenvironment = { A = 1 }\n"),
-		  "f.toml:2:21: key 'runtime.environment.A': expected a string");
-	EXPECT_EQ(parseError("gpu = 1\n"), "f.toml:1:7: key 'gpu': expected a table");
-	EXPECT_EQ(parseError("[extract]\nmax_entries = 0\n"), "f.toml:2:15: key 'extract.max_entries': must be at least 1");
-}
-
-TEST(ConfigErrors, BadEnumValuesListTheChoices)
-{
-	EXPECT_EQ(parseError("[bolt.gaming]\npower_profile = \"turbo\"\n"),
-		  "f.toml:2:17: key 'bolt.gaming.power_profile': invalid value 'turbo' (expected one of: maximum, "
-		  "balanced, power-saver)");
-	EXPECT_EQ(parseError("[bolt.capsule]\nisolation_level = \"none\"\n"),
-		  "f.toml:2:19: key 'bolt.capsule.isolation_level': invalid value 'none' (expected one of: shared, "
-		  "exclusive, virtual)");
-	EXPECT_EQ(parseError("[create]\ndefault_compression = \"xz\"\n"),
-		  "f.toml:2:23: key 'create.default_compression': invalid value 'xz' (expected one of: gzip, zstd, "
-		  "none)");
-	EXPECT_EQ(parseError("version = 2\n"), "f.toml:1:11: key 'version': unsupported config version (this tb reads 1)");
-}
-
-TEST(ConfigErrors, PluginSectionsAreChecked)
-{
-	EXPECT_EQ(parseError("[plugins.\"gpu\"]\n"),
-		  "f.toml:1:1: key 'plugins.\"gpu\"': not a plugin name (expected kind.name with kind transport, "
-		  "cache, probe or runtime)");
-	EXPECT_EQ(parseError("[plugins.\"probe.nvidia\".sub]\nx = 1\n"),
-		  "f.toml:1:1: key 'plugins.\"probe.nvidia\".sub': nested tables are not allowed in plugin sections");
-	EXPECT_EQ(parseError("[plugins.\"probe.nvidia\"]\nx = [1]\n"),
-		  "f.toml:2:6: key 'plugins.\"probe.nvidia\".x': arrays in plugin sections hold strings only");
-}
-
+// Runs in a private cwd with a private XDG_CONFIG_HOME; restores every variable it touches.
 class ConfigFiles : public ::testing::Test {
 protected:
 	void SetUp() override
@@ -198,18 +136,37 @@ protected:
 		fs::create_directories(tmp_ / "cwd");
 		oldCwd_ = fs::current_path();
 		fs::current_path(tmp_ / "cwd");
+		for (const char *v : {"XDG_CONFIG_HOME", "HOME", "TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
+			if (const char *old = std::getenv(v))
+				saved_[v] = old;
 		::setenv("XDG_CONFIG_HOME", (tmp_ / "xdg").c_str(), 1);
-		::unsetenv("TB_CONFIG");
+		for (const char *v : {"TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
+			::unsetenv(v);
 	}
 	void TearDown() override
 	{
 		fs::current_path(oldCwd_);
 		fs::remove_all(tmp_);
-		::unsetenv("TB_CONFIG");
+		for (const char *v : {"XDG_CONFIG_HOME", "HOME", "TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
+			if (auto it = saved_.find(v); it != saved_.end())
+				::setenv(v, it->second.c_str(), 1);
+			else
+				::unsetenv(v);
+		ASSERT_TRUE(log::setLevels("*:warn"));
 	}
-	void write(const fs::path &p, const std::string &text) { std::ofstream(p) << text; }
+	void write(const fs::path &p, const std::string &text)
+	{
+		fs::create_directories(p.parent_path());
+		std::ofstream(p) << text;
+	}
+	Result<std::unique_ptr<Context>> create(ContextOptions o = {})
+	{
+		o.loadPlugins = false;
+		return Context::create(o);
+	}
 
 	fs::path tmp_, oldCwd_;
+	std::map<std::string, std::string> saved_;
 };
 
 TEST_F(ConfigFiles, SearchOrderFirstFoundWins)
@@ -226,15 +183,52 @@ TEST_F(ConfigFiles, SearchOrderFirstFoundWins)
 	EXPECT_EQ(*findConfigFile((tmp_ / "cli.toml").string()), (tmp_ / "cli.toml").string());
 }
 
+TEST_F(ConfigFiles, HomeDotConfigWhenXdgConfigHomeIsUnsetOrRelative)
+{
+	fs::path home = tmp_ / "home";
+	write(home / ".config" / "tb" / "nvbind.toml", "");
+	::setenv("HOME", home.c_str(), 1);
+	::unsetenv("XDG_CONFIG_HOME");
+	EXPECT_EQ(*findConfigFile(""), (home / ".config" / "tb" / "nvbind.toml").string());
+	EXPECT_EQ(userConfigPath(), (home / ".config" / "tb" / "nvbind.toml").string());
+	// The XDG spec: a relative value is invalid and ignored.
+	::setenv("XDG_CONFIG_HOME", "xdg", 1);
+	EXPECT_EQ(*findConfigFile(""), (home / ".config" / "tb" / "nvbind.toml").string());
+}
+
 TEST_F(ConfigFiles, ExplicitFilesMustExist)
 {
 	auto r = findConfigFile((tmp_ / "missing.toml").string());
 	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::NotFound);
 	EXPECT_EQ(r.error().message, "config file " + (tmp_ / "missing.toml").string() + " (from --config): not found");
 	::setenv("TB_CONFIG", (tmp_ / "gone.toml").c_str(), 1);
 	auto e = findConfigFile("");
 	ASSERT_FALSE(e);
 	EXPECT_EQ(e.error().message, "config file " + (tmp_ / "gone.toml").string() + " (from TB_CONFIG): not found");
+	auto d = findConfigFile(tmp_.string());
+	ASSERT_FALSE(d);
+	EXPECT_EQ(d.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(d.error().message, "config file " + tmp_.string() + " (from --config): not a regular file");
+}
+
+TEST_F(ConfigFiles, UnreadableFileIsNamed)
+{
+	auto dir = loadConfigFile(tmp_.string());
+	ASSERT_FALSE(dir);
+	EXPECT_EQ(dir.error().code, Errc::Io);
+	EXPECT_EQ(dir.error().message, "config file " + tmp_.string() + ": cannot read: Is a directory");
+	fs::path locked = tmp_ / "locked.toml";
+	write(locked, "");
+	fs::permissions(locked, fs::perms::none);
+	auto r = loadConfigFile(locked.string());
+	if (::geteuid() == 0) {
+		EXPECT_TRUE(r) << "root reads any file"; // permission bits do not stop root
+	} else {
+		ASSERT_FALSE(r);
+		EXPECT_EQ(r.error().code, Errc::PermissionDenied);
+		EXPECT_EQ(r.error().message, "config file " + locked.string() + ": cannot read: Permission denied");
+	}
 }
 
 TEST_F(ConfigFiles, ContextAppliesEnvironmentOverrides)
@@ -244,30 +238,66 @@ TEST_F(ConfigFiles, ContextAppliesEnvironmentOverrides)
 	::setenv("TB_HOST_ROOT", tmp_.c_str(), 1);
 	ContextOptions o;
 	o.configFile = (tmp_ / "c.toml").string();
-	o.loadPlugins = false;
-	auto ctx = Context::create(o);
-	::unsetenv("TB_PLUGIN_PATH");
-	::unsetenv("TB_HOST_ROOT");
+	auto ctx = create(o);
 	ASSERT_TRUE(ctx) << ctx.error().message;
 	EXPECT_EQ((*ctx)->config().core.pluginPath, (std::vector<std::string>{"/a", "/b"}));
 	EXPECT_EQ((*ctx)->paths().hostRoot, tmp_.string());
 	EXPECT_EQ((*ctx)->configPath(), (tmp_ / "c.toml").string());
 	EXPECT_NE((*ctx)->configToml().find("log_levels = '*:error'"), std::string::npos);
+	EXPECT_FALSE(log::enabled("loader", LogLevel::Warn));
 }
 
-TEST_F(ConfigFiles, ContextRejectsBadHostRootAndLogLevels)
+TEST_F(ConfigFiles, TbLogLevelsReplacesTheConfigKeyAndCommandLineBeatsBoth)
+{
+	write(tmp_ / "c.toml", "[core]\nlog_levels = \"*:error\"\n");
+	::setenv("TB_LOG_LEVELS", "probe.fixture:debug", 1);
+	ContextOptions o;
+	o.configFile = (tmp_ / "c.toml").string();
+	auto env = create(o);
+	ASSERT_TRUE(env) << env.error().message;
+	EXPECT_EQ((*env)->config().core.logLevels, "probe.fixture:debug");
+	EXPECT_TRUE(log::enabled("probe.fixture", LogLevel::Debug));
+	EXPECT_FALSE(log::enabled("probe.nvidia", LogLevel::Info)); // "*" is back to warn
+	EXPECT_TRUE(log::enabled("probe.nvidia", LogLevel::Warn));
+	o.logLevels = "loader:info";
+	auto cli = create(o);
+	ASSERT_TRUE(cli) << cli.error().message;
+	EXPECT_EQ((*cli)->config().core.logLevels, "loader:info");
+	EXPECT_FALSE(log::enabled("probe.fixture", LogLevel::Debug));
+	EXPECT_TRUE(log::enabled("loader", LogLevel::Info));
+}
+
+TEST_F(ConfigFiles, BadOverridesNameTheirSource)
 {
 	ContextOptions o;
-	o.loadPlugins = false;
 	o.hostRoot = (tmp_ / "nope").string();
-	auto r = Context::create(o);
+	auto r = create(o);
 	ASSERT_FALSE(r);
-	EXPECT_EQ(r.error().message, "host root " + (tmp_ / "nope").string() + ": not a directory");
-	o.hostRoot.clear();
+	EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(r.error().message, "host root " + (tmp_ / "nope").string() + " (from --host-root): not a directory");
+	::setenv("TB_HOST_ROOT", (tmp_ / "gone").c_str(), 1);
+	auto h = create();
+	ASSERT_FALSE(h);
+	EXPECT_EQ(h.error().message, "host root " + (tmp_ / "gone").string() + " (from TB_HOST_ROOT): not a directory");
+	::unsetenv("TB_HOST_ROOT");
+	write(tmp_ / "c.toml", "[host]\nroot = \"/no/such/root\"\n");
+	o = {};
+	o.configFile = (tmp_ / "c.toml").string();
+	auto f = create(o);
+	ASSERT_FALSE(f);
+	EXPECT_EQ(f.error().message, "host root /no/such/root (from [host] root in " + o.configFile + "): not a directory");
+
+	o = {};
 	o.logLevels = "loader:loud";
-	auto l = Context::create(o);
+	auto l = create(o);
 	ASSERT_FALSE(l);
-	EXPECT_EQ(l.error().message, "[core] log_levels: log levels 'loader:loud': unknown log level 'loud' "
+	EXPECT_EQ(l.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(l.error().message, "log levels 'loader:loud' (from --log-level): unknown log level 'loud' "
+				     "(expected debug, info, warn or error)");
+	::setenv("TB_LOG_LEVELS", "bogus", 1);
+	auto e = create();
+	ASSERT_FALSE(e);
+	EXPECT_EQ(e.error().message, "log levels 'bogus' (from TB_LOG_LEVELS): unknown log level 'bogus' "
 				     "(expected debug, info, warn or error)");
 }
 
@@ -279,6 +309,13 @@ TEST_F(ConfigFiles, MalformedFileFailsContextCreation)
 	auto r = Context::create(o);
 	ASSERT_FALSE(r);
 	EXPECT_EQ(r.error().message.rfind((tmp_ / "bad.toml").string() + ":2:", 0), 0u) << r.error().message;
+	// A value that only a Context would have rejected before is now a parse error too.
+	write(tmp_ / "levels.toml", "[core]\nlog_levels = \"loader:verbose\"\n");
+	o.configFile = (tmp_ / "levels.toml").string();
+	auto l = Context::create(o);
+	ASSERT_FALSE(l);
+	EXPECT_EQ(l.error().message, o.configFile + ":2:14: key 'core.log_levels': invalid value 'loader:verbose': "
+						     "unknown log level 'verbose' (expected debug, info, warn or error)");
 }
 
 TEST(LogLevels, ParseAndMatch)
@@ -291,7 +328,17 @@ TEST(LogLevels, ParseAndMatch)
 	EXPECT_TRUE(log::enabled("cache.compat", LogLevel::Error));
 	ASSERT_TRUE(log::setLevels("debug"));
 	EXPECT_TRUE(log::enabled("anything", LogLevel::Debug));
-	EXPECT_FALSE(log::setLevels("x:verbose"));
+	// A bad spec is refused whole: the rules in force stay.
+	auto bad = log::setLevels("x:verbose");
+	ASSERT_FALSE(bad);
+	EXPECT_EQ(bad.error().message, "unknown log level 'verbose' (expected debug, info, warn or error)");
+	EXPECT_TRUE(log::enabled("anything", LogLevel::Debug));
+	auto parsed = log::parseLevels("loader:debug,probe.*:info,error");
+	ASSERT_TRUE(parsed);
+	EXPECT_EQ(parsed->fallback, LogLevel::Error);
+	ASSERT_EQ(parsed->perCategory.size(), 2u);
+	EXPECT_EQ(parsed->perCategory[1].first, "probe.*");
+	EXPECT_TRUE(log::enabled("anything", LogLevel::Debug)) << "parseLevels must not apply";
 	ASSERT_TRUE(log::setLevels("*:warn"));
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <tb/cache_format.h>
+#include <tb/config.h>
 #include <tb/gpu_probe.h>
 #include <tb/host.h>
 #include <tb/plugin.h>
@@ -17,7 +18,7 @@
 
 namespace tb {
 
-struct Config; // internal: "internal/config.h"
+struct ContextAccess; // libtb-internal (core/src/internal/context_impl.h)
 
 /// \brief How a Context is set up. Empty strings mean "use the normal search order".
 struct ContextOptions {
@@ -53,10 +54,13 @@ public:
 
 	/// \brief The config file in use, or "" when running on built-in defaults.
 	const std::string &configPath() const noexcept;
-	/// \brief The effective configuration (internal type; see internal/config.h).
+	/// \brief The effective configuration: the file's values (or the defaults) after
+	/// environment and command-line overrides. Read-only; valid as long as the Context.
 	const Config &config() const noexcept;
 	/// \brief The effective configuration as TOML text, every key with its value.
 	std::string configToml() const;
+	/// \brief The same as one JSON object (sections and keys as in the TOML).
+	std::string configJson() const;
 	const HostPaths &paths() const noexcept;
 
 	/// \brief Every plugin file found, in search order, with its status.
@@ -74,10 +78,9 @@ public:
 	GpuProbe *gpuProbe(std::string_view name) const;
 	Runtime *runtime(std::string_view name) const;
 
-	class Impl;
-	Impl &impl() noexcept { return *impl_; }
-
 private:
+	class Impl;
+	friend struct ContextAccess;
 	explicit Context(std::unique_ptr<Impl> impl);
 	std::unique_ptr<Impl> impl_;
 };

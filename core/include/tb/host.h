@@ -13,7 +13,7 @@ enum class LogLevel : int { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 /// \brief Directories a plugin may use. Absolute paths; hostRoot is "/" on a real host.
 struct HostPaths {
 	std::string hostRoot;   ///< prefix for sysfs/procfs/devfs/driver files ([host] root)
-	std::string stateDir;   ///< persistent data (e.g. $XDG_DATA_HOME/tb)
+	std::string stateDir;   ///< persistent state (e.g. $XDG_STATE_HOME/tb)
 	std::string cacheDir;   ///< disposable data (e.g. $XDG_CACHE_HOME/tb)
 	std::string runtimeDir; ///< per-boot data, locks (e.g. $XDG_RUNTIME_DIR/tb)
 	std::string storeDir;   ///< the embedded local image store ([store] path)

@@ -5,14 +5,27 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <tb/host.h>
 #include <tb/result.h>
 
 namespace tb::log {
 
-/// \brief Parse and install a level spec. Later calls replace earlier ones.
-/// \return Errc::InvalidArgument naming the bad item
+/// \brief A parsed level spec: the level for "*" and per-category overrides (last match wins).
+struct LevelRules {
+	LogLevel fallback = LogLevel::Warn;
+	std::vector<std::pair<std::string, LogLevel>> perCategory; ///< exact or prefix ("probe.*")
+};
+
+/// \brief Parse "category:level,..." without installing it (config validation uses this).
+/// Categories: "*", "loader", "kind.name", or a prefix ending in '*' ("probe.*").
+/// \return Errc::InvalidArgument naming the bad item, without the spec or its source
+Result<LevelRules> parseLevels(std::string_view spec);
+/// \brief Install parsed rules. Later calls replace earlier ones.
+void applyLevels(LevelRules rules) noexcept;
+/// \brief Parse and install; errors are those of parseLevels.
 Result<void> setLevels(std::string_view spec);
 bool enabled(std::string_view category, LogLevel level) noexcept;
 void write(std::string_view category, LogLevel level, std::string_view message) noexcept;

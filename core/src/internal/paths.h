@@ -11,6 +11,7 @@ namespace tb::paths {
 std::string home();
 std::string xdgConfigHome(); ///< $XDG_CONFIG_HOME or ~/.config
 std::string xdgDataHome();   ///< $XDG_DATA_HOME or ~/.local/share
+std::string xdgStateHome();  ///< $XDG_STATE_HOME or ~/.local/state
 std::string xdgCacheHome();  ///< $XDG_CACHE_HOME or ~/.cache
 std::string xdgRuntimeDir(); ///< $XDG_RUNTIME_DIR or /tmp/tb-<uid>
 

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+// libtb as a program sees it: built against the public headers only (tb_dep), like a
+// container runtime linking libtb. Config values, host paths, and the CDI / run entry points.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <type_traits>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <tb/cdi.h>
+#include <tb/config.h>
+#include <tb/context.h>
+#include <tb/run.h>
+
+namespace tb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Context::config() hands out the typed values read-only.
+static_assert(std::is_same_v<decltype(std::declval<const Context &>().config()), const Config &>);
+
+const char *const kVars[] = {
+	"HOME",		 "XDG_STATE_HOME",  "XDG_CACHE_HOME", "XDG_RUNTIME_DIR",
+	"XDG_DATA_HOME", "XDG_CONFIG_HOME", "TB_CONFIG"};
+
+class Api : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		tmp_ = fs::temp_directory_path() / ("tb-api-" + std::to_string(::getpid()));
+		fs::create_directories(tmp_);
+		for (const char *v : kVars)
+			if (const char *old = std::getenv(v))
+				saved_[v] = old;
+		::setenv("XDG_CONFIG_HOME", (tmp_ / "no-config").c_str(), 1);
+		::unsetenv("TB_CONFIG");
+	}
+	void TearDown() override
+	{
+		for (const char *v : kVars)
+			if (auto it = saved_.find(v); it != saved_.end())
+				::setenv(v, it->second.c_str(), 1);
+			else
+				::unsetenv(v);
+		fs::remove_all(tmp_);
+	}
+	std::unique_ptr<Context> open(bool plugins = false)
+	{
+		ContextOptions o;
+		o.loadPlugins = plugins;
+		auto c = Context::create(o);
+		EXPECT_TRUE(c) << c.error().message;
+		return c ? std::move(*c) : nullptr;
+	}
+
+	fs::path tmp_;
+	std::map<std::string, std::string> saved_;
+};
+
+TEST_F(Api, ConfigIsReadableWithoutInternalHeaders)
+{
+	auto ctx = open();
+	ASSERT_TRUE(ctx);
+	const Config &c = ctx->config();
+	EXPECT_EQ(c.runtime.defaultRuntime, "podman");
+	EXPECT_EQ(c.gpu.defaultSelection, "all");
+	EXPECT_EQ(c.extract.maxManifestBytes, 4 << 20);
+	EXPECT_EQ(c.bolt, BoltSection{});
+	EXPECT_EQ(c.profiles.size(), 0u);
+	EXPECT_NE(ctx->configJson().find("\"default_runtime\" : \"podman\""), std::string::npos)
+		<< ctx->configJson();
+}
+
+TEST_F(Api, HostPathsFollowXdgVariables)
+{
+	::setenv("XDG_STATE_HOME", (tmp_ / "state").c_str(), 1);
+	::setenv("XDG_CACHE_HOME", (tmp_ / "cache").c_str(), 1);
+	::setenv("XDG_RUNTIME_DIR", (tmp_ / "run").c_str(), 1);
+	::setenv("XDG_DATA_HOME", (tmp_ / "data").c_str(), 1);
+	auto ctx = open();
+	ASSERT_TRUE(ctx);
+	const HostPaths &p = ctx->paths();
+	EXPECT_EQ(p.stateDir, (tmp_ / "state" / "tb").string());
+	EXPECT_EQ(p.cacheDir, (tmp_ / "cache" / "tb").string());
+	EXPECT_EQ(p.runtimeDir, (tmp_ / "run" / "tb").string());
+	EXPECT_EQ(p.storeDir, (tmp_ / "data" / "tb" / "store").string());
+	EXPECT_EQ(p.hostRoot, "/");
+}
+
+TEST_F(Api, HostPathsFallBackToHomeAndTmp)
+{
+	for (const char *v :
+	     {"XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME"})
+		::unsetenv(v);
+	::setenv("HOME", (tmp_ / "home").c_str(), 1);
+	auto ctx = open();
+	ASSERT_TRUE(ctx);
+	const HostPaths &p = ctx->paths();
+	EXPECT_EQ(p.stateDir, (tmp_ / "home" / ".local" / "state" / "tb").string());
+	EXPECT_EQ(p.cacheDir, (tmp_ / "home" / ".cache" / "tb").string());
+	EXPECT_EQ(p.runtimeDir, "/tmp/tb-" + std::to_string(::getuid()) + "/tb");
+	EXPECT_EQ(p.storeDir, (tmp_ / "home" / ".local" / "share" / "tb" / "store").string());
+	// Relative values are invalid under the XDG spec and ignored, not joined to the cwd.
+	::setenv("XDG_CACHE_HOME", "relative/cache", 1);
+	auto rel = open();
+	ASSERT_TRUE(rel);
+	EXPECT_EQ(rel->paths().cacheDir, (tmp_ / "home" / ".cache" / "tb").string());
+}
+
+TEST_F(Api, CdiGenerationIsDeclaredAndHonestlyNotImplemented)
+{
+	auto ctx = open(true);
+	ASSERT_TRUE(ctx);
+	auto specs = generateCdi(*ctx, "");
+	ASSERT_FALSE(specs);
+	EXPECT_EQ(specs.error().code, Errc::NotImplemented);
+	EXPECT_EQ(specs.error().message, "cdi generate: not implemented in this version");
+	auto bad = generateCdi(*ctx, "nope");
+	ASSERT_FALSE(bad);
+	EXPECT_EQ(bad.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(bad.error().message,
+		  "cdi generate: profile 'nope': not defined (known: gaming, aiml)");
+	EXPECT_EQ(generateCdi(*ctx, "aiml").error().code, Errc::NotImplemented);
+}
+
+TEST_F(Api, ProfilesOfTheConfigAreKnown)
+{
+	std::string file = (tmp_ / "p.toml").string();
+	std::FILE *f = std::fopen(file.c_str(), "w");
+	ASSERT_NE(f, nullptr);
+	std::fputs("[profiles.train]\nextends = \"aiml\"\n", f);
+	std::fclose(f);
+	ContextOptions o;
+	o.configFile = file;
+	o.loadPlugins = false;
+	auto ctx = Context::create(o);
+	ASSERT_TRUE(ctx) << ctx.error().message;
+	EXPECT_EQ((*ctx)->config().profiles.at("train").extends, "aiml");
+	EXPECT_EQ(generateCdi(**ctx, "train").error().code, Errc::NotImplemented);
+	EXPECT_EQ(generateCdi(**ctx, "x").error().message,
+		  "cdi generate: profile 'x': not defined (known: gaming, aiml, train)");
+}
+
+TEST_F(Api, RunInvocationIsDeclaredAndHonestlyNotImplemented)
+{
+	auto ctx = open(true);
+	ASSERT_TRUE(ctx);
+	RunOptions o;
+	auto noImage = buildRunInvocation(*ctx, o);
+	ASSERT_FALSE(noImage);
+	EXPECT_EQ(noImage.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(noImage.error().message, "run: no image given");
+	o.image = "docker.io/library/ubuntu:24.04";
+	o.command = {"nvidia-smi"};
+	o.runtime = "Pod Man";
+	EXPECT_EQ(buildRunInvocation(*ctx, o).error().message,
+		  "run: runtime 'Pod Man': not a runtime plugin name");
+	o.runtime.clear();
+	o.profile = "train";
+	EXPECT_EQ(buildRunInvocation(*ctx, o).error().message,
+		  "run: profile 'train': not defined (known: gaming, aiml)");
+	o.profile = "gaming";
+	o.gpus = "0,";
+	EXPECT_EQ(buildRunInvocation(*ctx, o).error().message,
+		  "run: GPU selection '0,': expected all, none, first, or GPU indices and UUIDs");
+	o.gpus = "0";
+	auto r = buildRunInvocation(*ctx, o);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::NotImplemented);
+	EXPECT_EQ(r.error().message, "run: not implemented in this version");
+}
+
+} // namespace
+} // namespace tb
