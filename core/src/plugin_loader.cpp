@@ -12,6 +12,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include "internal/config_values.h"
 #include "internal/elf_descriptor.h"
 #include "internal/log.h"
 
@@ -27,15 +28,6 @@ public:
 namespace {
 
 constexpr const char *kLog = "loader";
-
-bool validName(const std::string &n)
-{
-	if (n.empty() || n.size() > 63 || n.front() == '-')
-		return false;
-	return std::all_of(n.begin(), n.end(), [](char c) {
-		return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-	});
-}
 
 bool validVersion(const std::string &v)
 {
@@ -110,7 +102,7 @@ bool validate(const FileDescriptor &d, PluginInfo &info)
 		return reject(PluginStatus::Incompatible, std::string(kindName(kind)) + " API version " +
 								  std::to_string(d.kindVersion) + ", this tb supports " +
 								  std::to_string(apiVersionOf(kind)));
-	if (!d.nameTerminated || !validName(d.name))
+	if (!d.nameTerminated || !config::validPluginName(d.name))
 		return reject(PluginStatus::Failed, "invalid plugin name '" + d.name +
 							    "' (1-63 characters of a-z, 0-9 and '-')");
 	info.name = d.name;
@@ -180,7 +172,9 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 	bool noDelete = dlc && std::strcmp(dlc, "0") == 0;
 
 	PluginSet set;
-	std::map<std::string, std::string> owner; // uri -> path of the plugin that provides it
+	// uri -> index in set.infos_ of the file that owns it: the first whose descriptor is
+	// valid, whatever happens when it is loaded (see docs/plugin-abi.md, "Policy").
+	std::map<std::string, size_t> owner;
 	std::set<std::string> seenFiles;
 	for (const auto &dir : opts.searchPath) {
 		for (const auto &path : scanDir(dir)) {
@@ -203,10 +197,13 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 					info.status = PluginStatus::Disabled;
 					info.reason = "disabled by [core] disabled_plugins";
 				} else if (auto it = owner.find(info.uri); it != owner.end()) {
+					const PluginInfo &first = set.infos_[it->second];
 					info.status = PluginStatus::Shadowed;
-					info.reason = "shadowed by " + it->second;
+					info.reason = "shadowed by " + first.path;
+					if (first.status != PluginStatus::Ok)
+						info.reason += " (" + std::string(pluginStatusName(first.status)) + ")";
 				} else {
-					owner[info.uri] = path;
+					owner[info.uri] = set.infos_.size();
 					auto lib = std::make_shared<Library>();
 					boost::dll::fs::error_code lec;
 					auto mode = boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local;

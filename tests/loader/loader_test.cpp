@@ -2,6 +2,7 @@
 // Loader tests: each deliberately broken plugin gets its exact status and reason, and none
 // of their code runs before validation accepts the descriptor.
 #include <cstdlib>
+#include <elf.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -85,6 +86,16 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 	expectStatus(m, "disabled-me.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
 	expectStatus(m, "marker-wrong-abi.so", PluginStatus::Incompatible, "plugin ABI version 2, this tb supports 1");
 	expectStatus(m, "marker-ok.so", PluginStatus::Ok, "");
+	expectStatus(m, "marker-dup-a.so", PluginStatus::Ok, "");
+	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed, "shadowed by " + dir_ + "/marker-dup-a.so");
+	expectStatus(m, "marker-bad-kind.so", PluginStatus::Incompatible, "unknown plugin kind 42");
+	expectStatus(m, "marker-bad-name.so", PluginStatus::Failed,
+		     "invalid plugin name 'Marker Bad!' (1-63 characters of a-z, 0-9 and '-')");
+	expectStatus(m, "owner-a-fails.so", PluginStatus::Failed,
+		     "fixture runtime socket /run/fixture.sock: connection refused");
+	expectStatus(m, "owner-b-marker.so", PluginStatus::Shadowed,
+		     "shadowed by " + dir_ + "/owner-a-fails.so (failed)");
+	expectStatus(m, "host-info.so", PluginStatus::Ok, "");
 
 	auto undef = m.at("undefined-symbol.so");
 	EXPECT_EQ(undef.status, PluginStatus::Failed);
@@ -97,23 +108,78 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 	EXPECT_EQ(m.at("dup-a.so").version, "0.0.1");
 	EXPECT_EQ(m.at("wrong-abi.so").kind, "unknown");
 	// Only ok plugins have live objects.
-	EXPECT_EQ(set_.runtimes().size(), 2u); // dup, marker-ok
+	EXPECT_EQ(set_.runtimes().size(), 4u); // dup, host-info, marker-dup, marker-ok
+}
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path);
+	return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 TEST_F(LoaderTest, ValidationRunsBeforeAnyPluginCode)
 {
 	loadDir({dir_});
-	std::ifstream in(marker_);
-	std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-	// marker-ok passed validation and was loaded, so its constructor ran; marker-wrong-abi
-	// was rejected from its file alone and never mapped.
-	EXPECT_EQ(content, "marker-ok\n");
+	// Exactly the two marker plugins that were loaded ran their constructors, in load order.
+	// Rejected from the file alone and never mapped: marker-wrong-abi (ABI), marker-bad-kind
+	// (unknown kind), marker-bad-name (name); marker-dup-b and owner-b-marker are shadowed.
+	EXPECT_EQ(slurp(marker_), "marker-dup-a\nmarker-ok\n");
 }
 
-TEST_F(LoaderTest, DisabledAndShadowedPluginsAreNeverLoaded)
+TEST_F(LoaderTest, DisabledPluginsAreNeverLoaded)
+{
+	auto m = loadDir({dir_}, {"runtime.marker-ok", "runtime.marker-dup"});
+	expectStatus(m, "marker-ok.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	// Every copy of a disabled kind.name is disabled, not the first disabled and the next shadowed.
+	expectStatus(m, "marker-dup-a.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	expectStatus(m, "marker-dup-b.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	EXPECT_FALSE(fs::exists(marker_));
+}
+
+TEST_F(LoaderTest, ShadowedPluginsAreNeverLoaded)
 {
 	auto m = loadDir({dir_}, {"runtime.marker-ok"});
-	expectStatus(m, "marker-ok.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed, "shadowed by " + dir_ + "/marker-dup-a.so");
+	EXPECT_EQ(slurp(marker_), "marker-dup-a\n");
+}
+
+TEST_F(LoaderTest, AFailedPluginKeepsItsNameAndIsNotReplacedByALaterCopy)
+{
+	// The search path says which copy the user wants; a broken first copy is reported, and
+	// the next one with the same kind.name is not silently run in its place.
+	auto m = loadDir({dir_});
+	expectStatus(m, "owner-a-fails.so", PluginStatus::Failed,
+		     "fixture runtime socket /run/fixture.sock: connection refused");
+	expectStatus(m, "owner-b-marker.so", PluginStatus::Shadowed,
+		     "shadowed by " + dir_ + "/owner-a-fails.so (failed)");
+	EXPECT_EQ(slurp(marker_).find("owner-b-marker"), std::string::npos) << slurp(marker_);
+	auto r = set_.checkRequired({"runtime.owner"});
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().message, "required plugin runtime.owner (" + dir_ +
+					     "/owner-a-fails.so): failed: fixture runtime socket /run/fixture.sock: "
+					     "connection refused");
+}
+
+TEST_F(LoaderTest, PluginBuiltForAnotherMachineIsIncompatible)
+{
+	fs::path other = tmp_ / "other";
+	fs::create_directories(other);
+	fs::copy_file(dir_ + "/marker-ok.so", other / "other-machine.so");
+	// e_machine: 2 bytes at offset 18 of the ELF header (little endian).
+	uint16_t foreign = EM_X86_64;
+#if defined(__x86_64__)
+	foreign = EM_AARCH64;
+#endif
+	{
+		std::fstream f(other / "other-machine.so", std::ios::in | std::ios::out | std::ios::binary);
+		f.seekp(18);
+		char bytes[2] = {static_cast<char>(foreign & 0xff), static_cast<char>(foreign >> 8)};
+		f.write(bytes, 2);
+	}
+	auto m = loadDir({other.string()});
+	expectStatus(m, "other-machine.so", PluginStatus::Incompatible,
+		     "built for another machine (e_machine " + std::to_string(foreign) + ")");
+	EXPECT_EQ(m.at("other-machine.so").kind, "unknown");
 	EXPECT_FALSE(fs::exists(marker_));
 }
 
@@ -136,7 +202,8 @@ TEST_F(LoaderTest, FirstDirectoryInThePathWins)
 	fs::copy_file(dir_ + "/skips.so", first / "zz-skips.so");
 	auto m = loadDir({first.string(), dir_});
 	expectStatus(m, "zz-skips.so", PluginStatus::Skipped, "fixture runtime is not installed on this host");
-	expectStatus(m, "skips.so", PluginStatus::Shadowed, "shadowed by " + (first / "zz-skips.so").string());
+	expectStatus(m, "skips.so", PluginStatus::Shadowed,
+		     "shadowed by " + (first / "zz-skips.so").string() + " (skipped)");
 }
 
 TEST_F(LoaderTest, MissingDirectoriesAndEmptyPathAreFine)
