@@ -21,6 +21,7 @@ struct GlobalOptions {
 	std::string config;
 	std::string hostRoot;
 	std::string logLevel;
+	bool json = false; ///< --json; verbs with data output bind their own --json flag here
 };
 
 /// \brief State shared by every verb: parsed global options, the lazily opened Context, the
@@ -48,6 +49,11 @@ private:
 
 /// \brief Map an error class to the CLI exit code (config/usage errors -> 2).
 int exitCodeFor(const Error &e);
+
+/// \brief Make `tb --json VERB` reach the verb's own `--json` flag (each data verb declares
+/// one, bound to its own variable or to GlobalOptions::json); a verb without JSON output
+/// refuses it. Call once, after every verb is registered.
+void routeGlobalJson(CLI::App &app, Env &env);
 
 // One registration function per verb, each in its own cmd_<verb>.cpp.
 void registerVersion(CLI::App &app, Env &env);

@@ -54,6 +54,31 @@ Context *Env::context(bool loadPlugins)
 	return ctx_.get();
 }
 
+void routeGlobalJson(CLI::App &app, Env &env)
+{
+	// Option callbacks of the app run before those of the verbs (CLI11 processes parents
+	// first), so adding a result to the verb's flag here sets the verb's variable in time.
+	app.add_flag_callback(
+		"--json",
+		[&app, &env]() {
+			env.global.json = true;
+			CLI::App *leaf = &app;
+			std::string path;
+			while (!leaf->get_subcommands().empty()) {
+				leaf = leaf->get_subcommands().front();
+				path += (path.empty() ? "" : " ") + leaf->get_name();
+			}
+			if (leaf == &app)
+				return; // no verb: CLI11 reports that
+			CLI::Option *own = leaf->get_option_no_throw("--json");
+			if (!own)
+				throw CLI::ValidationError("--json", "'tb " + path + "' has no JSON output");
+			if (own->count() == 0)
+				own->add_result("true");
+		},
+		"Machine-readable output (verbs whose output is data)");
+}
+
 bool Env::stdoutIsTty() const
 {
 	return isatty(STDOUT_FILENO) == 1;

@@ -13,10 +13,15 @@ void registerConfig(CLI::App &app, Env &env)
 	cmd->require_subcommand(1);
 
 	auto *show = cmd->add_subcommand("show", "Print the effective configuration (defaults included)");
+	show->add_flag("--json", env.global.json, "The configuration as one JSON object");
 	show->callback([&env]() {
 		Context *ctx = env.context(false);
 		if (!ctx)
 			return;
+		if (env.global.json) {
+			std::fputs(ctx->configJson().c_str(), stdout);
+			return;
+		}
 		std::printf("# config file: %s\n%s", ctx->configPath().empty() ? "(none: built-in defaults)"
 										: ctx->configPath().c_str(),
 			    ctx->configToml().c_str());

@@ -72,14 +72,14 @@ void registerPlugins(CLI::App &app, Env &env)
 	auto *cmd = app.add_subcommand("plugins", "Inspect plugins");
 	cmd->require_subcommand(1);
 	auto *ls = cmd->add_subcommand("ls", "List plugins with kind, name, version, status and path");
-	static bool verbose = false, json = false;
+	static bool verbose = false;
 	ls->add_flag("-v,--verbose", verbose, "Show why a plugin is not ok");
-	ls->add_flag("--json", json, "Machine-readable output");
+	ls->add_flag("--json", env.global.json, "Machine-readable output");
 	ls->callback([&env]() {
 		Context *ctx = env.context();
 		if (!ctx)
 			return;
-		if (json)
+		if (env.global.json)
 			printJson(ctx->plugins());
 		else
 			printTable(ctx->plugins(), verbose, env.colour());

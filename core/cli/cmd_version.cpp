@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// `tb version`: the core version and the plugin ABI it speaks.
+// `tb version [--json]`: the core version and the plugin ABI it speaks.
 #include <cstdio>
+
+#include <boost/json.hpp>
 
 #include <tb/cache_format.h>
 #include <tb/gpu_probe.h>
@@ -11,11 +13,39 @@
 
 namespace tb::cli {
 
+namespace {
+
+std::string hex(uint32_t v)
+{
+	char buf[16];
+	std::snprintf(buf, sizeof(buf), "0x%x", v);
+	return buf;
+}
+
+} // namespace
+
 void registerVersion(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("version", "Show the tb version and plugin API versions");
+	cmd->add_flag("--json", env.global.json, "Machine-readable output");
 	cmd->callback([&env]() {
-		(void)env;
+		// The config is read (not used) so that a broken or missing --config file is
+		// reported here too: every verb treats a bad config as fatal.
+		if (!env.context(false))
+			return;
+		if (env.global.json) {
+			boost::json::object o{
+				{"version", std::string(version())},
+				{"pluginAbiVersion", TB_PLUGIN_ABI_VERSION},
+				{"cxxAbiTag", hex(TB_CXX_ABI_TAG)},
+				{"apiVersions", boost::json::object{{"transport", TB_TRANSPORT_API_VERSION},
+								    {"cache", TB_CACHE_FORMAT_API_VERSION},
+								    {"probe", TB_GPU_PROBE_API_VERSION},
+								    {"runtime", TB_RUNTIME_API_VERSION}}},
+			};
+			std::printf("%s\n", boost::json::serialize(o).c_str());
+			return;
+		}
 		std::printf("tb %.*s\n", static_cast<int>(version().size()), version().data());
 		std::printf("plugin ABI %u (transport %u, cache %u, probe %u, runtime %u)\n", TB_PLUGIN_ABI_VERSION,
 			    TB_TRANSPORT_API_VERSION, TB_CACHE_FORMAT_API_VERSION, TB_GPU_PROBE_API_VERSION,

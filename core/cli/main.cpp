@@ -33,6 +33,7 @@ int main(int argc, char **argv)
 	registerCdi(app, env);
 	registerRun(app, env);
 	registerWsl2(app, env);
+	routeGlobalJson(app, env);
 
 	try {
 		app.parse(argc, argv);

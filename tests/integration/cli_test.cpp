@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `tb` binary end to end: version, plugins ls (including broken plugins), config verbs,
-// exit codes, and verbs that are not there yet.
+// the global --json, plugin logging, exit codes, and verbs that are not there yet.
 #include <filesystem>
 #include <fstream>
 
@@ -42,6 +42,98 @@ TEST_F(Cli, VersionPrintsCoreAndAbi)
 	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
 	EXPECT_NE(o.out.find("plugin ABI 1 (transport 1, cache 1, probe 1, runtime 1)"), std::string::npos);
 	EXPECT_EQ(tb("--version").rc, 0);
+}
+
+TEST_F(Cli, VersionJson)
+{
+	for (std::string args : {"version --json", "--json version"}) {
+		auto o = tb(args);
+		ASSERT_EQ(o.rc, 0) << args << ": " << o.err;
+		auto v = json::parse(o.out).as_object();
+		EXPECT_EQ(v.at("version").as_string().subview().rfind("0.", 0), 0u) << o.out;
+		EXPECT_EQ(v.at("pluginAbiVersion").to_number<int>(), 1);
+		EXPECT_EQ(v.at("apiVersions").as_object().at("runtime").to_number<int>(), 1);
+		EXPECT_EQ(v.at("cxxAbiTag").as_string(), "0x101");
+	}
+}
+
+TEST_F(Cli, EveryVerbThatReadsConfigFailsOnABadOne)
+{
+	// Parse errors are fatal everywhere: `version` too reads the file rather than ignore --config.
+	std::string bad = (tmp_ / "bad.toml").string();
+	std::ofstream(bad) << "[gpu\n";
+	for (std::string verb : {"version", "plugins ls", "config show", "images", "info", "cdi generate"}) {
+		auto o = tb("--config " + shq(bad) + " " + verb);
+		EXPECT_EQ(o.rc, 2) << verb;
+		EXPECT_EQ(o.err.rfind("tb: " + bad + ":1:5: ", 0), 0u) << verb << ": " << o.err;
+		EXPECT_TRUE(o.out.empty()) << verb << ": " << o.out;
+	}
+	auto missing = tb("--config " + shq((tmp_ / "nope.toml").string()) + " version");
+	EXPECT_EQ(missing.rc, 2);
+	EXPECT_EQ(missing.err, "tb: config file " + (tmp_ / "nope.toml").string() + " (from --config): not found\n");
+}
+
+TEST_F(Cli, ErrorsNameTheSourceOfABadLogLevel)
+{
+	const std::string why = "unknown log level 'nonsense' (expected debug, info, warn or error)\n";
+	auto opt = tb("--log-level nonsense version");
+	EXPECT_EQ(opt.rc, 2);
+	EXPECT_EQ(opt.err, "tb: log levels 'nonsense' (from --log-level): " + why);
+	auto env = tb("version", "TB_LOG_LEVELS=nonsense");
+	EXPECT_EQ(env.rc, 2);
+	EXPECT_EQ(env.err, "tb: log levels 'nonsense' (from TB_LOG_LEVELS): " + why);
+	std::string file = (tmp_ / "levels.toml").string();
+	std::ofstream(file) << "[core]\nlog_levels = \"loader:verbose\"\n";
+	auto v = tb("config validate " + shq(file));
+	EXPECT_EQ(v.rc, 2);
+	EXPECT_EQ(v.err, "tb: " + file + ":2:14: key 'core.log_levels': invalid value 'loader:verbose': unknown log "
+				       "level 'verbose' (expected debug, info, warn or error)\n");
+}
+
+TEST_F(Cli, GlobalJsonReachesEveryDataVerb)
+{
+	auto ls = tb("--json plugins ls");
+	ASSERT_EQ(ls.rc, 0) << ls.err;
+	EXPECT_FALSE(json::parse(ls.out).as_object().at("plugins").as_array().empty());
+	auto show = tb("--json config show");
+	ASSERT_EQ(show.rc, 0) << show.err;
+	auto cfg = json::parse(show.out).as_object();
+	EXPECT_EQ(cfg.at("runtime").as_object().at("default_runtime").as_string(), "podman");
+	EXPECT_EQ(cfg.at("gpu").as_object().at("default_selection").as_string(), "all");
+	EXPECT_EQ(tb("config show --json").out, show.out);
+	// Verbs in other files keep their own --json flag; the global one reaches it.
+	std::string data = "XDG_DATA_HOME=" + shq((tmp_ / "data").string());
+	auto images = tb("--json images", data);
+	ASSERT_EQ(images.rc, 0) << images.err;
+	EXPECT_TRUE(json::parse(images.out).is_array()) << images.out;
+	auto info = tb("--json info");
+	EXPECT_EQ(json::parse(info.out).as_object().at("schemaVersion").to_number<int>(), 1) << info.out;
+	EXPECT_EQ(tb("--json info --json").out, info.out);
+	// A verb without data output refuses it rather than ignore it.
+	for (std::string verb : {"create -i x:1 -d /nonexistent", "config init --stdout"}) {
+		auto o = tb("--json " + verb);
+		EXPECT_EQ(o.rc, 2) << verb;
+		EXPECT_NE(o.err.find("--json: 'tb " + verb.substr(0, verb.find(" -")) + "' has no JSON output"),
+			  std::string::npos)
+			<< verb << ": " << o.err;
+		EXPECT_TRUE(o.out.empty()) << verb << ": " << o.out;
+	}
+}
+
+TEST_F(Cli, PluginLogLinesFollowTbLogLevels)
+{
+	std::string path = "TB_PLUGIN_PATH=" + shq(envOr("TB_BROKEN_DIR"));
+	const std::string debugLine = "tb[runtime.host-info] debug: debug from host-info: 0 config key(s)\n";
+	const std::string infoLine = "tb[runtime.host-info] info: info from host-info\n";
+	auto debug = tb("plugins ls", path + " TB_LOG_LEVELS=runtime.host-info:debug");
+	ASSERT_EQ(debug.rc, 0) << debug.err;
+	EXPECT_NE(debug.err.find(debugLine), std::string::npos) << debug.err;
+	EXPECT_NE(debug.err.find(infoLine), std::string::npos) << debug.err;
+	auto info = tb("--log-level 'runtime.*:info' plugins ls", path);
+	EXPECT_EQ(info.err.find(debugLine), std::string::npos) << info.err;
+	EXPECT_NE(info.err.find(infoLine), std::string::npos) << info.err;
+	auto quiet = tb("plugins ls", path);
+	EXPECT_EQ(quiet.err.find("tb[runtime.host-info]"), std::string::npos) << quiet.err;
 }
 
 TEST_F(Cli, PluginsLsListsEveryBuiltPlugin)
@@ -134,6 +226,16 @@ TEST_F(Cli, UnimplementedVerbsSayWhatAndExit2)
 		EXPECT_NE(o.err.find("not implemented"), std::string::npos) << verb << ": " << o.err;
 		EXPECT_TRUE(o.out.empty()) << verb;
 	}
+	// The stubs are thin clients of libtb, which checks what it can before saying so.
+	auto profile = tb("cdi generate --profile nope");
+	EXPECT_EQ(profile.rc, 2);
+	EXPECT_EQ(profile.err, "tb: cdi generate: profile 'nope': not defined (known: gaming, aiml)\n");
+	auto noImage = tb("run");
+	EXPECT_EQ(noImage.rc, 2);
+	EXPECT_EQ(noImage.err, "tb: run: no image given\n");
+	auto late = tb("run --host-root / img");
+	EXPECT_EQ(late.rc, 2);
+	EXPECT_EQ(late.err, "tb: run: unknown option '--host-root' (global options go before 'run')\n");
 }
 
 TEST_F(Cli, UsageErrorsExit2)
