@@ -122,5 +122,10 @@ TEST_P(CacheFormatSuite, GarbageIsNotDetectedAndNotDescribed)
 INSTANTIATE_TEST_SUITE_P(CacheFormats, CacheFormatSuite, ::testing::ValuesIn(pluginNames("cache")), paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CacheFormatSuite);
 
+TEST(CacheFormatSuiteSetup, AtLeastOnePlugin)
+{
+	expectAtLeastOnePlugin("cache");
+}
+
 } // namespace
 } // namespace tb::conformance

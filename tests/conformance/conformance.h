@@ -40,6 +40,15 @@ inline std::vector<std::string> pluginNames(const std::string &kind)
 	return out;
 }
 
+/// \brief Fail unless at least one ok plugin of \a kind is on the path: a parameterised
+/// suite over an empty list runs nothing and would pass (GTEST_ALLOW_UNINSTANTIATED_...).
+inline void expectAtLeastOnePlugin(const std::string &kind)
+{
+	auto names = pluginNames(kind);
+	EXPECT_FALSE(names.empty()) << "no ok " << kind << " plugin on TB_PLUGIN_PATH: the " << kind
+				    << " conformance suite would run no case";
+}
+
 /// \brief A fresh temporary directory removed with the object.
 class TempDir {
 public:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conformance suite for runtime adaptors: the invocation carries the image, then the command
-// unchanged and last, plus every device, mount and variable asked for.
+// unchanged and last, plus every CDI device, device node, mount and variable asked for.
 #include <algorithm>
 
 #include <tb/runtime.h>
@@ -22,6 +22,7 @@ RunRequest sampleRequest()
 	r.image = "docker.io/library/ubuntu:24.04";
 	r.command = {"sh", "-c", "nvidia-smi; echo \"done\""};
 	r.cdiDevices = {"nvidia.com/gpu=0"};
+	r.devices = {DeviceNode{"/dev/nvidia-uvm", 'c', 510, 0, 0666}};
 	r.mounts = {Mount{"/var/cache/tb/k1", "/root/.triton/cache", {"ro"}}};
 	r.env = {{"TRITON_CACHE_DIR", "/root/.triton/cache"}};
 	r.securityOpts = {"label=disable"};
@@ -74,6 +75,8 @@ TEST_P(RuntimeSuite, DevicesMountsAndEnvironmentArePassed)
 	if (rt_->supportsCdi()) {
 		EXPECT_TRUE(mentions(all, "nvidia.com/gpu=0"));
 	}
+	// Plain device nodes are passed by every runtime, CDI-capable or not.
+	EXPECT_TRUE(mentions(all, "/dev/nvidia-uvm"));
 	EXPECT_TRUE(mentions(all, "/var/cache/tb/k1"));
 	EXPECT_TRUE(mentions(all, "/root/.triton/cache"));
 	EXPECT_TRUE(mentions(all, "TRITON_CACHE_DIR"));
@@ -90,6 +93,11 @@ TEST_P(RuntimeSuite, RequestWithoutImageIsRefused)
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, RuntimeSuite, ::testing::ValuesIn(pluginNames("runtime")), paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RuntimeSuite);
+
+TEST(RuntimeSuiteSetup, AtLeastOnePlugin)
+{
+	expectAtLeastOnePlugin("runtime");
+}
 
 } // namespace
 } // namespace tb::conformance

@@ -184,5 +184,10 @@ TEST_P(TransportSuite, BlobWithWrongDigestIsRefused)
 INSTANTIATE_TEST_SUITE_P(Transports, TransportSuite, ::testing::ValuesIn(pluginNames("transport")), paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TransportSuite);
 
+TEST(TransportSuiteSetup, AtLeastOnePlugin)
+{
+	expectAtLeastOnePlugin("transport");
+}
+
 } // namespace
 } // namespace tb::conformance
