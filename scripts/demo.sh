@@ -16,7 +16,13 @@ export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
 eval "$(meson devenv -C "$build" --dump)"
 LD_LIBRARY_PATH=${LD_LIBRARY_PATH%:}
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Bold headers only for a person at a terminal: not in logs or pipes, and never with NO_COLOR.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	bold=$'\033[1m' plain=$'\033[0m'
+else
+	bold='' plain=''
+fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
 step tb version
 step tb plugins ls
