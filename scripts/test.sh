@@ -1,35 +1,52 @@
 #!/usr/bin/env bash
 # Install dependencies, build, and run every meson test suite (unit, loader, conformance,
 # integration); print per-suite and total counts of test cases.
+# TB_TEST_SUMMARY_ONLY=JUNIT.xml only prints the summary of that file (tested by meson).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# meson counts test programs; count the GoogleTest cases inside them too. meson's JUnit
+# names a GoogleTest suite "<project>.<project>:<suite> / <test>.<GTestSuite>" and a plain
+# (exit-code) test "<project>:<suite> / <test>" as the test case; both carry the suite.
+summary() {
+	/usr/bin/python3 - "$1" <<'PY'
+import os, re, sys, xml.etree.ElementTree as ET
+path = sys.argv[1]
+if not os.path.exists(path):
+    print(f"no test results: {path} missing", file=sys.stderr)
+    print("0 passed, 0 failed, 0 skipped")
+    sys.exit(0)
+suite_re = re.compile(r':([^ :/]+) / ')
+counts = {}
+for ts in ET.parse(path).getroot().iter('testsuite'):
+    for tc in ts.iter('testcase'):
+        m = suite_re.search(ts.get('name', '')) or suite_re.search(tc.get('name', ''))
+        c = counts.setdefault(m.group(1) if m else 'other', [0, 0, 0])
+        if tc.find('failure') is not None or tc.find('error') is not None:
+            c[1] += 1
+        elif tc.find('skipped') is not None:
+            c[2] += 1
+        else:
+            c[0] += 1
+order = ['unit', 'loader', 'conformance', 'integration']
+for k in sorted(counts, key=lambda s: (order.index(s) if s in order else len(order), s)):
+    p, f, s = counts[k]
+    print(f"{k}: {p} passed, {f} failed, {s} skipped")
+total = [sum(v[i] for v in counts.values()) for i in range(3)]
+print(f"{total[0]} passed, {total[1]} failed, {total[2]} skipped")
+PY
+}
+
+if [ -n "${TB_TEST_SUMMARY_ONLY:-}" ]; then
+	summary "$TB_TEST_SUMMARY_ONLY"
+	exit 0
+fi
+
 scripts/deps.sh
 scripts/build.sh
 build=${BUILD_DIR:-build}
 
 status=0
 meson test -C "$build" --no-rebuild --print-errorlogs --num-processes "${TB_TEST_JOBS:-2}" "$@" || status=$?
-
-# meson counts test programs; count the GoogleTest cases inside them too.
-/usr/bin/python3 - "$build/meson-logs/testlog.junit.xml" <<'PY' || true
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-suites = {}
-for ts in root.iter('testsuite'):
-    name = ts.get('name', '')
-    suite = name.split('/')[0].replace('tb:', '').strip() or 'other'
-    for tc in ts.iter('testcase'):
-        s = suites.setdefault(suite, [0, 0, 0])
-        if tc.find('failure') is not None or tc.find('error') is not None:
-            s[1] += 1
-        elif tc.find('skipped') is not None:
-            s[2] += 1
-        else:
-            s[0] += 1
-total = [sum(v[i] for v in suites.values()) for i in range(3)]
-for k in sorted(suites):
-    p, f, s = suites[k]
-    print(f"{k}: {p} passed, {f} failed, {s} skipped")
-print(f"{total[0]} passed, {total[1]} failed, {total[2]} skipped")
-PY
+summary "$build/meson-logs/testlog.junit.xml"
 exit $status
