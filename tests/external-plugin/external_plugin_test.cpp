@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The third-party path, proven: install tb into a staging root, build tests/external-plugin/
-// sample against the installed headers only (pkg-config), and load it with the installed tb.
+// sample against the installed headers only (pkg-config), and load it with the installed tb;
+// the sample's libtb-client links libtb through tb.pc alone.
 #include <filesystem>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <tb/plugin.h>
 
 #include "../integration/run_command.h"
 
@@ -49,6 +52,25 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 	auto build = run("ninja -C " + shq(ext.string()));
 	ASSERT_EQ(build.rc, 0) << build.out << build.err;
 	ASSERT_TRUE(fs::exists(ext / "tb-runtime-hello.so"));
+	ASSERT_TRUE(fs::exists(ext / "libtb-client"));
+
+	// tb.pc: -ltb and the headers, nothing of libtb's private dependencies.
+	std::string tbPc = slurp((pcDir / "tb.pc").string());
+	EXPECT_EQ(tbPc.find("toml"), std::string::npos) << tbPc;
+	EXPECT_EQ(tbPc.find("Requires"), std::string::npos) << tbPc;
+	EXPECT_EQ(tbPc.find("Libs.private"), std::string::npos) << tbPc;
+	EXPECT_NE(tbPc.find("Libs: -L${libdir} -ltb"), std::string::npos) << tbPc;
+	// tb-plugin.pc publishes the ABI version of the installed header.
+	auto abi = run(pkgEnv + " pkg-config --variable=abi_version tb-plugin");
+	ASSERT_EQ(abi.rc, 0) << abi.err;
+	EXPECT_EQ(abi.out, std::to_string(TB_PLUGIN_ABI_VERSION) + "\n");
+
+	auto client = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" + shq(tmp.string()) +
+			  " TB_CONFIG= " + shq((ext / "libtb-client").string()));
+	ASSERT_EQ(client.rc, 0) << client.err;
+	EXPECT_EQ(client.out, "default_runtime=podman\n"
+			      "cdi=not-implemented: cdi generate: not implemented in this version\n"
+			      "run=not-implemented: run: not implemented in this version\n");
 
 	auto ls = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" + shq(tmp.string()) +
 		      " TB_PLUGIN_PATH=" + shq(ext.string()) + " " + shq(tbBin.string()) + " plugins ls --json");
