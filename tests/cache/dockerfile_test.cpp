@@ -48,9 +48,6 @@ void sourceCache(const std::string &dir)
 	fs::permissions(dir + "/" + Key + "/add_kernel.ttir", fs::perms(0600));
 	// Whatever the checkout's umask gave the fixture (git archive: 0664), the cubin has tb's.
 	fs::permissions(dir + "/" + Key + "/add_kernel.cubin", fs::perms(0644));
-	// The checkout's umask decides the fixture's modes (git archive gives 0664): pin the one
-	// file the test expects to be hard-linked to tb's own mode.
-	fs::permissions(dir + "/" + Key + "/add_kernel.cubin", fs::perms(0644));
 }
 
 const std::string ExpectedDockerfile =
