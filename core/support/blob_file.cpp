@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Files under a layout: fd blob readers, capped reads, atomic writes, staged blobs, flock.
+// Files under a layout: fd blob readers, capped reads, atomic writes, staged blobs, flock,
+// read-only directory trees.
 #include "tbsupport/blob_file.h"
 
 #include <cerrno>
@@ -208,6 +209,41 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 	std::string path = t.path;
 	t.release();
 	return path;
+}
+
+Result<int64_t> DirTree::size(const std::string &rel) const
+{
+	struct stat st;
+	if (::lstat((root_ + "/" + rel).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+		return err(Errc::NotFound, name(rel) + " is missing");
+	return static_cast<int64_t>(st.st_size);
+}
+
+Result<std::unique_ptr<BlobReader>> DirTree::open(const std::string &rel, bool followLinks) const
+{
+	std::string path = root_ + "/" + rel;
+	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW));
+	if (fd < 0)
+		return unexpected(errnoError("open " + path));
+	return std::unique_ptr<BlobReader>(std::make_unique<FdBlobReader>(fd));
+}
+
+Result<std::string> readTreeFile(const FileTree &tree, const std::string &rel, size_t cap,
+				 bool followLinks)
+{
+	auto reader = TB_TRY(tree.open(rel, followLinks));
+	std::string out;
+	char buf[65536];
+	for (;;) {
+		size_t n = TB_TRY_CTX(reader->read(buf, sizeof buf), tree.name(rel));
+		if (n == 0)
+			break;
+		if (out.size() + n > cap)
+			return err(Errc::LimitExceeded, tree.name(rel) + ": larger than " +
+								std::to_string(cap) + " bytes");
+		out.append(buf, n);
+	}
+	return out;
 }
 
 } // namespace tb::support

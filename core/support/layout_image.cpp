@@ -23,6 +23,14 @@ Result<std::unique_ptr<LayoutSource>> LayoutSource::open(const std::string &dir,
 	return std::make_unique<LayoutSource>(std::move(layout), std::move(top));
 }
 
+Result<std::unique_ptr<LayoutSource>> LayoutSource::open(std::shared_ptr<const FileTree> tree,
+							 std::string_view tag, std::string label)
+{
+	auto layout = TB_TRY(OciLayout::open(std::move(tree), std::move(label)));
+	auto top = TB_TRY(layout.resolve(tag));
+	return std::make_unique<LayoutSource>(std::move(layout), std::move(top));
+}
+
 Result<RawManifest> LayoutSource::manifest(const std::optional<Digest> &instance) noexcept
 {
 	return guard("read manifest", [&]() -> Result<RawManifest> {
@@ -35,11 +43,12 @@ Result<RawManifest> LayoutSource::manifest(const std::optional<Digest> &instance
 		// type.
 		Descriptor d;
 		d.digest = *instance;
-		struct stat st;
-		if (::stat(layout_.blobPath(d.digest).c_str(), &st) != 0)
-			return err(Errc::NotFound, "manifest " + d.digest.str() +
-							   " is missing from " + layout_.where());
-		d.size = st.st_size;
+		auto size = layout_.blobSize(d.digest);
+		if (!size)
+			return err(size.error().code, "manifest " + d.digest.str() +
+							      " is missing from " +
+							      layout_.where());
+		d.size = *size;
 		std::string bytes = TB_TRY_CTX(layout_.readBlob(d, MaxManifestBytes), "manifest");
 		return RawManifest{std::move(bytes), std::string()};
 	});

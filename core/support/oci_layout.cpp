@@ -92,15 +92,14 @@ bool isEmptyLayoutDir(const std::string &dir)
 	return !ec;
 }
 
-Result<OciLayout> OciLayout::open(std::string dir)
+// \a what names the layout: "DIR" or the archive's label.
+Result<void> OciLayout::checkLayoutFile(const FileTree &tree, const std::string &what)
 {
-	while (dir.size() > 1 && dir.back() == '/')
-		dir.pop_back();
-	auto text = readFileCapped(dir + "/oci-layout", 4096);
+	auto text = readTreeFile(tree, "oci-layout", 4096, true);
 	if (!text) {
 		if (text.error().code == Errc::NotFound)
 			return err(Errc::NotFound,
-				   dir + " is not an OCI image layout (no oci-layout file)");
+				   what + " is not an OCI image layout (no oci-layout file)");
 		return unexpected(std::move(text).error());
 	}
 	boost::system::error_code ec;
@@ -108,9 +107,33 @@ Result<OciLayout> OciLayout::open(std::string dir)
 	const json::value *ver =
 		(!ec && v.is_object()) ? v.as_object().if_contains("imageLayoutVersion") : nullptr;
 	if (!ver || !ver->is_string() || !ver->as_string().starts_with("1."))
-		return err(Errc::Corrupt,
-			   dir + "/oci-layout: no supported imageLayoutVersion (want 1.x)");
-	return OciLayout(std::move(dir));
+		return err(Errc::Corrupt, tree.name("oci-layout") +
+						  ": no supported imageLayoutVersion (want 1.x)");
+	return {};
+}
+
+Result<OciLayout> OciLayout::open(std::string dir)
+{
+	while (dir.size() > 1 && dir.back() == '/')
+		dir.pop_back();
+	auto tree = std::make_shared<DirTree>(dir);
+	TB_TRY(checkLayoutFile(*tree, dir));
+	return OciLayout(std::move(dir), std::move(tree));
+}
+
+Result<OciLayout> OciLayout::open(std::shared_ptr<const FileTree> tree, std::string label)
+{
+	TB_TRY(checkLayoutFile(*tree, label));
+	OciLayout layout(std::string(), std::move(tree));
+	layout.setLabel(std::move(label));
+	return layout;
+}
+
+Result<void> OciLayout::writable() const
+{
+	if (dir_.empty())
+		return err(Errc::Unsupported, where() + " is read only");
+	return {};
 }
 
 Result<OciLayout> OciLayout::openOrCreate(std::string dir)
@@ -141,9 +164,26 @@ std::string OciLayout::blobPath(const Digest &d) const
 	return dir_ + "/blobs/" + d.algorithm + "/" + d.hex;
 }
 
+namespace {
+
+std::string blobRel(const Digest &d)
+{
+	return "blobs/" + d.algorithm + "/" + d.hex;
+}
+
+} // namespace
+
+Result<int64_t> OciLayout::blobSize(const Digest &d) const
+{
+	auto size = tree_->size(blobRel(d));
+	if (!size && size.error().code == Errc::NotFound)
+		return err(Errc::NotFound, "blob " + d.str() + " is missing from " + where());
+	return size;
+}
+
 Result<std::vector<IndexEntry>> OciLayout::entries() const
 {
-	std::string bytes = TB_TRY(readFileCapped(dir_ + "/index.json", MaxManifestBytes));
+	std::string bytes = TB_TRY(readTreeFile(*tree_, "index.json", MaxManifestBytes, true));
 	auto index = parseImageIndex(RawManifest{std::move(bytes), std::string(media::OciIndex)});
 	if (!index)
 		return unexpected(std::move(index).error().wrap(where() + ": index.json"));
@@ -197,35 +237,21 @@ Result<Descriptor> OciLayout::resolve(std::string_view tag) const
 
 Result<bool> OciLayout::hasBlob(const Descriptor &d) const
 {
-	struct stat st;
-	if (::stat(blobPath(d.digest).c_str(), &st) != 0) {
-		if (errno == ENOENT)
-			return false;
-		return unexpected(errnoError("stat blob " + d.digest.str()));
-	}
-	return S_ISREG(st.st_mode) && st.st_size == d.size;
+	auto size = tree_->size(blobRel(d.digest));
+	if (!size && size.error().code == Errc::NotFound)
+		return false;
+	return TB_TRY(std::move(size)) == d.size;
 }
 
 Result<std::unique_ptr<BlobReader>> OciLayout::openBlob(const Descriptor &d) const
 {
-	std::string path = blobPath(d.digest);
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return err(Errc::NotFound,
-				   "blob " + d.digest.str() + " is missing from " + where());
-		return unexpected(errnoError("open blob " + path));
-	}
-	auto reader = std::make_unique<FdBlobReader>(fd);
-	struct stat st;
-	if (::fstat(fd, &st) != 0)
-		return unexpected(errnoError("stat blob " + path));
-	if (!S_ISREG(st.st_mode) || st.st_size != d.size)
+	int64_t size = TB_TRY(blobSize(d.digest));
+	if (size != d.size)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + " in " + where() + " is " +
-						  std::to_string(st.st_size) +
+						  std::to_string(size) +
 						  " bytes, its descriptor says " +
 						  std::to_string(d.size));
-	return std::unique_ptr<BlobReader>(std::move(reader));
+	return tree_->open(blobRel(d.digest));
 }
 
 Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
@@ -255,6 +281,7 @@ Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
 
 Result<void> OciLayout::adoptBlob(const std::string &staged, const Digest &d) const
 {
+	TB_TRY(writable());
 	std::string dir = dir_ + "/blobs/" + d.algorithm;
 	std::error_code ec;
 	fs::create_directories(dir, ec);
@@ -270,6 +297,7 @@ Result<void> OciLayout::adoptBlob(const std::string &staged, const Digest &d) co
 
 Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
 {
+	TB_TRY(writable());
 	std::string staged = TB_TRY(stageBlob(dir_, d, data));
 	auto r = adoptBlob(staged, d.digest);
 	if (!r)
@@ -295,6 +323,7 @@ Result<void> OciLayout::putBlobBytes(const Descriptor &d, std::string_view bytes
 
 Result<void> OciLayout::setTag(std::string_view tag, const Descriptor &manifest) const
 {
+	TB_TRY(writable());
 	if (!tag.empty())
 		TB_TRY(validateLayoutTag(tag));
 	auto lock = TB_TRY(LayoutLock::acquire(dir_));

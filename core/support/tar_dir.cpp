@@ -47,31 +47,6 @@ struct Fd {
 	}
 };
 
-// Normalise a tar member name; "" means "skip" (the root); nullopt means unsafe.
-std::optional<std::string> cleanName(std::string_view name)
-{
-	while (name.starts_with("./"))
-		name.remove_prefix(2);
-	while (!name.empty() && name.back() == '/')
-		name.remove_suffix(1);
-	if (name == ".")
-		return std::string();
-	if (name.starts_with("/"))
-		return std::nullopt;
-	size_t start = 0;
-	while (start <= name.size() && !name.empty()) {
-		size_t slash = name.find('/', start);
-		std::string_view comp = name.substr(
-			start, slash == std::string_view::npos ? name.npos : slash - start);
-		if (comp.empty() || comp == "." || comp == "..")
-			return std::nullopt;
-		if (slash == std::string_view::npos)
-			break;
-		start = slash + 1;
-	}
-	return std::string(name);
-}
-
 // mkdir -p below \a root; \a rel is already clean, and we never create symlinks, so nothing
 // can lead outside \a root.
 Result<void> makeDirs(const std::string &root, const std::string &rel)
@@ -139,6 +114,30 @@ std::string defaultTempParent()
 
 } // namespace
 
+std::optional<std::string> cleanArchiveName(std::string_view name)
+{
+	while (name.starts_with("./"))
+		name.remove_prefix(2);
+	while (!name.empty() && name.back() == '/')
+		name.remove_suffix(1);
+	if (name == ".")
+		return std::string();
+	if (name.starts_with("/"))
+		return std::nullopt;
+	size_t start = 0;
+	while (start <= name.size() && !name.empty()) {
+		size_t slash = name.find('/', start);
+		std::string_view comp = name.substr(
+			start, slash == std::string_view::npos ? name.npos : slash - start);
+		if (comp.empty() || comp == "." || comp == "..")
+			return std::nullopt;
+		if (slash == std::string_view::npos)
+			break;
+		start = slash + 1;
+	}
+	return std::string(name);
+}
+
 Result<TempDir> TempDir::create(std::string_view prefix, const std::string &parent)
 {
 	std::string pattern = (parent.empty() ? defaultTempParent() : parent) + "/" +
@@ -190,7 +189,7 @@ Result<void> unpackArchive(const std::string &file, const std::string &dest,
 			return err(Errc::LimitExceeded,
 				   "archive " + file + ": entry name longer than " +
 					   std::to_string(limits.maxPathLength));
-		auto name = cleanName(rawName);
+		auto name = cleanArchiveName(rawName);
 		if (!name)
 			return err(Errc::Corrupt,
 				   "archive " + file + ": entry '" + rawName + "': unsafe path");

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `containers-storage:REF` (read only): podman's local images, exported with
-// `podman image save --format oci-archive` and read as an OCI layout.
+// `podman image save --format oci-archive` and read in place as an OCI layout.
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <unistd.h>
 
 #include <tb/plugin.h>
 #include <tb/transport.h>
@@ -14,6 +12,7 @@
 #include "tbsupport/layout_image.h"
 #include "tbsupport/subprocess.h"
 #include "tbsupport/tar_dir.h"
+#include "tbsupport/tar_index.h"
 
 namespace tb {
 
@@ -94,10 +93,11 @@ public:
 							   std::to_string(r.exitCode) +
 							   "): " + why);
 				}
-				TB_TRY(support::unpackArchive(tar, dir.path() + "/layout"));
-				::unlink(tar.c_str());
+				// Read in place: the export is the only copy made.
+				auto tree = TB_TRY(support::openArchiveTree(
+					tar, "tb-containers-storage-", dir.path()));
 				auto layout = TB_TRY(support::LayoutSource::open(
-					dir.path() + "/layout", "", "podman image " + ref));
+					std::move(tree), "", "podman image " + ref));
 				return std::unique_ptr<ImageSource>(std::make_unique<SavedSource>(
 					std::move(dir), std::move(layout)));
 			});

@@ -10,6 +10,7 @@
 #include <tb/transport.h>
 
 #include "tbsupport/tar_dir.h"
+#include "tbsupport/tar_index.h"
 
 namespace tb::dockerarchive {
 
@@ -28,15 +29,19 @@ struct ArchiveImage {
 Result<std::vector<ArchiveImage>> parseManifestJson(std::string_view bytes);
 std::string manifestJson(const ArchiveImage &image);
 
-/// \brief Open image \a ref ("" = the only one) of an archive unpacked into \a dir. An archive
-/// holding an OCI layout (Docker >= 25, tb) is read through it, manifest bytes and digests kept;
-/// an older one gets a synthesised Docker schema2 manifest over the archive's own files.
-Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const std::string &file,
-						  std::string_view ref);
+/// \brief Open image \a ref ("" = the only one) of the archive \a file read as \a tree. An
+/// archive holding an OCI layout (Docker >= 25, tb) is read through it, manifest bytes and
+/// digests kept; an older one gets a synthesised Docker schema2 manifest over its own files.
+Result<std::unique_ptr<ImageSource>> openArchive(std::shared_ptr<const support::FileTree> tree,
+						 const std::string &file, std::string_view ref);
 
-/// \brief Open \a image (an element of the archive's manifest.json) of an unpacked archive.
-Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file,
-					       const ArchiveImage &image);
+/// \brief Open \a image (an element of the archive's manifest.json).
+Result<std::unique_ptr<ImageSource>> openImage(std::shared_ptr<const support::FileTree> tree,
+					       const std::string &file, const ArchiveImage &image);
+
+/// \brief The images of the archive's manifest.json. \return Errc::Corrupt, Errc::NotFound
+Result<std::vector<ArchiveImage>> readManifestJson(const support::FileTree &tree,
+						   const std::string &file);
 
 /// \brief Writer of `docker-archive:FILE[:REF]`: an OCI layout plus manifest.json, the format
 /// `docker save` uses since Docker 25; blobs are stored as they are (not re-compressed).

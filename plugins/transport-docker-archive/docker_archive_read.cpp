@@ -5,15 +5,12 @@
 #include <algorithm>
 #include <map>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
 
 #include "tbsupport/layout_image.h"
 #include "tbsupport/oci_json.h"
 #include "tbsupport/sha256.h"
+#include "tbsupport/tar_index.h"
 
 namespace tb::dockerarchive {
 
@@ -27,25 +24,19 @@ bool isDomain(std::string_view first)
 	       std::any_of(first.begin(), first.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
-// A path named in manifest.json, resolved inside the unpacked archive.
-Result<std::string> memberPath(const std::string &dir, const std::string &name,
+// A path named in manifest.json, as a member of the archive.
+Result<std::string> memberName(const support::FileTree &tree, const std::string &name,
 			       const std::string &file)
 {
-	std::string_view n = name;
-	while (n.starts_with("./"))
-		n.remove_prefix(2);
-	bool bad = n.empty() || n.starts_with("/") || n == ".." || n.starts_with("../") ||
-		   n.find("/../") != std::string_view::npos || n.ends_with("/..");
-	if (bad)
+	auto clean = support::cleanArchiveName(name);
+	if (!clean || clean->empty())
 		return err(Errc::Corrupt, "docker-archive " + file +
 						  ": manifest.json names unsafe path '" + name +
 						  "'");
-	std::string path = dir + "/" + std::string(n);
-	struct stat st;
-	if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+	if (!tree.size(*clean))
 		return err(Errc::Corrupt, "docker-archive " + file + ": '" + name +
 						  "' is missing from the archive");
-	return path;
+	return *clean;
 }
 
 struct FileDigest {
@@ -54,18 +45,15 @@ struct FileDigest {
 	std::string mediaType; ///< by magic bytes: gzip, zstd, else plain tar
 };
 
-Result<FileDigest> hashFile(const std::string &path, bool sniff)
+Result<FileDigest> hashMember(const support::FileTree &tree, const std::string &rel, bool sniff)
 {
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return err(Errc::Io, "open " + path);
-	support::FdBlobReader reader(fd);
+	auto reader = TB_TRY(tree.open(rel));
 	support::Sha256 hash;
 	std::vector<unsigned char> buf(1 << 20);
 	FileDigest out;
 	unsigned char magic[4] = {0, 0, 0, 0};
 	for (;;) {
-		size_t n = TB_TRY_CTX(reader.read(buf.data(), buf.size()), path);
+		size_t n = TB_TRY_CTX(reader->read(buf.data(), buf.size()), tree.name(rel));
 		if (n == 0)
 			break;
 		if (out.size == 0)
@@ -87,11 +75,15 @@ Result<FileDigest> hashFile(const std::string &path, bool sniff)
 	return out;
 }
 
+using Tree = std::shared_ptr<const support::FileTree>;
+
 // An archive without an OCI layout: a Docker schema2 manifest made up over its files.
 class SynthSource : public ImageSource {
 public:
-	SynthSource(support::TempDir dir, std::string manifest, std::map<Digest, std::string> blobs)
-	    : dir_(std::move(dir)), manifest_(std::move(manifest)), blobs_(std::move(blobs))
+	SynthSource(Tree tree, std::string file, std::string manifest,
+		    std::map<Digest, std::string> blobs)
+	    : tree_(std::move(tree)), file_(std::move(file)), manifest_(std::move(manifest)),
+	      blobs_(std::move(blobs))
 	{
 	}
 
@@ -99,8 +91,9 @@ public:
 	{
 		return support::guard("docker-archive manifest", [&]() -> Result<RawManifest> {
 			if (instance && *instance != support::Sha256::of(manifest_))
-				return err(Errc::NotFound,
-					   "docker-archive: no manifest " + instance->str());
+				return err(Errc::NotFound, "docker-archive " + file_ +
+								   ": no manifest " +
+								   instance->str());
 			return RawManifest{manifest_, std::string(media::DockerManifest)};
 		});
 	}
@@ -113,45 +106,41 @@ public:
 				if (it == blobs_.end())
 					return err(Errc::NotFound,
 						   "blob " + blob.digest.str() +
-							   " is not in the docker-archive");
-				int fd = ::open(it->second.c_str(),
-						O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-				if (fd < 0)
-					return err(Errc::Io, "open " + it->second);
-				return std::unique_ptr<BlobReader>(
-					std::make_unique<support::FdBlobReader>(fd));
+							   " is not in docker-archive " + file_);
+				return tree_->open(it->second);
 			});
 	}
 
 private:
-	support::TempDir dir_;
+	Tree tree_;
+	std::string file_;
 	std::string manifest_;
 	std::map<Digest, std::string> blobs_;
 };
 
-Result<std::unique_ptr<ImageSource>> synthesise(support::TempDir dir, const std::string &file,
+Result<std::unique_ptr<ImageSource>> synthesise(Tree tree, const std::string &file,
 						const ArchiveImage &img)
 {
 	std::map<Digest, std::string> blobs;
-	std::string configPath = TB_TRY(memberPath(dir.path(), img.config, file));
-	FileDigest config = TB_TRY(hashFile(configPath, false));
-	blobs[config.digest] = configPath;
+	std::string configName = TB_TRY(memberName(*tree, img.config, file));
+	FileDigest config = TB_TRY(hashMember(*tree, configName, false));
+	blobs[config.digest] = configName;
 	Descriptor cd{std::string(media::DockerConfig), config.digest, config.size, {}, {}, {}};
 	std::string m = "{\"schemaVersion\":2,\"mediaType\":\"" +
 			std::string(media::DockerManifest) +
 			"\",\"config\":" + support::descriptorJson(cd) + ",\"layers\":[";
 	bool first = true;
 	for (const auto &layer : img.layers) {
-		std::string path = TB_TRY(memberPath(dir.path(), layer, file));
-		FileDigest fdg = TB_TRY(hashFile(path, true));
-		blobs[fdg.digest] = path;
+		std::string name = TB_TRY(memberName(*tree, layer, file));
+		FileDigest fdg = TB_TRY(hashMember(*tree, name, true));
+		blobs[fdg.digest] = name;
 		m += (first ? "" : ",") + support::descriptorJson(Descriptor{
 						  fdg.mediaType, fdg.digest, fdg.size, {}, {}, {}});
 		first = false;
 	}
 	m += "]}";
-	return std::unique_ptr<ImageSource>(
-		std::make_unique<SynthSource>(std::move(dir), std::move(m), std::move(blobs)));
+	return std::unique_ptr<ImageSource>(std::make_unique<SynthSource>(
+		std::move(tree), file, std::move(m), std::move(blobs)));
 }
 
 // Docker >= 25 and tb write an OCI layout too: find the manifest whose config is \a config.
@@ -182,27 +171,6 @@ Result<std::optional<Descriptor>> findInLayout(const support::OciLayout &layout,
 	}
 	return std::optional<Descriptor>();
 }
-
-// Keeps the unpacked archive alive under a LayoutSource.
-class LayoutBacked : public ImageSource {
-public:
-	LayoutBacked(support::TempDir dir, std::unique_ptr<support::LayoutSource> src)
-	    : dir_(std::move(dir)), src_(std::move(src))
-	{
-	}
-	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override
-	{
-		return src_->manifest(i);
-	}
-	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &b) noexcept override
-	{
-		return src_->openBlob(b);
-	}
-
-private:
-	support::TempDir dir_;
-	std::unique_ptr<support::LayoutSource> src_;
-};
 
 } // namespace
 
@@ -277,38 +245,39 @@ std::string manifestJson(const ArchiveImage &image)
 	return json::serialize(top);
 }
 
-Result<std::unique_ptr<ImageSource>> openImage(support::TempDir dir, const std::string &file,
-					       const ArchiveImage &img)
+Result<std::unique_ptr<ImageSource>> openImage(std::shared_ptr<const support::FileTree> tree,
+					       const std::string &file, const ArchiveImage &img)
 {
 	std::string ctx = "docker-archive " + file;
 	std::string_view cfg = img.config;
-	struct stat st;
-	if (cfg.starts_with("blobs/sha256/") &&
-	    ::stat((dir.path() + "/oci-layout").c_str(), &st) == 0) {
+	if (cfg.starts_with("blobs/sha256/") && tree->size("oci-layout")) {
 		auto digest = Digest::parse("sha256:" + std::string(cfg.substr(13)));
-		auto layout = support::OciLayout::open(dir.path());
+		auto layout = support::OciLayout::open(tree, ctx);
 		if (digest && layout) {
-			layout->setLabel("docker-archive " + file);
 			auto found = TB_TRY_CTX(findInLayout(*layout, *digest), ctx);
-			if (found) {
-				auto src = std::make_unique<support::LayoutSource>(
-					std::move(*layout), *found);
-				return std::unique_ptr<ImageSource>(std::make_unique<LayoutBacked>(
-					std::move(dir), std::move(src)));
-			}
+			if (found)
+				return std::unique_ptr<ImageSource>(
+					std::make_unique<support::LayoutSource>(std::move(*layout),
+										*found));
 		}
 	}
-	return synthesise(std::move(dir), file, img);
+	return synthesise(std::move(tree), file, img);
 }
 
-Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const std::string &file,
-						  std::string_view ref)
+Result<std::vector<ArchiveImage>> readManifestJson(const support::FileTree &tree,
+						   const std::string &file)
 {
 	std::string ctx = "docker-archive " + file;
 	std::string bytes = TB_TRY_CTX(
-		support::readFileCapped(dir.path() + "/manifest.json", support::MaxManifestBytes),
-		ctx);
-	auto images = TB_TRY_CTX(parseManifestJson(bytes), ctx);
+		support::readTreeFile(tree, "manifest.json", support::MaxManifestBytes), ctx);
+	return TB_TRY_CTX(parseManifestJson(bytes), ctx);
+}
+
+Result<std::unique_ptr<ImageSource>> openArchive(std::shared_ptr<const support::FileTree> tree,
+						 const std::string &file, std::string_view ref)
+{
+	std::string ctx = "docker-archive " + file;
+	auto images = TB_TRY(readManifestJson(*tree, file));
 	const ArchiveImage *chosen = nullptr;
 	std::string all;
 	for (const auto &img : images)
@@ -332,7 +301,7 @@ Result<std::unique_ptr<ImageSource>> openUnpacked(support::TempDir dir, const st
 			return err(Errc::NotFound, ctx + ": no image '" + std::string(ref) +
 							   "' (has: " + all + ")");
 	}
-	return openImage(std::move(dir), file, *chosen);
+	return openImage(std::move(tree), file, *chosen);
 }
 
 } // namespace tb::dockerarchive

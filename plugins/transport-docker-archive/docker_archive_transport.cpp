@@ -29,8 +29,8 @@ public:
 		return guard("docker-archive source",
 			     [&]() -> Result<std::unique_ptr<ImageSource>> {
 				     auto [file, ref] = support::splitPathAndTag(location);
-				     auto dir = TB_TRY(unpack(file));
-				     return dockerarchive::openUnpacked(std::move(dir), file, ref);
+				     auto tree = TB_TRY(open(file));
+				     return dockerarchive::openArchive(std::move(tree), file, ref);
 			     });
 	}
 
@@ -50,19 +50,12 @@ public:
 	{
 		return guard("docker-archive list", [&]() -> Result<std::vector<ImageEntry>> {
 			auto [file, ignored] = support::splitPathAndTag(location);
-			auto dir = TB_TRY(unpack(file));
-			std::string bytes =
-				TB_TRY_CTX(support::readFileCapped(dir.path() + "/manifest.json",
-								   support::MaxManifestBytes),
-					   "docker-archive:" + file);
-			auto images = TB_TRY_CTX(dockerarchive::parseManifestJson(bytes),
-						 "docker-archive:" + file);
+			auto tree = TB_TRY(open(file));
+			auto images = TB_TRY(dockerarchive::readManifestJson(*tree, file));
 			std::vector<ImageEntry> out;
 			// One entry per tag; an untagged image is listed once, without a name.
 			for (const auto &img : images) {
-				auto again = TB_TRY(unpack(file));
-				auto src = TB_TRY(
-					dockerarchive::openImage(std::move(again), file, img));
+				auto src = TB_TRY(dockerarchive::openImage(tree, file, img));
 				auto m = TB_TRY(src->manifest(std::nullopt));
 				Descriptor d{m.mediaType,
 					     support::Sha256::of(m.bytes),
@@ -80,13 +73,12 @@ public:
 	}
 
 private:
-	Result<support::TempDir> unpack(const std::string &file)
+	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
+	Result<std::shared_ptr<const support::FileTree>> open(const std::string &file)
 	{
 		if (file.empty())
 			return err(Errc::InvalidArgument, "docker-archive: no file name");
-		auto dir = TB_TRY(support::TempDir::create("tb-docker-archive-", tmpDir_));
-		TB_TRY(support::unpackArchive(file, dir.path()));
-		return dir;
+		return support::openArchiveTree(file, "tb-docker-archive-", tmpDir_);
 	}
 
 	Host &host_;

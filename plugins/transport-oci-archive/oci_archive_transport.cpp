@@ -11,33 +11,13 @@
 
 #include "tbsupport/layout_image.h"
 #include "tbsupport/tar_dir.h"
+#include "tbsupport/tar_index.h"
 
 namespace tb {
 
 namespace {
 
 using support::guard;
-
-// The archive unpacked into a private temp dir, read as a layout; the dir goes with it.
-class ArchiveSource : public ImageSource {
-public:
-	ArchiveSource(support::TempDir dir, std::unique_ptr<support::LayoutSource> layout)
-	    : dir_(std::move(dir)), layout_(std::move(layout))
-	{
-	}
-	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override
-	{
-		return layout_->manifest(instance);
-	}
-	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override
-	{
-		return layout_->openBlob(blob);
-	}
-
-private:
-	support::TempDir dir_; // destroyed last: the layout reads from it
-	std::unique_ptr<support::LayoutSource> layout_;
-};
 
 // Writes a layout in a temp dir (seeded with FILE's images when it exists); commit() tars it
 // over FILE atomically, so FILE is never half-written.
@@ -86,11 +66,10 @@ public:
 	{
 		return guard("oci-archive source", [&]() -> Result<std::unique_ptr<ImageSource>> {
 			auto [file, tag] = support::splitPathAndTag(location);
-			auto dir = TB_TRY(unpack(file));
-			auto layout = TB_TRY(support::LayoutSource::open(dir.path(), tag,
+			auto tree = TB_TRY(open(file));
+			auto layout = TB_TRY(support::LayoutSource::open(std::move(tree), tag,
 									 "oci-archive " + file));
-			return std::unique_ptr<ImageSource>(
-				std::make_unique<ArchiveSource>(std::move(dir), std::move(layout)));
+			return std::unique_ptr<ImageSource>(std::move(layout));
 		});
 	}
 
@@ -119,9 +98,9 @@ public:
 	{
 		return guard("oci-archive list", [&]() -> Result<std::vector<ImageEntry>> {
 			auto [file, tag] = support::splitPathAndTag(location);
-			auto dir = TB_TRY(unpack(file));
-			auto layout = TB_TRY_CTX(support::OciLayout::open(dir.path()),
-						 "oci-archive:" + file);
+			auto tree = TB_TRY(open(file));
+			auto layout = TB_TRY(
+				support::OciLayout::open(std::move(tree), "oci-archive " + file));
 			std::vector<ImageEntry> out;
 			for (auto &e : TB_TRY(layout.entries())) {
 				auto it = e.descriptor.annotations.find(
@@ -155,13 +134,12 @@ private:
 		return {};
 	}
 
-	Result<support::TempDir> unpack(const std::string &file)
+	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
+	Result<std::shared_ptr<const support::FileTree>> open(const std::string &file)
 	{
 		if (file.empty())
 			return err(Errc::InvalidArgument, "oci-archive: no file name");
-		auto dir = TB_TRY(support::TempDir::create("tb-oci-archive-", tmpDir_));
-		TB_TRY(support::unpackArchive(file, dir.path()));
-		return dir;
+		return support::openArchiveTree(file, "tb-oci-archive-", tmpDir_);
 	}
 
 	Host &host_;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Files under a layout: fd blob readers, capped reads, atomic writes, staged blobs, flock.
+// Files under a layout: fd blob readers, capped reads, atomic writes, staged blobs, flock,
+// read-only directory trees.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -52,5 +55,37 @@ Result<std::string> readFileCapped(const std::string &path, size_t cap);
 /// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-*" in \a dir; nothing
 /// is a blob yet. \return its path; Errc::Corrupt on mismatch (the file is removed)
 Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data);
+
+/// \brief Regular files by relative path ("blobs/sha256/<hex>", "index.json").
+class FileTree {
+public:
+	virtual ~FileTree() = default;
+	/// \return the size of the regular file \a rel; Errc::NotFound when there is none
+	virtual Result<int64_t> size(const std::string &rel) const = 0;
+	/// \brief Open the regular file \a rel. \a followLinks only matters for directories
+	/// (blobs are opened with O_NOFOLLOW; a tar's links are never members).
+	virtual Result<std::unique_ptr<BlobReader>> open(const std::string &rel,
+							 bool followLinks = false) const = 0;
+	/// \brief How an error names \a rel ("DIR/index.json", "archive FILE: index.json").
+	virtual std::string name(const std::string &rel) const = 0;
+};
+
+/// \brief A directory on disk.
+class DirTree : public FileTree {
+public:
+	explicit DirTree(std::string root) : root_(std::move(root)) {}
+	Result<int64_t> size(const std::string &rel) const override;
+	Result<std::unique_ptr<BlobReader>> open(const std::string &rel,
+						 bool followLinks) const override;
+	std::string name(const std::string &rel) const override { return root_ + "/" + rel; }
+	const std::string &root() const noexcept { return root_; }
+
+private:
+	std::string root_;
+};
+
+/// \brief Read the whole regular file \a rel of \a tree, failing over \a cap bytes.
+Result<std::string> readTreeFile(const FileTree &tree, const std::string &rel, size_t cap,
+				 bool followLinks = false);
 
 } // namespace tb::support

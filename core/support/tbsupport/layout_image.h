@@ -23,6 +23,9 @@ public:
 	/// \brief Open "DIR[:TAG]"; \a label names the layout in messages ("" = "layout DIR").
 	static Result<std::unique_ptr<LayoutSource>>
 	open(const std::string &dir, std::string_view tag, std::string label = {});
+	/// \brief Open image \a tag of the layout held in \a tree (an archive read in place).
+	static Result<std::unique_ptr<LayoutSource>> open(std::shared_ptr<const FileTree> tree,
+							  std::string_view tag, std::string label);
 
 	Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept override;
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override;

@@ -15,6 +15,7 @@
 
 #include "tbsupport/blob_file.h"
 #include "tbsupport/oci_json.h"
+#include "tbsupport/tar_index.h"
 
 namespace tb::support {
 
@@ -31,6 +32,8 @@ class OciLayout {
 public:
 	/// \return Errc::NotFound when \a dir is no OCI layout, Errc::Corrupt for a bad oci-layout
 	static Result<OciLayout> open(std::string dir);
+	/// \brief Read-only layout over \a tree (an archive read in place); \a label names it.
+	static Result<OciLayout> open(std::shared_ptr<const FileTree> tree, std::string label);
 	/// \brief Open, creating the directory, oci-layout, blobs/sha256 and index.json as needed.
 	static Result<OciLayout> openOrCreate(std::string dir);
 
@@ -39,6 +42,8 @@ public:
 	std::string where() const { return label_.empty() ? "layout " + dir_ : label_; }
 	void setLabel(std::string label) { label_ = std::move(label); }
 	std::string blobPath(const Digest &d) const;
+	/// \return the size of the stored blob \a d; Errc::NotFound naming the layout
+	Result<int64_t> blobSize(const Digest &d) const;
 
 	/// \brief Every entry of index.json.
 	Result<std::vector<IndexEntry>> entries() const;
@@ -52,6 +57,7 @@ public:
 	/// \brief Read a small blob (manifest, config) fully and verify digest and size.
 	Result<std::string> readBlob(const Descriptor &d, size_t cap) const;
 
+	// Writing needs a directory (not an archive tree): Errc::Unsupported otherwise.
 	/// \brief Stream \a data into blobs/, verifying digest and size; atomic (temp + rename).
 	/// \return Errc::Corrupt on mismatch (nothing is left behind), Errc::Io
 	Result<void> putBlob(const Descriptor &d, BlobReader &data) const;
@@ -64,8 +70,14 @@ public:
 	Result<void> setTag(std::string_view tag, const Descriptor &manifest) const;
 
 private:
-	explicit OciLayout(std::string dir) : dir_(std::move(dir)) {}
-	std::string dir_;
+	OciLayout(std::string dir, std::shared_ptr<const FileTree> tree)
+	    : dir_(std::move(dir)), tree_(std::move(tree))
+	{
+	}
+	static Result<void> checkLayoutFile(const FileTree &tree, const std::string &what);
+	Result<void> writable() const;
+	std::string dir_; ///< "" for a read-only tree
+	std::shared_ptr<const FileTree> tree_;
 	std::string label_;
 };
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <tb/result.h>
 
@@ -23,6 +25,10 @@ private:
 	explicit TempDir(std::string path) : path_(std::move(path)) {}
 	std::string path_;
 };
+
+/// \brief Normalise a tar member name: "./" and trailing "/" dropped; "" for the root;
+/// nullopt for an unsafe name (absolute, an empty, "." or ".." component).
+std::optional<std::string> cleanArchiveName(std::string_view name);
 
 /// \brief Limits for unpacking an image archive (not a layer: only the transport's container).
 struct UnpackLimits {
