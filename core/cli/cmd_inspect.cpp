@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb inspect REF [--json] [--raw]`: an image's manifest, config, layers and cache facts.
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <fmt/core.h>
@@ -31,43 +33,76 @@ boost::json::object descriptorObject(const Descriptor &d)
 	return o;
 }
 
-// Key names follow `skopeo inspect` where it has one.
-void printJson(const ImageInspection &i)
+boost::json::value stringArrayOrNull(const std::optional<std::vector<std::string>> &v)
 {
-	boost::json::array layers, layersData, targets;
-	for (const auto &l : i.layers) {
-		layers.push_back(boost::json::string(l.digest.str()));
-		layersData.push_back(descriptorObject(l));
-	}
+	if (!v)
+		return nullptr;
+	boost::json::array a;
+	for (const auto &s : *v)
+		a.emplace_back(s);
+	return a;
+}
+
+// tb's own facts, apart from skopeo's keys (skopeo's "Variant" is the platform variant).
+boost::json::value cacheObject(const ImageInspection &i)
+{
+	if (i.variant.empty())
+		return nullptr;
+	boost::json::array targets;
 	for (const auto &t : i.targets)
 		targets.push_back(
 			{{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
-	boost::json::object o{
-		{"Name", i.name},
-		{"Digest", i.digest.str()},
-		{"MediaType", i.mediaType},
-		{"Created", i.created},
-		{"Architecture", i.architecture},
-		{"Os", i.os},
-		{"Labels", stringObject(i.labels)},
-		{"Annotations", stringObject(i.annotations)},
-		{"Config", descriptorObject(i.config)},
-		{"Layers", layers},
-		{"LayersData", layersData},
-		{"Size", i.size},
-		{"Variant", i.variant},
-		{"Targets", targets},
-	};
-	if (i.indexDigest)
-		o["IndexDigest"] = i.indexDigest->str();
-	if (!i.artifactType.empty())
-		o["ArtifactType"] = i.artifactType;
+	boost::json::object o{{"Variant", i.variant}, {"Targets", targets}};
 	if (i.entryCount)
 		o["EntryCount"] = *i.entryCount;
 	if (i.cacheSizeBytes)
 		o["CacheSizeBytes"] = *i.cacheSizeBytes;
 	if (!i.cacheError.empty())
-		o["CacheError"] = i.cacheError;
+		o["Error"] = i.cacheError;
+	return o;
+}
+
+// skopeo 1.9's keys with its JSON types first (null where Go prints a nil map, slice or
+// time), then tb's: MediaType, Config, Annotations, Size, IndexDigest, Cache.
+void printJson(const ImageInspection &i)
+{
+	boost::json::array layers, layersData, tags;
+	for (const auto &l : i.layers) {
+		layers.push_back(boost::json::string(l.digest.str()));
+		boost::json::object d = descriptorObject(l);
+		if (!d.contains("Annotations"))
+			d["Annotations"] = nullptr;
+		layersData.push_back(std::move(d));
+	}
+	for (const auto &t : i.repoTags)
+		tags.emplace_back(t);
+	boost::json::object o{
+		{"Name", i.name},
+		{"Digest", i.digest.str()},
+		{"RepoTags", tags},
+		{"Created",
+		 i.created.empty() ? boost::json::value(nullptr) : boost::json::value(i.created)},
+		{"DockerVersion", i.dockerVersion},
+		{"Labels", i.hasLabels || !i.labels.empty()
+				   ? boost::json::value(stringObject(i.labels))
+				   : boost::json::value(nullptr)},
+		{"Architecture", i.architecture},
+		{"Os", i.os},
+		{"Layers", layers},
+		{"LayersData", layersData},
+		{"Env", stringArrayOrNull(i.env)},
+		{"MediaType", i.mediaType},
+		{"Config", descriptorObject(i.config)},
+		{"Annotations", stringObject(i.annotations)},
+		{"Size", i.size},
+		{"Cache", cacheObject(i)},
+	};
+	if (!i.platformVariant.empty())
+		o["Variant"] = i.platformVariant;
+	if (i.indexDigest)
+		o["IndexDigest"] = i.indexDigest->str();
+	if (!i.artifactType.empty())
+		o["ArtifactType"] = i.artifactType;
 	fmt::print("{}\n", boost::json::serialize(o));
 }
 
@@ -86,10 +121,15 @@ void printText(const ImageInspection &i)
 	row("Config", i.config.mediaType + " " + i.config.digest.str());
 	row("Created", i.created);
 	if (!i.os.empty() && !i.architecture.empty())
-		row("Platform", i.os + "/" + i.architecture);
+		row("Platform", i.os + "/" + i.architecture +
+					(i.platformVariant.empty() ? "" : "/" + i.platformVariant));
 	else
 		row("Architecture", i.architecture);
 	row("Size", std::to_string(i.size) + " bytes");
+	std::string tags;
+	for (const auto &t : i.repoTags)
+		tags += (tags.empty() ? "" : ", ") + t;
+	row("Tags", tags);
 	row("Cache variant", i.variant.empty() ? std::string("none recognised") : i.variant);
 	std::string targets;
 	for (const auto &t : i.targets)

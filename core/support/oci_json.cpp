@@ -216,11 +216,27 @@ Result<ImageConfig> parseImageConfig(std::string_view bytes)
 		out.os = str(*s);
 	if (const json::string *s = stringField(body, "architecture"))
 		out.architecture = str(*s);
+	if (const json::string *s = stringField(body, "variant"))
+		out.variant = str(*s);
 	if (const json::string *s = stringField(body, "created"))
 		out.created = str(*s);
-	if (const json::value *c = body.if_contains("config"); c && c->is_object())
-		out.labels =
-			TB_TRY(stringMap(c->as_object().if_contains("Labels"), "config label"));
+	if (const json::string *s = stringField(body, "docker_version"))
+		out.dockerVersion = str(*s);
+	if (const json::value *c = body.if_contains("config"); c && c->is_object()) {
+		const json::value *labels = c->as_object().if_contains("Labels");
+		out.labels = TB_TRY(stringMap(labels, "config label"));
+		out.hasLabels = labels && labels->is_object();
+		if (const json::value *env = c->as_object().if_contains("Env");
+		    env && env->is_array()) {
+			out.env.emplace();
+			for (const auto &e : env->as_array()) {
+				if (!e.is_string())
+					return err(Errc::Corrupt,
+						   "image config Env item is not a string");
+				out.env->push_back(str(e.as_string()));
+			}
+		}
+	}
 	if (const json::value *r = body.if_contains("rootfs"); r && r->is_object())
 		if (const json::value *ids = r->as_object().if_contains("diff_ids");
 		    ids && ids->is_array())

@@ -82,9 +82,17 @@ struct ImageInspection {
 	std::vector<Descriptor> layers;
 	std::map<std::string, std::string> annotations; ///< manifest annotations
 	std::map<std::string, std::string> labels;	///< image config labels
+	bool hasLabels = false; ///< the config has a Labels object (else skopeo prints null)
 	std::string os;
 	std::string architecture;
-	std::string created;
+	std::string platformVariant;		     ///< config `variant` ("v8"); skopeo's Variant
+	std::string created;			     ///< "" when the config has none
+	std::string dockerVersion;		     ///< Docker configs' docker_version, else ""
+	std::optional<std::vector<std::string>> env; ///< config Env, when present
+	/// Tags the store or archive holds for the image's repository (skopeo lists a registry
+	/// repository's tags): the store's NAME:* tags, a docker-archive's RepoTags of that
+	/// repository; empty for oci: and oci-archive: layouts, which have no repository names.
+	std::vector<std::string> repoTags;
 	int64_t size = 0; ///< manifest + config + layers, in bytes
 	// From the cache-format plugin with the highest detect() score, when one bids.
 	std::string variant; ///< "" when no format recognised the image

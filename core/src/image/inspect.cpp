@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <tb/context.h>
 
 #include "image/verify.h"
+#include "tbsupport/oci_layout.h"
 
 namespace tb {
 
@@ -38,6 +40,53 @@ void describeCache(ImageInspection &out, const RawManifest &manifest, const std:
 	out.targets = info->targets;
 	out.entryCount = info->entryCount;
 	out.cacheSizeBytes = info->sizeBytes;
+}
+
+// "repo:tag" -> {repo, tag}: the tag follows the last ':' after the last '/'.
+std::pair<std::string, std::string> splitTag(std::string_view name)
+{
+	name = name.substr(0, name.find('@'));
+	auto slash = name.rfind('/');
+	auto colon = name.rfind(':');
+	if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash))
+		return {std::string(name), std::string()};
+	return {std::string(name.substr(0, colon)), std::string(name.substr(colon + 1))};
+}
+
+// skopeo lists a registry repository's tags; the local equivalents are the store's tags of
+// the same name and a docker-archive's tags of the image's repositories. Best effort: a
+// listing that fails gives no tags, not a failed inspect.
+std::vector<std::string> repositoryTags(Context &ctx, std::string_view text, const Digest &top)
+{
+	auto ref = parseImageReference(ctx, text);
+	if (!ref)
+		return {};
+	std::set<std::string> repos, tags;
+	Transport *t = nullptr;
+	std::string location;
+	if (ref->transport.empty()) {
+		t = ctx.transport("oci");
+		location = ctx.paths().storeDir;
+		repos.insert(splitTag(ref->location).first);
+	} else if (ref->transport == "docker-archive") {
+		t = ctx.transport("docker-archive");
+		location = support::splitPathAndTag(ref->location).first;
+	}
+	if (!t || location.empty())
+		return {};
+	auto entries = t->list(location);
+	if (!entries)
+		return {};
+	if (repos.empty())
+		for (const auto &e : *entries)
+			if (e.manifest.digest == top && !e.name.empty())
+				repos.insert(splitTag(e.name).first);
+	for (const auto &e : *entries) {
+		auto [repo, tag] = splitTag(e.name);
+		if (!tag.empty() && repos.count(repo))
+			tags.insert(tag);
+	}
+	return {tags.begin(), tags.end()};
 }
 
 } // namespace
@@ -83,9 +132,13 @@ Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
 	if (cfg) {
 		// An artifact config (plain variant) is not an image config: take only what parses.
 		out.labels = std::move(cfg->labels);
+		out.hasLabels = cfg->hasLabels;
 		out.os = std::move(cfg->os);
 		out.architecture = std::move(cfg->architecture);
+		out.platformVariant = std::move(cfg->variant);
 		out.created = std::move(cfg->created);
+		out.dockerVersion = std::move(cfg->dockerVersion);
+		out.env = std::move(cfg->env);
 	}
 	describeCache(out, RawManifest{manifest.bytes, m->mediaType}, config, formats);
 	return out;
@@ -94,7 +147,9 @@ Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
 Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref)
 {
 	auto source = TB_TRY(openImageSource(ctx, ref));
-	return inspectImage(*source, ref, ctx.cacheFormats());
+	auto out = TB_TRY(inspectImage(*source, ref, ctx.cacheFormats()));
+	out.repoTags = repositoryTags(ctx, ref, support::Sha256::of(out.raw.bytes));
+	return out;
 }
 
 Result<std::vector<ImageSummary>> listImages(Context &ctx)

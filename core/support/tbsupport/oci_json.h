@@ -53,8 +53,12 @@ struct ImageIndex {
 struct ImageConfig {
 	std::string os;
 	std::string architecture;
+	std::string variant; ///< platform variant ("v8"), as skopeo's Variant
 	std::string created;
+	std::string dockerVersion; ///< Docker configs' docker_version
 	std::map<std::string, std::string> labels;
+	bool hasLabels = false; ///< config.Labels is an object (skopeo prints null otherwise)
+	std::optional<std::vector<std::string>> env; ///< config.Env when it is an array
 	std::vector<Digest> diffIds;
 };
 

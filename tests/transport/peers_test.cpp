@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Against real peers: `tb inspect --json` has skopeo 1.9's keys, types and values.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <boost/json.hpp>
+
+#include "helpers.h"
+#include "tbsupport/oci_json.h"
+#include "tbsupport/sha256.h"
+
+using namespace tb;
+using namespace tb::test;
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+class Peers : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		const char *exe = std::getenv("TB_EXE");
+		ASSERT_NE(exe, nullptr) << "TB_EXE not set";
+		tb_ = exe;
+		writeFile(tmp_ / "nvbind.toml",
+			  "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
+		writeFile(tmp_ / "policy.json",
+			  "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+		cache_ = std::string(std::getenv("TB_TEST_DATA")) + "/caches/vector-add-cuda-sm75";
+	}
+
+	CmdResult tb(std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {tb_, "--config", tmp_ / "nvbind.toml"});
+		return run(args);
+	}
+
+	CmdResult skopeo(std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {"skopeo", "--policy", tmp_ / "policy.json"});
+		return run(args);
+	}
+
+	// podman with a private store under the test's temp dir.
+	CmdResult podman(std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {"podman", "--root", tmp_ / "pm/root", "--runroot",
+					   tmp_ / "pm/run", "--storage-driver", "vfs"});
+		return run(args);
+	}
+
+	static json::object object(const CmdResult &r)
+	{
+		boost::system::error_code ec;
+		auto v = json::parse(r.out, ec);
+		EXPECT_FALSE(ec) << r.out << r.err;
+		return !ec && v.is_object() ? v.as_object() : json::object{};
+	}
+
+	TmpDir tmp_;
+	std::string tb_, cache_;
+};
+
+// An image whose config has what skopeo shows: Env, a platform variant, created, labels.
+TestImage richImage()
+{
+	TestImage img = makeImage("rich", {2000});
+	img.config = "{\"architecture\":\"arm64\",\"variant\":\"v8\",\"os\":\"linux\","
+		     "\"created\":\"2024-05-06T07:08:09Z\",\"config\":{\"Env\":[\"PATH=/bin\","
+		     "\"A=1\"],\"Labels\":{\"k\":\"v\"}},\"rootfs\":{\"type\":\"layers\","
+		     "\"diff_ids\":[\"" +
+		     img.layerDescs[0].digest.str() + "\"]}}";
+	img.configDesc.digest = support::Sha256::of(img.config);
+	img.configDesc.size = static_cast<int64_t>(img.config.size());
+	img.manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + std::string(media::OciManifest) +
+		       "\",\"config\":" + support::descriptorJson(img.configDesc) +
+		       ",\"layers\":[" + support::descriptorJson(img.layerDescs[0]) + "]}";
+	img.manifestDesc.digest = support::Sha256::of(img.manifest);
+	img.manifestDesc.size = static_cast<int64_t>(img.manifest.size());
+	return img;
+}
+
+} // namespace
+
+TEST_F(Peers, InspectJsonHasSkopeosKeysTypesAndValues)
+{
+	if (!haveProgram("skopeo"))
+		GTEST_SKIP() << "skopeo is not installed";
+	std::string t = tmp_.path();
+	writeLayout(t + "/l", "plain", makeImage("peer", {3000}, {{"org.example/who", "tb"}}));
+	writeLayout(t + "/l", "rich", richImage());
+	auto c = tb({"create", "-i", "oci:" + t + "/l:cache", "-d", cache_});
+	ASSERT_EQ(c.status, 0) << c.err;
+	auto k = skopeo({"copy", "-q", "docker-archive:" + fixtureArchive(), "oci:" + t + "/l:sk"});
+	ASSERT_EQ(k.status, 0) << k.err;
+	for (const char *tag : {"plain", "rich", "cache", "sk"}) {
+		std::string ref = "oci:" + t + "/l:" + tag;
+		auto theirs = skopeo({"inspect", ref});
+		ASSERT_EQ(theirs.status, 0) << ref << ": " << theirs.err;
+		auto ours = tb({"inspect", "--json", ref});
+		ASSERT_EQ(ours.status, 0) << ref << ": " << ours.err;
+		json::object s = object(theirs), o = object(ours);
+		ASSERT_FALSE(s.empty());
+		for (const auto &kv : s) {
+			ASSERT_TRUE(o.contains(kv.key())) << ref << ": no " << kv.key();
+			EXPECT_EQ(o[kv.key()].kind(), kv.value().kind())
+				<< ref << ": " << kv.key() << " is " << json::serialize(o[kv.key()])
+				<< ", skopeo says " << json::serialize(kv.value());
+		}
+		for (const char *key : {"Digest", "Layers", "Labels", "Architecture", "Os", "Env",
+					"Created", "DockerVersion", "Variant", "RepoTags"})
+			if (s.contains(key)) {
+				EXPECT_EQ(json::serialize(o[key]), json::serialize(s[key]))
+					<< ref << ": " << key;
+			}
+		EXPECT_EQ(o["Layers"].as_array().size(), o["LayersData"].as_array().size());
+		EXPECT_FALSE(o.contains("Targets")) << "cache facts are under Cache";
+	}
+	auto cache = object(tb({"inspect", "--json", "oci:" + t + "/l:cache"}));
+	ASSERT_TRUE(cache["Cache"].is_object());
+	EXPECT_EQ(cache["Cache"].as_object()["Variant"].as_string(), "compat");
+	EXPECT_TRUE(cache["Cache"].as_object()["Targets"].is_array());
+	EXPECT_EQ(cache["Cache"].as_object()["EntryCount"].as_int64(), 1);
+	EXPECT_TRUE(object(tb({"inspect", "--json", "oci:" + t + "/l:plain"}))["Cache"].is_object())
+		<< "any image with tar layers is a (weak) compat candidate";
+	auto rich = object(tb({"inspect", "--json", "oci:" + t + "/l:rich"}));
+	EXPECT_EQ(json::serialize(rich["Env"]), "[\"PATH=/bin\",\"A=1\"]");
+	EXPECT_EQ(rich["Variant"].as_string(), "v8");
+	auto plain = object(tb({"inspect", "--json", "oci:" + t + "/l:plain"}));
+	EXPECT_TRUE(plain["Created"].is_null());
+	EXPECT_TRUE(plain["Env"].is_null());
+}
+
+TEST_F(Peers, RepoTagsListTheStoreAndArchiveTagsOfTheName)
+{
+	std::string t = tmp_.path();
+	writeLayout(t + "/l", "v1", makeImage("tags", {100}));
+	for (const char *dst : {"team/c:v1", "team/c:v2", "team/other:v1"})
+		ASSERT_EQ(tb({"copy", "-q", "oci:" + t + "/l:v1", dst}).status, 0) << dst;
+	auto store = object(tb({"inspect", "--json", "team/c:v2"}));
+	EXPECT_EQ(json::serialize(store["RepoTags"]), "[\"v1\",\"v2\"]");
+	ASSERT_EQ(tb({"copy", "-q", "team/c:v1", "docker-archive:" + t + "/d.tar:example/x:v3"})
+			  .status,
+		  0);
+	auto archive = object(tb({"inspect", "--json", "docker-archive:" + t + "/d.tar"}));
+	EXPECT_EQ(json::serialize(archive["RepoTags"]), "[\"v3\"]");
+	auto layout = object(tb({"inspect", "--json", "oci:" + t + "/l:v1"}));
+	EXPECT_EQ(json::serialize(layout["RepoTags"]), "[]") << "as skopeo: no repository";
+}
