@@ -45,8 +45,10 @@ public:
 				return err(Errc::Unsupported,
 					   "docker-archive:" + file_ +
 						   ": holds single images, not an index");
-			parsed_ = TB_TRY_CTX(support::parseImageManifest(typed),
-					     "docker-archive:" + file_);
+			auto parsed = TB_TRY_CTX(support::parseImageManifest(typed),
+						 "docker-archive:" + file_);
+			TB_TRY(checkLoadable(parsed));
+			parsed_ = std::move(parsed);
 			return layout_->putManifest(typed);
 		});
 	}
@@ -75,6 +77,21 @@ public:
 	}
 
 private:
+	// docker load and podman load only take container images: an artifact (tb's plain
+	// variant, any non-image config) would be written fine and then fail to load.
+	Result<void> checkLoadable(const support::ImageManifest &m) const
+	{
+		const std::string &cfg = m.config.mediaType;
+		if (cfg == media::OciConfig || cfg == media::DockerConfig)
+			return {};
+		std::string what = m.artifactType.empty() ? "config type " + cfg
+							  : "artifact type " + m.artifactType;
+		return err(Errc::Unsupported,
+			   "docker-archive:" + file_ + ": the image is an OCI artifact (" + what +
+				   "), which docker load and podman load cannot load; write it "
+				   "to oci-archive:FILE or oci:DIR instead");
+	}
+
 	std::string file_;
 	std::string ref_;
 	support::TempDir dir_;

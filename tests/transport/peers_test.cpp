@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Against real peers: `tb inspect --json` has skopeo 1.9's keys, types and values.
+// Against real peers: `tb inspect --json` has skopeo 1.9's keys, types and values; an
+// artifact is refused by docker-archive:.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -150,4 +151,33 @@ TEST_F(Peers, RepoTagsListTheStoreAndArchiveTagsOfTheName)
 	EXPECT_EQ(json::serialize(archive["RepoTags"]), "[\"v3\"]");
 	auto layout = object(tb({"inspect", "--json", "oci:" + t + "/l:v1"}));
 	EXPECT_EQ(json::serialize(layout["RepoTags"]), "[]") << "as skopeo: no repository";
+}
+
+TEST_F(Peers, AnArtifactIsRefusedByDockerArchive)
+{
+	std::string t = tmp_.path(), file = t + "/plain.tar";
+	auto c = tb({"create", "-q", "-i", "docker-archive:" + file + ":example/p:v1", "-d", cache_,
+		     "--format", "plain"});
+	EXPECT_EQ(c.status, 1);
+	EXPECT_NE(c.err.find("docker-archive:" + file +
+			     ": the image is an OCI artifact "
+			     "(artifact type application/vnd.tb.triton-cache.v1)"),
+		  std::string::npos)
+		<< c.err;
+	EXPECT_NE(c.err.find("docker load and podman load cannot load"), std::string::npos);
+	EXPECT_NE(c.err.find("oci-archive:FILE or oci:DIR instead"), std::string::npos);
+	EXPECT_FALSE(fs::exists(file));
+	ASSERT_EQ(tb({"create", "-q", "-i", "plain:v1", "-d", cache_, "--format", "plain"}).status,
+		  0);
+	auto copy = tb({"copy", "plain:v1", "docker-archive:" + file + ":example/p:v1"});
+	EXPECT_EQ(copy.status, 1);
+	EXPECT_EQ(copy.err.rfind("tb: image plain:v1: write manifest: docker-archive:" + file +
+					 ": the image is an OCI artifact",
+				 0),
+		  0u)
+		<< copy.err;
+	EXPECT_EQ(std::count(copy.err.begin(), copy.err.end(), '\n'), 1);
+	EXPECT_FALSE(fs::exists(file));
+	EXPECT_EQ(tb({"copy", "-q", "plain:v1", "oci-archive:" + t + "/plain.tar:v1"}).status, 0)
+		<< "the suggested alternative works";
 }
