@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Against real peers: `tb inspect --json` has skopeo 1.9's keys, types and values; an
-// artifact is refused by docker-archive:.
+// Against real peers: `tb inspect --json` has skopeo 1.9's keys, types and values; a Docker
+// schema2 (`--docker`) image goes through docker-archive: to `podman load` and skopeo, not
+// through an oci: layout; an artifact is refused by docker-archive:.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -151,6 +152,57 @@ TEST_F(Peers, RepoTagsListTheStoreAndArchiveTagsOfTheName)
 	EXPECT_EQ(json::serialize(archive["RepoTags"]), "[\"v3\"]");
 	auto layout = object(tb({"inspect", "--json", "oci:" + t + "/l:v1"}));
 	EXPECT_EQ(json::serialize(layout["RepoTags"]), "[]") << "as skopeo: no repository";
+}
+
+TEST_F(Peers, DockerSchema2GoesThroughDockerArchiveNotAnOciLayout)
+{
+	std::string t = tmp_.path(), file = t + "/docker.tar";
+	auto c = tb({"create", "-q", "-i", "docker-archive:" + file + ":localhost/tb/dock:v1", "-d",
+		     cache_, "--docker"});
+	ASSERT_EQ(c.status, 0) << c.err;
+	auto ours = object(tb({"inspect", "--json", "docker-archive:" + file}));
+	ASSERT_EQ(ours["MediaType"].as_string(), media::DockerManifest);
+	std::string config(ours["Config"].as_object()["Digest"].as_string());
+	if (haveProgram("skopeo")) {
+		auto raw = skopeo({"inspect", "--raw", "docker-archive:" + file});
+		ASSERT_EQ(raw.status, 0) << raw.err;
+		auto m = support::parseImageManifest(RawManifest{raw.out, ""});
+		ASSERT_TRUE(m) << raw.out;
+		EXPECT_EQ(m->mediaType, media::DockerManifest);
+		EXPECT_EQ(m->config.mediaType, media::DockerConfig);
+		EXPECT_EQ(m->config.digest.str(), config);
+		EXPECT_EQ(m->layers.at(0).mediaType, media::DockerLayerGzip);
+		// skopeo serves docker-archive layers decompressed, by diff_id.
+		auto cfg = skopeo({"inspect", "--config", "--raw", "docker-archive:" + file});
+		auto parsed = support::parseImageConfig(cfg.out);
+		ASSERT_TRUE(parsed) << cfg.out;
+		auto info = object(skopeo({"inspect", "docker-archive:" + file}));
+		ASSERT_EQ(info["Layers"].as_array().size(), 1u);
+		EXPECT_EQ(info["Layers"].as_array()[0].as_string(), parsed->diffIds.at(0).str());
+		EXPECT_EQ(json::serialize(info["Labels"]), json::serialize(ours["Labels"]));
+		// The same image in an oci: layout: tb reads it, skopeo 1.9 skips the entry.
+		ASSERT_EQ(tb({"copy", "-q", "docker-archive:" + file, "oci:" + t + "/l:d"}).status,
+			  0);
+		auto skipped = skopeo({"inspect", "oci:" + t + "/l:d"});
+		if (skopeo({"--version"}).out.find(" 1.9.") != std::string::npos) {
+			EXPECT_NE(skipped.status, 0);
+			EXPECT_NE(skipped.err.find("no descriptor found for reference"),
+				  std::string::npos)
+				<< skipped.err;
+		}
+	}
+	if (!haveProgram("podman"))
+		GTEST_SKIP() << "podman is not installed";
+	auto load = podman({"load", "-q", "-i", file});
+	if (load.status != 0 && load.err.find("operation not permitted") != std::string::npos)
+		GTEST_SKIP() << "podman cannot use a private store here: " << load.err;
+	ASSERT_EQ(load.status, 0) << load.out << load.err;
+	auto id = podman({"image", "inspect", "--format",
+			  "{{.Id}} {{index .Labels "
+			  "\"cache.triton.image/entry-count\"}}",
+			  "localhost/tb/dock:v1"});
+	ASSERT_EQ(id.status, 0) << id.err;
+	EXPECT_EQ(id.out, config.substr(7) + " 1\n") << "podman keeps the config (image id)";
 }
 
 TEST_F(Peers, AnArtifactIsRefusedByDockerArchive)
