@@ -70,5 +70,10 @@ TEST_P(GpuProbeSuite, FixtureHostsGiveWellFormedRecords)
 INSTANTIATE_TEST_SUITE_P(GpuProbes, GpuProbeSuite, ::testing::ValuesIn(pluginNames("probe")), paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GpuProbeSuite);
 
+TEST(GpuProbeSuiteSetup, AtLeastOnePlugin)
+{
+	expectAtLeastOnePlugin("probe");
+}
+
 } // namespace
 } // namespace tb::conformance

@@ -25,6 +25,8 @@ TEST(Demo, RunsTheMainJobFromACleanEnvironment)
 				 "extracted vector-add:cuda (compat) into", "1 __grp__ file(s) rewritten",
 				 "add_kernel.cubin", "\"child_paths\""})
 		EXPECT_NE(o.out.find(want), std::string::npos) << "missing '" << want << "' in\n" << o.out;
+	// stdout is a file, not a TTY: the step headers carry no colour codes.
+	EXPECT_EQ(o.out.find("\033["), std::string::npos) << o.out;
 }
 
 } // namespace
