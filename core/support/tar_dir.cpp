@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include <archive.h>
@@ -16,6 +17,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "tbsupport/blob_file.h"
+#include "tbsupport/tar_index.h"
 
 namespace tb::support {
 
@@ -225,9 +229,46 @@ Result<void> checkArchiveTarget(const std::string &file)
 	return {};
 }
 
-Result<void> packDirectory(const std::string &dir, const std::string &file)
+namespace {
+
+struct PackItem {
+	std::string rel;
+	bool isDir = false;
+	const TarIndex::Member *base = nullptr; ///< data comes from the base archive
+	bool operator<(const PackItem &o) const { return rel < o.rel; }
+};
+
+// Members of \a base that \a dir does not replace, with their parent directories.
+void addBaseMembers(std::vector<PackItem> &items, const TarIndex &base)
 {
-	std::vector<std::pair<std::string, bool>> items; // relative path, is directory
+	std::set<std::string> dirs, files;
+	for (const auto &i : items)
+		(i.isDir ? dirs : files).insert(i.rel);
+	for (const auto &[name, member] : base.members()) {
+		if (name.starts_with(".tb-") || files.count(name) || dirs.count(name))
+			continue;
+		bool blocked = false;
+		std::vector<std::string> parents;
+		for (size_t s = name.find('/'); s != std::string::npos; s = name.find('/', s + 1)) {
+			std::string parent = name.substr(0, s);
+			blocked = blocked || files.count(parent);
+			if (!dirs.count(parent))
+				parents.push_back(parent);
+		}
+		if (blocked)
+			continue; // a file of the new layout is in the way: it wins
+		for (auto &d : parents)
+			if (dirs.insert(d).second)
+				items.push_back(PackItem{std::move(d), true, nullptr});
+		items.push_back(PackItem{name, false, &member});
+	}
+}
+
+} // namespace
+
+Result<void> packDirectory(const std::string &dir, const std::string &file, const TarIndex *base)
+{
+	std::vector<PackItem> items;
 	std::error_code ec;
 	for (auto it = fs::recursive_directory_iterator(dir, ec);
 	     !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -240,12 +281,14 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 		if (it->is_symlink(ec))
 			continue;
 		if (it->is_directory(ec))
-			items.emplace_back(rel, true);
+			items.push_back(PackItem{rel, true, nullptr});
 		else if (it->is_regular_file(ec))
-			items.emplace_back(rel, false);
+			items.push_back(PackItem{rel, false, nullptr});
 	}
 	if (ec)
 		return err(Errc::Io, "walk " + dir + ": " + ec.message());
+	if (base)
+		addBaseMembers(items, *base);
 	std::sort(items.begin(), items.end());
 
 	std::string parent = fs::path(file).parent_path().string();
@@ -274,7 +317,7 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 	if (archive_write_open_fd(w.a, out.fd) != ARCHIVE_OK)
 		return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
 	std::vector<char> buf(1 << 20);
-	for (const auto &[rel, isDir] : items) {
+	for (const auto &[rel, isDir, fromBase] : items) {
 		std::string path = dir + "/" + rel;
 		Entry e;
 		archive_entry_set_pathname(e.e, isDir ? (rel + "/").c_str() : rel.c_str());
@@ -283,26 +326,30 @@ Result<void> packDirectory(const std::string &dir, const std::string &file)
 		archive_entry_set_mtime(e.e, 0, 0);
 		archive_entry_set_uid(e.e, 0);
 		archive_entry_set_gid(e.e, 0);
-		Fd in;
-		if (!isDir) {
-			in.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		std::unique_ptr<BlobReader> in;
+		if (fromBase) {
+			in = TB_TRY(base->open(rel, false));
+			archive_entry_set_size(e.e, fromBase->size);
+		} else if (!isDir) {
+			int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			struct stat st;
-			if (in.fd < 0 || ::fstat(in.fd, &st) != 0)
-				return err(Errc::Io, "read " + path + ": " + std::strerror(errno));
+			if (fd < 0 || ::fstat(fd, &st) != 0) {
+				Error failed = errnoError("read " + path);
+				if (fd >= 0)
+					::close(fd);
+				return unexpected(std::move(failed));
+			}
+			in = std::make_unique<FdBlobReader>(fd);
 			archive_entry_set_size(e.e, st.st_size);
 		}
 		if (archive_write_header(w.a, e.e) != ARCHIVE_OK)
 			return err(Errc::Io,
 				   "write archive " + file + ": " + archive_error_string(w.a));
-		while (!isDir) {
-			ssize_t n = ::read(in.fd, buf.data(), buf.size());
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return err(Errc::Io, "read " + path + ": " + std::strerror(errno));
+		while (in) {
+			size_t n = TB_TRY_CTX(in->read(buf.data(), buf.size()), "read " + path);
 			if (n == 0)
 				break;
-			if (archive_write_data(w.a, buf.data(), static_cast<size_t>(n)) != n)
+			if (archive_write_data(w.a, buf.data(), n) != static_cast<la_ssize_t>(n))
 				return err(Errc::Io, "write archive " + file + ": " +
 							     archive_error_string(w.a));
 		}

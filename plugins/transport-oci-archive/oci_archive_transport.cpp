@@ -19,17 +19,27 @@ namespace {
 
 using support::guard;
 
+using Base = std::shared_ptr<const support::TarIndex>;
+
 // Writes a layout in a temp dir (seeded with FILE's images when it exists); commit() tars it
-// over FILE atomically, so FILE is never half-written.
+// over FILE atomically, so FILE is never half-written. The blobs of an existing uncompressed
+// FILE (\a base) are not copied to the temp dir: commit() takes them from FILE itself.
 class ArchiveDestination : public ImageDestination {
 public:
 	ArchiveDestination(std::string file, support::TempDir dir,
-			   std::unique_ptr<support::LayoutDestination> layout)
-	    : file_(std::move(file)), dir_(std::move(dir)), layout_(std::move(layout))
+			   std::unique_ptr<support::LayoutDestination> layout, Base base)
+	    : file_(std::move(file)), dir_(std::move(dir)), layout_(std::move(layout)),
+	      base_(std::move(base))
 	{
 	}
 	Result<bool> hasBlob(const Descriptor &blob) noexcept override
 	{
+		if (base_) {
+			auto size = base_->size("blobs/" + blob.digest.algorithm + "/" +
+						blob.digest.hex);
+			if (size && *size == blob.size)
+				return true;
+		}
 		return layout_->hasBlob(blob);
 	}
 	Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept override
@@ -44,7 +54,7 @@ public:
 	{
 		return guard("commit oci-archive", [&]() -> Result<void> {
 			TB_TRY(layout_->commit());
-			return support::packDirectory(dir_.path() + "/layout", file_)
+			return support::packDirectory(dir_.path() + "/layout", file_, base_.get())
 				.wrap("oci-archive:" + file_);
 		});
 	}
@@ -53,6 +63,7 @@ private:
 	std::string file_;
 	support::TempDir dir_;
 	std::unique_ptr<support::LayoutDestination> layout_;
+	Base base_;
 };
 
 class OciArchiveTransport : public Transport {
@@ -83,14 +94,15 @@ public:
 					     "oci-archive:" + std::string(location)));
 				     auto dir = TB_TRY(
 					     support::TempDir::create("tb-oci-archive-", tmpDir_));
-				     TB_TRY(keepExisting(file, dir.path() + "/layout"));
+				     auto base = TB_TRY(keepExisting(file, dir.path() + "/layout"));
 				     auto layout =
 					     TB_TRY_CTX(support::LayoutDestination::create(
 								dir.path() + "/layout", tag),
 							"oci-archive:" + std::string(location));
 				     return std::unique_ptr<ImageDestination>(
 					     std::make_unique<ArchiveDestination>(
-						     file, std::move(dir), std::move(layout)));
+						     file, std::move(dir), std::move(layout),
+						     std::move(base)));
 			     });
 	}
 
@@ -116,22 +128,41 @@ public:
 
 private:
 	// Writing a tag into an existing archive keeps its other images (skopeo would drop
-	// them); a file that is not an oci-archive is refused rather than overwritten.
-	static Result<void> keepExisting(const std::string &file, const std::string &layoutDir)
+	// them); a file that is not an oci-archive is refused rather than overwritten. An
+	// uncompressed FILE only gives its oci-layout and index.json; a compressed one is
+	// unpacked whole (it cannot be read at offsets later).
+	static Result<Base> keepExisting(const std::string &file, const std::string &layoutDir)
 	{
 		struct stat st;
 		if (::stat(file.c_str(), &st) != 0)
-			return {};
+			return Base();
 		auto fail = [&](const Error &e) {
 			return err(Errc::Conflict, file + " exists and is not an oci-archive (" +
 							   e.message +
 							   "); remove it or choose another name");
 		};
+		auto plain = support::isUncompressedTar(file);
+		if (plain && *plain) {
+			auto index = support::TarIndex::open(file);
+			if (!index)
+				return fail(index.error());
+			auto layout = support::OciLayout::open(*index, "oci-archive " + file);
+			if (!layout)
+				return fail(layout.error());
+			if (::mkdir(layoutDir.c_str(), 0755) != 0)
+				return unexpected(support::errnoError("create " + layoutDir));
+			for (const char *name : {"oci-layout", "index.json"}) {
+				auto bytes = TB_TRY(support::readTreeFile(
+					**index, name, support::MaxManifestBytes));
+				TB_TRY(support::writeFileAtomic(layoutDir + "/" + name, bytes));
+			}
+			return Base(std::move(*index));
+		}
 		if (auto r = support::unpackArchive(file, layoutDir); !r)
 			return fail(r.error());
 		if (auto l = support::OciLayout::open(layoutDir); !l)
 			return fail(l.error());
-		return {};
+		return Base();
 	}
 
 	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.

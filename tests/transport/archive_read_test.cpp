@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Archives are read in place: `tb inspect`, `tb extract` and `tb copy` from uncompressed
 // oci-archive and docker-archive files write nothing to TMPDIR or tmp_dir; digests are still
-// verified; hostile and duplicate member names behave as documented.
+// verified; hostile and duplicate member names behave as documented. Adding a tag to an
+// oci-archive does not copy its existing blobs to the temp dir.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include <tb/images.h>
 
 #include "helpers.h"
 #include "tbsupport/tar_index.h"
@@ -209,4 +213,46 @@ TEST_F(ArchiveRead, DuplicateMembersMeanTheLastOneLikeTar)
 	EXPECT_NE(gone.err.find("no image 'v1' in oci-archive " + t + "/early.tar"),
 		  std::string::npos)
 		<< gone.err;
+}
+
+TEST(ArchiveWrite, AddingATagLeavesTheArchivesBlobsInPlace)
+{
+	TmpDir tmp;
+	auto ctx = makeContext(tmp, tmp / "store");
+	std::string t = tmp.path(), archive = "oci-archive:" + t + "/a.tar";
+	auto one = makeImage("one", {40000, 500});
+	auto two = makeImage("two", {700});
+	writeLayout(t + "/src", "v1", one);
+	writeLayout(t + "/src", "v2", two);
+	ASSERT_TRUE(copyImage(*ctx, "oci:" + t + "/src:v1", archive + ":v1"));
+	fs::create_directory(t + "/tmp");
+	::setenv("TMPDIR", (t + "/tmp").c_str(), 1);
+	auto dst = openImageDestination(*ctx, archive + ":v2");
+	ASSERT_TRUE(dst) << dst.error().message;
+	// Only the small index files of the existing archive were copied out of it.
+	std::set<std::string> staged;
+	for (const auto &e : fs::recursive_directory_iterator(t + "/tmp"))
+		if (e.is_regular_file())
+			staged.insert(e.path().filename().string());
+	EXPECT_EQ(staged, (std::set<std::string>{"oci-layout", "index.json"}));
+	auto src = openImageSource(*ctx, "oci:" + t + "/src:v1");
+	ASSERT_TRUE(src);
+	auto again = copyImage(**src, **dst, "oci:" + t + "/src:v1");
+	ASSERT_TRUE(again) << again.error().message;
+	EXPECT_EQ(again->blobsCopied, 0) << "every blob was found in the archive";
+	EXPECT_EQ(again->blobsSkipped, 3);
+	dst->reset();
+	ASSERT_TRUE(copyImage(*ctx, "oci:" + t + "/src:v2", archive + ":v2"));
+	::unsetenv("TMPDIR");
+	for (const auto &[tag, img] : {std::pair{"v1", &one}, std::pair{"v2", &two}}) {
+		auto back = copyImage(*ctx, archive + ":" + tag, "oci:" + t + "/back:" + tag);
+		ASSERT_TRUE(back) << tag << ": " << back.error().message;
+		EXPECT_EQ(back->manifestDigest, img->manifestDesc.digest);
+	}
+	for (size_t i = 0; i < one.layers.size(); ++i)
+		EXPECT_EQ(readFile(t + "/back/blobs/sha256/" + one.layerDescs[i].digest.hex),
+			  one.layers[i]);
+	auto index = support::TarIndex::open(t + "/a.tar");
+	ASSERT_TRUE(index);
+	EXPECT_EQ((*index)->members().size(), 2u + 4u + 3u) << "oci-layout, index.json, blobs";
 }

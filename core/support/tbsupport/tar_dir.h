@@ -47,9 +47,13 @@ Result<void> unpackArchive(const std::string &archive, const std::string &dest,
 /// given, its directory exists, and it is not a directory itself.
 Result<void> checkArchiveTarget(const std::string &file);
 
+class TarIndex;
+
 /// \brief Write every regular file and directory under \a dir (sorted, uid/gid 0, mtime 0,
 /// modes 0644/0755, names without "./") as a tar to \a file, atomically (temp file + rename).
-/// Names starting with ".tb-" (our temp files) are left out.
-Result<void> packDirectory(const std::string &dir, const std::string &file);
+/// Names starting with ".tb-" (our temp files) are left out. With \a base, its members that
+/// \a dir does not have are copied in from that archive (which may be \a file itself).
+Result<void> packDirectory(const std::string &dir, const std::string &file,
+			   const TarIndex *base = nullptr);
 
 } // namespace tb::support
