@@ -22,24 +22,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class ArchiveRead : public ::testing::Test {
+class ArchiveRead : public CliTest {
 protected:
 	void SetUp() override
 	{
-		const char *exe = std::getenv("TB_EXE");
-		ASSERT_NE(exe, nullptr) << "TB_EXE not set";
-		tb_ = exe;
+		CliTest::SetUp();
 		// A regular file as the temp parent: any mkdtemp under it fails, even as root.
 		writeFile(tmp_ / "not-a-dir", "");
 		std::string blocked = tmp_ / "not-a-dir";
 		writeFile(tmp_ / "nvbind.toml",
-			  "version = 1\n[store]\npath = \"" + tmp_.path() +
-				  "/store\"\n[plugins.\"transport.oci-archive\"]\ntmp_dir = \"" +
+			  defaultConfig() + "[plugins.\"transport.oci-archive\"]\ntmp_dir = \"" +
 				  blocked +
 				  "\"\n[plugins.\"transport.docker-archive\"]\ntmp_dir = \"" +
 				  blocked + "\"\n");
-		writeFile(tmp_ / "writable.toml",
-			  "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
+		writeFile(tmp_ / "writable.toml", defaultConfig());
 		fs::create_directory(tmp_ / "emptytmp");
 	}
 
@@ -80,9 +76,6 @@ protected:
 	}
 
 	std::string blocked() { return tmp_ / "not-a-dir"; }
-
-	TmpDir tmp_;
-	std::string tb_;
 };
 
 const std::string LayerHex = "24b82d6fef87964040308ca1da22983b34e08adcf5f4933635dce7979226d1a5";

@@ -186,10 +186,15 @@ bool haveProgram(const std::string &program)
 	return false;
 }
 
+std::string storeConfig(const std::string &storeDir)
+{
+	return "version = 1\n[store]\npath = \"" + storeDir + "\"\n";
+}
+
 std::unique_ptr<Context> makeContext(const TmpDir &tmp, const std::string &storeDir)
 {
 	std::string cfg = tmp / "nvbind.toml";
-	writeFile(cfg, "version = 1\n[store]\npath = \"" + storeDir + "\"\n");
+	writeFile(cfg, storeConfig(storeDir));
 	ContextOptions o;
 	o.configFile = cfg;
 	auto ctx = Context::create(o);
@@ -203,6 +208,35 @@ std::string fixtureArchive()
 	const char *d = std::getenv("TB_TEST_DATA");
 	return std::string(d ? d : "tests/data") +
 	       "/caches/gkm-vector-add-cache-rocm.docker-archive.tar";
+}
+
+boost::json::object jsonObject(const std::string &text, const std::string &context)
+{
+	boost::system::error_code ec;
+	auto v = boost::json::parse(text, ec);
+	EXPECT_FALSE(ec) << text << context;
+	return !ec && v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+void CliTest::SetUp()
+{
+	const char *exe = std::getenv("TB_EXE");
+	ASSERT_NE(exe, nullptr) << "TB_EXE not set";
+	tb_ = exe;
+	writeFile(tmp_ / "nvbind.toml", defaultConfig());
+	writeFile(tmp_ / "policy.json", "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+}
+
+CmdResult CliTest::tb(std::vector<std::string> args)
+{
+	args.insert(args.begin(), {tb_, "--config", tmp_ / "nvbind.toml"});
+	return run(args);
+}
+
+CmdResult CliTest::skopeo(std::vector<std::string> args)
+{
+	args.insert(args.begin(), {"skopeo", "--policy", tmp_ / "policy.json"});
+	return run(args);
 }
 
 } // namespace tb::test

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
 #include <tb/context.h>
 #include <tb/oci.h>
 
@@ -58,11 +61,35 @@ CmdResult run(const std::vector<std::string> &argv);
 /// \brief True when \a program is on PATH.
 bool haveProgram(const std::string &program);
 
+/// \brief A config file's text: version 1 with the store at \a storeDir.
+std::string storeConfig(const std::string &storeDir);
+
 /// \brief A Context with the built plugins (TB_PLUGIN_PATH) and its store at \a storeDir.
 std::unique_ptr<Context> makeContext(const TmpDir &tmp, const std::string &storeDir);
 
 /// \brief The fixture docker-archive (tests/data/caches, shared with the cache tests), from
 /// TB_TEST_DATA.
 std::string fixtureArchive();
+
+/// \brief \a text parsed as a JSON object (empty, with a failure naming \a text and \a context,
+/// when it is not one).
+boost::json::object jsonObject(const std::string &text, const std::string &context = "");
+
+/// \brief Fixture for tests that run the built `tb` (TB_EXE) and skopeo: a temp dir with
+/// nvbind.toml (store in the temp dir) and a policy.json that accepts anything.
+class CliTest : public ::testing::Test {
+protected:
+	void SetUp() override;
+
+	/// \brief `tb --config nvbind.toml ARGS`.
+	CmdResult tb(std::vector<std::string> args);
+	/// \brief `skopeo --policy policy.json ARGS`.
+	CmdResult skopeo(std::vector<std::string> args);
+	/// \brief The text of nvbind.toml (SetUp's), for tests that write their own configs.
+	std::string defaultConfig() const { return storeConfig(tmp_.path() + "/store"); }
+
+	TmpDir tmp_;
+	std::string tb_;
+};
 
 } // namespace tb::test

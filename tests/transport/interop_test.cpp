@@ -21,31 +21,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Interop : public ::testing::Test {
+class Interop : public CliTest {
 protected:
 	void SetUp() override
 	{
-		const char *exe = std::getenv("TB_EXE");
-		ASSERT_NE(exe, nullptr) << "TB_EXE not set";
-		tb_ = exe;
-		writeFile(tmp_ / "nvbind.toml",
-			  "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
-		writeFile(tmp_ / "policy.json",
-			  "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+		CliTest::SetUp();
 		image_ = makeImage("interop", {4000, 30000}, {{"org.example/who", "tb"}});
 		writeLayout(tmp_ / "src", "v1", image_);
-	}
-
-	CmdResult tb(std::vector<std::string> args)
-	{
-		args.insert(args.begin(), {tb_, "--config", tmp_ / "nvbind.toml"});
-		return run(args);
-	}
-
-	CmdResult skopeo(std::vector<std::string> args)
-	{
-		args.insert(args.begin(), {"skopeo", "--policy", tmp_ / "policy.json"});
-		return run(args);
 	}
 
 	void needSkopeo()
@@ -54,21 +36,13 @@ protected:
 			GTEST_SKIP() << "skopeo is not installed";
 	}
 
-	static boost::json::object json(const std::string &text)
-	{
-		boost::system::error_code ec;
-		auto v = boost::json::parse(text, ec);
-		EXPECT_FALSE(ec) << text;
-		return !ec && v.is_object() ? v.as_object() : boost::json::object{};
-	}
+	static boost::json::object json(const std::string &text) { return jsonObject(text); }
 
 	std::string digestOfRaw(const std::string &bytes)
 	{
 		return support::Sha256::of(bytes).str();
 	}
 
-	TmpDir tmp_;
-	std::string tb_;
 	TestImage image_;
 };
 
@@ -273,10 +247,8 @@ TEST_F(Interop, ReadsPodmanStorage)
 	for (const auto &a : store)
 		args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
 	writeFile(tmp_ / "nvbind.toml",
-		  "version = 1\n[store]\npath = \"" + t +
-			  "/store\"\n"
-			  "[plugins.\"transport.containers-storage\"]\nargs = [" +
-			  args + "]\n");
+		  defaultConfig() + "[plugins.\"transport.containers-storage\"]\nargs = [" + args +
+			  "]\n");
 	auto info =
 		tb({"inspect", "--json", "containers-storage:quay.io/gkm/vector-add-cache:rocm"});
 	ASSERT_EQ(info.status, 0) << info.err;

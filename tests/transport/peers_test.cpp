@@ -21,30 +21,12 @@ namespace json = boost::json;
 
 namespace {
 
-class Peers : public ::testing::Test {
+class Peers : public CliTest {
 protected:
 	void SetUp() override
 	{
-		const char *exe = std::getenv("TB_EXE");
-		ASSERT_NE(exe, nullptr) << "TB_EXE not set";
-		tb_ = exe;
-		writeFile(tmp_ / "nvbind.toml",
-			  "version = 1\n[store]\npath = \"" + tmp_.path() + "/store\"\n");
-		writeFile(tmp_ / "policy.json",
-			  "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+		CliTest::SetUp();
 		cache_ = std::string(std::getenv("TB_TEST_DATA")) + "/caches/vector-add-cuda-sm75";
-	}
-
-	CmdResult tb(std::vector<std::string> args)
-	{
-		args.insert(args.begin(), {tb_, "--config", tmp_ / "nvbind.toml"});
-		return run(args);
-	}
-
-	CmdResult skopeo(std::vector<std::string> args)
-	{
-		args.insert(args.begin(), {"skopeo", "--policy", tmp_ / "policy.json"});
-		return run(args);
 	}
 
 	// podman with a private store under the test's temp dir.
@@ -55,16 +37,9 @@ protected:
 		return run(args);
 	}
 
-	static json::object object(const CmdResult &r)
-	{
-		boost::system::error_code ec;
-		auto v = json::parse(r.out, ec);
-		EXPECT_FALSE(ec) << r.out << r.err;
-		return !ec && v.is_object() ? v.as_object() : json::object{};
-	}
+	static json::object object(const CmdResult &r) { return jsonObject(r.out, r.err); }
 
-	TmpDir tmp_;
-	std::string tb_, cache_;
+	std::string cache_;
 };
 
 // An image whose config has what skopeo shows: Env, a platform variant, created, labels.
