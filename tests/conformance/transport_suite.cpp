@@ -9,25 +9,12 @@
 #include <tbsupport/sha256.h>
 
 #include "conformance.h"
+#include "string_reader.h"
 
 namespace tb::conformance {
 namespace {
 
-class StringReader final : public BlobReader {
-public:
-	explicit StringReader(std::string d) : data_(std::move(d)) {}
-	Result<size_t> read(void *buffer, size_t size) noexcept override
-	{
-		size_t n = std::min(size, data_.size() - off_);
-		std::memcpy(buffer, data_.data() + off_, n);
-		off_ += n;
-		return n;
-	}
-
-private:
-	std::string data_;
-	size_t off_ = 0;
-};
+using test::StringReader;
 
 std::string readAll(BlobReader &r)
 {
@@ -114,18 +101,21 @@ TEST_P(TransportSuite, RoundTripKeepsManifestAndBlobsByteForByte)
 		{"architecture", "amd64"},
 		{"os", "linux"},
 		{"config", json::object{}},
-		{"rootfs", json::object{{"type", "layers"}, {"diff_ids", json::array{layerDesc.digest.str()}}}},
+		{"rootfs", json::object{{"type", "layers"},
+					{"diff_ids", json::array{layerDesc.digest.str()}}}},
 	});
 	Descriptor configDesc = describe(std::string(media::OciConfig), config);
 	auto descJson = [](const Descriptor &d) {
-		return json::object{{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
+		return json::object{
+			{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
 	};
 	RawManifest manifest;
 	manifest.mediaType = media::OciManifest;
-	manifest.bytes = json::serialize(json::object{{"schemaVersion", 2},
-						      {"mediaType", std::string(media::OciManifest)},
-						      {"config", descJson(configDesc)},
-						      {"layers", json::array{descJson(layerDesc)}}});
+	manifest.bytes =
+		json::serialize(json::object{{"schemaVersion", 2},
+					     {"mediaType", std::string(media::OciManifest)},
+					     {"config", descJson(configDesc)},
+					     {"layers", json::array{descJson(layerDesc)}}});
 
 	{
 		auto dst = t_->openDestination(location());
@@ -181,7 +171,8 @@ TEST_P(TransportSuite, BlobWithWrongDigestIsRefused)
 	EXPECT_EQ(put.error().code, Errc::Corrupt) << put.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, TransportSuite, ::testing::ValuesIn(pluginNames("transport")), paramName);
+INSTANTIATE_TEST_SUITE_P(Transports, TransportSuite, ::testing::ValuesIn(pluginNames("transport")),
+			 paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TransportSuite);
 
 TEST(TransportSuiteSetup, AtLeastOnePlugin)

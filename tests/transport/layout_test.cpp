@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "string_reader.h"
 #include "tbsupport/layout_image.h"
 #include "tbsupport/sha256.h"
 #include "tbsupport/tar_dir.h"
@@ -22,22 +23,6 @@ using namespace tb::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-class StringBlob : public BlobReader {
-public:
-	explicit StringBlob(std::string s) : s_(std::move(s)) {}
-	Result<size_t> read(void *buffer, size_t size) noexcept override
-	{
-		size_t n = std::min(size, s_.size() - pos_);
-		std::memcpy(buffer, s_.data() + pos_, n);
-		pos_ += n;
-		return n;
-	}
-
-private:
-	std::string s_;
-	size_t pos_ = 0;
-};
 
 std::string tarWith(const std::vector<std::pair<std::string, char>> &entries)
 {
@@ -114,7 +99,7 @@ TEST(Layout, BlobWritesAreVerifiedAndLeaveNothingOnFailure)
 	auto layout = OciLayout::openOrCreate(tmp / "l");
 	ASSERT_TRUE(layout);
 	Descriptor d{std::string(media::OciLayerTar), Sha256::of("hello"), 5, {}, {}, {}};
-	StringBlob wrong("hellp"), shorter("hell"), longer("hello!");
+	StringReader wrong("hellp"), shorter("hell"), longer("hello!");
 	auto r1 = layout->putBlob(d, wrong);
 	ASSERT_FALSE(r1);
 	EXPECT_NE(r1.error().message.find("digest mismatch"), std::string::npos);
@@ -126,7 +111,7 @@ TEST(Layout, BlobWritesAreVerifiedAndLeaveNothingOnFailure)
 	EXPECT_NE(r3.error().message.find("more than"), std::string::npos);
 	EXPECT_EQ(snapshot(tmp / "l").size(), 4u)
 		<< "oci-layout, index.json, blobs, blobs/sha256 only; no temp files";
-	StringBlob good("hello");
+	StringReader good("hello");
 	ASSERT_TRUE(layout->putBlob(d, good));
 	EXPECT_TRUE(*layout->hasBlob(d));
 	EXPECT_EQ(readFile(layout->blobPath(d.digest)), "hello");
@@ -157,7 +142,7 @@ TEST(Layout, UncommittedDestinationLeavesNoTrace)
 	{
 		auto dst = LayoutDestination::create(tmp / "new/deeper", "v1");
 		ASSERT_TRUE(dst);
-		StringBlob layer(b.layers[0]);
+		StringReader layer(b.layers[0]);
 		ASSERT_TRUE((*dst)->putBlob(b.layerDescs[0], layer));
 		EXPECT_TRUE(*(*dst)->hasBlob(b.layerDescs[0]));
 	}
@@ -167,7 +152,7 @@ TEST(Layout, UncommittedDestinationLeavesNoTrace)
 	auto before = snapshot(tmp / "old");
 	{
 		auto dst = LayoutDestination::create(tmp / "old", "v2");
-		StringBlob layer(b.layers[0]);
+		StringReader layer(b.layers[0]);
 		ASSERT_TRUE((*dst)->putBlob(b.layerDescs[0], layer));
 		ASSERT_TRUE((*dst)->putManifest(
 			RawManifest{b.manifest, std::string(media::OciManifest)}));
@@ -180,7 +165,7 @@ TEST(Layout, DestinationRefusesAForeignDirectory)
 	TmpDir tmp;
 	writeFile(tmp / "home/notes.txt", "mine");
 	auto dst = LayoutDestination::create(tmp / "home", "v1");
-	StringBlob blob("x");
+	StringReader blob("x");
 	auto r = (*dst)->putBlob(Descriptor{"a", Sha256::of("x"), 1, {}, {}, {}}, blob);
 	ASSERT_FALSE(r);
 	EXPECT_EQ(r.error().code, Errc::Conflict);
@@ -204,10 +189,10 @@ TEST(Layout, ConcurrentWritersFromTwoProcessesBothLand)
 				auto dst = LayoutDestination::create(
 					dir, "w" + std::to_string(w) + "-" + std::to_string(i));
 				for (size_t l = 0; l < img.layers.size(); ++l) {
-					StringBlob data(img.layers[l]);
+					StringReader data(img.layers[l]);
 					failures += !(*dst)->putBlob(img.layerDescs[l], data);
 				}
-				StringBlob cfg(img.config);
+				StringReader cfg(img.config);
 				failures += !(*dst)->putBlob(img.configDesc, cfg);
 				failures += !(*dst)->putManifest(
 					RawManifest{img.manifest, std::string(media::OciManifest)});

@@ -6,6 +6,8 @@
 #include <tb/transport.h>
 #include <tbsupport/sha256.h>
 
+#include "string_reader.h"
+
 namespace {
 
 using namespace tb;
@@ -18,21 +20,7 @@ struct Image {
 
 using Store = std::map<std::string, Image>;
 
-class StringReader final : public BlobReader {
-public:
-	explicit StringReader(std::string data) : data_(std::move(data)) {}
-	Result<size_t> read(void *buffer, size_t size) noexcept override
-	{
-		size_t n = std::min(size, data_.size() - off_);
-		std::memcpy(buffer, data_.data() + off_, n);
-		off_ += n;
-		return n;
-	}
-
-private:
-	std::string data_;
-	size_t off_ = 0;
-};
+using test::StringReader;
 
 class Source final : public ImageSource {
 public:
@@ -47,7 +35,8 @@ public:
 	{
 		auto it = img_.blobs.find(blob.digest.str());
 		if (it == img_.blobs.end())
-			return err(Errc::NotFound, "memory: blob " + blob.digest.str() + " not found");
+			return err(Errc::NotFound,
+				   "memory: blob " + blob.digest.str() + " not found");
 		return std::unique_ptr<BlobReader>(std::make_unique<StringReader>(it->second));
 	}
 
@@ -75,9 +64,11 @@ public:
 			bytes.append(buf, *n);
 		}
 		if (static_cast<int64_t>(bytes.size()) != blob.size)
-			return err(Errc::Corrupt, "memory: blob " + blob.digest.str() + ": size mismatch");
+			return err(Errc::Corrupt,
+				   "memory: blob " + blob.digest.str() + ": size mismatch");
 		if (support::Sha256::of(bytes) != blob.digest)
-			return err(Errc::Corrupt, "memory: blob " + blob.digest.str() + ": digest mismatch");
+			return err(Errc::Corrupt,
+				   "memory: blob " + blob.digest.str() + ": digest mismatch");
 		staged_.blobs[blob.digest.str()] = std::move(bytes);
 		return {};
 	}
@@ -89,7 +80,8 @@ public:
 	Result<void> commit() noexcept override
 	{
 		if (staged_.manifest.bytes.empty())
-			return err(Errc::InvalidArgument, "memory:" + name_ + ": commit without a manifest");
+			return err(Errc::InvalidArgument,
+				   "memory:" + name_ + ": commit without a manifest");
 		staged_.committed = true;
 		store_[name_] = staged_;
 		return {};
@@ -107,14 +99,17 @@ public:
 	{
 		auto it = store_.find(std::string(location));
 		if (it == store_.end())
-			return err(Errc::NotFound, "memory:" + std::string(location) + ": no such image");
+			return err(Errc::NotFound,
+				   "memory:" + std::string(location) + ": no such image");
 		return std::unique_ptr<ImageSource>(std::make_unique<Source>(it->second));
 	}
-	Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept override
+	Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept override
 	{
 		if (location.empty())
 			return err(Errc::InvalidArgument, "memory: empty image name");
-		return std::unique_ptr<ImageDestination>(std::make_unique<Destination>(store_, std::string(location)));
+		return std::unique_ptr<ImageDestination>(
+			std::make_unique<Destination>(store_, std::string(location)));
 	}
 	Result<std::vector<ImageEntry>> list(std::string_view) noexcept override
 	{
