@@ -49,6 +49,37 @@ std::string hostRoot(const std::string &name)
 	return "--host-root '" + env("TB_FIXTURE_HOSTS") + "/" + name + "'";
 }
 
+// `tb ARGS` with TB_PLUGIN_PATH pointing at no plugins (restored afterwards).
+TbRun tbWithoutPlugins(const std::string &args)
+{
+	std::string saved = env("TB_PLUGIN_PATH");
+	::setenv("TB_PLUGIN_PATH", "/nonexistent", 1);
+	TbRun r = tb(args);
+	::setenv("TB_PLUGIN_PATH", saved.c_str(), 1);
+	return r;
+}
+
+namespace fsys = std::filesystem;
+
+// A private copy of the wsl2 fixture host, for tests that edit it; removed with its contents.
+class Wsl2Copy {
+public:
+	Wsl2Copy() : root_(fsys::temp_directory_path() / ("tb-wsl2-" + std::to_string(::getpid())))
+	{
+		fsys::copy(env("TB_FIXTURE_HOSTS") + "/wsl2", root_,
+			   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
+	}
+	~Wsl2Copy() { fsys::remove_all(root_); }
+	Wsl2Copy(const Wsl2Copy &) = delete;
+	Wsl2Copy &operator=(const Wsl2Copy &) = delete;
+
+	const fsys::path &root() const { return root_; }
+	TbRun wsl2Check() const { return tb("--host-root '" + root_.string() + "' wsl2 check"); }
+
+private:
+	fsys::path root_;
+};
+
 class InfoGolden : public ::testing::TestWithParam<std::pair<const char *, int>> {};
 
 TEST_P(InfoGolden, JsonMatchesGoldenFile)
@@ -128,10 +159,7 @@ TEST(InfoHuman, BrokenInstallReportsAndFails)
 
 TEST(InfoHuman, NoProbePluginIsAnErrorNotNoGpus)
 {
-	std::string saved = env("TB_PLUGIN_PATH");
-	::setenv("TB_PLUGIN_PATH", "/nonexistent", 1);
-	TbRun r = tb(hostRoot("no-gpu") + " info");
-	::setenv("TB_PLUGIN_PATH", saved.c_str(), 1);
+	TbRun r = tbWithoutPlugins(hostRoot("no-gpu") + " info");
 	EXPECT_EQ(r.exitCode, 1);
 }
 
@@ -146,13 +174,9 @@ TEST(Wsl2Check, ReadyHost)
 
 TEST(Wsl2Check, MissingPiecesAreNamed)
 {
-	namespace fsys = std::filesystem;
-	fsys::path tmp = fsys::temp_directory_path() / ("tb-wsl2-" + std::to_string(::getpid()));
-	fsys::copy(env("TB_FIXTURE_HOSTS") + "/wsl2", tmp,
-		   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
-	fsys::remove(tmp / "usr/lib/wsl/lib/libdxcore.so");
-	TbRun r = tb("--host-root '" + tmp.string() + "' wsl2 check");
-	fsys::remove_all(tmp);
+	Wsl2Copy host;
+	fsys::remove(host.root() / "usr/lib/wsl/lib/libdxcore.so");
+	TbRun r = host.wsl2Check();
 	EXPECT_EQ(r.exitCode, 1) << r.out;
 	EXPECT_NE(r.out.find("missing  required  dxcore       /usr/lib/wsl/lib/libdxcore.so"),
 		  std::string::npos)
@@ -163,19 +187,15 @@ TEST(Wsl2Check, MissingPiecesAreNamed)
 // /usr/lib/wsl/drivers without an NVIDIA store (libcuda.so.1.1) is no driver store.
 TEST(Wsl2Check, EmptyDriversDirIsNoDriverStore)
 {
-	namespace fsys = std::filesystem;
-	fsys::path tmp = fsys::temp_directory_path() / ("tb-wsl2-" + std::to_string(::getpid()));
-	fsys::copy(env("TB_FIXTURE_HOSTS") + "/wsl2", tmp,
-		   fsys::copy_options::recursive | fsys::copy_options::copy_symlinks);
-	for (auto &e : fsys::directory_iterator(tmp / "usr/lib/wsl/drivers"))
+	Wsl2Copy host;
+	fsys::path drivers = host.root() / "usr/lib/wsl/drivers";
+	for (auto &e : fsys::directory_iterator(drivers))
 		fsys::remove_all(e.path());
-	TbRun r = tb("--host-root '" + tmp.string() + "' wsl2 check");
+	TbRun r = host.wsl2Check();
 	// Intel's store alone is not enough either.
-	fsys::create_directories(tmp / "usr/lib/wsl/drivers/iigd_dch.inf_amd64_0a3b5c7d9e1f2a4b");
-	std::ofstream(tmp /
-		      "usr/lib/wsl/drivers/iigd_dch.inf_amd64_0a3b5c7d9e1f2a4b/libigdgmm.so.12");
-	TbRun intel = tb("--host-root '" + tmp.string() + "' wsl2 check");
-	fsys::remove_all(tmp);
+	fsys::create_directories(drivers / "iigd_dch.inf_amd64_0a3b5c7d9e1f2a4b");
+	std::ofstream(drivers / "iigd_dch.inf_amd64_0a3b5c7d9e1f2a4b/libigdgmm.so.12");
+	TbRun intel = host.wsl2Check();
 	for (auto &run : {r, intel}) {
 		EXPECT_EQ(run.exitCode, 1) << run.out;
 		EXPECT_NE(run.out.find("missing  required  driverStore  "
@@ -197,10 +217,7 @@ TEST(InfoHuman, UsageErrorsExitTwo)
 
 TEST(InfoHuman, JsonWithoutProbePluginsIsPrintedAndFails)
 {
-	std::string saved = env("TB_PLUGIN_PATH");
-	::setenv("TB_PLUGIN_PATH", "/nonexistent", 1);
-	TbRun r = tb(hostRoot("no-gpu") + " info --json");
-	::setenv("TB_PLUGIN_PATH", saved.c_str(), 1);
+	TbRun r = tbWithoutPlugins(hostRoot("no-gpu") + " info --json");
 	EXPECT_EQ(r.exitCode, 1);
 	EXPECT_NE(r.out.find("\"probes\": []"), std::string::npos) << r.out;
 }

@@ -39,6 +39,30 @@ void put32(std::vector<unsigned char> &b, size_t off, uint32_t v)
 	std::memcpy(b.data() + off, &v, 4);
 }
 
+// \a c failed as Corrupt, with \a needle in its message unless \a needle is empty.
+void expectCorrupt(const Result<LdCache> &c, const std::string &needle = "")
+{
+	ASSERT_FALSE(c);
+	EXPECT_EQ(c.error().code, Errc::Corrupt);
+	if (!needle.empty()) {
+		EXPECT_NE(c.error().message.find(needle), std::string::npos) << c.error().message;
+	}
+}
+
+// Each (field, value) written into a copy of \a bytes whose last string lost its NUL
+// terminator is rejected as Corrupt, naming \a what.
+void expectBadOffsetsRejected(const std::vector<unsigned char> &bytes,
+			      std::initializer_list<std::pair<size_t, uint32_t>> patches,
+			      const std::string &what)
+{
+	for (auto [field, value] : patches) {
+		auto b = bytes;
+		b.back() = 'x';
+		put32(b, field, value);
+		ASSERT_NO_FATAL_FAILURE(expectCorrupt(parse(b), what));
+	}
+}
+
 TEST(LdCache, NewFormatRoundTrip)
 {
 	auto bytes = writeLdCache(sample(), LdCacheFormat::New, "ldconfig (GNU libc) 2.36");
@@ -101,53 +125,34 @@ TEST(LdCache, HostileEntryCountIsRejected)
 {
 	auto bytes = writeLdCache(sample(), LdCacheFormat::New);
 	put32(bytes, 20, 0xffffffffu);
-	auto c = parse(bytes);
-	ASSERT_FALSE(c);
-	EXPECT_EQ(c.error().code, Errc::Corrupt);
-	EXPECT_NE(c.error().message.find("4294967295 entries do not fit"), std::string::npos)
-		<< c.error().message;
+	expectCorrupt(parse(bytes), "4294967295 entries do not fit");
 }
 
 TEST(LdCache, HostileOldCountIsRejected)
 {
 	auto bytes = writeLdCache(sample(), LdCacheFormat::Compat);
 	put32(bytes, 12, 0x40000000u);
-	auto c = parse(bytes);
-	ASSERT_FALSE(c);
-	EXPECT_EQ(c.error().code, Errc::Corrupt);
+	expectCorrupt(parse(bytes));
 }
 
 TEST(LdCache, HostileStringOffsetsAreRejected)
 {
 	auto bytes = writeLdCache(sample(), LdCacheFormat::New);
 	// Key of entry 1 far beyond the file; then value of entry 0 at the last byte (no NUL).
-	for (auto [field, value] : {std::pair<size_t, uint32_t>{48 + 24 + 4, 0xfffffff0u},
-				    {48 + 8, static_cast<uint32_t>(bytes.size() - 1)}}) {
-		auto b = bytes;
-		b.back() = 'x'; // the last string loses its NUL terminator
-		put32(b, field, value);
-		auto c = parse(b);
-		ASSERT_FALSE(c);
-		EXPECT_EQ(c.error().code, Errc::Corrupt);
-		EXPECT_NE(c.error().message.find("entry"), std::string::npos) << c.error().message;
-	}
+	expectBadOffsetsRejected(
+		bytes,
+		{{48 + 24 + 4, 0xfffffff0u}, {48 + 8, static_cast<uint32_t>(bytes.size() - 1)}},
+		"entry");
 }
 
 TEST(LdCache, HostileOldStringOffsetsAreRejected)
 {
 	auto bytes = writeLdCache(sample(), LdCacheFormat::Old);
 	// Old entries: flags, key, value at 16 + 12 * i; offsets count from the end of the table.
-	for (auto [field, value] : {std::pair<size_t, uint32_t>{16 + 12 + 4, 0xfffffff0u},
-				    {16 + 8, static_cast<uint32_t>(bytes.size() - 16 - 36 - 1)}}) {
-		auto b = bytes;
-		b.back() = 'x'; // the last string loses its NUL terminator
-		put32(b, field, value);
-		auto c = parse(b);
-		ASSERT_FALSE(c);
-		EXPECT_EQ(c.error().code, Errc::Corrupt);
-		EXPECT_NE(c.error().message.find("old entry"), std::string::npos)
-			<< c.error().message;
-	}
+	expectBadOffsetsRejected(bytes,
+				 {{16 + 12 + 4, 0xfffffff0u},
+				  {16 + 8, static_cast<uint32_t>(bytes.size() - 16 - 36 - 1)}},
+				 "old entry");
 }
 
 TEST(LdCache, HostileExtensionDirectoryIsRejected)

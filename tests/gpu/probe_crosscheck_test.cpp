@@ -43,6 +43,21 @@ const ProbeRun &nvidiaOk(const GpuInventory &inv)
 	return *nv;
 }
 
+void expectOnlyWarning(const ProbeRun &nv, const std::string &warning)
+{
+	ASSERT_EQ(nv.report.warnings.size(), 1u) << joined(nv.report.warnings);
+	EXPECT_EQ(nv.report.warnings[0], warning);
+}
+
+// The probe on \a h finds no GPU and gives exactly one warning, \a warning.
+void expectNoGpuAndOnlyWarning(const HostCopy &h, const std::string &warning)
+{
+	auto inv = inventory(h.root());
+	auto &nv = nvidiaOk(inv);
+	EXPECT_TRUE(inv.gpus.empty());
+	expectOnlyWarning(nv, warning);
+}
+
 TEST(ProbeCrossCheck, ForeignSysfsVendorIsWarned)
 {
 	HostCopy h("t4-proprietary");
@@ -51,8 +66,7 @@ TEST(ProbeCrossCheck, ForeignSysfsVendorIsWarned)
 	auto &nv = nvidiaOk(inv);
 	ASSERT_EQ(inv.gpus.size(), 1u);
 	EXPECT_EQ(inv.gpus[0].backend, "cuda"); // procfs says the driver has it
-	ASSERT_EQ(nv.report.warnings.size(), 1u) << joined(nv.report.warnings);
-	EXPECT_EQ(nv.report.warnings[0], "GPU 0000:3b:00.0: sysfs vendor is 0x1234, not 0x10de");
+	expectOnlyWarning(nv, "GPU 0000:3b:00.0: sysfs vendor is 0x1234, not 0x10de");
 }
 
 TEST(ProbeCrossCheck, GpuBoundToVfioIsNotUsable)
@@ -67,9 +81,9 @@ TEST(ProbeCrossCheck, GpuBoundToVfioIsNotUsable)
 	EXPECT_EQ(g.backend, ""); // like nouveau: no kernel cache and no container gets it
 	EXPECT_EQ(g.driverType, "");
 	EXPECT_EQ(g.driverVersion, "");
-	ASSERT_EQ(nv.report.warnings.size(), 1u) << joined(nv.report.warnings);
-	EXPECT_EQ(nv.report.warnings[0], "GPU 0000:3b:00.0: bound to vfio-pci in sysfs, not "
-					 "nvidia: not usable for containers");
+	ASSERT_NO_FATAL_FAILURE(expectOnlyWarning(nv,
+						  "GPU 0000:3b:00.0: bound to vfio-pci in "
+						  "sysfs, not nvidia: not usable for containers"));
 	auto json = gpuInventoryJson(inv);
 	EXPECT_NE(json.find("\"backend\": null"), std::string::npos) << json;
 }
@@ -79,37 +93,26 @@ TEST(ProbeCrossCheck, VfioGpuMissingFromProcfsIsWarned)
 	HostCopy h("t4-proprietary");
 	rebindT4(h, "vfio-pci");
 	h.remove("proc/driver/nvidia/gpus/0000:3b:00.0");
-	auto inv = inventory(h.root());
-	auto &nv = nvidiaOk(inv);
-	EXPECT_TRUE(inv.gpus.empty());
-	ASSERT_EQ(nv.report.warnings.size(), 1u) << joined(nv.report.warnings);
-	EXPECT_EQ(nv.report.warnings[0], "GPU 0000:3b:00.0 (0x1eb8) is bound to vfio-pci, not "
-					 "nvidia: not usable for containers");
+	expectNoGpuAndOnlyWarning(h, "GPU 0000:3b:00.0 (0x1eb8) is bound to vfio-pci, not "
+				     "nvidia: not usable for containers");
 }
 
 TEST(ProbeCrossCheck, BoundToNvidiaButMissingFromProcfs)
 {
 	HostCopy h("t4-proprietary");
 	h.remove("proc/driver/nvidia/gpus/0000:3b:00.0");
-	auto inv = inventory(h.root());
-	auto &nv = nvidiaOk(inv);
-	EXPECT_TRUE(inv.gpus.empty());
-	ASSERT_EQ(nv.report.warnings.size(), 1u) << joined(nv.report.warnings);
-	EXPECT_EQ(nv.report.warnings[0],
-		  "GPU 0000:3b:00.0 is bound to nvidia but not listed in /proc/driver/nvidia/gpus");
+	expectNoGpuAndOnlyWarning(
+		h,
+		"GPU 0000:3b:00.0 is bound to nvidia but not listed in /proc/driver/nvidia/gpus");
 }
 
 TEST(ProbeCrossCheck, ExcludedGpuIsSkippedWithOneWarning)
 {
 	HostCopy h("t4-proprietary");
 	h.write(kT4Info, t4Information("GPU Excluded:", "GPU Excluded:\t Yes"));
-	auto inv = inventory(h.root());
-	auto &nv = nvidiaOk(inv);
-	EXPECT_TRUE(inv.gpus.empty());
 	// Still bound to nvidia and in procfs: no "not listed" warning on top.
-	ASSERT_EQ(nv.report.warnings.size(), 1u) << joined(nv.report.warnings);
-	EXPECT_EQ(nv.report.warnings[0],
-		  "GPU 0000:3b:00.0 is excluded by the driver (NVreg_ExcludedGpus): skipped");
+	expectNoGpuAndOnlyWarning(
+		h, "GPU 0000:3b:00.0 is excluded by the driver (NVreg_ExcludedGpus): skipped");
 }
 
 TEST(ProbeCrossCheck, MissingUuidLineGivesNullUuid)
