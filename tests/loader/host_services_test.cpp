@@ -17,6 +17,7 @@
 
 #include "internal/log.h"
 #include "internal/plugin_loader.h"
+#include "saved_env.h"
 
 namespace tb {
 namespace {
@@ -24,11 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // The section arrives as a const reference: a plugin cannot change the core's config.
-static_assert(std::is_same_v<decltype(PluginFactory<Runtime>::create),
-			     Result<std::unique_ptr<Runtime>> (*)(Host &, const ConfigView &) noexcept>);
-
-const char *const kVars[] = {"XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME",
-			     "XDG_CONFIG_HOME", "TB_PLUGIN_PATH", "TB_LOG_LEVELS", "TB_CONFIG"};
+static_assert(
+	std::is_same_v<decltype(PluginFactory<Runtime>::create),
+		       Result<std::unique_ptr<Runtime>> (*)(Host &, const ConfigView &) noexcept>);
 
 // Captures what the core writes to stderr (the log) while it is alive.
 class StderrCapture {
@@ -47,7 +46,8 @@ public:
 		::dup2(saved_, 2);
 		::close(saved_);
 		std::ifstream in(file_);
-		return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		return std::string((std::istreambuf_iterator<char>(in)),
+				   std::istreambuf_iterator<char>());
 	}
 
 private:
@@ -61,12 +61,9 @@ protected:
 	{
 		const char *broken = std::getenv("TB_BROKEN_DIR");
 		ASSERT_NE(broken, nullptr) << "TB_BROKEN_DIR not set";
-		for (const char *v : kVars)
-			if (const char *old = std::getenv(v))
-				saved_[v] = old;
 		tmp_ = fs::temp_directory_path() / ("tb-host-" + std::to_string(::getpid()));
 		fs::create_directories(tmp_ / "plugins");
-		// Only the fixture (and one neighbour with a config section of its own) on the path.
+		// Just the fixture (and a neighbour with its own config section) on the path.
 		fs::copy_file(fs::path(broken) / "host-info.so", tmp_ / "plugins" / "host-info.so");
 		fs::copy_file(fs::path(broken) / "dup-a.so", tmp_ / "plugins" / "dup-a.so");
 		::setenv("TB_PLUGIN_PATH", (tmp_ / "plugins").c_str(), 1);
@@ -76,11 +73,7 @@ protected:
 	}
 	void TearDown() override
 	{
-		for (const char *v : kVars)
-			if (auto it = saved_.find(v); it != saved_.end())
-				::setenv(v, it->second.c_str(), 1);
-			else
-				::unsetenv(v);
+		env_.restore();
 		fs::remove_all(tmp_);
 		ASSERT_TRUE(log::setLevels("*:warn"));
 	}
@@ -112,16 +105,14 @@ protected:
 		return out;
 	}
 
+	test::SavedEnv env_{"XDG_STATE_HOME",  "XDG_CACHE_HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME",
+			    "XDG_CONFIG_HOME", "TB_PLUGIN_PATH", "TB_LOG_LEVELS",   "TB_CONFIG"};
 	fs::path tmp_;
-	std::map<std::string, std::string> saved_;
 };
 
 TEST_F(HostServices, PathsFollowXdgDirectories)
 {
-	::setenv("XDG_STATE_HOME", (tmp_ / "state").c_str(), 1);
-	::setenv("XDG_CACHE_HOME", (tmp_ / "cache").c_str(), 1);
-	::setenv("XDG_RUNTIME_DIR", (tmp_ / "run").c_str(), 1);
-	::setenv("XDG_DATA_HOME", (tmp_ / "data").c_str(), 1);
+	test::setXdgDirsUnder(tmp_);
 	auto ctx = open();
 	ASSERT_TRUE(ctx);
 	auto r = report(*ctx);
@@ -164,10 +155,14 @@ TEST_F(HostServices, LogLinesCarryTheKindNameCategoryAndAreFiltered)
 	auto ctx = open("[plugins.\"runtime.host-info\"]\ngreeting = \"hello\"\n");
 	std::string out = debug.finish();
 	ASSERT_TRUE(ctx);
-	EXPECT_NE(out.find("tb[runtime.host-info] debug: debug from host-info: 1 config key(s)\n"), std::string::npos)
+	EXPECT_NE(out.find("tb[runtime.host-info] debug: debug from host-info: 1 config key(s)\n"),
+		  std::string::npos)
 		<< out;
-	EXPECT_NE(out.find("tb[runtime.host-info] info: info from host-info\n"), std::string::npos) << out;
-	EXPECT_EQ(out.find("tb[loader] debug"), std::string::npos) << "other categories keep *:warn\n" << out;
+	EXPECT_NE(out.find("tb[runtime.host-info] info: info from host-info\n"), std::string::npos)
+		<< out;
+	EXPECT_EQ(out.find("tb[loader] debug"), std::string::npos)
+		<< "other categories keep *:warn\n"
+		<< out;
 	EXPECT_EQ(report(*ctx)["debug"], "on");
 
 	::setenv("TB_LOG_LEVELS", "runtime.*:info", 1);
@@ -176,7 +171,8 @@ TEST_F(HostServices, LogLinesCarryTheKindNameCategoryAndAreFiltered)
 	out = info.finish();
 	ASSERT_TRUE(ctx2);
 	EXPECT_EQ(out.find("debug from host-info"), std::string::npos) << out;
-	EXPECT_NE(out.find("tb[runtime.host-info] info: info from host-info\n"), std::string::npos) << out;
+	EXPECT_NE(out.find("tb[runtime.host-info] info: info from host-info\n"), std::string::npos)
+		<< out;
 	EXPECT_EQ(report(*ctx2)["debug"], "off");
 
 	::unsetenv("TB_LOG_LEVELS");
@@ -184,7 +180,9 @@ TEST_F(HostServices, LogLinesCarryTheKindNameCategoryAndAreFiltered)
 	auto ctx3 = open();
 	out = quiet.finish();
 	ASSERT_TRUE(ctx3);
-	EXPECT_EQ(out.find("host-info"), std::string::npos) << "default *:warn hides debug and info\n" << out;
+	EXPECT_EQ(out.find("host-info"), std::string::npos)
+		<< "default *:warn hides debug and info\n"
+		<< out;
 }
 
 } // namespace

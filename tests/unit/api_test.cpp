@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <type_traits>
 #include <unistd.h>
 
@@ -15,6 +14,8 @@
 #include <tb/context.h>
 #include <tb/run.h>
 
+#include "saved_env.h"
+
 namespace tb {
 namespace {
 
@@ -23,29 +24,18 @@ namespace fs = std::filesystem;
 // Context::config() hands out the typed values read-only.
 static_assert(std::is_same_v<decltype(std::declval<const Context &>().config()), const Config &>);
 
-const char *const kVars[] = {
-	"HOME",		 "XDG_STATE_HOME",  "XDG_CACHE_HOME", "XDG_RUNTIME_DIR",
-	"XDG_DATA_HOME", "XDG_CONFIG_HOME", "TB_CONFIG"};
-
 class Api : public ::testing::Test {
 protected:
 	void SetUp() override
 	{
 		tmp_ = fs::temp_directory_path() / ("tb-api-" + std::to_string(::getpid()));
 		fs::create_directories(tmp_);
-		for (const char *v : kVars)
-			if (const char *old = std::getenv(v))
-				saved_[v] = old;
 		::setenv("XDG_CONFIG_HOME", (tmp_ / "no-config").c_str(), 1);
 		::unsetenv("TB_CONFIG");
 	}
 	void TearDown() override
 	{
-		for (const char *v : kVars)
-			if (auto it = saved_.find(v); it != saved_.end())
-				::setenv(v, it->second.c_str(), 1);
-			else
-				::unsetenv(v);
+		env_.restore();
 		fs::remove_all(tmp_);
 	}
 	std::unique_ptr<Context> open(bool plugins = false)
@@ -57,8 +47,9 @@ protected:
 		return c ? std::move(*c) : nullptr;
 	}
 
+	test::SavedEnv env_{"HOME",	     "XDG_STATE_HOME",	"XDG_CACHE_HOME", "XDG_RUNTIME_DIR",
+			    "XDG_DATA_HOME", "XDG_CONFIG_HOME", "TB_CONFIG"};
 	fs::path tmp_;
-	std::map<std::string, std::string> saved_;
 };
 
 TEST_F(Api, ConfigIsReadableWithoutInternalHeaders)
@@ -77,10 +68,7 @@ TEST_F(Api, ConfigIsReadableWithoutInternalHeaders)
 
 TEST_F(Api, HostPathsFollowXdgVariables)
 {
-	::setenv("XDG_STATE_HOME", (tmp_ / "state").c_str(), 1);
-	::setenv("XDG_CACHE_HOME", (tmp_ / "cache").c_str(), 1);
-	::setenv("XDG_RUNTIME_DIR", (tmp_ / "run").c_str(), 1);
-	::setenv("XDG_DATA_HOME", (tmp_ / "data").c_str(), 1);
+	test::setXdgDirsUnder(tmp_);
 	auto ctx = open();
 	ASSERT_TRUE(ctx);
 	const HostPaths &p = ctx->paths();
