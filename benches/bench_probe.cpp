@@ -2,6 +2,7 @@
 // GPU probing speed: in-process probeGpus() on the 8x H100 fixture host, and a whole
 // `tb info --json` process on the same host.
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include <fcntl.h>
@@ -29,18 +30,27 @@ std::string h100Host()
 	return env("TB_FIXTURE_HOSTS") + "/h100x8-open-mig";
 }
 
-void probeInProcess(benchmark::State &state)
+// A context on the fixture host, or null with \a state skipped when there is none.
+std::unique_ptr<tb::Context> h100Context(benchmark::State &state)
 {
 	tb::ContextOptions o;
 	o.hostRoot = h100Host();
 	auto ctx = tb::Context::create(o);
 	if (!ctx) {
 		state.SkipWithError(ctx.error().message.c_str());
-		return;
+		return nullptr;
 	}
+	return std::move(*ctx);
+}
+
+void probeInProcess(benchmark::State &state)
+{
+	auto ctx = h100Context(state);
+	if (!ctx)
+		return;
 	size_t gpus = 0;
 	for (auto _ : state) {
-		auto inv = tb::probeGpus(**ctx);
+		auto inv = tb::probeGpus(*ctx);
 		gpus = inv ? inv->gpus.size() : 0;
 		benchmark::DoNotOptimize(gpus);
 	}
@@ -51,15 +61,11 @@ void probeInProcess(benchmark::State &state)
 
 void probeAndRenderJson(benchmark::State &state)
 {
-	tb::ContextOptions o;
-	o.hostRoot = h100Host();
-	auto ctx = tb::Context::create(o);
-	if (!ctx) {
-		state.SkipWithError(ctx.error().message.c_str());
+	auto ctx = h100Context(state);
+	if (!ctx)
 		return;
-	}
 	for (auto _ : state) {
-		auto inv = tb::probeGpus(**ctx);
+		auto inv = tb::probeGpus(*ctx);
 		std::string json = tb::gpuInventoryJson(*inv);
 		benchmark::DoNotOptimize(json.data());
 	}

@@ -54,6 +54,22 @@ LayoutSpec oneLayer(std::vector<TarEntry> e)
 	return s;
 }
 
+// The one-layer cache image, its layer typed \a layerType, read.
+Result<Read> readWithLayerType(const std::string &layerType)
+{
+	auto s = oneLayer(cacheEntries());
+	s.layerTypes = {layerType};
+	return readLayout(s);
+}
+
+// The one-layer cache image with the config labels \a labels (a JSON object), read.
+Result<Read> readWithLabels(const std::string &labels)
+{
+	auto s = oneLayer(cacheEntries());
+	s.configLabels = labels;
+	return readLayout(s);
+}
+
 TEST(Liberal, DotSlashPrefix)
 {
 	auto r = readLayout(oneLayer(cacheEntries("./")));
@@ -75,18 +91,14 @@ TEST(Liberal, TwoLayersLikeATwoCopyDockerfile)
 
 TEST(Liberal, DockerLayerTypeInAnOciManifest)
 {
-	auto s = oneLayer(cacheEntries());
-	s.layerTypes = {"application/vnd.docker.image.rootfs.diff.tar.gzip"};
-	auto r = readLayout(s);
+	auto r = readWithLayerType("application/vnd.docker.image.rootfs.diff.tar.gzip");
 	ASSERT_TRUE(r) << r.error().message;
 	EXPECT_EQ(r->info.variant, "compat");
 }
 
 TEST(Liberal, McvAliasLayerType)
 {
-	auto s = oneLayer(cacheEntries());
-	s.layerTypes = {"application/cache.triton.content.layer.v1+triton"};
-	auto r = readLayout(s);
+	auto r = readWithLayerType("application/cache.triton.content.layer.v1+triton");
 	ASSERT_TRUE(r) << r.error().message;
 	EXPECT_EQ(r->tree.count(Key), 1u);
 }
@@ -105,14 +117,13 @@ TEST(Liberal, CompressionIsSniffedNotTrusted)
 
 TEST(Liberal, ThunderboltMetadataLabel)
 {
-	auto s = oneLayer(cacheEntries());
-	s.configLabels =
+	const char *labels =
 		"{\"cache.triton.image/variant\":\"multi\",\"cache.triton.image/"
 		"entry-count\":\"1\","
 		"\"cache.triton.image/"
 		"metadata\":\"[{\\\"hash\\\":\\\"ab\\\",\\\"backend\\\":\\\"hip\\\","
 		"\\\"arch\\\":\\\"gfx90a\\\",\\\"warp_size\\\":64,\\\"dummy_key\\\":\\\"k\\\"}]\"}";
-	auto r = readLayout(s);
+	auto r = readWithLabels(labels);
 	ASSERT_TRUE(r) << r.error().message;
 	ASSERT_EQ(r->info.targets.size(), 1u);
 	EXPECT_EQ(r->info.targets[0], (CacheTarget{"hip", "gfx90a", 64}));
@@ -121,13 +132,11 @@ TEST(Liberal, ThunderboltMetadataLabel)
 
 TEST(Liberal, ThunderboltPerKeyLabels)
 {
-	auto s = oneLayer(cacheEntries());
-	s.configLabels =
+	auto r = readWithLabels(
 		"{\"cache.triton.image/variant\":\"compat\",\"cache.triton.image/hash\":\"ab\","
 		"\"cache.triton.image/backend\":\"cuda\",\"cache.triton.image/arch\":\"75\","
 		"\"cache.triton.image/warp-size\":\"32\",\"cache.triton.image/"
-		"ptx-version\":\"84\"}";
-	auto r = readLayout(s);
+		"ptx-version\":\"84\"}");
 	ASSERT_TRUE(r) << r.error().message;
 	ASSERT_EQ(r->info.targets.size(), 1u);
 	EXPECT_EQ(r->info.targets[0], (CacheTarget{"cuda", "75", 32}));
@@ -135,9 +144,7 @@ TEST(Liberal, ThunderboltPerKeyLabels)
 
 TEST(Liberal, UnlabelledImageIsDetectedByItsPrefix)
 {
-	auto s = oneLayer(cacheEntries());
-	s.configLabels = "{}";
-	auto r = readLayout(s);
+	auto r = readWithLabels("{}");
 	ASSERT_TRUE(r) << r.error().message;
 	EXPECT_EQ(r->info.variant, "compat");
 	EXPECT_TRUE(r->info.targets.empty());

@@ -20,35 +20,44 @@ ImageReference parse(const std::string &text)
 	return r ? *r : ImageReference{};
 }
 
+using Cases = std::vector<std::pair<std::string, std::string>>;
+
+// Each case's text parses to a reference whose \a field is the case's value.
+void expectParsed(std::string ImageReference::*field, const Cases &cases)
+{
+	for (const auto &[text, want] : cases)
+		EXPECT_EQ(parse(text).*field, want) << text;
+}
+
 } // namespace
 
 TEST(Reference, TransportPrefixes)
 {
-	auto r = parse("oci:/srv/layout:v1");
-	EXPECT_EQ(r.transport, "oci");
-	EXPECT_EQ(r.location, "/srv/layout:v1");
-	EXPECT_EQ(parse("docker-archive:x.tar:foo/bar:v1").location, "x.tar:foo/bar:v1");
-	EXPECT_EQ(parse("my-plugin:anything").transport, "my-plugin");
-	// Known names count even when their plugin is not loaded, so the error is the right one.
-	EXPECT_EQ(parse("docker://quay.io/a/b:c").transport, "docker");
-	EXPECT_EQ(parse("containers-storage:x").transport, "containers-storage");
+	expectParsed(&ImageReference::transport, {{"oci:/srv/layout:v1", "oci"},
+						  {"my-plugin:anything", "my-plugin"},
+						  // Known names count even when their plugin is not
+						  // loaded, so the error is the right one.
+						  {"docker://quay.io/a/b:c", "docker"},
+						  {"containers-storage:x", "containers-storage"}});
+	expectParsed(&ImageReference::location,
+		     {{"oci:/srv/layout:v1", "/srv/layout:v1"},
+		      {"docker-archive:x.tar:foo/bar:v1", "x.tar:foo/bar:v1"}});
 	EXPECT_FALSE(parseImageReference("oci:", Loaded));
 	EXPECT_FALSE(parseImageReference("", Loaded));
 }
 
 TEST(Reference, BareNamesGoToTheStore)
 {
-	auto r = parse("mycache:v1");
-	EXPECT_EQ(r.transport, "");
-	EXPECT_EQ(r.location, "mycache:v1");
-	EXPECT_EQ(parse("mycache").location, "mycache:latest");
-	EXPECT_EQ(parse("localhost/foo:bar").location, "localhost/foo:bar");
-	EXPECT_EQ(parse("localhost:5000/team/foo").location, "localhost:5000/team/foo:latest");
-	EXPECT_EQ(parse("quay.io/gkm/vector-add-cache:rocm").location,
-		  "quay.io/gkm/vector-add-cache:rocm");
+	EXPECT_EQ(parse("mycache:v1").transport, "");
 	std::string d = "sha256:" + std::string(64, '0');
-	EXPECT_EQ(parse("mycache@" + d).location, "mycache@" + d);
-	EXPECT_EQ(parse("my_cache.x-y--z:v1.2-rc_3").location, "my_cache.x-y--z:v1.2-rc_3");
+	expectParsed(&ImageReference::location,
+		     {{"mycache:v1", "mycache:v1"},
+		      {"mycache", "mycache:latest"},
+		      {"localhost/foo:bar", "localhost/foo:bar"},
+		      {"localhost:5000/team/foo", "localhost:5000/team/foo:latest"},
+		      {"quay.io/gkm/vector-add-cache:rocm", "quay.io/gkm/vector-add-cache:rocm"},
+		      {"mycache@" + d, "mycache@" + d},
+		      {"my_cache.x-y--z:v1.2-rc_3", "my_cache.x-y--z:v1.2-rc_3"}});
 	// Valid for Docker, but not as an OCI ref.name: refused up front, not at commit.
 	EXPECT_FALSE(parseImageReference("my__cache:v1", Loaded));
 }
