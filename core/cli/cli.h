@@ -4,12 +4,14 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
 
 #include <tb/context.h>
+#include <tb/gpus.h>
 #include <tb/result.h>
 
 namespace tb::cli {
@@ -49,6 +51,23 @@ private:
 
 /// \brief Map an error class to the CLI exit code (config/usage errors -> 2).
 int exitCodeFor(const Error &e);
+
+/// \brief Print the value of \a r with \a json (for --json) or \a text, or report its error.
+template<typename T, typename Json, typename Text>
+void printOrFail(Env &env, const Result<T> &r, bool json, Json printJson, Text printText)
+{
+	if (!r) {
+		env.fail(r.error());
+		return;
+	}
+	if (json)
+		printJson(*r);
+	else
+		printText(*r);
+}
+
+/// \brief Open the context and probe the host's GPUs; nullopt once the failure is reported.
+std::optional<GpuInventory> probeHostGpus(Env &env);
 
 /// \brief Make `tb --json VERB` reach the verb's own `--json` flag (each data verb declares
 /// one, bound to its own variable or to GlobalOptions::json); a verb without JSON output

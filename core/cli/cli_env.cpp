@@ -7,6 +7,19 @@
 
 namespace tb::cli {
 
+std::optional<GpuInventory> probeHostGpus(Env &env)
+{
+	Context *ctx = env.context();
+	if (!ctx)
+		return std::nullopt;
+	auto inv = probeGpus(*ctx);
+	if (!inv) {
+		env.fail(inv.error());
+		return std::nullopt;
+	}
+	return std::move(*inv);
+}
+
 int exitCodeFor(const Error &e)
 {
 	switch (e.code) {

@@ -92,15 +92,7 @@ void registerImages(CLI::App &app, Env &env)
 		Context *ctx = env.context();
 		if (!ctx)
 			return;
-		auto r = listImages(*ctx);
-		if (!r) {
-			env.fail(r.error());
-			return;
-		}
-		if (json)
-			printJson(*r);
-		else
-			printTable(*r);
+		printOrFail(env, listImages(*ctx), json, printJson, printTable);
 	});
 }
 

@@ -187,14 +187,9 @@ void registerInfo(CLI::App &app, Env &env)
 		      "Add device nodes, libraries, MIG/partitions, topology");
 	cmd->add_flag("--json", json, "Machine-readable output (schema: docs/gpu-probes.md)");
 	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
+		auto inv = probeHostGpus(env);
+		if (!inv)
 			return;
-		auto inv = probeGpus(*ctx);
-		if (!inv) {
-			env.exitCode = env.fail(inv.error());
-			return;
-		}
 		if (inv->probes.empty() && !json) {
 			// "No GPUs found" would be a guess: nothing looked.
 			env.exitCode =

@@ -186,15 +186,7 @@ void registerInspect(CLI::App &app, Env &env)
 			std::fwrite(m->bytes.data(), 1, m->bytes.size(), stdout);
 			return;
 		}
-		auto r = inspectImage(*ctx, ref);
-		if (!r) {
-			env.fail(r.error());
-			return;
-		}
-		if (json)
-			printJson(*r);
-		else
-			printText(*r);
+		printOrFail(env, inspectImage(*ctx, ref), json, printJson, printText);
 	});
 }
 

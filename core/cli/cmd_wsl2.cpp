@@ -91,14 +91,9 @@ void registerWsl2(CLI::App &app, Env &env)
 					  "Report what a WSL2 host has and lacks for GPU "
 					  "containers (exit 1 when something required is missing)");
 	check->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
+		auto inv = probeHostGpus(env);
+		if (!inv)
 			return;
-		auto inv = probeGpus(*ctx);
-		if (!inv) {
-			env.exitCode = env.fail(inv.error());
-			return;
-		}
 		env.exitCode = runCheck(*inv);
 	});
 }

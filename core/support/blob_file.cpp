@@ -3,6 +3,7 @@
 // read-only directory trees.
 #include "tbsupport/blob_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -112,6 +113,27 @@ Result<size_t> FdBlobReader::read(void *buffer, size_t size) noexcept
 	}
 }
 
+Result<size_t> StringReader::read(void *buffer, size_t size) noexcept
+{
+	size_t n = std::min(size, rest_.size());
+	std::memcpy(buffer, rest_.data(), n);
+	rest_.remove_prefix(n);
+	return n;
+}
+
+Result<bool> readAll(BlobReader &r, std::string &out, size_t max)
+{
+	char buf[65536];
+	for (;;) {
+		size_t n = TB_TRY(r.read(buf, sizeof buf));
+		if (n == 0)
+			return true;
+		if (out.size() + n > max)
+			return false;
+		out.append(buf, n);
+	}
+}
+
 Result<std::string> readFileCapped(const std::string &path, size_t cap)
 {
 	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -119,16 +141,9 @@ Result<std::string> readFileCapped(const std::string &path, size_t cap)
 		return unexpected(errnoError("open " + path));
 	FdBlobReader r(fd);
 	std::string out;
-	char buf[65536];
-	for (;;) {
-		size_t n = TB_TRY_CTX(r.read(buf, sizeof buf), path);
-		if (n == 0)
-			break;
-		if (out.size() + n > cap)
-			return err(Errc::LimitExceeded,
-				   path + ": larger than " + std::to_string(cap) + " bytes");
-		out.append(buf, n);
-	}
+	if (!TB_TRY_CTX(readAll(r, out, cap), path))
+		return err(Errc::LimitExceeded,
+			   path + ": larger than " + std::to_string(cap) + " bytes");
 	return out;
 }
 
@@ -233,16 +248,9 @@ Result<std::string> readTreeFile(const FileTree &tree, const std::string &rel, s
 {
 	auto reader = TB_TRY(tree.open(rel, followLinks));
 	std::string out;
-	char buf[65536];
-	for (;;) {
-		size_t n = TB_TRY_CTX(reader->read(buf, sizeof buf), tree.name(rel));
-		if (n == 0)
-			break;
-		if (out.size() + n > cap)
-			return err(Errc::LimitExceeded, tree.name(rel) + ": larger than " +
-								std::to_string(cap) + " bytes");
-		out.append(buf, n);
-	}
+	if (!TB_TRY_CTX(readAll(*reader, out, cap), tree.name(rel)))
+		return err(Errc::LimitExceeded,
+			   tree.name(rel) + ": larger than " + std::to_string(cap) + " bytes");
 	return out;
 }
 

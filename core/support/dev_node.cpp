@@ -75,9 +75,7 @@ Result<DeviceNode> parseNodeStandIn(std::string_view text)
 
 Result<DeviceNode> statDeviceNode(const std::string &root, std::string_view absolute)
 {
-	HostPaths p;
-	p.hostRoot = root;
-	std::string full = hostPath(p, absolute);
+	std::string full = underRoot(root, absolute);
 	struct stat st;
 	if (::stat(full.c_str(), &st) != 0) {
 		int e = errno;

@@ -17,13 +17,6 @@ namespace tb::support {
 
 namespace {
 
-std::string join(const std::string &root, std::string_view absolute)
-{
-	HostPaths p;
-	p.hostRoot = root;
-	return hostPath(p, absolute);
-}
-
 std::vector<std::string_view> splitPath(std::string_view p)
 {
 	std::vector<std::string_view> out;
@@ -40,6 +33,13 @@ std::vector<std::string_view> splitPath(std::string_view p)
 }
 
 } // namespace
+
+std::string underRoot(const std::string &root, std::string_view absolute)
+{
+	HostPaths p;
+	p.hostRoot = root;
+	return hostPath(p, absolute);
+}
 
 Result<std::string> readFile(const std::string &path, size_t maxBytes)
 {
@@ -227,7 +227,7 @@ Result<std::string> resolveInRoot(const std::string &root, std::string_view abso
 				continue;
 			}
 			std::string next = cur + "/" + std::string(comp);
-			std::string full = join(root, next);
+			std::string full = underRoot(root, next);
 			struct stat st;
 			if (::lstat(full.c_str(), &st) != 0)
 				return err(Errc::NotFound, "cannot resolve " +

@@ -2,7 +2,6 @@
 // ImageSource / ImageDestination over an OCI layout, shared by the oci and archive transports.
 #include "tbsupport/layout_image.h"
 
-#include <cstring>
 #include <filesystem>
 
 #include <sys/stat.h>
@@ -155,17 +154,7 @@ Result<void> LayoutDestination::putManifest(const RawManifest &m) noexcept
 		d.mediaType = m.mediaType.empty() ? TB_TRY(manifestMediaType(m)) : m.mediaType;
 		d.digest = Sha256::of(m.bytes);
 		d.size = static_cast<int64_t>(m.bytes.size());
-		struct View : BlobReader {
-			std::string_view rest;
-			Result<size_t> read(void *buffer, size_t size) noexcept override
-			{
-				size_t n = std::min(size, rest.size());
-				std::memcpy(buffer, rest.data(), n);
-				rest.remove_prefix(n);
-				return n;
-			}
-		} reader;
-		reader.rest = m.bytes;
+		StringReader reader(m.bytes);
 		TB_TRY(stage(d, reader));
 		manifest_ = std::move(d);
 		return {};

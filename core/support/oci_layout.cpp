@@ -307,17 +307,7 @@ Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
 
 Result<void> OciLayout::putBlobBytes(const Descriptor &d, std::string_view bytes) const
 {
-	struct StringReader : BlobReader {
-		std::string_view rest;
-		Result<size_t> read(void *buffer, size_t size) noexcept override
-		{
-			size_t n = std::min(size, rest.size());
-			std::memcpy(buffer, rest.data(), n);
-			rest.remove_prefix(n);
-			return n;
-		}
-	} reader;
-	reader.rest = bytes;
+	StringReader reader(bytes);
 	return putBlob(d, reader);
 }
 

@@ -14,13 +14,6 @@ namespace tb::support {
 
 namespace {
 
-std::string under(const std::string &root, std::string_view absolute)
-{
-	HostPaths p;
-	p.hostRoot = root;
-	return hostPath(p, absolute);
-}
-
 bool numbered(std::string_view name, std::string_view prefix)
 {
 	return name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix &&
@@ -65,7 +58,7 @@ std::string hexId(uint32_t id)
 void readDrmNodes(const std::string &root, std::string_view sysDevice,
 		  std::vector<std::string> &cards, std::vector<std::string> &renders)
 {
-	for (auto &e : listDir(under(root, std::string(sysDevice) + "/drm"))) {
+	for (auto &e : listDir(underRoot(root, std::string(sysDevice) + "/drm"))) {
 		if (numbered(e, "card"))
 			cards.push_back(e);
 		else if (numbered(e, "renderD"))
@@ -84,7 +77,7 @@ bool readPciDevice(const std::string &root, std::string_view bdf, PciDevice &out
 	out = PciDevice{};
 	out.bdf = std::string(bdf);
 	out.sysPath = *real;
-	std::string dir = under(root, *real);
+	std::string dir = underRoot(root, *real);
 	out.vendor = static_cast<uint32_t>(readInt(dir + "/vendor").value_or(0));
 	out.device = static_cast<uint32_t>(readInt(dir + "/device").value_or(0));
 	out.classCode = static_cast<uint32_t>(readInt(dir + "/class").value_or(0));
@@ -98,7 +91,7 @@ bool readPciDevice(const std::string &root, std::string_view bdf, PciDevice &out
 std::vector<std::string> listPciDevices(const std::string &root)
 {
 	std::vector<std::string> out;
-	for (auto &e : listDir(under(root, "/sys/bus/pci/devices")))
+	for (auto &e : listDir(underRoot(root, "/sys/bus/pci/devices")))
 		if (isBdf(e))
 			out.push_back(e);
 	return out;
@@ -107,7 +100,7 @@ std::vector<std::string> listPciDevices(const std::string &root)
 std::vector<std::string> listBoundDevices(const std::string &root, std::string_view driverDir)
 {
 	std::vector<std::string> out;
-	for (auto &e : listDir(under(root, driverDir)))
+	for (auto &e : listDir(underRoot(root, driverDir)))
 		if (isBdf(e))
 			out.push_back(e);
 	return out;

@@ -90,20 +90,12 @@ public:
 	Result<CacheImageInfo> describe(const RawManifest &manifest,
 					std::string_view config) const noexcept override
 	{
-		try {
-			return describeImpl(manifest, config);
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("cache.compat: ") + e.what());
-		}
+		return guarded("cache.compat", [&] { return describeImpl(manifest, config); });
 	}
 
 	Result<PackOutput> pack(const PackInput &in) const noexcept override
 	{
-		try {
-			return packImpl(in);
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("cache.compat: ") + e.what());
-		}
+		return guarded("cache.compat", [&] { return packImpl(in); });
 	}
 
 private:

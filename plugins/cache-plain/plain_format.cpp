@@ -50,20 +50,12 @@ public:
 	Result<CacheImageInfo> describe(const RawManifest &manifest,
 					std::string_view config) const noexcept override
 	{
-		try {
-			return describeImpl(manifest, config);
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("cache.plain: ") + e.what());
-		}
+		return guarded("cache.plain", [&] { return describeImpl(manifest, config); });
 	}
 
 	Result<PackOutput> pack(const PackInput &in) const noexcept override
 	{
-		try {
-			return packImpl(in);
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("cache.plain: ") + e.what());
-		}
+		return guarded("cache.plain", [&] { return packImpl(in); });
 	}
 
 private:

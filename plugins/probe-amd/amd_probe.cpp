@@ -47,11 +47,7 @@ public:
 
 	Result<ProbeReport> probe() noexcept override
 	{
-		try {
-			return run();
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("amd probe: ") + e.what());
-		}
+		return guarded("amd probe", [&] { return run(); });
 	}
 
 private:

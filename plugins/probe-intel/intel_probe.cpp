@@ -38,11 +38,7 @@ public:
 
 	Result<ProbeReport> probe() noexcept override
 	{
-		try {
-			return run();
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("intel probe: ") + e.what());
-		}
+		return guarded("intel probe", [&] { return run(); });
 	}
 
 private:

@@ -91,11 +91,7 @@ public:
 
 	Result<ProbeReport> probe() noexcept override
 	{
-		try {
-			return run();
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("nvidia probe: ") + e.what());
-		}
+		return guarded("nvidia probe", [&] { return run(); });
 	}
 
 private:

@@ -47,11 +47,7 @@ public:
 
 	Result<ProbeReport> probe() noexcept override
 	{
-		try {
-			return run();
-		} catch (const std::exception &e) {
-			return err(Errc::Internal, std::string("wsl2 probe: ") + e.what());
-		}
+		return guarded("wsl2 probe", [&] { return run(); });
 	}
 
 private:

@@ -13,6 +13,7 @@
 #include "tbsupport/subprocess.h"
 #include "tbsupport/tar_dir.h"
 #include "tbsupport/tar_index.h"
+#include "tbsupport/transport_util.h"
 
 namespace tb {
 
@@ -124,8 +125,7 @@ private:
 
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
-	for (const auto &key : config.unknownKeys({"podman", "args", "tmp_dir"}))
-		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
+	support::warnUnknownKeys(host, config, {"podman", "args", "tmp_dir"});
 	return std::unique_ptr<Transport>(std::make_unique<ContainersStorage>(
 		config.getString("podman", "podman"), config.getStrings("args"),
 		config.getString("tmp_dir")));

@@ -10,6 +10,7 @@
 #include "docker_archive.h"
 #include "tbsupport/layout_image.h"
 #include "tbsupport/sha256.h"
+#include "tbsupport/transport_util.h"
 
 namespace tb {
 
@@ -76,9 +77,7 @@ private:
 	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
 	Result<std::shared_ptr<const support::FileTree>> open(const std::string &file)
 	{
-		if (file.empty())
-			return err(Errc::InvalidArgument, "docker-archive: no file name");
-		return support::openArchiveTree(file, "tb-docker-archive-", tmpDir_);
+		return support::openTransportArchive("docker-archive", file, tmpDir_);
 	}
 
 	Host &host_;
@@ -87,8 +86,7 @@ private:
 
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
-	for (const auto &key : config.unknownKeys({"tmp_dir"}))
-		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
+	support::warnUnknownKeys(host, config, {"tmp_dir"});
 	return std::unique_ptr<Transport>(
 		std::make_unique<DockerArchiveTransport>(host, config.getString("tmp_dir")));
 }

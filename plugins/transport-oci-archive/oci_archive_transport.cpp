@@ -12,6 +12,7 @@
 #include "tbsupport/layout_image.h"
 #include "tbsupport/tar_dir.h"
 #include "tbsupport/tar_index.h"
+#include "tbsupport/transport_util.h"
 
 namespace tb {
 
@@ -113,16 +114,7 @@ public:
 			auto tree = TB_TRY(open(file));
 			auto layout = TB_TRY(
 				support::OciLayout::open(std::move(tree), "oci-archive " + file));
-			std::vector<ImageEntry> out;
-			for (auto &e : TB_TRY(layout.entries())) {
-				auto it = e.descriptor.annotations.find(
-					std::string(support::RefNameAnnotation));
-				std::string name = it != e.descriptor.annotations.end()
-							   ? it->second
-							   : std::string();
-				out.push_back(ImageEntry{std::move(name), std::move(e.descriptor)});
-			}
-			return out;
+			return support::listLayout(layout);
 		});
 	}
 
@@ -168,9 +160,7 @@ private:
 	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
 	Result<std::shared_ptr<const support::FileTree>> open(const std::string &file)
 	{
-		if (file.empty())
-			return err(Errc::InvalidArgument, "oci-archive: no file name");
-		return support::openArchiveTree(file, "tb-oci-archive-", tmpDir_);
+		return support::openTransportArchive("oci-archive", file, tmpDir_);
 	}
 
 	Host &host_;
@@ -179,8 +169,7 @@ private:
 
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
-	for (const auto &key : config.unknownKeys({"tmp_dir"}))
-		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
+	support::warnUnknownKeys(host, config, {"tmp_dir"});
 	return std::unique_ptr<Transport>(
 		std::make_unique<OciArchiveTransport>(host, config.getString("tmp_dir")));
 }

@@ -8,6 +8,7 @@
 #include <tb/transport.h>
 
 #include "tbsupport/layout_image.h"
+#include "tbsupport/transport_util.h"
 
 namespace tb {
 
@@ -46,18 +47,7 @@ public:
 		return support::guard("oci list", [&]() -> Result<std::vector<ImageEntry>> {
 			auto [dir, tag] = support::splitPathAndTag(location);
 			auto layout = TB_TRY(support::OciLayout::open(dir));
-			std::vector<ImageEntry> out;
-			for (auto &e : TB_TRY(layout.entries())) {
-				auto it = e.descriptor.annotations.find(
-					std::string(support::RefNameAnnotation));
-				std::string name = it != e.descriptor.annotations.end()
-							   ? it->second
-							   : std::string();
-				if (!tag.empty() && name != tag)
-					continue;
-				out.push_back(ImageEntry{std::move(name), std::move(e.descriptor)});
-			}
-			return out;
+			return support::listLayout(layout, tag);
 		});
 	}
 
@@ -67,8 +57,7 @@ private:
 
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
-	for (const auto &key : config.unknownKeys({}))
-		host.log(LogLevel::Warn, "unknown config key '" + key + "' (ignored)");
+	support::warnUnknownKeys(host, config, {});
 	return std::unique_ptr<Transport>(std::make_unique<OciTransport>(host));
 }
 

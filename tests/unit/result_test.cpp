@@ -2,6 +2,9 @@
 // tb::Result / tb::Error: values, errors, context wrapping, TB_TRY.
 #include <gtest/gtest.h>
 
+#include <new>
+#include <stdexcept>
+
 #include <tb/oci.h>
 #include <tb/result.h>
 
@@ -99,6 +102,41 @@ TEST(Result, ErrcNamesAreStable)
 	EXPECT_EQ(errcName(Errc::Skip), "skip");
 	EXPECT_EQ(errcName(Errc::LimitExceeded), "limit-exceeded");
 	EXPECT_EQ(errcName(static_cast<Errc>(999)), "unknown");
+}
+
+TEST(Guarded, PassesAValueThrough)
+{
+	auto r = guarded("who", [] { return Result<int>(7); });
+	ASSERT_TRUE(r);
+	EXPECT_EQ(*r, 7);
+	auto e = guarded("who", [] { return parsePositive(-1); });
+	ASSERT_FALSE(e);
+	EXPECT_EQ(e.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(e.error().message, "value -1 is not positive");
+}
+
+TEST(Guarded, ExceptionBecomesInternal)
+{
+	auto r = guarded("cache.x", []() -> Result<int> { throw std::runtime_error("boom"); });
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::Internal);
+	EXPECT_EQ(r.error().message, "cache.x: boom");
+}
+
+TEST(Guarded, BadAllocIsOutOfMemory)
+{
+	auto r = guarded("probe", []() -> Result<void> { throw std::bad_alloc(); });
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::Internal);
+	EXPECT_EQ(r.error().message, "probe: out of memory");
+}
+
+TEST(Guarded, NonStandardException)
+{
+	auto r = guarded("probe", []() -> Result<int> { throw 42; });
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::Internal);
+	EXPECT_EQ(r.error().message, "probe: non-standard exception");
 }
 
 TEST(Digest, ParsesAndRejects)

@@ -3,9 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <exception>
 #include <memory>
-#include <new>
 #include <string>
 
 #include <tb/config_view.h>
@@ -78,12 +76,11 @@ Result<std::unique_ptr<Interface>> guardedCreate(Fn fn, Host &host, const Config
 {
 	try {
 		return fn(host, config);
-	} catch (const std::bad_alloc &) {
-		return err(Errc::Internal, "plugin factory threw: out of memory");
-	} catch (const std::exception &e) {
-		return err(Errc::Internal, std::string("plugin factory threw: ") + e.what());
 	} catch (...) {
-		return err(Errc::Internal, "plugin factory threw a non-standard exception");
+		return err(
+			Errc::Internal,
+			describeCurrentException("plugin factory threw",
+						 "plugin factory threw a non-standard exception"));
 	}
 }
 

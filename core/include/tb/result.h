@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -171,6 +173,39 @@ private:
 	Error e_;
 	bool ok_ = true;
 };
+
+namespace detail {
+
+// Names the exception being handled; call only inside a catch block. `nonStandard` is the whole
+// message for anything not derived from std::exception (it has no what() to quote).
+inline std::string describeCurrentException(std::string_view who, std::string_view nonStandard)
+{
+	try {
+		throw;
+	} catch (const std::bad_alloc &) {
+		return std::string(who) + ": out of memory";
+	} catch (const std::exception &e) {
+		return std::string(who) + ": " + e.what();
+	} catch (...) {
+		return std::string(nonStandard);
+	}
+}
+
+} // namespace detail
+
+/// \brief Run fn() and turn any exception into Errc::Internal "who: what", so that nothing
+/// escapes a noexcept plugin method: `return tb::guarded("cache.plain", [&] { return run(); });`
+template<typename Fn>
+auto guarded(std::string_view who, Fn &&fn) noexcept -> decltype(std::forward<Fn>(fn)())
+{
+	try {
+		return std::forward<Fn>(fn)();
+	} catch (...) {
+		return err(Errc::Internal,
+			   detail::describeCurrentException(
+				   who, std::string(who) + ": non-standard exception"));
+	}
+}
 
 } // namespace tb
 

@@ -9,18 +9,12 @@
 #include <tb/result.h>
 #include <tb/transport.h>
 
+#include "tbsupport/blob_file.h"
+
 namespace tb::cache {
 
-/// \brief A BlobReader over bytes in memory.
-class StringBlobReader : public BlobReader {
-public:
-	explicit StringBlobReader(std::string_view data) : data_(data) {}
-	Result<size_t> read(void *buffer, size_t size) noexcept override;
-
-private:
-	std::string_view data_;
-	size_t pos_ = 0;
-};
+/// \brief A BlobReader over bytes in memory (the shared one; this name is kept for callers).
+using StringBlobReader = support::StringReader;
 
 /// \brief A BlobReader over an open file descriptor from its current offset (not owned).
 class FdReader : public BlobReader {

@@ -14,14 +14,6 @@
 
 namespace tb::cache {
 
-Result<size_t> StringBlobReader::read(void *buffer, size_t size) noexcept
-{
-	size_t n = std::min(size, data_.size() - pos_);
-	std::memcpy(buffer, data_.data() + pos_, n);
-	pos_ += n;
-	return n;
-}
-
 Result<size_t> FdReader::read(void *buffer, size_t size) noexcept
 {
 	for (;;) {
@@ -131,17 +123,9 @@ Result<std::string> readSmallBlob(ImageSource &source, const Descriptor &d, size
 				   " bytes, over the " + std::to_string(cap >> 20) + " MiB cap");
 	auto reader = TB_TRY(source.openBlob(d));
 	std::string out;
-	char buf[65536];
-	for (;;) {
-		size_t n = TB_TRY(reader->read(buf, sizeof buf));
-		if (n == 0)
-			break;
-		out.append(buf, n);
-		if (out.size() > static_cast<size_t>(d.size))
-			return err(Errc::Corrupt, "blob " + d.digest.str() +
-							  " is larger than its size " +
-							  std::to_string(d.size));
-	}
+	if (!TB_TRY(support::readAll(*reader, out, static_cast<size_t>(d.size))))
+		return err(Errc::Corrupt, "blob " + d.digest.str() + " is larger than its size " +
+						  std::to_string(d.size));
 	if (out.size() != static_cast<size_t>(d.size))
 		return err(Errc::Corrupt,
 			   "blob " + d.digest.str() + " is " + std::to_string(out.size()) +

@@ -45,7 +45,7 @@ Result<void> putSmallBlob(ImageDestination &dst, const Descriptor &blob, std::st
 		++report.blobsSkipped;
 		return {};
 	}
-	image::StringReader reader(bytes);
+	support::StringReader reader(bytes);
 	TB_TRY_CTX(dst.putBlob(blob, reader), ctx);
 	++report.blobsCopied;
 	report.bytesCopied += blob.size;

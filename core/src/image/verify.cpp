@@ -2,7 +2,7 @@
 // Verified reads from an ImageSource: blobs checked against descriptors, child manifests.
 #include "image/verify.h"
 
-#include <cstring>
+#include <cstdint>
 
 #include <tb/images.h>
 
@@ -45,14 +45,6 @@ Result<size_t> VerifyingReader::read(void *buffer, size_t size) noexcept
 	return *n;
 }
 
-Result<size_t> StringReader::read(void *buffer, size_t size) noexcept
-{
-	size_t n = std::min(size, rest_.size());
-	std::memcpy(buffer, rest_.data(), n);
-	rest_.remove_prefix(n);
-	return n;
-}
-
 Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob,
 				     std::string_view image, size_t cap)
 {
@@ -65,13 +57,8 @@ Result<std::string> readBlobVerified(ImageSource &source, const Descriptor &blob
 	auto reader = TB_TRY(verifyingReader(std::move(inner), blob, std::string(image)));
 	std::string out;
 	out.reserve(static_cast<size_t>(blob.size));
-	char buf[65536];
-	for (;;) {
-		size_t n = TB_TRY(reader->read(buf, sizeof buf));
-		if (n == 0)
-			break;
-		out.append(buf, n);
-	}
+	// No cap here: the verifying reader fails on a single byte past blob.size.
+	TB_TRY(support::readAll(*reader, out, SIZE_MAX));
 	return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <tb/transport.h>
 
+#include "tbsupport/blob_file.h"
 #include "tbsupport/oci_json.h"
 #include "tbsupport/sha256.h"
 
@@ -34,16 +35,6 @@ private:
 	int64_t seen_ = 0;
 	bool done_ = false;
 	std::optional<Error> failure_;
-};
-
-/// \brief Reads a string as a blob.
-class StringReader : public BlobReader {
-public:
-	explicit StringReader(std::string_view data) : rest_(data) {}
-	Result<size_t> read(void *buffer, size_t size) noexcept override;
-
-private:
-	std::string_view rest_;
 };
 
 /// \brief Read a small blob (config) fully, verified, refusing more than \a cap bytes.

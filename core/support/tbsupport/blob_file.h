@@ -31,6 +31,20 @@ private:
 	int fd_;
 };
 
+/// \brief Reads a string as a blob (the caller keeps the bytes alive).
+class StringReader : public BlobReader {
+public:
+	explicit StringReader(std::string_view data) : rest_(data) {}
+	Result<size_t> read(void *buffer, size_t size) noexcept override;
+
+private:
+	std::string_view rest_;
+};
+
+/// \brief Append \a r up to its end to \a out. \return false, having stopped early, when the
+/// whole would be over \a max bytes (callers name the object in their own message)
+Result<bool> readAll(BlobReader &r, std::string &out, size_t max);
+
 /// \brief An exclusive flock on a layout directory, released on destruction.
 class LayoutLock {
 public:

@@ -35,6 +35,9 @@ std::string_view baseName(std::string_view path);
 std::string_view dirName(std::string_view path);
 std::string_view trim(std::string_view s);
 
+/// \brief The path of the host file \a absolute under the host root \a root ("" = /).
+std::string underRoot(const std::string &root, std::string_view absolute);
+
 /// \brief Follow the symlink chain of the host path \a absolute inside \a root, re-rooting
 /// absolute link targets under \a root (like a chroot lookup); never escapes \a root.
 /// \param chain receives every host path visited, the final file last (may be null)

@@ -78,14 +78,15 @@ private:
 };
 
 /// \brief Run \a f, turning an escaping exception into Errc::Internal (plugin boundaries).
+/// Like tb::guarded, but keeps the transports' "unknown exception" wording.
 template<typename F> auto guard(const char *what, F &&f) noexcept -> decltype(f())
 {
 	try {
 		return f();
-	} catch (const std::exception &e) {
-		return err(Errc::Internal, std::string(what) + ": " + e.what());
 	} catch (...) {
-		return err(Errc::Internal, std::string(what) + ": unknown exception");
+		return err(Errc::Internal,
+			   detail::describeCurrentException(what, std::string(what) +
+									  ": unknown exception"));
 	}
 }
 
