@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int KernelDirs = 1800; // x 7 files = 12,600 files
-constexpr int Version = 2;	 // bump when the generator changes
+constexpr int Version = 2;       // bump when the generator changes
 
 std::string workDir()
 {
@@ -45,10 +45,10 @@ struct Rng {
 // compresses about as well as Triton's .ttir/.llir/.ptx files.
 std::string irText(Rng &r, size_t bytes)
 {
-	static const char *ops[] = {"add.s32",	      "mul.lo.s32", "ld.global.v4.b32",
+	static const char *ops[] = {"add.s32",        "mul.lo.s32", "ld.global.v4.b32",
 				    "st.global.b32",  "mad.lo.s32", "setp.lt.s32",
 				    "cvt.rn.f32.f16", "fma.rn.f32", "tt.load",
-				    "tt.store",	      "arith.addi", "llvm.getelementptr"};
+				    "tt.store",       "arith.addi", "llvm.getelementptr"};
 	std::string out;
 	out.reserve(bytes + 128);
 	char line[160];

@@ -20,7 +20,8 @@ std::vector<std::string> pluginDirs()
 	size_t pos = 0;
 	while (pos < list.size()) {
 		size_t c = list.find(':', pos);
-		out.push_back(list.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
+		out.push_back(
+			list.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
 		pos = c == std::string::npos ? list.size() : c + 1;
 	}
 	return out;
@@ -44,7 +45,10 @@ void BM_LoadAllPlugins(benchmark::State &state)
 	}
 	state.counters["plugins_ok"] = static_cast<double>(ok);
 }
-BENCHMARK(BM_LoadAllPlugins)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_LoadAllPlugins)
+	->Unit(benchmark::kMicrosecond)
+	->Repetitions(5)
+	->ReportAggregatesOnly(true);
 
 void BM_ValidateDescriptorsOnly(benchmark::State &state)
 {
@@ -58,7 +62,10 @@ void BM_ValidateDescriptorsOnly(benchmark::State &state)
 			benchmark::DoNotOptimize(tb::readFileDescriptor(f));
 	state.counters["files"] = static_cast<double>(files.size());
 }
-BENCHMARK(BM_ValidateDescriptorsOnly)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_ValidateDescriptorsOnly)
+	->Unit(benchmark::kMicrosecond)
+	->Repetitions(5)
+	->ReportAggregatesOnly(true);
 
 } // namespace
 

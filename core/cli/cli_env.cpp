@@ -40,8 +40,8 @@ int Env::fail(const Error &e)
 
 int Env::notImplemented(std::string_view verb)
 {
-	std::fprintf(stderr, "tb: %.*s: not implemented in this version\n", static_cast<int>(verb.size()),
-		     verb.data());
+	std::fprintf(stderr, "tb: %.*s: not implemented in this version\n",
+		     static_cast<int>(verb.size()), verb.data());
 	exitCode = ExitUsage;
 	return exitCode;
 }
@@ -85,7 +85,8 @@ void routeGlobalJson(CLI::App &app, Env &env)
 				return; // no verb: CLI11 reports that
 			CLI::Option *own = leaf->get_option_no_throw("--json");
 			if (!own)
-				throw CLI::ValidationError("--json", "'tb " + path + "' has no JSON output");
+				throw CLI::ValidationError("--json",
+							   "'tb " + path + "' has no JSON output");
 			if (own->count() == 0)
 				own->add_result("true");
 		},

@@ -12,19 +12,22 @@ void registerCdi(CLI::App &app, Env &env)
 	cmd->require_subcommand(1);
 
 	static std::string profile;
-	auto *gen = cmd->add_subcommand("generate", "Write CDI specs for the host's GPUs (not implemented yet)");
+	auto *gen = cmd->add_subcommand(
+		"generate", "Write CDI specs for the host's GPUs (not implemented yet)");
 	gen->add_option("--profile", profile, "gaming, aiml or a [profiles.NAME] of the config");
 	gen->callback([&env]() {
 		Context *ctx = env.context();
 		if (!ctx)
 			return;
-		// A thin client of libtb: the answer (today NotImplemented, exit 2) is generateCdi's.
+		// A thin client of libtb: the answer (today NotImplemented, exit 2) is
+		// generateCdi's.
 		if (auto specs = generateCdi(*ctx, profile); !specs)
 			env.fail(specs.error());
 	});
 
 	for (const char *verb : {"list", "validate"}) {
-		auto *sub = cmd->add_subcommand(verb, std::string("CDI ") + verb + " (not implemented yet)");
+		auto *sub = cmd->add_subcommand(verb, std::string("CDI ") + verb +
+							      " (not implemented yet)");
 		sub->allow_extras();
 		sub->fallthrough(false);
 		sub->callback([&env, verb]() { env.notImplemented(std::string("cdi ") + verb); });

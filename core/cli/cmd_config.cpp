@@ -12,7 +12,8 @@ void registerConfig(CLI::App &app, Env &env)
 	auto *cmd = app.add_subcommand("config", "Show, create or check nvbind.toml");
 	cmd->require_subcommand(1);
 
-	auto *show = cmd->add_subcommand("show", "Print the effective configuration (defaults included)");
+	auto *show = cmd->add_subcommand("show",
+					 "Print the effective configuration (defaults included)");
 	show->add_flag("--json", env.global.json, "The configuration as one JSON object");
 	show->callback([&env]() {
 		Context *ctx = env.context(false);
@@ -22,15 +23,17 @@ void registerConfig(CLI::App &app, Env &env)
 			std::fputs(ctx->configJson().c_str(), stdout);
 			return;
 		}
-		std::printf("# config file: %s\n%s", ctx->configPath().empty() ? "(none: built-in defaults)"
-										: ctx->configPath().c_str(),
+		std::printf("# config file: %s\n%s",
+			    ctx->configPath().empty() ? "(none: built-in defaults)"
+						      : ctx->configPath().c_str(),
 			    ctx->configToml().c_str());
 	});
 
 	static std::string output;
 	static bool force = false, toStdout = false;
 	auto *init = cmd->add_subcommand("init", "Write the documented default nvbind.toml");
-	init->add_option("-o,--output", output, "Where to write (default: $XDG_CONFIG_HOME/tb/nvbind.toml)");
+	init->add_option("-o,--output", output,
+			 "Where to write (default: $XDG_CONFIG_HOME/tb/nvbind.toml)");
 	init->add_flag("-f,--force", force, "Replace an existing file");
 	init->add_flag("--stdout", toStdout, "Print instead of writing a file");
 	init->callback([&env]() {
@@ -49,7 +52,8 @@ void registerConfig(CLI::App &app, Env &env)
 	});
 
 	static std::string file;
-	auto *validate = cmd->add_subcommand("validate", "Check a config file (default: the one tb would use)");
+	auto *validate = cmd->add_subcommand("validate",
+					     "Check a config file (default: the one tb would use)");
 	validate->add_option("file", file, "File to check");
 	validate->callback([&env]() {
 		std::string path = file.empty() ? env.global.config : file;

@@ -42,9 +42,9 @@ void printJson(const std::vector<ImageSummary> &images)
 			targets.push_back({{"backend", t.backend},
 					   {"arch", t.arch},
 					   {"warp_size", t.warpSize}});
-		boost::json::object o{{"name", i.name},		  {"digest", i.digest.str()},
+		boost::json::object o{{"name", i.name},           {"digest", i.digest.str()},
 				      {"mediaType", i.mediaType}, {"size", i.size},
-				      {"variant", i.variant},	  {"targets", targets}};
+				      {"variant", i.variant},     {"targets", targets}};
 		if (i.entryCount)
 			o["entryCount"] = *i.entryCount;
 		if (!i.error.empty())

@@ -6,7 +6,8 @@ namespace tb::cli {
 
 void registerLogin(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand("login", "Store credentials for a registry (not implemented yet)");
+	auto *cmd = app.add_subcommand("login",
+				       "Store credentials for a registry (not implemented yet)");
 	cmd->allow_extras();
 	cmd->fallthrough(false);
 	cmd->callback([&env]() { env.notImplemented("login"); });

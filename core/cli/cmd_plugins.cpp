@@ -16,11 +16,14 @@ namespace {
 const char *statusColour(PluginStatus s)
 {
 	switch (s) {
-	case PluginStatus::Ok: return "\033[32m";
+	case PluginStatus::Ok:
+		return "\033[32m";
 	case PluginStatus::Skipped:
 	case PluginStatus::Disabled:
-	case PluginStatus::Shadowed: return "\033[33m";
-	default: return "\033[31m";
+	case PluginStatus::Shadowed:
+		return "\033[33m";
+	default:
+		return "\033[31m";
 	}
 }
 
@@ -49,15 +52,16 @@ void printTable(const std::vector<PluginInfo> &plugins, bool verbose, bool colou
 		wv = std::max(wv, p.version.size());
 		ws = std::max(ws, pluginStatusName(p.status).size());
 	}
-	fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", "KIND", wk, "NAME", wn, "VERSION", wv, "STATUS", ws,
-		   "PATH");
+	fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", "KIND", wk, "NAME", wn, "VERSION", wv,
+		   "STATUS", ws, "PATH");
 	for (const auto &p : plugins) {
 		std::string status(pluginStatusName(p.status));
 		std::string padded = fmt::format("{:<{}}", status, ws);
 		if (colour)
-			padded = statusColour(p.status) + status + "\033[0m" + std::string(ws - status.size(), ' ');
-		fmt::print("{:<{}}  {:<{}}  {:<{}}  {}  {}\n", p.kind, wk, p.name, wn, p.version.empty() ? "-" : p.version,
-			   wv, padded, p.path);
+			padded = statusColour(p.status) + status + "\033[0m" +
+				 std::string(ws - status.size(), ' ');
+		fmt::print("{:<{}}  {:<{}}  {:<{}}  {}  {}\n", p.kind, wk, p.name, wn,
+			   p.version.empty() ? "-" : p.version, wv, padded, p.path);
 		if (verbose && !p.reason.empty())
 			fmt::print("    reason: {}\n", p.reason);
 	}
@@ -71,7 +75,8 @@ void registerPlugins(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("plugins", "Inspect plugins");
 	cmd->require_subcommand(1);
-	auto *ls = cmd->add_subcommand("ls", "List plugins with kind, name, version, status and path");
+	auto *ls =
+		cmd->add_subcommand("ls", "List plugins with kind, name, version, status and path");
 	static bool verbose = false;
 	ls->add_flag("-v,--verbose", verbose, "Show why a plugin is not ok");
 	ls->add_flag("--json", env.global.json, "Machine-readable output");

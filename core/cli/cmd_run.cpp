@@ -8,9 +8,12 @@ namespace tb::cli {
 
 void registerRun(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand("run", "Run a container with GPUs, a profile and a kernel cache (not implemented yet)");
+	auto *cmd = app.add_subcommand(
+		"run",
+		"Run a container with GPUs, a profile and a kernel cache (not implemented yet)");
 	static RunOptions o;
-	cmd->add_option("--runtime", o.runtime, "Runtime plugin (default: [runtime] default_runtime)");
+	cmd->add_option("--runtime", o.runtime,
+			"Runtime plugin (default: [runtime] default_runtime)");
 	cmd->add_option("--profile", o.profile, "gaming, aiml or a [profiles.NAME] of the config");
 	cmd->add_option("--gpus", o.gpus, "all, none, first, or GPU indices/UUIDs (\"0,2\")");
 	cmd->add_option("--cache-image", o.cacheImage, "Kernel cache image to mount");
@@ -24,8 +27,9 @@ void registerRun(CLI::App &app, Env &env)
 	cmd->callback([&env, cmd]() {
 		auto rest = cmd->remaining();
 		if (!rest.empty() && rest.front().rfind('-', 0) == 0) {
-			env.fail({Errc::InvalidArgument, "run: unknown option '" + rest.front() +
-								 "' (global options go before 'run')"});
+			env.fail({Errc::InvalidArgument,
+				  "run: unknown option '" + rest.front() +
+					  "' (global options go before 'run')"});
 			return;
 		}
 		if (!rest.empty()) {
@@ -35,7 +39,8 @@ void registerRun(CLI::App &app, Env &env)
 		Context *ctx = env.context();
 		if (!ctx)
 			return;
-		// A thin client of libtb: the answer (today NotImplemented, exit 2) is buildRunInvocation's.
+		// A thin client of libtb: the answer (today NotImplemented, exit 2) is
+		// buildRunInvocation's.
 		if (auto inv = buildRunInvocation(*ctx, o); !inv)
 			env.fail(inv.error());
 	});

@@ -38,17 +38,19 @@ void registerVersion(CLI::App &app, Env &env)
 				{"version", std::string(version())},
 				{"pluginAbiVersion", TB_PLUGIN_ABI_VERSION},
 				{"cxxAbiTag", hex(TB_CXX_ABI_TAG)},
-				{"apiVersions", boost::json::object{{"transport", TB_TRANSPORT_API_VERSION},
-								    {"cache", TB_CACHE_FORMAT_API_VERSION},
-								    {"probe", TB_GPU_PROBE_API_VERSION},
-								    {"runtime", TB_RUNTIME_API_VERSION}}},
+				{"apiVersions",
+				 boost::json::object{{"transport", TB_TRANSPORT_API_VERSION},
+						     {"cache", TB_CACHE_FORMAT_API_VERSION},
+						     {"probe", TB_GPU_PROBE_API_VERSION},
+						     {"runtime", TB_RUNTIME_API_VERSION}}},
 			};
 			std::printf("%s\n", boost::json::serialize(o).c_str());
 			return;
 		}
 		std::printf("tb %.*s\n", static_cast<int>(version().size()), version().data());
-		std::printf("plugin ABI %u (transport %u, cache %u, probe %u, runtime %u)\n", TB_PLUGIN_ABI_VERSION,
-			    TB_TRANSPORT_API_VERSION, TB_CACHE_FORMAT_API_VERSION, TB_GPU_PROBE_API_VERSION,
+		std::printf("plugin ABI %u (transport %u, cache %u, probe %u, runtime %u)\n",
+			    TB_PLUGIN_ABI_VERSION, TB_TRANSPORT_API_VERSION,
+			    TB_CACHE_FORMAT_API_VERSION, TB_GPU_PROBE_API_VERSION,
 			    TB_RUNTIME_API_VERSION);
 	});
 }

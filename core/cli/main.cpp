@@ -11,13 +11,16 @@ int main(int argc, char **argv)
 {
 	using namespace tb::cli;
 	Env env;
-	CLI::App app{"tb: fast-starting GPU containers (kernel cache images, GPU passthrough)", "tb"};
+	CLI::App app{"tb: fast-starting GPU containers (kernel cache images, GPU passthrough)",
+		     "tb"};
 	app.require_subcommand(1);
 	app.fallthrough(); // global options are accepted after the verb too
 	app.set_version_flag("--version", std::string(tb::version()));
 	app.add_option("--config", env.global.config, "Configuration file (default: search order)");
-	app.add_option("--host-root", env.global.hostRoot, "Root prefix for sysfs/procfs/devfs and driver files");
-	app.add_option("--log-level", env.global.logLevel, "Log levels, e.g. 'debug' or 'loader:debug,*:warn'");
+	app.add_option("--host-root", env.global.hostRoot,
+		       "Root prefix for sysfs/procfs/devfs and driver files");
+	app.add_option("--log-level", env.global.logLevel,
+		       "Log levels, e.g. 'debug' or 'loader:debug,*:warn'");
 
 	registerVersion(app, env);
 	registerPlugins(app, env);

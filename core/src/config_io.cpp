@@ -22,9 +22,11 @@ Result<std::string> explicitFile(const std::string &path, const char *source)
 	std::error_code ec;
 	auto st = std::filesystem::status(path, ec);
 	if (st.type() == std::filesystem::file_type::not_found || ec)
-		return err(Errc::NotFound, "config file " + path + " (from " + source + "): not found");
+		return err(Errc::NotFound,
+			   "config file " + path + " (from " + source + "): not found");
 	if (st.type() != std::filesystem::file_type::regular)
-		return err(Errc::InvalidArgument, "config file " + path + " (from " + source + "): not a regular file");
+		return err(Errc::InvalidArgument,
+			   "config file " + path + " (from " + source + "): not a regular file");
 	return path;
 }
 
@@ -58,9 +60,8 @@ Result<std::string> findConfigFile(const std::string &explicitPath)
 		return explicitFile(explicitPath, "--config");
 	if (const char *env = std::getenv("TB_CONFIG"); env && *env)
 		return explicitFile(env, "TB_CONFIG");
-	for (const std::string &candidate : {std::string("nvbind.toml"),
-					     userConfigPath(),
-					     std::string("/etc/tb/nvbind.toml")})
+	for (const std::string &candidate :
+	     {std::string("nvbind.toml"), userConfigPath(), std::string("/etc/tb/nvbind.toml")})
 		if (isFile(candidate))
 			return std::filesystem::absolute(candidate).string();
 	return std::string();
@@ -73,7 +74,8 @@ Result<Config> loadConfigFile(const std::string &path)
 		// readFile says "read PATH: why"; say which file this is instead.
 		Error e = std::move(text).error();
 		std::string prefix = "read " + path + ": ";
-		std::string why = e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size()) : e.message;
+		std::string why = e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size())
+								  : e.message;
 		return err(e.code, "config file " + path + ": cannot read: " + why);
 	}
 	return parseConfig(*text, path);
@@ -149,27 +151,30 @@ toml::table configTable(const Config &c)
 	root.insert("registries", std::move(regs));
 	const auto &b = c.bolt;
 	root.insert("bolt", toml::table{
-				    {"capsule", toml::table{
-							{"snapshot_gpu_state", b.capsule.snapshotGpuState},
-							{"isolation_level", b.capsule.isolationLevel},
-							{"quic_acceleration", b.capsule.quicAcceleration},
-							{"gpu_memory_limit", b.capsule.gpuMemoryLimit},
-						}},
-				    {"gaming", toml::table{
-						       {"dlss_enabled", b.gaming.dlssEnabled},
-						       {"rt_cores_enabled", b.gaming.rtCoresEnabled},
-						       {"performance_profile", b.gaming.performanceProfile},
-						       {"wine_optimizations", b.gaming.wineOptimizations},
-						       {"vrs_enabled", b.gaming.vrsEnabled},
-						       {"power_profile", b.gaming.powerProfile},
-					       }},
-				    {"aiml", toml::table{
-						     {"cuda_cache_size", b.aiml.cudaCacheSize},
-						     {"tensor_cores_enabled", b.aiml.tensorCoresEnabled},
-						     {"mixed_precision", b.aiml.mixedPrecision},
-						     {"memory_pool_size", b.aiml.memoryPoolSize},
-						     {"mig_enabled", b.aiml.migEnabled},
-					     }},
+				    {"capsule",
+				     toml::table{
+					     {"snapshot_gpu_state", b.capsule.snapshotGpuState},
+					     {"isolation_level", b.capsule.isolationLevel},
+					     {"quic_acceleration", b.capsule.quicAcceleration},
+					     {"gpu_memory_limit", b.capsule.gpuMemoryLimit},
+				     }},
+				    {"gaming",
+				     toml::table{
+					     {"dlss_enabled", b.gaming.dlssEnabled},
+					     {"rt_cores_enabled", b.gaming.rtCoresEnabled},
+					     {"performance_profile", b.gaming.performanceProfile},
+					     {"wine_optimizations", b.gaming.wineOptimizations},
+					     {"vrs_enabled", b.gaming.vrsEnabled},
+					     {"power_profile", b.gaming.powerProfile},
+				     }},
+				    {"aiml",
+				     toml::table{
+					     {"cuda_cache_size", b.aiml.cudaCacheSize},
+					     {"tensor_cores_enabled", b.aiml.tensorCoresEnabled},
+					     {"mixed_precision", b.aiml.mixedPrecision},
+					     {"memory_pool_size", b.aiml.memoryPoolSize},
+					     {"mig_enabled", b.aiml.migEnabled},
+				     }},
 			    });
 	toml::table profiles;
 	for (const auto &[name, p] : c.profiles)

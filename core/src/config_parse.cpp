@@ -19,19 +19,22 @@ std::string where(std::string_view origin, const toml::source_region &src)
 {
 	std::string out(origin);
 	if (src.begin.line > 0)
-		out += ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+		out += ":" + std::to_string(src.begin.line) + ":" +
+		       std::to_string(src.begin.column);
 	return out;
 }
 
 // Reads the keys of one table into typed fields, collecting the first error.
 class SectionReader {
 public:
-	SectionReader(const toml::table &table, std::string prefix, std::string_view origin, std::optional<Error> &error)
-		: table_(table), prefix_(std::move(prefix)), origin_(origin), error_(error)
+	SectionReader(const toml::table &table, std::string prefix, std::string_view origin,
+		      std::optional<Error> &error)
+	    : table_(table), prefix_(std::move(prefix)), origin_(origin), error_(error)
 	{
 	}
 
-	void str(const char *key, std::string &out, std::initializer_list<std::string_view> allowed = {})
+	void str(const char *key, std::string &out,
+		 std::initializer_list<std::string_view> allowed = {})
 	{
 		const toml::node *n = take(key);
 		if (!n)
@@ -44,10 +47,13 @@ public:
 			std::string list;
 			for (auto a : allowed) {
 				ok = ok || a == *v;
-				list += (list.empty() ? "" : ", ") + (a.empty() ? std::string("\"\"") : std::string(a));
+				list += (list.empty() ? "" : ", ") +
+					(a.empty() ? std::string("\"\"") : std::string(a));
 			}
 			if (!ok)
-				return fail(*n, key, "invalid value '" + *v + "' (expected one of: " + list + ")");
+				return fail(*n, key,
+					    "invalid value '" + *v + "' (expected one of: " + list +
+						    ")");
 		}
 		out = *v;
 	}
@@ -119,7 +125,8 @@ public:
 		std::map<std::string, std::string> v;
 		for (const auto &[k, item] : *t) {
 			if (!item.is_string())
-				return fail(item, std::string(key) + "." + std::string(k.str()), "expected a string");
+				return fail(item, std::string(key) + "." + std::string(k.str()),
+					    "expected a string");
 			v[std::string(k.str())] = *item.value<std::string>();
 		}
 		out = std::move(v);
@@ -167,7 +174,6 @@ public:
 	}
 
 private:
-
 	const toml::table &table_;
 	std::string prefix_;
 	std::string_view origin_;
@@ -196,12 +202,14 @@ void readProfile(SectionReader &r, Profile &p)
 	r.str("cache_image", p.cacheImage);
 }
 
-void readBolt(SectionReader &r, BoltSection &b, std::string_view origin, std::optional<Error> &error)
+void readBolt(SectionReader &r, BoltSection &b, std::string_view origin,
+	      std::optional<Error> &error)
 {
 	if (const toml::table *t = r.table("capsule")) {
 		SectionReader s(*t, "bolt.capsule.", origin, error);
 		s.boolean("snapshot_gpu_state", b.capsule.snapshotGpuState);
-		s.str("isolation_level", b.capsule.isolationLevel, {"shared", "exclusive", "virtual"});
+		s.str("isolation_level", b.capsule.isolationLevel,
+		      {"shared", "exclusive", "virtual"});
 		s.boolean("quic_acceleration", b.capsule.quicAcceleration);
 		s.str("gpu_memory_limit", b.capsule.gpuMemoryLimit, config::checkSizeOrNone);
 		s.finish();
@@ -214,7 +222,8 @@ void readBolt(SectionReader &r, BoltSection &b, std::string_view origin, std::op
 		      {"performance", "balanced", "efficiency", "ultra-low-latency"});
 		s.boolean("wine_optimizations", b.gaming.wineOptimizations);
 		s.boolean("vrs_enabled", b.gaming.vrsEnabled);
-		s.str("power_profile", b.gaming.powerProfile, {"maximum", "balanced", "power-saver"});
+		s.str("power_profile", b.gaming.powerProfile,
+		      {"maximum", "balanced", "power-saver"});
 		s.finish();
 	}
 	if (const toml::table *t = r.table("aiml")) {
@@ -247,8 +256,9 @@ void readPluginSection(SectionReader &parent, const std::string &uri, const toml
 			std::vector<std::string> list;
 			for (const auto &item : *a) {
 				if (!item.is_string())
-					return parent.fail(item, "\"" + uri + "\"." + key,
-							   "arrays in plugin sections hold strings only");
+					return parent.fail(
+						item, "\"" + uri + "\"." + key,
+						"arrays in plugin sections hold strings only");
 				list.push_back(*item.value<std::string>());
 			}
 			values[key] = std::move(list);
@@ -271,8 +281,9 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		root = toml::parse(text, std::string(origin));
 	} catch (const toml::parse_error &e) {
 		const auto &b = e.source().begin;
-		return err(Errc::InvalidArgument, std::string(origin) + ":" + std::to_string(b.line) + ":" +
-							  std::to_string(b.column) + ": " + std::string(e.description()));
+		return err(Errc::InvalidArgument,
+			   std::string(origin) + ":" + std::to_string(b.line) + ":" +
+				   std::to_string(b.column) + ": " + std::string(e.description()));
 	}
 
 	Config c;
@@ -280,7 +291,8 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 	SectionReader top(root, "", origin, error);
 	top.integer("version", c.version, 1);
 	if (!error && c.version != 1)
-		top.fail(*root.get("version"), "version", "unsupported config version (this tb reads 1)");
+		top.fail(*root.get("version"), "version",
+			 "unsupported config version (this tb reads 1)");
 
 	auto section = [&](const char *name, auto &&fn) {
 		if (const toml::table *t = top.table(name)) {
@@ -333,29 +345,33 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 			}
 		});
 	};
-	tables("registries", true, [&](SectionReader &, const std::string &host, const std::string &shown,
-				       const toml::table &t) {
-		SectionReader s(t, "registries." + shown + ".", origin, error);
-		RegistryEntry &e = c.registries[host];
-		s.boolean("insecure", e.insecure);
-		s.str("ca", e.ca);
-		s.finish();
-	});
+	tables("registries", true,
+	       [&](SectionReader &, const std::string &host, const std::string &shown,
+		   const toml::table &t) {
+		       SectionReader s(t, "registries." + shown + ".", origin, error);
+		       RegistryEntry &e = c.registries[host];
+		       s.boolean("insecure", e.insecure);
+		       s.str("ca", e.ca);
+		       s.finish();
+	       });
 	section("bolt", [&](SectionReader &r) { readBolt(r, c.bolt, origin, error); });
-	tables("profiles", false, [&](SectionReader &, const std::string &name, const std::string &shown,
-				      const toml::table &t) {
-		SectionReader s(t, "profiles." + shown + ".", origin, error);
-		readProfile(s, c.profiles[name]);
-		s.finish();
-	});
-	tables("plugins", true, [&](SectionReader &r, const std::string &uri, const std::string &shown,
-				    const toml::table &t) {
-		if (!config::validPluginUri(uri))
-			return r.fail(t, shown,
-				      "not a plugin name (expected kind.name with kind transport, cache, probe or "
-				      "runtime)");
-		readPluginSection(r, uri, t, c.plugins);
-	});
+	tables("profiles", false,
+	       [&](SectionReader &, const std::string &name, const std::string &shown,
+		   const toml::table &t) {
+		       SectionReader s(t, "profiles." + shown + ".", origin, error);
+		       readProfile(s, c.profiles[name]);
+		       s.finish();
+	       });
+	tables("plugins", true,
+	       [&](SectionReader &r, const std::string &uri, const std::string &shown,
+		   const toml::table &t) {
+		       if (!config::validPluginUri(uri))
+			       return r.fail(t, shown,
+					     "not a plugin name (expected kind.name with kind "
+					     "transport, cache, probe or "
+					     "runtime)");
+		       readPluginSection(r, uri, t, c.plugins);
+	       });
 	top.finish();
 
 	if (error)

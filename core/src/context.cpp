@@ -50,7 +50,8 @@ struct EnvOverride {
 };
 
 const EnvOverride kEnvOverrides[] = {
-	{"TB_PLUGIN_PATH", [](Config &c, Sources &, const char *v) { c.core.pluginPath = splitColon(v); }},
+	{"TB_PLUGIN_PATH",
+	 [](Config &c, Sources &, const char *v) { c.core.pluginPath = splitColon(v); }},
 	{"TB_LOG_LEVELS",
 	 [](Config &c, Sources &s, const char *v) {
 		 c.core.logLevels = v;
@@ -67,7 +68,8 @@ Result<std::string> checkHostRoot(const std::string &root, const std::string &so
 {
 	std::error_code ec;
 	if (!std::filesystem::is_directory(root, ec))
-		return err(Errc::InvalidArgument, "host root " + root + " (from " + source + "): not a directory");
+		return err(Errc::InvalidArgument,
+			   "host root " + root + " (from " + source + "): not a directory");
 	return std::filesystem::absolute(root, ec).lexically_normal().string();
 }
 
@@ -81,17 +83,25 @@ std::string_view version() noexcept
 std::string_view pluginStatusName(PluginStatus s) noexcept
 {
 	switch (s) {
-	case PluginStatus::Ok: return "ok";
-	case PluginStatus::Skipped: return "skipped";
-	case PluginStatus::Failed: return "failed";
-	case PluginStatus::Disabled: return "disabled";
-	case PluginStatus::Shadowed: return "shadowed";
-	case PluginStatus::Incompatible: return "incompatible";
+	case PluginStatus::Ok:
+		return "ok";
+	case PluginStatus::Skipped:
+		return "skipped";
+	case PluginStatus::Failed:
+		return "failed";
+	case PluginStatus::Disabled:
+		return "disabled";
+	case PluginStatus::Shadowed:
+		return "shadowed";
+	case PluginStatus::Incompatible:
+		return "incompatible";
 	}
 	return "unknown";
 }
 
-Context::Context(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Context::Context(std::unique_ptr<Impl> impl) : impl_(std::move(impl))
+{
+}
 Context::~Context() = default;
 
 Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
@@ -140,23 +150,44 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 		lo.paths = &impl->paths;
 		impl->plugins = PluginSet::load(lo);
 		for (const auto &i : impl->plugins.infos()) {
-			if (i.status == PluginStatus::Failed || i.status == PluginStatus::Incompatible)
-				TB_LOG("loader", Warn) << "plugin " << i.path << ": " << pluginStatusName(i.status)
-						       << ": " << i.reason;
+			if (i.status == PluginStatus::Failed ||
+			    i.status == PluginStatus::Incompatible)
+				TB_LOG("loader", Warn)
+					<< "plugin " << i.path << ": " << pluginStatusName(i.status)
+					<< ": " << i.reason;
 			else if (i.status == PluginStatus::Skipped)
-				TB_LOG("loader", Info) << "plugin " << i.uri << " skipped: " << i.reason;
+				TB_LOG("loader", Info)
+					<< "plugin " << i.uri << " skipped: " << i.reason;
 		}
 		TB_TRY(impl->plugins.checkRequired(c.core.requiredPlugins));
 	}
 	return std::unique_ptr<Context>(new Context(std::move(impl)));
 }
 
-const std::string &Context::configPath() const noexcept { return impl_->configPath; }
-const Config &Context::config() const noexcept { return impl_->config; }
-std::string Context::configToml() const { return configToToml(impl_->config); }
-std::string Context::configJson() const { return configToJson(impl_->config); }
-const HostPaths &Context::paths() const noexcept { return impl_->paths; }
-const std::vector<PluginInfo> &Context::plugins() const noexcept { return impl_->plugins.infos(); }
+const std::string &Context::configPath() const noexcept
+{
+	return impl_->configPath;
+}
+const Config &Context::config() const noexcept
+{
+	return impl_->config;
+}
+std::string Context::configToml() const
+{
+	return configToToml(impl_->config);
+}
+std::string Context::configJson() const
+{
+	return configToJson(impl_->config);
+}
+const HostPaths &Context::paths() const noexcept
+{
+	return impl_->paths;
+}
+const std::vector<PluginInfo> &Context::plugins() const noexcept
+{
+	return impl_->plugins.infos();
+}
 
 namespace {
 
@@ -166,7 +197,8 @@ std::vector<T *> objects(const std::vector<Loaded<T>> &v)
 	std::vector<std::pair<std::string, T *>> named;
 	for (const auto &l : v)
 		named.emplace_back(l.name, l.obj.get());
-	std::sort(named.begin(), named.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+	std::sort(named.begin(), named.end(),
+		  [](const auto &a, const auto &b) { return a.first < b.first; });
 	std::vector<T *> out;
 	for (auto &[n, o] : named)
 		out.push_back(o);
@@ -184,13 +216,37 @@ T *byName(const std::vector<Loaded<T>> &v, std::string_view name)
 
 } // namespace
 
-std::vector<Transport *> Context::transports() const { return objects(impl_->plugins.transports()); }
-std::vector<CacheFormat *> Context::cacheFormats() const { return objects(impl_->plugins.cacheFormats()); }
-std::vector<GpuProbe *> Context::gpuProbes() const { return objects(impl_->plugins.gpuProbes()); }
-std::vector<Runtime *> Context::runtimes() const { return objects(impl_->plugins.runtimes()); }
-Transport *Context::transport(std::string_view n) const { return byName(impl_->plugins.transports(), n); }
-CacheFormat *Context::cacheFormat(std::string_view n) const { return byName(impl_->plugins.cacheFormats(), n); }
-GpuProbe *Context::gpuProbe(std::string_view n) const { return byName(impl_->plugins.gpuProbes(), n); }
-Runtime *Context::runtime(std::string_view n) const { return byName(impl_->plugins.runtimes(), n); }
+std::vector<Transport *> Context::transports() const
+{
+	return objects(impl_->plugins.transports());
+}
+std::vector<CacheFormat *> Context::cacheFormats() const
+{
+	return objects(impl_->plugins.cacheFormats());
+}
+std::vector<GpuProbe *> Context::gpuProbes() const
+{
+	return objects(impl_->plugins.gpuProbes());
+}
+std::vector<Runtime *> Context::runtimes() const
+{
+	return objects(impl_->plugins.runtimes());
+}
+Transport *Context::transport(std::string_view n) const
+{
+	return byName(impl_->plugins.transports(), n);
+}
+CacheFormat *Context::cacheFormat(std::string_view n) const
+{
+	return byName(impl_->plugins.cacheFormats(), n);
+}
+GpuProbe *Context::gpuProbe(std::string_view n) const
+{
+	return byName(impl_->plugins.gpuProbes(), n);
+}
+Runtime *Context::runtime(std::string_view n) const
+{
+	return byName(impl_->plugins.runtimes(), n);
+}
 
 } // namespace tb

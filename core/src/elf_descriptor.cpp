@@ -71,7 +71,8 @@ Result<FileDescriptor> readFileDescriptor(const std::string &path)
 	if (!f.read(0, &eh, sizeof(eh)) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
 		return corrupt(path, "not an ELF file");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return err(Errc::Unsupported, path + ": ELF class or byte order does not match this host");
+		return err(Errc::Unsupported,
+			   path + ": ELF class or byte order does not match this host");
 	if (eh.e_machine != kMachine)
 		return err(Errc::Unsupported, path + ": built for another machine (e_machine " +
 						      std::to_string(eh.e_machine) + ")");
@@ -110,14 +111,18 @@ Result<FileDescriptor> readFileDescriptor(const std::string &path)
 		    std::strcmp(&strings[sym.st_name], TB_PLUGIN_DESCRIPTOR_SYMBOL) != 0)
 			continue;
 		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= sh.size())
-			return err(Errc::NotFound, path + ": " TB_PLUGIN_DESCRIPTOR_SYMBOL " is not defined");
-		if (ELF64_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_size < sizeof(PluginDescriptor))
-			return corrupt(path, TB_PLUGIN_DESCRIPTOR_SYMBOL " is not a descriptor object");
+			return err(Errc::NotFound,
+				   path + ": " TB_PLUGIN_DESCRIPTOR_SYMBOL " is not defined");
+		if (ELF64_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    sym.st_size < sizeof(PluginDescriptor))
+			return corrupt(path,
+				       TB_PLUGIN_DESCRIPTOR_SYMBOL " is not a descriptor object");
 		const Elf64_Shdr &sec = sh[sym.st_shndx];
 		// A descriptor in .bss would be filled by code at load time: not a constant.
 		if (sec.sh_type == SHT_NOBITS || sym.st_value < sec.sh_addr ||
 		    sym.st_value - sec.sh_addr + kDataSize > sec.sh_size)
-			return corrupt(path, TB_PLUGIN_DESCRIPTOR_SYMBOL " is not initialised data");
+			return corrupt(path,
+				       TB_PLUGIN_DESCRIPTOR_SYMBOL " is not initialised data");
 
 		PluginDescriptor d{};
 		if (!f.read(sec.sh_offset + (sym.st_value - sec.sh_addr), &d, kDataSize))
@@ -133,7 +138,8 @@ Result<FileDescriptor> readFileDescriptor(const std::string &path)
 		out.version.assign(d.version, strnlen(d.version, sizeof(d.version)));
 		return out;
 	}
-	return err(Errc::NotFound, path + ": no " TB_PLUGIN_DESCRIPTOR_SYMBOL " symbol (not a tb plugin)");
+	return err(Errc::NotFound,
+		   path + ": no " TB_PLUGIN_DESCRIPTOR_SYMBOL " symbol (not a tb plugin)");
 }
 
 } // namespace tb

@@ -27,10 +27,14 @@ Rules &rules()
 const char *levelName(LogLevel l)
 {
 	switch (l) {
-	case LogLevel::Debug: return "debug";
-	case LogLevel::Info: return "info";
-	case LogLevel::Warn: return "warn";
-	case LogLevel::Error: return "error";
+	case LogLevel::Debug:
+		return "debug";
+	case LogLevel::Info:
+		return "info";
+	case LogLevel::Warn:
+		return "warn";
+	case LogLevel::Error:
+		return "error";
 	}
 	return "?";
 }
@@ -38,7 +42,8 @@ const char *levelName(LogLevel l)
 bool matches(std::string_view pattern, std::string_view category)
 {
 	if (!pattern.empty() && pattern.back() == '*')
-		return category.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
+		return category.substr(0, pattern.size() - 1) ==
+		       pattern.substr(0, pattern.size() - 1);
 	return pattern == category;
 }
 
@@ -50,7 +55,8 @@ bool validCategory(std::string_view cat)
 	if (cat.back() == '*')
 		cat.remove_suffix(1);
 	for (char c : cat)
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		      c == '_'))
 			return false;
 	return true;
 }
@@ -67,8 +73,8 @@ Result<LogLevel> parseLevel(std::string_view name)
 		return LogLevel::Warn;
 	if (name == "error")
 		return LogLevel::Error;
-	return err(Errc::InvalidArgument,
-		   "unknown log level '" + std::string(name) + "' (expected debug, info, warn or error)");
+	return err(Errc::InvalidArgument, "unknown log level '" + std::string(name) +
+						  "' (expected debug, info, warn or error)");
 }
 
 Result<LevelRules> parseLevels(std::string_view spec)
@@ -77,17 +83,21 @@ Result<LevelRules> parseLevels(std::string_view spec)
 	size_t pos = 0;
 	while (pos <= spec.size()) {
 		size_t comma = spec.find(',', pos);
-		std::string_view item = spec.substr(pos, comma == std::string_view::npos ? spec.npos : comma - pos);
+		std::string_view item =
+			spec.substr(pos, comma == std::string_view::npos ? spec.npos : comma - pos);
 		pos = comma == std::string_view::npos ? spec.size() + 1 : comma + 1;
 		if (item.empty())
 			continue;
 		size_t colon = item.rfind(':');
-		std::string_view cat = colon == std::string_view::npos ? "*" : item.substr(0, colon);
-		std::string_view lvl = colon == std::string_view::npos ? item : item.substr(colon + 1);
+		std::string_view cat =
+			colon == std::string_view::npos ? "*" : item.substr(0, colon);
+		std::string_view lvl =
+			colon == std::string_view::npos ? item : item.substr(colon + 1);
 		if (!validCategory(cat))
 			return err(Errc::InvalidArgument,
 				   "invalid log category '" + std::string(cat) +
-					   "' (expected *, loader, kind.name or a prefix ending in '*')");
+					   "' (expected *, loader, kind.name or a prefix ending in "
+					   "'*')");
 		LogLevel level = TB_TRY(parseLevel(lvl));
 		if (cat == "*")
 			out.fallback = level;

@@ -33,10 +33,22 @@ std::string home()
 	return "/";
 }
 
-std::string xdgConfigHome() { return envOr("XDG_CONFIG_HOME", home() + "/.config"); }
-std::string xdgDataHome() { return envOr("XDG_DATA_HOME", home() + "/.local/share"); }
-std::string xdgStateHome() { return envOr("XDG_STATE_HOME", home() + "/.local/state"); }
-std::string xdgCacheHome() { return envOr("XDG_CACHE_HOME", home() + "/.cache"); }
+std::string xdgConfigHome()
+{
+	return envOr("XDG_CONFIG_HOME", home() + "/.config");
+}
+std::string xdgDataHome()
+{
+	return envOr("XDG_DATA_HOME", home() + "/.local/share");
+}
+std::string xdgStateHome()
+{
+	return envOr("XDG_STATE_HOME", home() + "/.local/state");
+}
+std::string xdgCacheHome()
+{
+	return envOr("XDG_CACHE_HOME", home() + "/.cache");
+}
 std::string xdgRuntimeDir()
 {
 	return envOr("XDG_RUNTIME_DIR", "/tmp/tb-" + std::to_string(getuid()));
@@ -46,7 +58,9 @@ Result<std::string> readFile(const std::string &path)
 {
 	// POSIX calls, not iostreams: the caller gets the real errno (EACCES, EISDIR, ...).
 	auto fail = [&](int e) {
-		return err(e == ENOENT ? Errc::NotFound : e == EACCES ? Errc::PermissionDenied : Errc::Io,
+		return err(e == ENOENT   ? Errc::NotFound
+			   : e == EACCES ? Errc::PermissionDenied
+					 : Errc::Io,
 			   "read " + path + ": " + std::strerror(e));
 	};
 	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -80,7 +94,8 @@ Result<void> writeFileAtomic(const std::string &path, const std::string &data, b
 	if (!parent.empty()) {
 		std::filesystem::create_directories(parent, ec);
 		if (ec)
-			return err(Errc::Io, "create directory " + parent.string() + ": " + ec.message());
+			return err(Errc::Io,
+				   "create directory " + parent.string() + ": " + ec.message());
 	}
 	std::string tmp = path + ".tmp." + std::to_string(getpid());
 	int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -31,7 +31,8 @@ constexpr const char *kLog = "loader";
 
 bool validVersion(const std::string &v)
 {
-	return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 0x7f; });
+	return !v.empty() &&
+	       std::all_of(v.begin(), v.end(), [](char c) { return c > ' ' && c < 0x7f; });
 }
 
 std::string hex(uint32_t v)
@@ -44,17 +45,22 @@ std::string hex(uint32_t v)
 uint32_t apiVersionOf(Kind k)
 {
 	switch (k) {
-	case Kind::Transport: return TB_TRANSPORT_API_VERSION;
-	case Kind::CacheFormat: return TB_CACHE_FORMAT_API_VERSION;
-	case Kind::GpuProbe: return TB_GPU_PROBE_API_VERSION;
-	case Kind::Runtime: return TB_RUNTIME_API_VERSION;
+	case Kind::Transport:
+		return TB_TRANSPORT_API_VERSION;
+	case Kind::CacheFormat:
+		return TB_CACHE_FORMAT_API_VERSION;
+	case Kind::GpuProbe:
+		return TB_GPU_PROBE_API_VERSION;
+	case Kind::Runtime:
+		return TB_RUNTIME_API_VERSION;
 	}
 	return 0;
 }
 
 bool knownKind(uint32_t k)
 {
-	return k >= static_cast<uint32_t>(Kind::Transport) && k <= static_cast<uint32_t>(Kind::Runtime);
+	return k >= static_cast<uint32_t>(Kind::Transport) &&
+	       k <= static_cast<uint32_t>(Kind::Runtime);
 }
 
 std::vector<std::string> scanDir(const std::string &dir)
@@ -88,23 +94,28 @@ bool validate(const FileDescriptor &d, PluginInfo &info)
 		return false;
 	};
 	if (d.abiVersion != TB_PLUGIN_ABI_VERSION)
-		return reject(PluginStatus::Incompatible, "plugin ABI version " + std::to_string(d.abiVersion) +
-								  ", this tb supports " +
-								  std::to_string(TB_PLUGIN_ABI_VERSION));
+		return reject(PluginStatus::Incompatible,
+			      "plugin ABI version " + std::to_string(d.abiVersion) +
+				      ", this tb supports " +
+				      std::to_string(TB_PLUGIN_ABI_VERSION));
 	if (d.cxxAbi != TB_CXX_ABI_TAG)
-		return reject(PluginStatus::Incompatible, "C++ ABI tag " + hex(d.cxxAbi) + " does not match this tb (" +
+		return reject(PluginStatus::Incompatible, "C++ ABI tag " + hex(d.cxxAbi) +
+								  " does not match this tb (" +
 								  hex(TB_CXX_ABI_TAG) + ")");
 	if (!knownKind(d.kind))
-		return reject(PluginStatus::Incompatible, "unknown plugin kind " + std::to_string(d.kind));
+		return reject(PluginStatus::Incompatible,
+			      "unknown plugin kind " + std::to_string(d.kind));
 	Kind kind = static_cast<Kind>(d.kind);
 	info.kind = kindName(kind);
 	if (d.kindVersion != apiVersionOf(kind))
-		return reject(PluginStatus::Incompatible, std::string(kindName(kind)) + " API version " +
-								  std::to_string(d.kindVersion) + ", this tb supports " +
-								  std::to_string(apiVersionOf(kind)));
+		return reject(PluginStatus::Incompatible,
+			      std::string(kindName(kind)) + " API version " +
+				      std::to_string(d.kindVersion) + ", this tb supports " +
+				      std::to_string(apiVersionOf(kind)));
 	if (!d.nameTerminated || !config::validPluginName(d.name))
-		return reject(PluginStatus::Failed, "invalid plugin name '" + d.name +
-							    "' (1-63 characters of a-z, 0-9 and '-')");
+		return reject(PluginStatus::Failed,
+			      "invalid plugin name '" + d.name +
+				      "' (1-63 characters of a-z, 0-9 and '-')");
 	info.name = d.name;
 	info.uri = info.kind + "." + d.name;
 	if (!d.versionTerminated || !validVersion(d.version))
@@ -136,7 +147,8 @@ void instantiate(std::vector<Loaded<T>> &out, PluginInfo &info, std::shared_ptr<
 	l.host = std::make_unique<HostImpl>(info.uri, *o.paths);
 	auto r = factory->create(*l.host, *view);
 	if (!r) {
-		info.status = r.error().code == Errc::Skip ? PluginStatus::Skipped : PluginStatus::Failed;
+		info.status =
+			r.error().code == Errc::Skip ? PluginStatus::Skipped : PluginStatus::Failed;
 		info.reason = r.error().message;
 		return;
 	}
@@ -188,11 +200,13 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 			info.path = path;
 			auto fd = readFileDescriptor(path);
 			if (!fd) {
-				info.status = fd.error().code == Errc::Unsupported ? PluginStatus::Incompatible
-										   : PluginStatus::Failed;
+				info.status = fd.error().code == Errc::Unsupported
+						      ? PluginStatus::Incompatible
+						      : PluginStatus::Failed;
 				info.reason = stripPath(fd.error().message, path);
 			} else if (validate(*fd, info)) {
-				auto disabled = std::find(opts.disabled.begin(), opts.disabled.end(), info.uri);
+				auto disabled = std::find(opts.disabled.begin(),
+							  opts.disabled.end(), info.uri);
 				if (disabled != opts.disabled.end()) {
 					info.status = PluginStatus::Disabled;
 					info.reason = "disabled by [core] disabled_plugins";
@@ -201,25 +215,33 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 					info.status = PluginStatus::Shadowed;
 					info.reason = "shadowed by " + first.path;
 					if (first.status != PluginStatus::Ok)
-						info.reason += " (" + std::string(pluginStatusName(first.status)) + ")";
+						info.reason += " (" +
+							       std::string(pluginStatusName(
+								       first.status)) +
+							       ")";
 				} else {
 					owner[info.uri] = set.infos_.size();
 					auto lib = std::make_shared<Library>();
 					boost::dll::fs::error_code lec;
-					auto mode = boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local;
+					auto mode = boost::dll::load_mode::rtld_now |
+						    boost::dll::load_mode::rtld_local;
 					if (noDelete)
-						mode = mode | static_cast<boost::dll::load_mode::type>(RTLD_NODELETE);
+						mode = mode |
+						       static_cast<boost::dll::load_mode::type>(
+							       RTLD_NODELETE);
 					lib->lib.load(path, lec, mode);
 					if (lec) {
 						const char *why = dlerror();
 						info.status = PluginStatus::Failed;
-						info.reason = std::string("dlopen failed: ") + (why ? why : lec.message());
+						info.reason = std::string("dlopen failed: ") +
+							      (why ? why : lec.message());
 					} else {
 						instantiateKind(set, info, lib, opts);
 					}
 				}
 			}
-			TB_LOG(kLog, Debug) << info.path << ": " << info.uri << " " << pluginStatusName(info.status)
+			TB_LOG(kLog, Debug) << info.path << ": " << info.uri << " "
+					    << pluginStatusName(info.status)
 					    << (info.reason.empty() ? "" : ": ") << info.reason;
 			set.infos_.push_back(std::move(info));
 		}
@@ -237,17 +259,22 @@ void PluginSet::instantiateKind(PluginSet &set, PluginInfo &info, std::shared_pt
 	}
 	const auto &desc = lib->lib.get<const PluginDescriptor>(TB_PLUGIN_DESCRIPTOR_SYMBOL);
 	// The loaded image must say what the file said; anything else is a broken build.
-	if (desc.abiVersion != TB_PLUGIN_ABI_VERSION || kindName(static_cast<Kind>(desc.kind)) != info.kind ||
+	if (desc.abiVersion != TB_PLUGIN_ABI_VERSION ||
+	    kindName(static_cast<Kind>(desc.kind)) != info.kind ||
 	    std::string(desc.name, strnlen(desc.name, sizeof(desc.name))) != info.name) {
 		info.status = PluginStatus::Failed;
 		info.reason = "descriptor in memory differs from the file";
 		return;
 	}
 	switch (static_cast<Kind>(desc.kind)) {
-	case Kind::Transport: return instantiate(set.transports_, info, std::move(lib), desc, o);
-	case Kind::CacheFormat: return instantiate(set.cacheFormats_, info, std::move(lib), desc, o);
-	case Kind::GpuProbe: return instantiate(set.gpuProbes_, info, std::move(lib), desc, o);
-	case Kind::Runtime: return instantiate(set.runtimes_, info, std::move(lib), desc, o);
+	case Kind::Transport:
+		return instantiate(set.transports_, info, std::move(lib), desc, o);
+	case Kind::CacheFormat:
+		return instantiate(set.cacheFormats_, info, std::move(lib), desc, o);
+	case Kind::GpuProbe:
+		return instantiate(set.gpuProbes_, info, std::move(lib), desc, o);
+	case Kind::Runtime:
+		return instantiate(set.runtimes_, info, std::move(lib), desc, o);
 	}
 }
 
@@ -259,11 +286,13 @@ Result<void> PluginSet::checkRequired(const std::vector<std::string> &required) 
 			if (i.uri == uri && (!found || i.status == PluginStatus::Ok))
 				found = &i;
 		if (!found)
-			return err(Errc::NotFound, "required plugin " + uri + ": not found in the plugin path");
+			return err(Errc::NotFound,
+				   "required plugin " + uri + ": not found in the plugin path");
 		if (found->status != PluginStatus::Ok)
-			return err(Errc::Unavailable, "required plugin " + uri + " (" + found->path + "): " +
-							      std::string(pluginStatusName(found->status)) + ": " +
-							      found->reason);
+			return err(Errc::Unavailable,
+				   "required plugin " + uri + " (" + found->path +
+					   "): " + std::string(pluginStatusName(found->status)) +
+					   ": " + found->reason);
 	}
 	return {};
 }

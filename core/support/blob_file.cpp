@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 Error errnoError(const std::string &what)
 {
 	int e = errno;
-	Errc code = e == ENOENT			  ? Errc::NotFound
+	Errc code = e == ENOENT                   ? Errc::NotFound
 		    : (e == EACCES || e == EPERM) ? Errc::PermissionDenied
 						  : Errc::Io;
 	return Error{code, what + ": " + std::strerror(e)};

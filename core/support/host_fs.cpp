@@ -47,7 +47,7 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 	if (fd < 0) {
 		int e = errno;
 		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
-			 : e == EACCES		     ? Errc::PermissionDenied
+			 : e == EACCES               ? Errc::PermissionDenied
 						     : Errc::Io;
 		return err(c, "cannot open " + path + ": " + std::strerror(e));
 	}

@@ -45,7 +45,8 @@ struct Nvml {
 			dlclose(lib);
 	}
 
-	template<typename F> bool sym(F &f, const char *n)
+	template<typename F>
+	bool sym(F &f, const char *n)
 	{
 		f = reinterpret_cast<F>(dlsym(lib, n));
 		return f != nullptr;

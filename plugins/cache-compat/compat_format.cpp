@@ -155,7 +155,7 @@ private:
 				   "none, or OCI media types");
 		Descriptor layer = in.layer.blob;
 		layer.mediaType = std::string(
-			comp == "gzip"	 ? (docker ? media::DockerLayerGzip : media::OciLayerGzip)
+			comp == "gzip"   ? (docker ? media::DockerLayerGzip : media::OciLayerGzip)
 			: comp == "zstd" ? media::OciLayerZstd
 					 : (docker ? media::DockerLayerTar : media::OciLayerTar));
 		std::map<std::string, std::string> labels = {

@@ -27,7 +27,7 @@ struct KnownPart {
 	const char *name;
 };
 constexpr KnownPart kParts[] = {
-	{0x738c, "AMD Instinct MI100"},	       {0x73bf, "AMD Radeon RX 6900 XT"},
+	{0x738c, "AMD Instinct MI100"},        {0x73bf, "AMD Radeon RX 6900 XT"},
 	{0x740c, "AMD Instinct MI250X/MI250"}, {0x740f, "AMD Instinct MI210"},
 	{0x744c, "AMD Radeon RX 7900 XTX"},    {0x74a1, "AMD Instinct MI300X"},
 };

@@ -35,7 +35,7 @@ constexpr const char *kLibDirs[] = {
 // Libraries that do not carry the driver version in their name: the legacy NVVM and the
 // EGL platform libraries.
 constexpr const char *kUnversionedPrefixes[] = {
-	"libnvidia-nvvm70.so.",	      "libnvidia-egl-gbm.so.", "libnvidia-egl-wayland.so.",
+	"libnvidia-nvvm70.so.",       "libnvidia-egl-gbm.so.", "libnvidia-egl-wayland.so.",
 	"libnvidia-egl-wayland2.so.", "libnvidia-egl-xcb.so.", "libnvidia-egl-xlib.so.",
 };
 
@@ -75,7 +75,7 @@ constexpr const char *kBinaries[] = {
 	"nvidia-xconfig",
 };
 constexpr const char *kBinDirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
-				    "/usr/bin",	       "/sbin",		 "/bin"};
+				    "/usr/bin",        "/sbin",          "/bin"};
 
 bool endsWith(std::string_view s, std::string_view suffix)
 {

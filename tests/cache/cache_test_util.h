@@ -121,8 +121,8 @@ struct LayoutSpec {
 	std::vector<std::string> tars; ///< uncompressed layer tars
 	Compression compression = Compression::Gzip;
 	std::function<void(std::string &)> mutateBlob; ///< applied to the first layer's blob
-	std::vector<std::string> layerTypes;	       ///< media types (default OCI tar+gzip)
-	std::vector<std::string> diffIds;	       ///< default: sha256 of each tar
+	std::vector<std::string> layerTypes;           ///< media types (default OCI tar+gzip)
+	std::vector<std::string> diffIds;              ///< default: sha256 of each tar
 	std::string configLabels = "{\"cache.triton.image/"
 				   "summary\":\"{\\\"targets\\\":[{\\\"backend\\\":\\\"cuda\\\","
 				   "\\\"arch\\\":\\\"75\\\",\\\"warp_size\\\":32}]}\"}";
@@ -130,7 +130,7 @@ struct LayoutSpec {
 	std::string indexMediaType = "application/vnd.oci.image.manifest.v1+json";
 	bool omitManifestMediaType = false;
 	std::string extraManifestFields; ///< appended inside the manifest object
-	int64_t layerSizeDelta = 0;	 ///< lie about the first layer's size
+	int64_t layerSizeDelta = 0;      ///< lie about the first layer's size
 	std::string layerDigestOverride; ///< lie about the first layer's digest (the blob store
 					 ///< serves the real bytes under that name)
 };

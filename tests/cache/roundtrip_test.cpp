@@ -230,7 +230,8 @@ void noteWaiting(void *user, std::string_view m)
 		*static_cast<std::atomic<bool> *>(user) = true;
 }
 
-template<class F> bool waitFor(F done)
+template<class F>
+bool waitFor(F done)
 {
 	for (int i = 0; i < 2000 && !done(); ++i)
 		std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -66,7 +66,8 @@ TEST_P(CacheFormatSuite, PackedManifestReferencesConfigAndLayer)
 
 	json::object m = json::parse(out->manifest.bytes).as_object();
 	EXPECT_EQ(m.at("schemaVersion").as_int64(), 2);
-	EXPECT_EQ(json::value_to<std::string>(m.at("config").as_object().at("digest")), out->config.digest.str());
+	EXPECT_EQ(json::value_to<std::string>(m.at("config").as_object().at("digest")),
+		  out->config.digest.str());
 	bool found = false;
 	for (const auto &l : m.at("layers").as_array()) {
 		const auto &o = l.as_object();
@@ -119,7 +120,8 @@ TEST_P(CacheFormatSuite, GarbageIsNotDetectedAndNotDescribed)
 	}
 }
 
-INSTANTIATE_TEST_SUITE_P(CacheFormats, CacheFormatSuite, ::testing::ValuesIn(pluginNames("cache")), paramName);
+INSTANTIATE_TEST_SUITE_P(CacheFormats, CacheFormatSuite, ::testing::ValuesIn(pluginNames("cache")),
+			 paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CacheFormatSuite);
 
 TEST(CacheFormatSuiteSetup, AtLeastOnePlugin)

@@ -54,7 +54,8 @@ class TempDir {
 public:
 	TempDir()
 	{
-		std::string tmpl = (std::filesystem::temp_directory_path() / "tb-conf-XXXXXX").string();
+		std::string tmpl =
+			(std::filesystem::temp_directory_path() / "tb-conf-XXXXXX").string();
 		path_ = ::mkdtemp(tmpl.data());
 	}
 	~TempDir()

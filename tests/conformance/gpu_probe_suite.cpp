@@ -50,15 +50,18 @@ TEST_P(GpuProbeSuite, FixtureHostsGiveWellFormedRecords)
 		++probed;
 		std::set<int> indices;
 		for (const auto &g : r->gpus) {
-			SCOPED_TRACE(h.path().filename().string() + " gpu " + std::to_string(g.index));
+			SCOPED_TRACE(h.path().filename().string() + " gpu " +
+				     std::to_string(g.index));
 			EXPECT_FALSE(g.vendor.empty());
 			EXPECT_TRUE(indices.insert(g.index).second) << "duplicate index";
-			EXPECT_TRUE(g.backend.empty() || g.backend == "cuda" || g.backend == "hip" || g.backend == "xpu")
+			EXPECT_TRUE(g.backend.empty() || g.backend == "cuda" ||
+				    g.backend == "hip" || g.backend == "xpu")
 				<< g.backend;
 			for (const auto &n : g.nodes) {
 				// Paths are host paths: the fixture root must never leak into them.
 				EXPECT_EQ(n.path.rfind("/dev/", 0), 0u) << n.path;
-				EXPECT_EQ(n.path.find(h.path().string()), std::string::npos) << n.path;
+				EXPECT_EQ(n.path.find(h.path().string()), std::string::npos)
+					<< n.path;
 			}
 		}
 		for (const auto &lib : r->libraries)
@@ -67,7 +70,8 @@ TEST_P(GpuProbeSuite, FixtureHostsGiveWellFormedRecords)
 	RecordProperty("hosts_with_devices", probed);
 }
 
-INSTANTIATE_TEST_SUITE_P(GpuProbes, GpuProbeSuite, ::testing::ValuesIn(pluginNames("probe")), paramName);
+INSTANTIATE_TEST_SUITE_P(GpuProbes, GpuProbeSuite, ::testing::ValuesIn(pluginNames("probe")),
+			 paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GpuProbeSuite);
 
 TEST(GpuProbeSuiteSetup, AtLeastOnePlugin)

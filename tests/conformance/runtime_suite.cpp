@@ -12,8 +12,9 @@ namespace {
 
 bool mentions(const std::vector<std::string> &argv, const std::string &needle)
 {
-	return std::any_of(argv.begin(), argv.end(),
-			   [&](const std::string &a) { return a.find(needle) != std::string::npos; });
+	return std::any_of(argv.begin(), argv.end(), [&](const std::string &a) {
+		return a.find(needle) != std::string::npos;
+	});
 }
 
 RunRequest sampleRequest()
@@ -58,10 +59,12 @@ TEST_P(RuntimeSuite, CommandComesLastAndUnchanged)
 	ASSERT_TRUE(inv) << inv.error().message;
 	const auto &argv = inv->argv;
 	ASSERT_GE(argv.size(), r.command.size() + 2);
-	EXPECT_TRUE(std::equal(r.command.begin(), r.command.end(), argv.end() - static_cast<long>(r.command.size())));
+	EXPECT_TRUE(std::equal(r.command.begin(), r.command.end(),
+			       argv.end() - static_cast<long>(r.command.size())));
 	auto image = std::find(argv.begin(), argv.end(), r.image);
 	ASSERT_NE(image, argv.end()) << "image missing";
-	EXPECT_EQ(image + 1, argv.end() - static_cast<long>(r.command.size())) << "image must precede the command";
+	EXPECT_EQ(image + 1, argv.end() - static_cast<long>(r.command.size()))
+		<< "image must precede the command";
 }
 
 TEST_P(RuntimeSuite, DevicesMountsAndEnvironmentArePassed)
@@ -91,7 +94,8 @@ TEST_P(RuntimeSuite, RequestWithoutImageIsRefused)
 	EXPECT_EQ(inv.error().code, Errc::InvalidArgument) << inv.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Runtimes, RuntimeSuite, ::testing::ValuesIn(pluginNames("runtime")), paramName);
+INSTANTIATE_TEST_SUITE_P(Runtimes, RuntimeSuite, ::testing::ValuesIn(pluginNames("runtime")),
+			 paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RuntimeSuite);
 
 TEST(RuntimeSuiteSetup, AtLeastOnePlugin)

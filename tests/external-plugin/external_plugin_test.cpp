@@ -26,7 +26,8 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 	fs::remove_all(tmp);
 	fs::path dest = tmp / "dest";
 
-	auto inst = run("meson install --no-rebuild --quiet -C " + shq(buildRoot) + " --destdir " + shq(dest.string()));
+	auto inst = run("meson install --no-rebuild --quiet -C " + shq(buildRoot) + " --destdir " +
+			shq(dest.string()));
 	ASSERT_EQ(inst.rc, 0) << inst.out << inst.err;
 
 	fs::path pcDir, tbBin, libDir;
@@ -44,7 +45,8 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 		    fs::exists(dest / "usr" / "include" / "tb" / "plugin.h"));
 
 	// Only the staging root is visible to pkg-config: no path into the source or build tree.
-	std::string pkgEnv = "PKG_CONFIG_PATH=" + shq(pcDir.string()) + " PKG_CONFIG_LIBDIR=" + shq(pcDir.string()) +
+	std::string pkgEnv = "PKG_CONFIG_PATH=" + shq(pcDir.string()) +
+			     " PKG_CONFIG_LIBDIR=" + shq(pcDir.string()) +
 			     " PKG_CONFIG_SYSROOT_DIR=" + shq(dest.string());
 	fs::path ext = tmp / "ext-build";
 	auto setup = run(pkgEnv + " meson setup " + shq(ext.string()) + " " + shq(sample));
@@ -65,15 +67,17 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 	ASSERT_EQ(abi.rc, 0) << abi.err;
 	EXPECT_EQ(abi.out, std::to_string(TB_PLUGIN_ABI_VERSION) + "\n");
 
-	auto client = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" + shq(tmp.string()) +
+	auto client = run("LD_LIBRARY_PATH=" + shq(libDir.string()) +
+			  " XDG_CONFIG_HOME=" + shq(tmp.string()) +
 			  " TB_CONFIG= " + shq((ext / "libtb-client").string()));
 	ASSERT_EQ(client.rc, 0) << client.err;
 	EXPECT_EQ(client.out, "default_runtime=podman\n"
 			      "cdi=not-implemented: cdi generate: not implemented in this version\n"
 			      "run=not-implemented: run: not implemented in this version\n");
 
-	auto ls = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" + shq(tmp.string()) +
-		      " TB_PLUGIN_PATH=" + shq(ext.string()) + " " + shq(tbBin.string()) + " plugins ls --json");
+	auto ls = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" +
+		      shq(tmp.string()) + " TB_PLUGIN_PATH=" + shq(ext.string()) + " " +
+		      shq(tbBin.string()) + " plugins ls --json");
 	ASSERT_EQ(ls.rc, 0) << ls.err;
 	bool found = false;
 	json::value doc = json::parse(ls.out);

@@ -28,7 +28,8 @@ protected:
 
 	Output tb(const std::string &args, const std::string &env = "")
 	{
-		return run(env + " XDG_CONFIG_HOME=" + shq(tmp_.string()) + " " + shq(tb_) + " " + args);
+		return run(env + " XDG_CONFIG_HOME=" + shq(tmp_.string()) + " " + shq(tb_) + " " +
+			   args);
 	}
 
 	std::string tb_;
@@ -40,7 +41,8 @@ TEST_F(Cli, VersionPrintsCoreAndAbi)
 	auto o = tb("version");
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
-	EXPECT_NE(o.out.find("plugin ABI 1 (transport 1, cache 1, probe 1, runtime 1)"), std::string::npos);
+	EXPECT_NE(o.out.find("plugin ABI 1 (transport 1, cache 1, probe 1, runtime 1)"),
+		  std::string::npos);
 	EXPECT_EQ(tb("--version").rc, 0);
 }
 
@@ -59,10 +61,12 @@ TEST_F(Cli, VersionJson)
 
 TEST_F(Cli, EveryVerbThatReadsConfigFailsOnABadOne)
 {
-	// Parse errors are fatal everywhere: `version` too reads the file rather than ignore --config.
+	// Parse errors are fatal everywhere: `version` too reads the file rather than ignore
+	// --config.
 	std::string bad = (tmp_ / "bad.toml").string();
 	std::ofstream(bad) << "[gpu\n";
-	for (std::string verb : {"version", "plugins ls", "config show", "images", "info", "cdi generate"}) {
+	for (std::string verb :
+	     {"version", "plugins ls", "config show", "images", "info", "cdi generate"}) {
 		auto o = tb("--config " + shq(bad) + " " + verb);
 		EXPECT_EQ(o.rc, 2) << verb;
 		EXPECT_EQ(o.err.rfind("tb: " + bad + ":1:5: ", 0), 0u) << verb << ": " << o.err;
@@ -70,12 +74,14 @@ TEST_F(Cli, EveryVerbThatReadsConfigFailsOnABadOne)
 	}
 	auto missing = tb("--config " + shq((tmp_ / "nope.toml").string()) + " version");
 	EXPECT_EQ(missing.rc, 2);
-	EXPECT_EQ(missing.err, "tb: config file " + (tmp_ / "nope.toml").string() + " (from --config): not found\n");
+	EXPECT_EQ(missing.err, "tb: config file " + (tmp_ / "nope.toml").string() +
+				       " (from --config): not found\n");
 }
 
 TEST_F(Cli, ErrorsNameTheSourceOfABadLogLevel)
 {
-	const std::string why = "unknown log level 'nonsense' (expected debug, info, warn or error)\n";
+	const std::string why =
+		"unknown log level 'nonsense' (expected debug, info, warn or error)\n";
 	auto opt = tb("--log-level nonsense version");
 	EXPECT_EQ(opt.rc, 2);
 	EXPECT_EQ(opt.err, "tb: log levels 'nonsense' (from --log-level): " + why);
@@ -86,8 +92,11 @@ TEST_F(Cli, ErrorsNameTheSourceOfABadLogLevel)
 	std::ofstream(file) << "[core]\nlog_levels = \"loader:verbose\"\n";
 	auto v = tb("config validate " + shq(file));
 	EXPECT_EQ(v.rc, 2);
-	EXPECT_EQ(v.err, "tb: " + file + ":2:14: key 'core.log_levels': invalid value 'loader:verbose': unknown log "
-				       "level 'verbose' (expected debug, info, warn or error)\n");
+	EXPECT_EQ(
+		v.err,
+		"tb: " + file +
+			":2:14: key 'core.log_levels': invalid value 'loader:verbose': unknown log "
+			"level 'verbose' (expected debug, info, warn or error)\n");
 }
 
 TEST_F(Cli, GlobalJsonReachesEveryDataVerb)
@@ -107,13 +116,15 @@ TEST_F(Cli, GlobalJsonReachesEveryDataVerb)
 	ASSERT_EQ(images.rc, 0) << images.err;
 	EXPECT_TRUE(json::parse(images.out).is_array()) << images.out;
 	auto info = tb("--json info");
-	EXPECT_EQ(json::parse(info.out).as_object().at("schemaVersion").to_number<int>(), 1) << info.out;
+	EXPECT_EQ(json::parse(info.out).as_object().at("schemaVersion").to_number<int>(), 1)
+		<< info.out;
 	EXPECT_EQ(tb("--json info --json").out, info.out);
 	// A verb without data output refuses it rather than ignore it.
 	for (std::string verb : {"create -i x:1 -d /nonexistent", "config init --stdout"}) {
 		auto o = tb("--json " + verb);
 		EXPECT_EQ(o.rc, 2) << verb;
-		EXPECT_NE(o.err.find("--json: 'tb " + verb.substr(0, verb.find(" -")) + "' has no JSON output"),
+		EXPECT_NE(o.err.find("--json: 'tb " + verb.substr(0, verb.find(" -")) +
+				     "' has no JSON output"),
 			  std::string::npos)
 			<< verb << ": " << o.err;
 		EXPECT_TRUE(o.out.empty()) << verb << ": " << o.out;
@@ -123,7 +134,8 @@ TEST_F(Cli, GlobalJsonReachesEveryDataVerb)
 TEST_F(Cli, PluginLogLinesFollowTbLogLevels)
 {
 	std::string path = "TB_PLUGIN_PATH=" + shq(envOr("TB_BROKEN_DIR"));
-	const std::string debugLine = "tb[runtime.host-info] debug: debug from host-info: 0 config key(s)\n";
+	const std::string debugLine =
+		"tb[runtime.host-info] debug: debug from host-info: 0 config key(s)\n";
 	const std::string infoLine = "tb[runtime.host-info] info: info from host-info\n";
 	auto debug = tb("plugins ls", path + " TB_LOG_LEVELS=runtime.host-info:debug");
 	ASSERT_EQ(debug.rc, 0) << debug.err;
@@ -150,7 +162,8 @@ TEST_F(Cli, PluginsLsListsEveryBuiltPlugin)
 	}
 	auto table = tb("plugins ls");
 	EXPECT_EQ(table.out.rfind("KIND", 0), 0u) << table.out;
-	EXPECT_EQ(table.out.find("\033["), std::string::npos) << "no colour when stdout is not a TTY";
+	EXPECT_EQ(table.out.find("\033["), std::string::npos)
+		<< "no colour when stdout is not a TTY";
 }
 
 TEST_F(Cli, BrokenPluginsAreReportedNotFatal)
@@ -158,11 +171,15 @@ TEST_F(Cli, BrokenPluginsAreReportedNotFatal)
 	auto o = tb("plugins ls -v", "TB_PLUGIN_PATH=" + shq(envOr("TB_BROKEN_DIR")));
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_NE(o.out.find("incompatible"), std::string::npos) << o.out;
-	EXPECT_NE(o.out.find("reason: plugin ABI version 99, this tb supports 1"), std::string::npos) << o.out;
-	EXPECT_NE(o.out.find("reason: plugin factory threw: fixture factory exploded"), std::string::npos);
+	EXPECT_NE(o.out.find("reason: plugin ABI version 99, this tb supports 1"),
+		  std::string::npos)
+		<< o.out;
+	EXPECT_NE(o.out.find("reason: plugin factory threw: fixture factory exploded"),
+		  std::string::npos);
 	EXPECT_NE(o.out.find("reason: not an ELF file"), std::string::npos);
 	// Failures are also logged once on stderr.
-	EXPECT_NE(o.err.find("throws.so: failed: plugin factory threw"), std::string::npos) << o.err;
+	EXPECT_NE(o.err.find("throws.so: failed: plugin factory threw"), std::string::npos)
+		<< o.err;
 }
 
 TEST_F(Cli, RequiredPluginThatFailsStopsTb)
@@ -187,7 +204,8 @@ TEST_F(Cli, PartialConfigLoads)
 TEST_F(Cli, MalformedConfigFailsWithFileLineColumn)
 {
 	std::string path = (tmp_ / "bad.toml").string();
-	std::ofstream(path) << "[gpu]\ndefault_selection = \"all\"\nadditional_devices = [\"/dev/x\"\n";
+	std::ofstream(path)
+		<< "[gpu]\ndefault_selection = \"all\"\nadditional_devices = [\"/dev/x\"\n";
 	auto o = tb("--config " + shq(path) + " config show");
 	EXPECT_EQ(o.rc, 2);
 	EXPECT_EQ(o.err.rfind("tb: " + path + ":3:", 0), 0u) << o.err;
@@ -197,7 +215,9 @@ TEST_F(Cli, MalformedConfigFailsWithFileLineColumn)
 	std::ofstream(path) << "[bolt.gaming]\npower_profile = \"turbo\"\n";
 	auto e = tb("config validate " + shq(path));
 	EXPECT_EQ(e.rc, 2);
-	EXPECT_NE(e.err.find("key 'bolt.gaming.power_profile': invalid value 'turbo'"), std::string::npos) << e.err;
+	EXPECT_NE(e.err.find("key 'bolt.gaming.power_profile': invalid value 'turbo'"),
+		  std::string::npos)
+		<< e.err;
 }
 
 TEST_F(Cli, ConfigInitWritesTheDocumentedFileOnce)
@@ -219,23 +239,27 @@ TEST_F(Cli, ConfigInitWritesTheDocumentedFileOnce)
 
 TEST_F(Cli, UnimplementedVerbsSayWhatAndExit2)
 {
-	for (std::string verb : {"login registry.example.com", "logout registry.example.com", "cdi generate",
-				 "cdi list", "cdi validate", "run --runtime podman img true"}) {
+	for (std::string verb :
+	     {"login registry.example.com", "logout registry.example.com", "cdi generate",
+	      "cdi list", "cdi validate", "run --runtime podman img true"}) {
 		auto o = tb(verb);
 		EXPECT_EQ(o.rc, 2) << verb;
-		EXPECT_NE(o.err.find("not implemented"), std::string::npos) << verb << ": " << o.err;
+		EXPECT_NE(o.err.find("not implemented"), std::string::npos)
+			<< verb << ": " << o.err;
 		EXPECT_TRUE(o.out.empty()) << verb;
 	}
 	// The stubs are thin clients of libtb, which checks what it can before saying so.
 	auto profile = tb("cdi generate --profile nope");
 	EXPECT_EQ(profile.rc, 2);
-	EXPECT_EQ(profile.err, "tb: cdi generate: profile 'nope': not defined (known: gaming, aiml)\n");
+	EXPECT_EQ(profile.err,
+		  "tb: cdi generate: profile 'nope': not defined (known: gaming, aiml)\n");
 	auto noImage = tb("run");
 	EXPECT_EQ(noImage.rc, 2);
 	EXPECT_EQ(noImage.err, "tb: run: no image given\n");
 	auto late = tb("run --host-root / img");
 	EXPECT_EQ(late.rc, 2);
-	EXPECT_EQ(late.err, "tb: run: unknown option '--host-root' (global options go before 'run')\n");
+	EXPECT_EQ(late.err,
+		  "tb: run: unknown option '--host-root' (global options go before 'run')\n");
 }
 
 TEST_F(Cli, UsageErrorsExit2)

@@ -15,16 +15,19 @@ TEST(Demo, RunsTheMainJobFromACleanEnvironment)
 	ASSERT_FALSE(src.empty());
 	ASSERT_FALSE(build.empty());
 	// Only what a login shell would have: no LD_LIBRARY_PATH, no TB_PLUGIN_PATH.
-	auto o = run("env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=" +
-		     shq(envOr("HOME", "/root")) + " TB_DEMO_NO_SETUP=1 BUILD_DIR=" + shq(build) +
-		     " bash " + shq(src + "/scripts/demo.sh") + " 2>&1");
+	auto o = run(
+		"env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=" +
+		shq(envOr("HOME", "/root")) + " TB_DEMO_NO_SETUP=1 BUILD_DIR=" + shq(build) +
+		" bash " + shq(src + "/scripts/demo.sh") + " 2>&1");
 	ASSERT_EQ(o.rc, 0) << o.out << o.err;
-	for (const char *want : {"$ tb version", "plugin ABI 1", "$ tb plugins ls", "transport  oci ",
-				 "$ tb config show", "[core]", "created vector-add:cuda (compat, gzip)",
-				 "vector-add:cuda  ", "Cache variant: compat", "match     nvidia 0 Tesla T4",
-				 "extracted vector-add:cuda (compat) into", "1 __grp__ file(s) rewritten",
-				 "add_kernel.cubin", "\"child_paths\""})
-		EXPECT_NE(o.out.find(want), std::string::npos) << "missing '" << want << "' in\n" << o.out;
+	for (const char *want :
+	     {"$ tb version", "plugin ABI 1", "$ tb plugins ls", "transport  oci ",
+	      "$ tb config show", "[core]", "created vector-add:cuda (compat, gzip)",
+	      "vector-add:cuda  ", "Cache variant: compat", "match     nvidia 0 Tesla T4",
+	      "extracted vector-add:cuda (compat) into", "1 __grp__ file(s) rewritten",
+	      "add_kernel.cubin", "\"child_paths\""})
+		EXPECT_NE(o.out.find(want), std::string::npos) << "missing '" << want << "' in\n"
+							       << o.out;
 	// stdout is a file, not a TTY: the step headers carry no colour codes.
 	EXPECT_EQ(o.out.find("\033["), std::string::npos) << o.out;
 }

@@ -30,7 +30,8 @@ inline std::string slurp(const std::string &path)
 inline Output run(const std::string &cmd)
 {
 	namespace fs = std::filesystem;
-	std::string base = (fs::temp_directory_path() / ("tb-run-" + std::to_string(::getpid()))).string();
+	std::string base =
+		(fs::temp_directory_path() / ("tb-run-" + std::to_string(::getpid()))).string();
 	std::string full = "(" + cmd + ") >" + base + ".out 2>" + base + ".err </dev/null";
 	int status = std::system(full.c_str());
 	Output o;

@@ -56,8 +56,8 @@ protected:
 	PluginSet set_;
 };
 
-void expectStatus(const std::map<std::string, PluginInfo> &m, const std::string &file, PluginStatus status,
-		  const std::string &reason)
+void expectStatus(const std::map<std::string, PluginInfo> &m, const std::string &file,
+		  PluginStatus status, const std::string &reason)
 {
 	auto it = m.find(file);
 	ASSERT_NE(it, m.end()) << file << " was not scanned";
@@ -68,26 +68,34 @@ void expectStatus(const std::map<std::string, PluginInfo> &m, const std::string 
 TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 {
 	auto m = loadDir({dir_}, {"runtime.disabled-me"});
-	expectStatus(m, "no-descriptor.so", PluginStatus::Failed, "no tb_plugin_descriptor symbol (not a tb plugin)");
+	expectStatus(m, "no-descriptor.so", PluginStatus::Failed,
+		     "no tb_plugin_descriptor symbol (not a tb plugin)");
 	expectStatus(m, "not-elf.so", PluginStatus::Failed, "not an ELF file");
-	expectStatus(m, "wrong-abi.so", PluginStatus::Incompatible, "plugin ABI version 99, this tb supports 1");
+	expectStatus(m, "wrong-abi.so", PluginStatus::Incompatible,
+		     "plugin ABI version 99, this tb supports 1");
 	expectStatus(m, "wrong-cxx-abi.so", PluginStatus::Incompatible,
 		     "C++ ABI tag 0x200 does not match this tb (0x101)");
-	expectStatus(m, "wrong-kind-api.so", PluginStatus::Incompatible, "runtime API version 77, this tb supports 1");
+	expectStatus(m, "wrong-kind-api.so", PluginStatus::Incompatible,
+		     "runtime API version 77, this tb supports 1");
 	expectStatus(m, "unknown-kind.so", PluginStatus::Incompatible, "unknown plugin kind 42");
 	expectStatus(m, "bad-name.so", PluginStatus::Failed,
 		     "invalid plugin name 'Bad Name!' (1-63 characters of a-z, 0-9 and '-')");
 	expectStatus(m, "dup-a.so", PluginStatus::Ok, "");
 	expectStatus(m, "dup-b.so", PluginStatus::Shadowed, "shadowed by " + dir_ + "/dup-a.so");
-	expectStatus(m, "throws.so", PluginStatus::Failed, "plugin factory threw: fixture factory exploded");
-	expectStatus(m, "skips.so", PluginStatus::Skipped, "fixture runtime is not installed on this host");
+	expectStatus(m, "throws.so", PluginStatus::Failed,
+		     "plugin factory threw: fixture factory exploded");
+	expectStatus(m, "skips.so", PluginStatus::Skipped,
+		     "fixture runtime is not installed on this host");
 	expectStatus(m, "fails.so", PluginStatus::Failed,
 		     "fixture runtime socket /run/fixture.sock: connection refused");
-	expectStatus(m, "disabled-me.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
-	expectStatus(m, "marker-wrong-abi.so", PluginStatus::Incompatible, "plugin ABI version 2, this tb supports 1");
+	expectStatus(m, "disabled-me.so", PluginStatus::Disabled,
+		     "disabled by [core] disabled_plugins");
+	expectStatus(m, "marker-wrong-abi.so", PluginStatus::Incompatible,
+		     "plugin ABI version 2, this tb supports 1");
 	expectStatus(m, "marker-ok.so", PluginStatus::Ok, "");
 	expectStatus(m, "marker-dup-a.so", PluginStatus::Ok, "");
-	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed, "shadowed by " + dir_ + "/marker-dup-a.so");
+	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed,
+		     "shadowed by " + dir_ + "/marker-dup-a.so");
 	expectStatus(m, "marker-bad-kind.so", PluginStatus::Incompatible, "unknown plugin kind 42");
 	expectStatus(m, "marker-bad-name.so", PluginStatus::Failed,
 		     "invalid plugin name 'Marker Bad!' (1-63 characters of a-z, 0-9 and '-')");
@@ -100,7 +108,8 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 	auto undef = m.at("undefined-symbol.so");
 	EXPECT_EQ(undef.status, PluginStatus::Failed);
 	EXPECT_EQ(undef.reason.rfind("dlopen failed: ", 0), 0u) << undef.reason;
-	EXPECT_NE(undef.reason.find("undefined symbol: tbFixtureSymbolThatDoesNotExist"), std::string::npos)
+	EXPECT_NE(undef.reason.find("undefined symbol: tbFixtureSymbolThatDoesNotExist"),
+		  std::string::npos)
 		<< undef.reason;
 
 	// URIs and versions come from the descriptor, not the file name.
@@ -129,17 +138,22 @@ TEST_F(LoaderTest, ValidationRunsBeforeAnyPluginCode)
 TEST_F(LoaderTest, DisabledPluginsAreNeverLoaded)
 {
 	auto m = loadDir({dir_}, {"runtime.marker-ok", "runtime.marker-dup"});
-	expectStatus(m, "marker-ok.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
-	// Every copy of a disabled kind.name is disabled, not the first disabled and the next shadowed.
-	expectStatus(m, "marker-dup-a.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
-	expectStatus(m, "marker-dup-b.so", PluginStatus::Disabled, "disabled by [core] disabled_plugins");
+	expectStatus(m, "marker-ok.so", PluginStatus::Disabled,
+		     "disabled by [core] disabled_plugins");
+	// Every copy of a disabled kind.name is disabled, not the first disabled and the next
+	// shadowed.
+	expectStatus(m, "marker-dup-a.so", PluginStatus::Disabled,
+		     "disabled by [core] disabled_plugins");
+	expectStatus(m, "marker-dup-b.so", PluginStatus::Disabled,
+		     "disabled by [core] disabled_plugins");
 	EXPECT_FALSE(fs::exists(marker_));
 }
 
 TEST_F(LoaderTest, ShadowedPluginsAreNeverLoaded)
 {
 	auto m = loadDir({dir_}, {"runtime.marker-ok"});
-	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed, "shadowed by " + dir_ + "/marker-dup-a.so");
+	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed,
+		     "shadowed by " + dir_ + "/marker-dup-a.so");
 	EXPECT_EQ(slurp(marker_), "marker-dup-a\n");
 }
 
@@ -155,9 +169,10 @@ TEST_F(LoaderTest, AFailedPluginKeepsItsNameAndIsNotReplacedByALaterCopy)
 	EXPECT_EQ(slurp(marker_).find("owner-b-marker"), std::string::npos) << slurp(marker_);
 	auto r = set_.checkRequired({"runtime.owner"});
 	ASSERT_FALSE(r);
-	EXPECT_EQ(r.error().message, "required plugin runtime.owner (" + dir_ +
-					     "/owner-a-fails.so): failed: fixture runtime socket /run/fixture.sock: "
-					     "connection refused");
+	EXPECT_EQ(r.error().message,
+		  "required plugin runtime.owner (" + dir_ +
+			  "/owner-a-fails.so): failed: fixture runtime socket /run/fixture.sock: "
+			  "connection refused");
 }
 
 TEST_F(LoaderTest, PluginBuiltForAnotherMachineIsIncompatible)
@@ -171,9 +186,11 @@ TEST_F(LoaderTest, PluginBuiltForAnotherMachineIsIncompatible)
 	foreign = EM_AARCH64;
 #endif
 	{
-		std::fstream f(other / "other-machine.so", std::ios::in | std::ios::out | std::ios::binary);
+		std::fstream f(other / "other-machine.so",
+			       std::ios::in | std::ios::out | std::ios::binary);
 		f.seekp(18);
-		char bytes[2] = {static_cast<char>(foreign & 0xff), static_cast<char>(foreign >> 8)};
+		char bytes[2] = {static_cast<char>(foreign & 0xff),
+				 static_cast<char>(foreign >> 8)};
 		f.write(bytes, 2);
 	}
 	auto m = loadDir({other.string()});
@@ -201,7 +218,8 @@ TEST_F(LoaderTest, FirstDirectoryInThePathWins)
 	fs::create_directories(first);
 	fs::copy_file(dir_ + "/skips.so", first / "zz-skips.so");
 	auto m = loadDir({first.string(), dir_});
-	expectStatus(m, "zz-skips.so", PluginStatus::Skipped, "fixture runtime is not installed on this host");
+	expectStatus(m, "zz-skips.so", PluginStatus::Skipped,
+		     "fixture runtime is not installed on this host");
 	expectStatus(m, "skips.so", PluginStatus::Shadowed,
 		     "shadowed by " + (first / "zz-skips.so").string() + " (skipped)");
 }
@@ -218,11 +236,13 @@ TEST_F(LoaderTest, RequiredPluginsMustBeOk)
 	EXPECT_TRUE(set_.checkRequired({"runtime.dup"}));
 	auto missing = set_.checkRequired({"probe.nope"});
 	ASSERT_FALSE(missing);
-	EXPECT_EQ(missing.error().message, "required plugin probe.nope: not found in the plugin path");
+	EXPECT_EQ(missing.error().message,
+		  "required plugin probe.nope: not found in the plugin path");
 	auto broken = set_.checkRequired({"runtime.throws"});
 	ASSERT_FALSE(broken);
-	EXPECT_EQ(broken.error().message, "required plugin runtime.throws (" + dir_ +
-						  "/throws.so): failed: plugin factory threw: fixture factory exploded");
+	EXPECT_EQ(broken.error().message,
+		  "required plugin runtime.throws (" + dir_ +
+			  "/throws.so): failed: plugin factory threw: fixture factory exploded");
 }
 
 TEST_F(LoaderTest, TestPluginsOfAllFourKindsLoad)
@@ -231,7 +251,8 @@ TEST_F(LoaderTest, TestPluginsOfAllFourKindsLoad)
 	std::string list = env("TB_TEST_PLUGIN_PATH");
 	for (size_t pos = 0; pos < list.size();) {
 		size_t c = list.find(':', pos);
-		dirs.push_back(list.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
+		dirs.push_back(
+			list.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
 		pos = c == std::string::npos ? list.size() : c + 1;
 	}
 	auto m = loadDir(dirs);

@@ -235,7 +235,7 @@ TEST_F(Interop, ReadsPodmanStorage)
 		GTEST_SKIP() << "podman is not installed";
 	std::string t = tmp_.path();
 	// A private podman store under the test's temp dir: the host's images are never touched.
-	std::vector<std::string> store{"--root",      t + "/pm/root",	  "--runroot",
+	std::vector<std::string> store{"--root",      t + "/pm/root",     "--runroot",
 				       t + "/pm/run", "--storage-driver", "vfs"};
 	std::vector<std::string> load{"podman"};
 	load.insert(load.end(), store.begin(), store.end());

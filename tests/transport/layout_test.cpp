@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "string_reader.h"
 #include "tbsupport/layout_image.h"
 #include "tbsupport/sha256.h"
 #include "tbsupport/tar_dir.h"

@@ -47,7 +47,7 @@ protected:
 		return c ? std::move(*c) : nullptr;
 	}
 
-	test::SavedEnv env_{"HOME",	     "XDG_STATE_HOME",	"XDG_CACHE_HOME", "XDG_RUNTIME_DIR",
+	test::SavedEnv env_{"HOME",          "XDG_STATE_HOME",  "XDG_CACHE_HOME", "XDG_RUNTIME_DIR",
 			    "XDG_DATA_HOME", "XDG_CONFIG_HOME", "TB_CONFIG"};
 	fs::path tmp_;
 };

@@ -91,22 +91,28 @@ TEST(ConfigErrors, RegistriesAndProfilesAreTablesOfTables)
 TEST(ConfigErrors, BadEnumValuesListTheChoices)
 {
 	EXPECT_EQ(parseError("[bolt.gaming]\npower_profile = \"turbo\"\n"),
-		  "f.toml:2:17: key 'bolt.gaming.power_profile': invalid value 'turbo' (expected one of: "
+		  "f.toml:2:17: key 'bolt.gaming.power_profile': invalid value 'turbo' (expected "
+		  "one of: "
 		  "maximum, balanced, power-saver)");
 	EXPECT_EQ(parseError("[bolt.gaming]\nperformance_profile = \"fast\"\n"),
-		  "f.toml:2:23: key 'bolt.gaming.performance_profile': invalid value 'fast' (expected one "
+		  "f.toml:2:23: key 'bolt.gaming.performance_profile': invalid value 'fast' "
+		  "(expected one "
 		  "of: performance, balanced, efficiency, ultra-low-latency)");
 	EXPECT_EQ(parseError("[bolt.capsule]\nisolation_level = \"none\"\n"),
-		  "f.toml:2:19: key 'bolt.capsule.isolation_level': invalid value 'none' (expected one of: "
+		  "f.toml:2:19: key 'bolt.capsule.isolation_level': invalid value 'none' (expected "
+		  "one of: "
 		  "shared, exclusive, virtual)");
 	EXPECT_EQ(parseError("[create]\ndefault_compression = \"xz\"\n"),
-		  "f.toml:2:23: key 'create.default_compression': invalid value 'xz' (expected one of: "
+		  "f.toml:2:23: key 'create.default_compression': invalid value 'xz' (expected one "
+		  "of: "
 		  "gzip, zstd, none)");
 	EXPECT_EQ(parseError("[create]\ndefault_format = \"docker\"\n"),
-		  "f.toml:2:18: key 'create.default_format': invalid value 'docker' (expected one of: "
+		  "f.toml:2:18: key 'create.default_format': invalid value 'docker' (expected one "
+		  "of: "
 		  "compat, plain)");
 	EXPECT_EQ(parseError("[profiles.x]\nextends = \"turbo\"\n"),
-		  "f.toml:2:11: key 'profiles.x.extends': invalid value 'turbo' (expected one of: \"\", "
+		  "f.toml:2:11: key 'profiles.x.extends': invalid value 'turbo' (expected one of: "
+		  "\"\", "
 		  "gaming, aiml)");
 }
 
@@ -114,13 +120,16 @@ TEST(ConfigErrors, LogLevelsAreCheckedWhenParsed)
 {
 	// `tb config validate` must reject what `tb` itself would reject later.
 	EXPECT_EQ(parseError("[core]\nlog_levels = \"loader:verbose\"\n"),
-		  "f.toml:2:14: key 'core.log_levels': invalid value 'loader:verbose': unknown log level "
+		  "f.toml:2:14: key 'core.log_levels': invalid value 'loader:verbose': unknown log "
+		  "level "
 		  "'verbose' (expected debug, info, warn or error)");
 	EXPECT_EQ(parseError("[core]\nlog_levels = \"garbage:::\"\n"),
-		  "f.toml:2:14: key 'core.log_levels': invalid value 'garbage:::': invalid log category "
+		  "f.toml:2:14: key 'core.log_levels': invalid value 'garbage:::': invalid log "
+		  "category "
 		  "'garbage::' (expected *, loader, kind.name or a prefix ending in '*')");
 	EXPECT_EQ(parseError("[core]\nlog_levels = \":debug\"\n"),
-		  "f.toml:2:14: key 'core.log_levels': invalid value ':debug': invalid log category '' "
+		  "f.toml:2:14: key 'core.log_levels': invalid value ':debug': invalid log "
+		  "category '' "
 		  "(expected *, loader, kind.name or a prefix ending in '*')");
 	EXPECT_TRUE(parseConfig(
 		"[core]\nlog_levels = \"loader:debug,probe.*:info,runtime.my-rt:error,warn\"\n",
@@ -130,13 +139,16 @@ TEST(ConfigErrors, LogLevelsAreCheckedWhenParsed)
 TEST(ConfigErrors, PluginListsNameKindDotName)
 {
 	EXPECT_EQ(parseError("[core]\nrequired_plugins = [\"probe.nvidia\", \"nvidia\"]\n"),
-		  "f.toml:2:37: key 'core.required_plugins': invalid value 'nvidia' (expected kind.name "
+		  "f.toml:2:37: key 'core.required_plugins': invalid value 'nvidia' (expected "
+		  "kind.name "
 		  "with kind transport, cache, probe or runtime)");
 	EXPECT_EQ(parseError("[core]\ndisabled_plugins = [\"gpu.amd\"]\n"),
-		  "f.toml:2:21: key 'core.disabled_plugins': invalid value 'gpu.amd' (expected kind.name "
+		  "f.toml:2:21: key 'core.disabled_plugins': invalid value 'gpu.amd' (expected "
+		  "kind.name "
 		  "with kind transport, cache, probe or runtime)");
 	EXPECT_EQ(parseError("[core]\ndisabled_plugins = [\"probe.-amd\"]\n"),
-		  "f.toml:2:21: key 'core.disabled_plugins': invalid value 'probe.-amd' (expected kind.name "
+		  "f.toml:2:21: key 'core.disabled_plugins': invalid value 'probe.-amd' (expected "
+		  "kind.name "
 		  "with kind transport, cache, probe or runtime)");
 }
 
@@ -168,22 +180,26 @@ TEST(ConfigErrors, GpuSelectionGrammar)
 TEST(ConfigErrors, SizesAndRuntimeNames)
 {
 	EXPECT_EQ(parseError("[bolt.aiml]\nmemory_pool_size = \"8 gigs\"\n"),
-		  "f.toml:2:20: key 'bolt.aiml.memory_pool_size': invalid value '8 gigs' (expected a size "
+		  "f.toml:2:20: key 'bolt.aiml.memory_pool_size': invalid value '8 gigs' (expected "
+		  "a size "
 		  "such as \"8GB\" or \"512MiB\")");
 	EXPECT_EQ(parseError("[bolt.aiml]\nmemory_pool_size = \"\"\n"),
-		  "f.toml:2:20: key 'bolt.aiml.memory_pool_size': invalid value '' (expected a size such as "
+		  "f.toml:2:20: key 'bolt.aiml.memory_pool_size': invalid value '' (expected a "
+		  "size such as "
 		  "\"8GB\" or \"512MiB\")");
 	EXPECT_EQ(parseError("[bolt.capsule]\ngpu_memory_limit = \"lots\"\n"),
-		  "f.toml:2:20: key 'bolt.capsule.gpu_memory_limit': invalid value 'lots' (expected \"\" "
+		  "f.toml:2:20: key 'bolt.capsule.gpu_memory_limit': invalid value 'lots' "
+		  "(expected \"\" "
 		  "for no limit or a size such as \"8GB\" or \"512MiB\")");
-	EXPECT_EQ(parseError("[runtime]\ndefault_runtime = \"Pod Man\"\n"),
-		  "f.toml:2:19: key 'runtime.default_runtime': invalid value 'Pod Man' (expected a runtime "
-		  "plugin name such as podman, docker or bolt: 1-63 characters of a-z, 0-9 and '-')");
-	auto ok = parseConfig(
-		"[bolt.capsule]\ngpu_memory_limit = \"512MiB\"\n"
-		"[bolt.aiml]\nmemory_pool_size = \"16gb\"\n"
-		"[runtime]\ndefault_runtime = \"my-runtime\"\n",
-		"f.toml");
+	EXPECT_EQ(
+		parseError("[runtime]\ndefault_runtime = \"Pod Man\"\n"),
+		"f.toml:2:19: key 'runtime.default_runtime': invalid value 'Pod Man' (expected a "
+		"runtime "
+		"plugin name such as podman, docker or bolt: 1-63 characters of a-z, 0-9 and '-')");
+	auto ok = parseConfig("[bolt.capsule]\ngpu_memory_limit = \"512MiB\"\n"
+			      "[bolt.aiml]\nmemory_pool_size = \"16gb\"\n"
+			      "[runtime]\ndefault_runtime = \"my-runtime\"\n",
+			      "f.toml");
 	ASSERT_TRUE(ok) << ok.error().message;
 	EXPECT_EQ(ok->bolt.capsule.gpuMemoryLimit, "512MiB");
 	EXPECT_EQ(ok->runtime.defaultRuntime, "my-runtime");
@@ -191,19 +207,22 @@ TEST(ConfigErrors, SizesAndRuntimeNames)
 
 TEST(ConfigErrors, PluginSectionsAreChecked)
 {
-	EXPECT_EQ(parseError("[plugins.\"gpu\"]\n"),
-		  "f.toml:1:1: key 'plugins.\"gpu\"': not a plugin name (expected kind.name with kind "
-		  "transport, cache, probe or runtime)");
+	EXPECT_EQ(parseError("[plugins.\"gpu\"]\n"), "f.toml:1:1: key 'plugins.\"gpu\"': not a "
+						     "plugin name (expected kind.name with kind "
+						     "transport, cache, probe or runtime)");
 	EXPECT_EQ(parseError("[plugins]\n\"probe.x\" = 1\n"),
 		  "f.toml:2:13: key 'plugins.\"probe.x\"': expected a table");
 	EXPECT_EQ(parseError("[plugins.\"probe.nvidia\".sub]\nx = 1\n"),
-		  "f.toml:1:1: key 'plugins.\"probe.nvidia\".sub': nested tables are not allowed in plugin "
+		  "f.toml:1:1: key 'plugins.\"probe.nvidia\".sub': nested tables are not allowed "
+		  "in plugin "
 		  "sections");
 	EXPECT_EQ(parseError("[plugins.\"probe.nvidia\"]\nx = [1]\n"),
-		  "f.toml:2:6: key 'plugins.\"probe.nvidia\".x': arrays in plugin sections hold strings "
+		  "f.toml:2:6: key 'plugins.\"probe.nvidia\".x': arrays in plugin sections hold "
+		  "strings "
 		  "only");
 	EXPECT_EQ(parseError("[plugins.\"probe.nvidia\"]\nwhen = 1979-05-27\n"),
-		  "f.toml:2:8: key 'plugins.\"probe.nvidia\".when': dates and times are not allowed in "
+		  "f.toml:2:8: key 'plugins.\"probe.nvidia\".when': dates and times are not "
+		  "allowed in "
 		  "plugin sections");
 }
 

@@ -63,7 +63,8 @@ void collectKeys(const toml::table &t, const std::string &prefix, std::set<std::
 {
 	for (const auto &[k, v] : t) {
 		std::string key = prefix + std::string(k.str());
-		if (const auto *sub = v.as_table(); sub && !sub->empty() && key != "runtime.environment")
+		if (const auto *sub = v.as_table();
+		    sub && !sub->empty() && key != "runtime.environment")
 			collectKeys(*sub, key + ".", out);
 		else
 			out.insert(key);
@@ -123,7 +124,8 @@ name = "x"
 	EXPECT_EQ(v.get<double>("ratio"), 0.5);
 	EXPECT_EQ(v.getStrings("libs"), (std::vector<std::string>{"a", "b"}));
 	EXPECT_EQ(v.getString("name"), "x");
-	EXPECT_EQ(v.unknownKeys({"nvml", "timeout", "ratio", "libs"}), std::vector<std::string>{"name"});
+	EXPECT_EQ(v.unknownKeys({"nvml", "timeout", "ratio", "libs"}),
+		  std::vector<std::string>{"name"});
 }
 
 // Runs in a private cwd with a private XDG_CONFIG_HOME; restores every variable it touches.
@@ -136,18 +138,21 @@ protected:
 		fs::create_directories(tmp_ / "cwd");
 		oldCwd_ = fs::current_path();
 		fs::current_path(tmp_ / "cwd");
-		for (const char *v : {"XDG_CONFIG_HOME", "HOME", "TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
+		for (const char *v : {"XDG_CONFIG_HOME", "HOME", "TB_CONFIG", "TB_LOG_LEVELS",
+				      "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
 			if (const char *old = std::getenv(v))
 				saved_[v] = old;
 		::setenv("XDG_CONFIG_HOME", (tmp_ / "xdg").c_str(), 1);
-		for (const char *v : {"TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
+		for (const char *v :
+		     {"TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
 			::unsetenv(v);
 	}
 	void TearDown() override
 	{
 		fs::current_path(oldCwd_);
 		fs::remove_all(tmp_);
-		for (const char *v : {"XDG_CONFIG_HOME", "HOME", "TB_CONFIG", "TB_LOG_LEVELS", "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
+		for (const char *v : {"XDG_CONFIG_HOME", "HOME", "TB_CONFIG", "TB_LOG_LEVELS",
+				      "TB_HOST_ROOT", "TB_PLUGIN_PATH"})
 			if (auto it = saved_.find(v); it != saved_.end())
 				::setenv(v, it->second.c_str(), 1);
 			else
@@ -201,15 +206,18 @@ TEST_F(ConfigFiles, ExplicitFilesMustExist)
 	auto r = findConfigFile((tmp_ / "missing.toml").string());
 	ASSERT_FALSE(r);
 	EXPECT_EQ(r.error().code, Errc::NotFound);
-	EXPECT_EQ(r.error().message, "config file " + (tmp_ / "missing.toml").string() + " (from --config): not found");
+	EXPECT_EQ(r.error().message, "config file " + (tmp_ / "missing.toml").string() +
+					     " (from --config): not found");
 	::setenv("TB_CONFIG", (tmp_ / "gone.toml").c_str(), 1);
 	auto e = findConfigFile("");
 	ASSERT_FALSE(e);
-	EXPECT_EQ(e.error().message, "config file " + (tmp_ / "gone.toml").string() + " (from TB_CONFIG): not found");
+	EXPECT_EQ(e.error().message,
+		  "config file " + (tmp_ / "gone.toml").string() + " (from TB_CONFIG): not found");
 	auto d = findConfigFile(tmp_.string());
 	ASSERT_FALSE(d);
 	EXPECT_EQ(d.error().code, Errc::InvalidArgument);
-	EXPECT_EQ(d.error().message, "config file " + tmp_.string() + " (from --config): not a regular file");
+	EXPECT_EQ(d.error().message,
+		  "config file " + tmp_.string() + " (from --config): not a regular file");
 }
 
 TEST_F(ConfigFiles, UnreadableFileIsNamed)
@@ -217,7 +225,8 @@ TEST_F(ConfigFiles, UnreadableFileIsNamed)
 	auto dir = loadConfigFile(tmp_.string());
 	ASSERT_FALSE(dir);
 	EXPECT_EQ(dir.error().code, Errc::Io);
-	EXPECT_EQ(dir.error().message, "config file " + tmp_.string() + ": cannot read: Is a directory");
+	EXPECT_EQ(dir.error().message,
+		  "config file " + tmp_.string() + ": cannot read: Is a directory");
 	fs::path locked = tmp_ / "locked.toml";
 	write(locked, "");
 	fs::permissions(locked, fs::perms::none);
@@ -227,13 +236,15 @@ TEST_F(ConfigFiles, UnreadableFileIsNamed)
 	} else {
 		ASSERT_FALSE(r);
 		EXPECT_EQ(r.error().code, Errc::PermissionDenied);
-		EXPECT_EQ(r.error().message, "config file " + locked.string() + ": cannot read: Permission denied");
+		EXPECT_EQ(r.error().message,
+			  "config file " + locked.string() + ": cannot read: Permission denied");
 	}
 }
 
 TEST_F(ConfigFiles, ContextAppliesEnvironmentOverrides)
 {
-	write(tmp_ / "c.toml", "[core]\nplugin_path = [\"/from/config\"]\nlog_levels = \"*:error\"\n");
+	write(tmp_ / "c.toml",
+	      "[core]\nplugin_path = [\"/from/config\"]\nlog_levels = \"*:error\"\n");
 	::setenv("TB_PLUGIN_PATH", "/a::/b", 1);
 	::setenv("TB_HOST_ROOT", tmp_.c_str(), 1);
 	ContextOptions o;
@@ -274,31 +285,36 @@ TEST_F(ConfigFiles, BadOverridesNameTheirSource)
 	auto r = create(o);
 	ASSERT_FALSE(r);
 	EXPECT_EQ(r.error().code, Errc::InvalidArgument);
-	EXPECT_EQ(r.error().message, "host root " + (tmp_ / "nope").string() + " (from --host-root): not a directory");
+	EXPECT_EQ(r.error().message,
+		  "host root " + (tmp_ / "nope").string() + " (from --host-root): not a directory");
 	::setenv("TB_HOST_ROOT", (tmp_ / "gone").c_str(), 1);
 	auto h = create();
 	ASSERT_FALSE(h);
-	EXPECT_EQ(h.error().message, "host root " + (tmp_ / "gone").string() + " (from TB_HOST_ROOT): not a directory");
+	EXPECT_EQ(h.error().message, "host root " + (tmp_ / "gone").string() +
+					     " (from TB_HOST_ROOT): not a directory");
 	::unsetenv("TB_HOST_ROOT");
 	write(tmp_ / "c.toml", "[host]\nroot = \"/no/such/root\"\n");
 	o = {};
 	o.configFile = (tmp_ / "c.toml").string();
 	auto f = create(o);
 	ASSERT_FALSE(f);
-	EXPECT_EQ(f.error().message, "host root /no/such/root (from [host] root in " + o.configFile + "): not a directory");
+	EXPECT_EQ(f.error().message, "host root /no/such/root (from [host] root in " +
+					     o.configFile + "): not a directory");
 
 	o = {};
 	o.logLevels = "loader:loud";
 	auto l = create(o);
 	ASSERT_FALSE(l);
 	EXPECT_EQ(l.error().code, Errc::InvalidArgument);
-	EXPECT_EQ(l.error().message, "log levels 'loader:loud' (from --log-level): unknown log level 'loud' "
-				     "(expected debug, info, warn or error)");
+	EXPECT_EQ(l.error().message,
+		  "log levels 'loader:loud' (from --log-level): unknown log level 'loud' "
+		  "(expected debug, info, warn or error)");
 	::setenv("TB_LOG_LEVELS", "bogus", 1);
 	auto e = create();
 	ASSERT_FALSE(e);
-	EXPECT_EQ(e.error().message, "log levels 'bogus' (from TB_LOG_LEVELS): unknown log level 'bogus' "
-				     "(expected debug, info, warn or error)");
+	EXPECT_EQ(e.error().message,
+		  "log levels 'bogus' (from TB_LOG_LEVELS): unknown log level 'bogus' "
+		  "(expected debug, info, warn or error)");
 }
 
 TEST_F(ConfigFiles, MalformedFileFailsContextCreation)
@@ -308,14 +324,17 @@ TEST_F(ConfigFiles, MalformedFileFailsContextCreation)
 	o.configFile = (tmp_ / "bad.toml").string();
 	auto r = Context::create(o);
 	ASSERT_FALSE(r);
-	EXPECT_EQ(r.error().message.rfind((tmp_ / "bad.toml").string() + ":2:", 0), 0u) << r.error().message;
+	EXPECT_EQ(r.error().message.rfind((tmp_ / "bad.toml").string() + ":2:", 0), 0u)
+		<< r.error().message;
 	// A value that only a Context would have rejected before is now a parse error too.
 	write(tmp_ / "levels.toml", "[core]\nlog_levels = \"loader:verbose\"\n");
 	o.configFile = (tmp_ / "levels.toml").string();
 	auto l = Context::create(o);
 	ASSERT_FALSE(l);
-	EXPECT_EQ(l.error().message, o.configFile + ":2:14: key 'core.log_levels': invalid value 'loader:verbose': "
-						     "unknown log level 'verbose' (expected debug, info, warn or error)");
+	EXPECT_EQ(l.error().message,
+		  o.configFile +
+			  ":2:14: key 'core.log_levels': invalid value 'loader:verbose': "
+			  "unknown log level 'verbose' (expected debug, info, warn or error)");
 }
 
 TEST(LogLevels, ParseAndMatch)
@@ -331,7 +350,8 @@ TEST(LogLevels, ParseAndMatch)
 	// A bad spec is refused whole: the rules in force stay.
 	auto bad = log::setLevels("x:verbose");
 	ASSERT_FALSE(bad);
-	EXPECT_EQ(bad.error().message, "unknown log level 'verbose' (expected debug, info, warn or error)");
+	EXPECT_EQ(bad.error().message,
+		  "unknown log level 'verbose' (expected debug, info, warn or error)");
 	EXPECT_TRUE(log::enabled("anything", LogLevel::Debug));
 	auto parsed = log::parseLevels("loader:debug,probe.*:info,error");
 	ASSERT_TRUE(parsed);

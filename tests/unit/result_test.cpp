@@ -14,7 +14,8 @@ namespace {
 Result<int> parsePositive(int v)
 {
 	if (v <= 0)
-		return err(Errc::InvalidArgument, "value " + std::to_string(v) + " is not positive");
+		return err(Errc::InvalidArgument,
+			   "value " + std::to_string(v) + " is not positive");
 	return v;
 }
 
@@ -81,9 +82,11 @@ TEST(Result, WrapAddsContextOnTheWayUp)
 
 TEST(Result, AndThenChains)
 {
-	auto r = doubled(3).and_then([](int v) -> Result<std::string> { return std::to_string(v); });
+	auto r =
+		doubled(3).and_then([](int v) -> Result<std::string> { return std::to_string(v); });
 	EXPECT_EQ(*r, "6");
-	auto e = doubled(-3).and_then([](int v) -> Result<std::string> { return std::to_string(v); });
+	auto e = doubled(-3).and_then(
+		[](int v) -> Result<std::string> { return std::to_string(v); });
 	EXPECT_EQ(e.error().code, Errc::InvalidArgument);
 }
 

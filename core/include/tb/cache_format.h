@@ -49,14 +49,15 @@ struct LayerInfo {
 /// \brief Everything a format needs to produce config + manifest for a packed cache.
 struct PackInput {
 	std::vector<CacheEntry> entries;
-	std::vector<CacheTarget> targets; ///< sorted, unique
-	int64_t cacheSizeBytes = 0;       ///< sum of regular file sizes
-	LayerInfo layer;                  ///< the single squashed content layer
-	std::string title;                ///< org.opencontainers.image.title
+	std::vector<CacheTarget> targets;   ///< sorted, unique
+	int64_t cacheSizeBytes = 0;         ///< sum of regular file sizes
+	LayerInfo layer;                    ///< the single squashed content layer
+	std::string title;                  ///< org.opencontainers.image.title
 	std::optional<std::string> created; ///< RFC 3339; absent = reproducible, no timestamp
-	bool dockerMediaTypes = false;    ///< Docker schema2 instead of OCI (compat only)
-	std::string architecture;         ///< image config architecture ("amd64"), from the helper .so files
-	std::string manifestJson;         ///< io.triton.manifest/manifest.json as stored in the layer
+	bool dockerMediaTypes = false;      ///< Docker schema2 instead of OCI (compat only)
+	std::string
+		architecture; ///< image config architecture ("amd64"), from the helper .so files
+	std::string manifestJson; ///< io.triton.manifest/manifest.json as stored in the layer
 };
 
 /// \brief A packed image: the config blob and the manifest that references it and the layer.
@@ -68,15 +69,15 @@ struct PackOutput {
 
 /// \brief What a reader learned about a cache image.
 struct CacheImageInfo {
-	std::string variant;                    ///< "compat", "plain"
+	std::string variant; ///< "compat", "plain"
 	std::vector<CacheTarget> targets;
 	std::optional<int64_t> entryCount;
 	std::optional<int64_t> sizeBytes;
-	std::vector<Descriptor> contentLayers;  ///< layers to extract, in order
-	std::vector<Digest> diffIds;            ///< uncompressed digest per content layer; empty = unknown
+	std::vector<Descriptor> contentLayers; ///< layers to extract, in order
+	std::vector<Digest> diffIds; ///< uncompressed digest per content layer; empty = unknown
 	std::map<std::string, std::string> labels;
-	std::vector<CacheEntry> entries;        ///< from labels or config, when the image carries them
-	std::string title;                      ///< org.opencontainers.image.title, when present
+	std::vector<CacheEntry> entries; ///< from labels or config, when the image carries them
+	std::string title;               ///< org.opencontainers.image.title, when present
 };
 
 class CacheFormat {
@@ -84,7 +85,8 @@ public:
 	virtual ~CacheFormat() = default;
 	/// \brief The variant this plugin writes ("compat").
 	virtual std::string_view variant() const noexcept = 0;
-	/// \brief How sure the plugin is that it can read this image: 0 = not at all, 100 = its own.
+	/// \brief How sure the plugin is that it can read this image: 0 = not at all, 100 = its
+	/// own.
 	virtual int detect(const RawManifest &manifest, std::string_view config) const noexcept = 0;
 	/// \return Errc::Corrupt when the image claims the format but is malformed
 	virtual Result<CacheImageInfo> describe(const RawManifest &manifest,

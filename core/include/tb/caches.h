@@ -36,10 +36,10 @@ struct CacheFile {
 /// \brief A scanned Triton cache directory.
 struct ScannedCache {
 	std::string root;
-	std::vector<CacheFile> files;	  ///< sorted by path; directories before their children
+	std::vector<CacheFile> files;     ///< sorted by path; directories before their children
 	std::vector<CacheEntry> entries;  ///< one per kernel JSON, sorted by hash
 	std::vector<CacheTarget> targets; ///< sorted, unique
-	int64_t sizeBytes = 0;		  ///< sum of regular file sizes
+	int64_t sizeBytes = 0;            ///< sum of regular file sizes
 	std::string architecture; ///< OCI arch of the helper .so files ("amd64"), else the host's
 	std::vector<ScanIssue> issues;
 };
@@ -61,7 +61,7 @@ struct CreateOptions {
 	Compression compression = Compression::Gzip;
 	bool dockerMediaTypes = false;
 	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
-	std::string tempDir;		    ///< where the compressed layer is staged; "" = TMPDIR
+	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
 };
 
 struct CreateResult {
@@ -120,12 +120,12 @@ struct ExtractOptions {
 
 struct ExtractReport {
 	std::string destination;
-	std::vector<std::string> added;	    ///< top-level cache entries newly placed
+	std::vector<std::string> added;     ///< top-level cache entries newly placed
 	std::vector<std::string> replaced;  ///< existing ones whose contents differed
 	std::vector<std::string> unchanged; ///< existing and identical (re-extract)
 	int64_t files = 0;
 	int64_t bytes = 0;
-	int64_t groupsRewritten = 0;	 ///< __grp__ files whose child_paths were rewritten
+	int64_t groupsRewritten = 0;     ///< __grp__ files whose child_paths were rewritten
 	std::vector<CacheEntry> entries; ///< from io.triton.manifest/manifest.json, when present
 };
 

@@ -73,8 +73,8 @@ struct ExtractSection {
 
 /// \brief `[create]`: defaults of `tb create`.
 struct CreateSection {
-	std::string defaultFormat = "compat";     ///< compat | plain
-	std::string defaultCompression = "gzip";  ///< gzip | zstd | none
+	std::string defaultFormat = "compat";    ///< compat | plain
+	std::string defaultCompression = "gzip"; ///< gzip | zstd | none
 	bool operator==(const CreateSection &) const = default;
 };
 
@@ -98,7 +98,8 @@ struct BoltCapsule {
 struct BoltGaming {
 	bool dlssEnabled = true;
 	bool rtCoresEnabled = true;
-	std::string performanceProfile = "performance"; ///< performance | balanced | efficiency | ultra-low-latency
+	std::string performanceProfile =
+		"performance"; ///< performance | balanced | efficiency | ultra-low-latency
 	bool wineOptimizations = true;
 	bool vrsEnabled = true;
 	std::string powerProfile = "maximum"; ///< maximum | balanced | power-saver

@@ -20,9 +20,14 @@ using ConfigValue = std::variant<bool, int64_t, double, std::string, std::vector
 class ConfigView {
 public:
 	ConfigView() = default;
-	explicit ConfigView(std::map<std::string, ConfigValue> values) : values_(std::move(values)) {}
+	explicit ConfigView(std::map<std::string, ConfigValue> values) : values_(std::move(values))
+	{
+	}
 
-	bool has(std::string_view key) const { return values_.find(std::string(key)) != values_.end(); }
+	bool has(std::string_view key) const
+	{
+		return values_.find(std::string(key)) != values_.end();
+	}
 
 	template<typename T>
 	std::optional<T> get(std::string_view key) const

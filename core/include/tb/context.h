@@ -35,13 +35,13 @@ std::string_view pluginStatusName(PluginStatus s) noexcept;
 
 /// \brief One row of `tb plugins ls`.
 struct PluginInfo {
-	std::string kind;    ///< "transport", "cache", "probe", "runtime" or "unknown"
-	std::string name;    ///< plugin name; the file stem when the descriptor is unreadable
-	std::string uri;     ///< "kind.name"
+	std::string kind; ///< "transport", "cache", "probe", "runtime" or "unknown"
+	std::string name; ///< plugin name; the file stem when the descriptor is unreadable
+	std::string uri;  ///< "kind.name"
 	std::string version;
 	std::string path;
 	PluginStatus status = PluginStatus::Failed;
-	std::string reason;  ///< why it is not ok (empty when ok)
+	std::string reason; ///< why it is not ok (empty when ok)
 };
 
 class Context {

@@ -11,8 +11,8 @@ namespace tb {
 
 /// \brief A device node as seen on the host (major/minor from stat, full glibc split).
 struct DeviceNode {
-	std::string path;  ///< host path without the host-root prefix, e.g. "/dev/nvidia0"
-	char type = 'c';   ///< 'c' or 'b'
+	std::string path; ///< host path without the host-root prefix, e.g. "/dev/nvidia0"
+	char type = 'c';  ///< 'c' or 'b'
 	int64_t major = -1;
 	int64_t minor = -1;
 	uint32_t fileMode = 0; ///< permission bits, 0 = unknown
@@ -28,19 +28,19 @@ struct GpuPartition {
 
 /// \brief One physical GPU: exactly what the cache compatibility check and CDI consume.
 struct GpuDevice {
-	std::string vendor;        ///< "nvidia", "amd", "intel"
-	int index = 0;             ///< per-vendor index (NVIDIA: device minor)
-	std::string name;          ///< "Tesla T4"
-	std::string pciBdf;        ///< "0000:3b:00.0"
-	std::string pciDeviceId;   ///< "0x1eb8"
-	std::string uuid;          ///< empty when unknown
+	std::string vendor;            ///< "nvidia", "amd", "intel"
+	int index = 0;                 ///< per-vendor index (NVIDIA: device minor)
+	std::string name;              ///< "Tesla T4"
+	std::string pciBdf;            ///< "0000:3b:00.0"
+	std::string pciDeviceId;       ///< "0x1eb8"
+	std::string uuid;              ///< empty when unknown
 	std::vector<DeviceNode> nodes; ///< per-GPU nodes (nvidiaN, cardN, renderDN)
-	std::string backend;       ///< "cuda", "hip", "xpu"
-	std::string arch;          ///< "75", "90", "gfx90a"; empty = unknown (never guessed)
-	int warpSize = 0;          ///< 0 = unknown
-	uint64_t memoryBytes = 0;  ///< 0 = unknown
+	std::string backend;           ///< "cuda", "hip", "xpu"
+	std::string arch;              ///< "75", "90", "gfx90a"; empty = unknown (never guessed)
+	int warpSize = 0;              ///< 0 = unknown
+	uint64_t memoryBytes = 0;      ///< 0 = unknown
 	std::string driverVersion;
-	std::string driverType;    ///< "open", "proprietary", "amdgpu", "i915", "xe", "wsl"
+	std::string driverType; ///< "open", "proprietary", "amdgpu", "i915", "xe", "wsl"
 	int numaNode = -1;
 	std::vector<GpuPartition> partitions;
 };

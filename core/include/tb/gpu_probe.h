@@ -28,7 +28,7 @@ struct ProbeReport {
 	std::vector<std::string> ipcSockets;
 	std::vector<std::string> configFiles;
 	std::map<std::string, std::string> facts; ///< vendor extras, e.g. "wsl2.distro"
-	std::vector<std::string> warnings;        ///< "nouveau is loaded: no NVIDIA driver usable ..."
+	std::vector<std::string> warnings; ///< "nouveau is loaded: no NVIDIA driver usable ..."
 };
 
 class GpuProbe {

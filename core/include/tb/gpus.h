@@ -24,7 +24,7 @@ std::string_view probeStatusName(ProbeStatus s) noexcept;
 struct ProbeRun {
 	std::string probe; ///< plugin name ("nvidia")
 	ProbeStatus status = ProbeStatus::Skipped;
-	Error error;	    ///< why it skipped or failed (code Skip for a skip)
+	Error error;        ///< why it skipped or failed (code Skip for a skip)
 	ProbeReport report; ///< valid when status is Ok
 };
 

@@ -73,21 +73,21 @@ Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_vie
 /// \brief What `tb inspect` shows (the fields of `skopeo inspect`, plus cache facts).
 struct ImageInspection {
 	std::string name;
-	RawManifest raw;		   ///< the top-level manifest or index, bytes as stored
-	Digest digest;			   ///< digest of the image manifest described below
+	RawManifest raw;                   ///< the top-level manifest or index, bytes as stored
+	Digest digest;                     ///< digest of the image manifest described below
 	std::optional<Digest> indexDigest; ///< set when \a raw is an index (resolved to a child)
-	std::string mediaType;		   ///< of the image manifest
+	std::string mediaType;             ///< of the image manifest
 	std::string artifactType;
 	Descriptor config;
 	std::vector<Descriptor> layers;
 	std::map<std::string, std::string> annotations; ///< manifest annotations
-	std::map<std::string, std::string> labels;	///< image config labels
+	std::map<std::string, std::string> labels;      ///< image config labels
 	bool hasLabels = false; ///< the config has a Labels object (else skopeo prints null)
 	std::string os;
 	std::string architecture;
-	std::string platformVariant;		     ///< config `variant` ("v8"); skopeo's Variant
-	std::string created;			     ///< "" when the config has none
-	std::string dockerVersion;		     ///< Docker configs' docker_version, else ""
+	std::string platformVariant;                 ///< config `variant` ("v8"); skopeo's Variant
+	std::string created;                         ///< "" when the config has none
+	std::string dockerVersion;                   ///< Docker configs' docker_version, else ""
 	std::optional<std::vector<std::string>> env; ///< config Env, when present
 	/// Tags the store or archive holds for the image's repository (skopeo lists a registry
 	/// repository's tags): the store's NAME:* tags, a docker-archive's RepoTags of that

@@ -21,11 +21,13 @@ inline constexpr std::string_view OciLayerTar = "application/vnd.oci.image.layer
 inline constexpr std::string_view OciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view OciLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
 inline constexpr std::string_view OciEmpty = "application/vnd.oci.empty.v1+json";
-inline constexpr std::string_view DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr std::string_view DockerManifest =
+	"application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr std::string_view DockerManifestList =
 	"application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view DockerConfig = "application/vnd.docker.container.image.v1+json";
-inline constexpr std::string_view DockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+inline constexpr std::string_view DockerLayerGzip =
+	"application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view DockerLayerTar = "application/vnd.docker.image.rootfs.diff.tar";
 } // namespace media
 
@@ -44,17 +46,22 @@ struct Digest {
 	{
 		auto colon = text.find(':');
 		if (colon == std::string_view::npos)
-			return err(Errc::InvalidArgument, "digest '" + std::string(text) + "': missing ':'");
+			return err(Errc::InvalidArgument,
+				   "digest '" + std::string(text) + "': missing ':'");
 		std::string alg(text.substr(0, colon));
 		std::string hex(text.substr(colon + 1));
 		size_t want = alg == "sha256" ? 64 : alg == "sha512" ? 128 : 0;
 		if (want == 0)
-			return err(Errc::Unsupported, "digest '" + std::string(text) + "': unsupported algorithm '" + alg + "'");
+			return err(Errc::Unsupported, "digest '" + std::string(text) +
+							      "': unsupported algorithm '" + alg +
+							      "'");
 		if (hex.size() != want)
-			return err(Errc::InvalidArgument, "digest '" + std::string(text) + "': wrong length");
+			return err(Errc::InvalidArgument,
+				   "digest '" + std::string(text) + "': wrong length");
 		for (char c : hex)
 			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-				return err(Errc::InvalidArgument, "digest '" + std::string(text) + "': not lower-case hex");
+				return err(Errc::InvalidArgument, "digest '" + std::string(text) +
+									  "': not lower-case hex");
 		return Digest{std::move(alg), std::move(hex)};
 	}
 };
@@ -80,7 +87,10 @@ struct RawManifest {
 struct ImageReference {
 	std::string transport; ///< "oci", "oci-archive", "docker-archive", "docker", "" (store)
 	std::string location;  ///< transport-specific: path[:tag], //registry/repo:tag, name:tag
-	std::string str() const { return transport.empty() ? location : transport + ":" + location; }
+	std::string str() const
+	{
+		return transport.empty() ? location : transport + ":" + location;
+	}
 };
 
 } // namespace tb

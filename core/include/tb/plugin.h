@@ -39,10 +39,14 @@ enum class Kind : uint32_t { Transport = 1, CacheFormat = 2, GpuProbe = 3, Runti
 constexpr const char *kindName(Kind k) noexcept
 {
 	switch (k) {
-	case Kind::Transport: return "transport";
-	case Kind::CacheFormat: return "cache";
-	case Kind::GpuProbe: return "probe";
-	case Kind::Runtime: return "runtime";
+	case Kind::Transport:
+		return "transport";
+	case Kind::CacheFormat:
+		return "cache";
+	case Kind::GpuProbe:
+		return "probe";
+	case Kind::Runtime:
+		return "runtime";
 	}
 	return "unknown";
 }
@@ -72,7 +76,8 @@ namespace detail {
 
 // Run a plugin's create function so that nothing escapes across the .so boundary.
 template<typename Interface, typename Fn>
-Result<std::unique_ptr<Interface>> guardedCreate(Fn fn, Host &host, const ConfigView &config) noexcept
+Result<std::unique_ptr<Interface>> guardedCreate(Fn fn, Host &host,
+						 const ConfigView &config) noexcept
 {
 	try {
 		return fn(host, config);
@@ -92,8 +97,8 @@ Result<std::unique_ptr<Interface>> guardedCreate(Fn fn, Host &host, const Config
 /// Put it once, at namespace scope, in one source file of the plugin.
 #define TB_PLUGIN(INTERFACE, NAME, VERSION, CREATE)                                                \
 	namespace {                                                                                \
-	::tb::Result<std::unique_ptr<INTERFACE>> tbPluginCreate_(::tb::Host &h,                    \
-								 const ::tb::ConfigView &c) noexcept \
+	::tb::Result<std::unique_ptr<INTERFACE>>                                                   \
+	tbPluginCreate_(::tb::Host &h, const ::tb::ConfigView &c) noexcept                         \
 	{                                                                                          \
 		return ::tb::detail::guardedCreate<INTERFACE>(CREATE, h, c);                       \
 	}                                                                                          \

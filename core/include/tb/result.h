@@ -18,37 +18,51 @@ enum class Errc : int32_t {
 	InvalidArgument = 1, ///< bad input from the caller or the user
 	NotFound = 2,        ///< a file, image, blob, key or plugin does not exist
 	PermissionDenied = 3,
-	Unavailable = 4,     ///< a peer or resource is (temporarily) not reachable
-	Unsupported = 5,     ///< valid, but this build or host cannot do it
-	Protocol = 6,        ///< a peer answered something the protocol does not allow
-	Corrupt = 7,         ///< data failed verification (digest, size, format, hostile content)
-	Io = 8,              ///< the operating system refused a read or write
+	Unavailable = 4, ///< a peer or resource is (temporarily) not reachable
+	Unsupported = 5, ///< valid, but this build or host cannot do it
+	Protocol = 6,    ///< a peer answered something the protocol does not allow
+	Corrupt = 7,     ///< data failed verification (digest, size, format, hostile content)
+	Io = 8,          ///< the operating system refused a read or write
 	Timeout = 9,
-	Conflict = 10,       ///< already exists, locked, or changed under us
-	Internal = 11,       ///< a bug in tb or a plugin (e.g. an exception escaped)
-	Skip = 12,           ///< "not applicable on this host": a plugin declines, this is no failure
+	Conflict = 10, ///< already exists, locked, or changed under us
+	Internal = 11, ///< a bug in tb or a plugin (e.g. an exception escaped)
+	Skip = 12,     ///< "not applicable on this host": a plugin declines, this is no failure
 	NotImplemented = 13,
-	LimitExceeded = 14,  ///< a configured cap was hit (size, count, ratio, depth)
+	LimitExceeded = 14, ///< a configured cap was hit (size, count, ratio, depth)
 };
 
 /// \brief Short stable name of an error class ("not-found"), for JSON and logs.
 constexpr std::string_view errcName(Errc c) noexcept
 {
 	switch (c) {
-	case Errc::InvalidArgument: return "invalid-argument";
-	case Errc::NotFound: return "not-found";
-	case Errc::PermissionDenied: return "permission-denied";
-	case Errc::Unavailable: return "unavailable";
-	case Errc::Unsupported: return "unsupported";
-	case Errc::Protocol: return "protocol";
-	case Errc::Corrupt: return "corrupt";
-	case Errc::Io: return "io";
-	case Errc::Timeout: return "timeout";
-	case Errc::Conflict: return "conflict";
-	case Errc::Internal: return "internal";
-	case Errc::Skip: return "skip";
-	case Errc::NotImplemented: return "not-implemented";
-	case Errc::LimitExceeded: return "limit-exceeded";
+	case Errc::InvalidArgument:
+		return "invalid-argument";
+	case Errc::NotFound:
+		return "not-found";
+	case Errc::PermissionDenied:
+		return "permission-denied";
+	case Errc::Unavailable:
+		return "unavailable";
+	case Errc::Unsupported:
+		return "unsupported";
+	case Errc::Protocol:
+		return "protocol";
+	case Errc::Corrupt:
+		return "corrupt";
+	case Errc::Io:
+		return "io";
+	case Errc::Timeout:
+		return "timeout";
+	case Errc::Conflict:
+		return "conflict";
+	case Errc::Internal:
+		return "internal";
+	case Errc::Skip:
+		return "skip";
+	case Errc::NotImplemented:
+		return "not-implemented";
+	case Errc::LimitExceeded:
+		return "limit-exceeded";
 	}
 	return "unknown";
 }
@@ -76,7 +90,10 @@ struct Unexpected {
 	E value;
 };
 
-inline Unexpected<Error> unexpected(Error e) { return {std::move(e)}; }
+inline Unexpected<Error> unexpected(Error e)
+{
+	return {std::move(e)};
+}
 
 /// \brief Build a failure: `return tb::err(Errc::NotFound, "no image " + ref);`
 inline Unexpected<Error> err(Errc code, std::string message)
@@ -93,7 +110,9 @@ public:
 	template<typename U = T,
 		 typename = std::enable_if_t<std::is_constructible_v<T, U &&> &&
 					     !std::is_same_v<std::decay_t<U>, Result>>>
-	Result(U &&v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}
+	Result(U &&v) : v_(std::in_place_index<0>, std::forward<U>(v))
+	{
+	}
 	Result(Unexpected<Error> e) : v_(std::in_place_index<1>, std::move(e.value)) {}
 
 	bool has_value() const noexcept { return v_.index() == 0; }
@@ -210,19 +229,19 @@ auto guarded(std::string_view who, Fn &&fn) noexcept -> decltype(std::forward<Fn
 } // namespace tb
 
 /// \brief Evaluate a Result expression; on error return it (GNU statement expression).
-#define TB_TRY(expr)                                                              \
-	({                                                                        \
-		auto &&tbTryResult_ = (expr);                                     \
-		if (!tbTryResult_)                                                \
-			return ::tb::unexpected(std::move(tbTryResult_).error()); \
-		std::move(tbTryResult_).value();                                  \
+#define TB_TRY(expr)                                                                               \
+	({                                                                                         \
+		auto &&tbTryResult_ = (expr);                                                      \
+		if (!tbTryResult_)                                                                 \
+			return ::tb::unexpected(std::move(tbTryResult_).error());                  \
+		std::move(tbTryResult_).value();                                                   \
 	})
 
 /// \brief Like TB_TRY, adding context to the error on the way up.
-#define TB_TRY_CTX(expr, ctx)                                                                 \
-	({                                                                                    \
-		auto &&tbTryResult_ = (expr);                                                 \
-		if (!tbTryResult_)                                                            \
-			return ::tb::unexpected(std::move(tbTryResult_).error().wrap(ctx));   \
-		std::move(tbTryResult_).value();                                              \
+#define TB_TRY_CTX(expr, ctx)                                                                      \
+	({                                                                                         \
+		auto &&tbTryResult_ = (expr);                                                      \
+		if (!tbTryResult_)                                                                 \
+			return ::tb::unexpected(std::move(tbTryResult_).error().wrap(ctx));        \
+		std::move(tbTryResult_).value();                                                   \
 	})

@@ -21,9 +21,9 @@ struct RunOptions {
 	std::string image;   ///< required
 	std::vector<std::string> command;
 	std::string cacheImage; ///< kernel cache image to mount; "" = the profile's, if any
-	EnvList env;		///< added to the container environment
+	EnvList env;            ///< added to the container environment
 	std::vector<std::string> extraArgs; ///< added runtime arguments
-	std::string name;		    ///< container name, may be empty
+	std::string name;                   ///< container name, may be empty
 	bool interactive = false;
 	bool tty = false;
 };

@@ -35,9 +35,9 @@ struct RunRequest {
 	std::vector<Mount> mounts;
 	EnvList env;
 	std::vector<std::string> securityOpts;
-	std::vector<std::string> extraArgs;  ///< [runtime] default_args and the user's own
-	std::string profile;                 ///< "gaming", "aiml", user profile, or empty
-	std::string name;                    ///< container name, may be empty
+	std::vector<std::string> extraArgs; ///< [runtime] default_args and the user's own
+	std::string profile;                ///< "gaming", "aiml", user profile, or empty
+	std::string name;                   ///< container name, may be empty
 	bool remove = true;
 	bool interactive = false;
 	bool tty = false;

@@ -60,8 +60,10 @@ class Transport {
 public:
 	virtual ~Transport() = default;
 	/// \return Errc::NotFound, Errc::InvalidArgument (bad location), Errc::Io, Errc::Corrupt
-	virtual Result<std::unique_ptr<ImageSource>> openSource(std::string_view location) noexcept = 0;
-	virtual Result<std::unique_ptr<ImageDestination>> openDestination(std::string_view location) noexcept = 0;
+	virtual Result<std::unique_ptr<ImageSource>>
+	openSource(std::string_view location) noexcept = 0;
+	virtual Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept = 0;
 	/// \return the images at \a location; Errc::Unsupported where listing makes no sense
 	virtual Result<std::vector<ImageEntry>> list(std::string_view location) noexcept = 0;
 };

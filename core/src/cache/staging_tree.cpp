@@ -136,7 +136,7 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 	const char *hardlink = archive_entry_hardlink(e);
 	auto type = archive_entry_filetype(e);
 	if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
-		return fail({Errc::Corrupt, type == AE_IFIFO	? "FIFO refused"
+		return fail({Errc::Corrupt, type == AE_IFIFO    ? "FIFO refused"
 					    : type == AE_IFSOCK ? "socket refused"
 								: "device node refused"});
 	// Refuse on the declared size, before writing a byte of it.

@@ -109,7 +109,7 @@ Result<Transport *> transportFor(const Context &ctx, const ImageReference &r)
 const std::vector<std::string> &wellKnownTransports()
 {
 	static const std::vector<std::string> names = {
-		"containers-storage", "dir", "docker",	    "docker-archive",
+		"containers-storage", "dir", "docker",      "docker-archive",
 		"docker-daemon",      "oci", "oci-archive",
 	};
 	return names;

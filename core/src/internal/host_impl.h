@@ -10,7 +10,10 @@ namespace tb {
 
 class HostImpl final : public Host {
 public:
-	HostImpl(std::string category, const HostPaths &paths) : category_(std::move(category)), paths_(paths) {}
+	HostImpl(std::string category, const HostPaths &paths)
+	    : category_(std::move(category)), paths_(paths)
+	{
+	}
 
 	void log(LogLevel level, std::string_view message) noexcept override;
 	bool logEnabled(LogLevel level) const noexcept override;

@@ -55,6 +55,6 @@ private:
 /// TB_LOG("loader", Warn) << "message";  (formatting only runs when the level is enabled;
 /// a for-statement, unlike an if, is safe inside an unbraced if/else)
 #define TB_LOG(category, level)                                                                    \
-	for (bool tbLogOn_ = ::tb::log::enabled(category, ::tb::LogLevel::level); tbLogOn_;         \
+	for (bool tbLogOn_ = ::tb::log::enabled(category, ::tb::LogLevel::level); tbLogOn_;        \
 	     tbLogOn_ = false)                                                                     \
 	::tb::log::Line(category, ::tb::LogLevel::level)

@@ -50,7 +50,10 @@ public:
 
 	const std::vector<PluginInfo> &infos() const noexcept { return infos_; }
 	const std::vector<Loaded<Transport>> &transports() const noexcept { return transports_; }
-	const std::vector<Loaded<CacheFormat>> &cacheFormats() const noexcept { return cacheFormats_; }
+	const std::vector<Loaded<CacheFormat>> &cacheFormats() const noexcept
+	{
+		return cacheFormats_;
+	}
 	const std::vector<Loaded<GpuProbe>> &gpuProbes() const noexcept { return gpuProbes_; }
 	const std::vector<Loaded<Runtime>> &runtimes() const noexcept { return runtimes_; }
 

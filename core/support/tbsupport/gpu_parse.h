@@ -12,8 +12,8 @@ namespace tb::support {
 
 /// \brief /proc/driver/nvidia/gpus/<bdf>/information.
 struct NvidiaGpuInformation {
-	std::string model;	 ///< "Tesla T4"
-	std::string uuid;	 ///< "GPU-..."; empty when the line is absent
+	std::string model;       ///< "Tesla T4"
+	std::string uuid;        ///< "GPU-..."; empty when the line is absent
 	std::string busLocation; ///< "0000:3b:00.0" (lower-case)
 	int deviceMinor = -1;
 	bool excluded = false; ///< "GPU Excluded: Yes"

@@ -79,7 +79,8 @@ private:
 
 /// \brief Run \a f, turning an escaping exception into Errc::Internal (plugin boundaries).
 /// Like tb::guarded, but keeps the transports' "unknown exception" wording.
-template<typename F> auto guard(const char *what, F &&f) noexcept -> decltype(f())
+template<typename F>
+auto guard(const char *what, F &&f) noexcept -> decltype(f())
 {
 	try {
 		return f();

@@ -15,22 +15,22 @@ namespace tb::support {
 /// \brief One library of the cache: SONAME key, path value, glibc flags (type | arch).
 struct LdCacheEntry {
 	int32_t flags = 0x0303; ///< low byte type (3 = libc6 ELF), high byte arch (0x0300 = x86-64)
-	std::string soname;	///< "libcuda.so.1"
-	std::string path;	///< "/lib/x86_64-linux-gnu/libcuda.so.1"
+	std::string soname;     ///< "libcuda.so.1"
+	std::string path;       ///< "/lib/x86_64-linux-gnu/libcuda.so.1"
 	uint64_t hwcap = 0;
 	bool operator==(const LdCacheEntry &) const = default;
 };
 
 enum class LdCacheFormat {
-	Old,	///< "ld.so-1.7.0" table only (pre-2.32 ldconfig -c old)
-	New,	///< "glibc-ld.so.cache1.1" only (ldconfig default since glibc 2.32)
+	Old,    ///< "ld.so-1.7.0" table only (pre-2.32 ldconfig -c old)
+	New,    ///< "glibc-ld.so.cache1.1" only (ldconfig default since glibc 2.32)
 	Compat, ///< old table followed by a new one
 };
 
 struct LdCache {
 	LdCacheFormat format = LdCacheFormat::New;
 	std::vector<LdCacheEntry> entries; ///< in file order
-	std::string generator;		   ///< extension tag 0 ("ldconfig (GNU libc) ..."), if any
+	std::string generator;             ///< extension tag 0 ("ldconfig (GNU libc) ..."), if any
 };
 
 /// \brief Parse a cache image. Every count and offset is checked against the buffer.

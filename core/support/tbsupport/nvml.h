@@ -14,7 +14,7 @@ namespace tb::support {
 
 /// \brief When a probe asks NVML (the `nvml` key of its plugin section).
 enum class NvmlMode {
-	Auto,	///< only when the host root is "/" (NVML describes this machine's kernel)
+	Auto,   ///< only when the host root is "/" (NVML describes this machine's kernel)
 	Always, ///< also under another host root, e.g. `--host-root /host` of the same machine
 	Never,
 };

@@ -11,11 +11,11 @@ namespace tb::support {
 
 /// \brief What /sys/bus/pci/devices/<bdf>/ tells about one function.
 struct PciDevice {
-	std::string bdf;	///< "0000:3b:00.0"
-	uint32_t vendor = 0;	///< 0x10de
-	uint32_t device = 0;	///< 0x1eb8
+	std::string bdf;        ///< "0000:3b:00.0"
+	uint32_t vendor = 0;    ///< 0x10de
+	uint32_t device = 0;    ///< 0x1eb8
 	uint32_t classCode = 0; ///< 0x030200
-	std::string driver;	///< basename of the driver link ("nvidia"), "" when unbound
+	std::string driver;     ///< basename of the driver link ("nvidia"), "" when unbound
 	int numaNode = -1;
 	std::string sysPath; ///< host path of the device dir after symlinks ("/sys/devices/...")
 	std::vector<std::string> drmCards;   ///< "card0" entries of drm/, sorted by number

@@ -10,7 +10,7 @@
 namespace tb::support {
 
 struct ProcessResult {
-	int exitCode = -1;	///< -1 when killed by a signal
+	int exitCode = -1;      ///< -1 when killed by a signal
 	std::string stderrText; ///< at most 64 KiB
 };
 

@@ -18,12 +18,14 @@ int main()
 	}
 	std::printf("default_runtime=%s\n", (*ctx)->config().runtime.defaultRuntime.c_str());
 	auto cdi = tb::generateCdi(**ctx, "aiml");
-	std::printf("cdi=%s: %s\n", cdi ? "ok" : std::string(tb::errcName(cdi.error().code)).c_str(),
+	std::printf("cdi=%s: %s\n",
+		    cdi ? "ok" : std::string(tb::errcName(cdi.error().code)).c_str(),
 		    cdi ? "" : cdi.error().message.c_str());
 	tb::RunOptions run;
 	run.image = "docker.io/library/ubuntu:24.04";
 	auto inv = tb::buildRunInvocation(**ctx, run);
-	std::printf("run=%s: %s\n", inv ? "ok" : std::string(tb::errcName(inv.error().code)).c_str(),
+	std::printf("run=%s: %s\n",
+		    inv ? "ok" : std::string(tb::errcName(inv.error().code)).c_str(),
 		    inv ? "" : inv.error().message.c_str());
 	return 0;
 }

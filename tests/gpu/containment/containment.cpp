@@ -20,9 +20,9 @@
 
 namespace {
 
-constexpr const char *kWatched[] = {"/sys", "/proc",  "/dev",	"/usr",		  "/etc",
-				    "/lib", "/lib32", "/lib64", "/bin",		  "/sbin",
-				    "/run", "/var",   "/opt",	"/tmp/nvidia-mps"};
+constexpr const char *kWatched[] = {"/sys", "/proc",  "/dev",   "/usr",           "/etc",
+				    "/lib", "/lib32", "/lib64", "/bin",           "/sbin",
+				    "/run", "/var",   "/opt",   "/tmp/nvidia-mps"};
 // Opened by libc or the loader on their own behalf, never by a probe.
 constexpr const char *kIgnored[] = {"/etc/ld.so.cache", "/etc/ld.so.preload", "/dev/null"};
 
@@ -127,7 +127,8 @@ void record(int dirfd, const char *path)
 	tInside = false;
 }
 
-template<typename F> F next(const char *name)
+template<typename F>
+F next(const char *name)
 {
 	return reinterpret_cast<F>(::dlsym(RTLD_NEXT, name));
 }

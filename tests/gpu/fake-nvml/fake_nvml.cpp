@@ -11,7 +11,7 @@
 extern "C" {
 
 struct nvmlDevice_st {
-	int id;		     ///< < 100: a GPU; >= 100: a MIG device
+	int id;              ///< < 100: a GPU; >= 100: a MIG device
 	unsigned gi, ci;     ///< MIG devices only
 	const char *profile; ///< MIG devices only
 };

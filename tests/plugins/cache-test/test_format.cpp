@@ -16,7 +16,8 @@ constexpr std::string_view kLayerType = "application/vnd.tb.test.layer.v1.tar";
 
 json::object descriptorJson(const Descriptor &d)
 {
-	return json::object{{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
+	return json::object{
+		{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
 }
 
 class TestFormat final : public CacheFormat {
@@ -34,7 +35,8 @@ public:
 		}
 	}
 
-	Result<CacheImageInfo> describe(const RawManifest &manifest, std::string_view config) const noexcept override
+	Result<CacheImageInfo> describe(const RawManifest &manifest,
+					std::string_view config) const noexcept override
 	{
 		try {
 			auto m = json::parse(manifest.bytes).as_object();
@@ -43,9 +45,10 @@ public:
 			info.variant = "test";
 			for (const auto &t : c.at("targets").as_array()) {
 				const auto &o = t.as_object();
-				info.targets.push_back(CacheTarget{json::value_to<std::string>(o.at("backend")),
-								   json::value_to<std::string>(o.at("arch")),
-								   static_cast<int>(o.at("warp_size").as_int64())});
+				info.targets.push_back(CacheTarget{
+					json::value_to<std::string>(o.at("backend")),
+					json::value_to<std::string>(o.at("arch")),
+					static_cast<int>(o.at("warp_size").as_int64())});
 			}
 			info.entryCount = c.at("entries").as_int64();
 			info.sizeBytes = c.at("size").as_int64();
@@ -53,31 +56,38 @@ public:
 				const auto &o = l.as_object();
 				Descriptor d;
 				d.mediaType = json::value_to<std::string>(o.at("mediaType"));
-				auto dg = Digest::parse(json::value_to<std::string>(o.at("digest")));
+				auto dg =
+					Digest::parse(json::value_to<std::string>(o.at("digest")));
 				if (!dg)
-					return unexpected(std::move(dg).error().wrap("test format: layer"));
+					return unexpected(
+						std::move(dg).error().wrap("test format: layer"));
 				d.digest = *dg;
 				d.size = o.at("size").as_int64();
 				info.contentLayers.push_back(std::move(d));
 			}
 			return info;
 		} catch (const std::exception &e) {
-			return err(Errc::Corrupt, std::string("test format: malformed image: ") + e.what());
+			return err(Errc::Corrupt,
+				   std::string("test format: malformed image: ") + e.what());
 		}
 	}
 
 	Result<PackOutput> pack(const PackInput &in) const noexcept override
 	{
 		if (in.dockerMediaTypes)
-			return err(Errc::Unsupported, "test format: Docker media types are not supported");
+			return err(Errc::Unsupported,
+				   "test format: Docker media types are not supported");
 		try {
 			json::array targets;
 			for (const auto &t : in.targets)
-				targets.push_back(json::object{{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
+				targets.push_back(json::object{{"backend", t.backend},
+							       {"arch", t.arch},
+							       {"warp_size", t.warpSize}});
 			PackOutput out;
-			out.configBytes = json::serialize(json::object{{"targets", targets},
-								       {"entries", static_cast<int64_t>(in.entries.size())},
-								       {"size", in.cacheSizeBytes}});
+			out.configBytes = json::serialize(
+				json::object{{"targets", targets},
+					     {"entries", static_cast<int64_t>(in.entries.size())},
+					     {"size", in.cacheSizeBytes}});
 			out.config.mediaType = kConfigType;
 			out.config.digest = support::Sha256::of(out.configBytes);
 			out.config.size = static_cast<int64_t>(out.configBytes.size());

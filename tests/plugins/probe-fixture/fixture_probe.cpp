@@ -33,7 +33,10 @@ public:
 			std::istringstream ls(line);
 			GpuDevice d;
 			if (!(ls >> d.vendor >> d.backend >> d.arch >> d.warpSize))
-				return err(Errc::Corrupt, path + ":" + std::to_string(lineNo) + ": expected 'vendor backend arch warp_size name'");
+				return err(
+					Errc::Corrupt,
+					path + ":" + std::to_string(lineNo) +
+						": expected 'vendor backend arch warp_size name'");
 			std::getline(ls >> std::ws, d.name);
 			d.index = static_cast<int>(r.gpus.size());
 			r.gpus.push_back(std::move(d));
