@@ -114,7 +114,7 @@ public:
 			auto tree = TB_TRY(open(file));
 			auto layout = TB_TRY(
 				support::OciLayout::open(std::move(tree), "oci-archive " + file));
-			return support::listLayout(layout);
+			return support::listLayout(layout, tag);
 		});
 	}
 

@@ -2,7 +2,7 @@
 // Archives are read in place: `tb inspect`, `tb extract` and `tb copy` from uncompressed
 // oci-archive and docker-archive files write nothing to TMPDIR or tmp_dir; digests are still
 // verified; hostile and duplicate member names behave as documented. Adding a tag to an
-// oci-archive does not copy its existing blobs to the temp dir.
+// oci-archive does not copy its existing blobs to the temp dir; `FILE:TAG` lists that tag only.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include <set>
 
 #include <tb/images.h>
+#include <tb/transport.h>
 
 #include "helpers.h"
 #include "tbsupport/tar_index.h"
@@ -248,4 +249,31 @@ TEST(ArchiveWrite, AddingATagLeavesTheArchivesBlobsInPlace)
 	auto index = support::TarIndex::open(t + "/a.tar");
 	ASSERT_TRUE(index);
 	EXPECT_EQ((*index)->members().size(), 2u + 4u + 3u) << "oci-layout, index.json, blobs";
+}
+
+TEST(ArchiveList, ATagListsOnlyThatImageLikeOci)
+{
+	TmpDir tmp;
+	auto ctx = makeContext(tmp, tmp / "store");
+	std::string t = tmp.path();
+	writeLayout(t + "/src", "v1", makeImage("one", {300}));
+	writeLayout(t + "/src", "v2", makeImage("two", {400}));
+	for (const char *tag : {"v1", "v2"})
+		ASSERT_TRUE(copyImage(*ctx, "oci:" + t + "/src:" + tag,
+				      "oci-archive:" + t + "/a.tar:" + tag));
+	for (const char *name : {"oci", "oci-archive"}) {
+		Transport *tr = ctx->transport(name);
+		ASSERT_NE(tr, nullptr) << name;
+		std::string file = std::string(name) == "oci" ? t + "/src" : t + "/a.tar";
+		auto all = tr->list(file);
+		ASSERT_TRUE(all) << name << ": " << all.error().message;
+		EXPECT_EQ(all->size(), 2u) << name;
+		auto one = tr->list(file + ":v2");
+		ASSERT_TRUE(one) << name << ": " << one.error().message;
+		ASSERT_EQ(one->size(), 1u) << name;
+		EXPECT_EQ((*one)[0].name, "v2") << name;
+		auto none = tr->list(file + ":v3");
+		ASSERT_TRUE(none) << name;
+		EXPECT_TRUE(none->empty()) << name;
+	}
 }
