@@ -2,7 +2,8 @@
 // Archives are read in place: `tb inspect`, `tb extract` and `tb copy` from uncompressed
 // oci-archive and docker-archive files write nothing to TMPDIR or tmp_dir; digests are still
 // verified; hostile and duplicate member names behave as documented. Adding a tag to an
-// oci-archive does not copy its existing blobs to the temp dir; `FILE:TAG` lists that tag only.
+// oci-archive does not copy its existing blobs to the temp dir, and only a FILE that is no
+// archive is a conflict (a read error stays one); `FILE:TAG` lists that tag only.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -276,4 +277,42 @@ TEST(ArchiveList, ATagListsOnlyThatImageLikeOci)
 		ASSERT_TRUE(none) << name;
 		EXPECT_TRUE(none->empty()) << name;
 	}
+}
+
+TEST(ArchiveWrite, OnlyAFileThatIsNoArchiveIsAConflict)
+{
+	TmpDir tmp;
+	auto ctx = makeContext(tmp, tmp / "store");
+	std::string t = tmp.path();
+	auto open = [&](const std::string &file) {
+		return openImageDestination(*ctx, "oci-archive:" + file + ":v1");
+	};
+	writeFile(t + "/notes.txt", "not an archive\n");
+	auto text = open(t + "/notes.txt");
+	ASSERT_FALSE(text);
+	EXPECT_EQ(text.error().code, Errc::Conflict) << text.error().message;
+	EXPECT_NE(text.error().message.find(t + "/notes.txt exists and is not an oci-archive ("),
+		  std::string::npos)
+		<< text.error().message;
+	// An archive tb cannot index (a sparse member) is no conflict but what it is.
+	fs::create_directory(t + "/sp");
+	writeFile(t + "/sp/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+	ASSERT_EQ(run({"truncate", "-s", "1M", t + "/sp/hole"}).status, 0);
+	ASSERT_EQ(run({"tar", "--sparse", "-cf", t + "/sparse.tar", "-C", t + "/sp", "oci-layout",
+		       "hole"})
+			  .status,
+		  0);
+	auto sparse = open(t + "/sparse.tar");
+	ASSERT_FALSE(sparse);
+	EXPECT_EQ(sparse.error().code, Errc::Unsupported) << sparse.error().message;
+	EXPECT_NE(sparse.error().message.find("sparse files are not supported"), std::string::npos)
+		<< sparse.error().message;
+	EXPECT_EQ(sparse.error().message.find("not an oci-archive"), std::string::npos)
+		<< sparse.error().message;
+	// A read that fails (EIO even as root: offset 0 of our own memory) is an I/O error.
+	auto eio = open("/proc/self/mem");
+	ASSERT_FALSE(eio);
+	EXPECT_EQ(eio.error().code, Errc::Io) << eio.error().message;
+	EXPECT_NE(eio.error().message.find("read archive /proc/self/mem: "), std::string::npos)
+		<< eio.error().message;
 }
