@@ -67,6 +67,22 @@ std::set<std::string> partitionNodePaths(const ProbeReport &r)
 	return out;
 }
 
+// Vendor and class first: most PCI functions of a server are no NVIDIA display controllers,
+// and readPciDevice() resolves the device and reads it whole (ids, NUMA, driver, drm/).
+bool nvidiaDisplay(const ProbeState &st, const std::string &bdf)
+{
+	std::string dir = "/sys/bus/pci/devices/" + bdf;
+	if (st.root != "/") { // the kernel follows sysfs links the same way on the real root
+		auto real = fs::resolveInRoot(st.root, dir);
+		if (!real)
+			return false;
+		dir = std::move(*real);
+	}
+	if (fs::readInt(st.path(dir + "/vendor")).value_or(0) != 0x10de)
+		return false;
+	return (fs::readInt(st.path(dir + "/class")).value_or(0) >> 16) == 0x03;
+}
+
 } // namespace
 
 void probeMigPartitions(ProbeState &st, GpuDevice &gpu)
@@ -175,8 +191,9 @@ void probeGpus(ProbeState &st)
 	// driver such as vfio-pci (passed through to a VM). Either way no container gets them.
 	for (auto &bdf : fs::listPciDevices(st.root)) {
 		fs::PciDevice pci;
-		if (inProcfs.count(bdf) || !fs::readPciDevice(st.root, bdf, pci) ||
-		    pci.vendor != 0x10de || (pci.classCode >> 16) != 0x03)
+		if (inProcfs.count(bdf) || !nvidiaDisplay(st, bdf) ||
+		    !fs::readPciDevice(st.root, bdf, pci) || pci.vendor != 0x10de ||
+		    (pci.classCode >> 16) != 0x03)
 			continue;
 		if (pci.driver == "nvidia")
 			st.warn("GPU " + bdf +
@@ -210,8 +227,9 @@ void probeNouveauGpus(ProbeState &st)
 {
 	for (auto &bdf : fs::listPciDevices(st.root)) {
 		fs::PciDevice pci;
-		if (!fs::readPciDevice(st.root, bdf, pci) || pci.vendor != 0x10de ||
-		    (pci.classCode >> 16) != 0x03 || pci.driver != "nouveau")
+		if (!nvidiaDisplay(st, bdf) || !fs::readPciDevice(st.root, bdf, pci) ||
+		    pci.vendor != 0x10de || (pci.classCode >> 16) != 0x03 ||
+		    pci.driver != "nouveau")
 			continue;
 		GpuDevice gpu;
 		gpu.vendor = "nvidia";

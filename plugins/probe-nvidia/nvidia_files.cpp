@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // NVIDIA driver files: libraries via ld.so.cache link chains, firmware, binaries, IPC, configs.
 #include <algorithm>
-#include <optional>
 #include <set>
+
+#include <sys/stat.h>
 
 #include <tbsupport/host_fs.h>
 #include <tbsupport/ld_cache.h>
@@ -82,18 +83,19 @@ bool endsWith(std::string_view s, std::string_view suffix)
 	return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+// Present and neither a directory nor a symlink: one lstat.
 bool isRegularFile(const ProbeState &st, const std::string &absolute)
 {
-	return fs::exists(st.path(absolute)) && !fs::isDirectory(st.path(absolute)) &&
-	       !fs::isSymlink(st.path(absolute));
+	struct stat s;
+	return ::lstat(st.path(absolute).c_str(), &s) == 0 && !S_ISDIR(s.st_mode) &&
+	       !S_ISLNK(s.st_mode);
 }
 
-// Where \a absolute leads inside the host root, or nullopt. A plain exists() would follow an
-// absolute link (/etc/alternatives/...) out of a --host-root tree into this machine's files.
-std::optional<std::string> inRoot(const ProbeState &st, const std::string &absolute)
+// Where \a absolute leads inside the host root. A plain exists() would follow an absolute
+// link (/etc/alternatives/...) out of a --host-root tree into this machine's files.
+Result<std::string> inRoot(const ProbeState &st, const std::string &absolute)
 {
-	auto r = fs::resolveInRoot(st.root, absolute);
-	return r ? std::optional<std::string>(*r) : std::nullopt;
+	return fs::resolveInRoot(st.root, absolute);
 }
 
 // Resolve the anchors through the cache; returns the versioned files they lead to.

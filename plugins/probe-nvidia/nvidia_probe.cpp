@@ -74,8 +74,10 @@ void mergeNvml(ProbeState &st, const fs::NvmlFacts &facts)
 	}
 	if (st.report.driver.version.empty() && !facts.driverVersion.empty()) {
 		st.report.driver.version = facts.driverVersion;
+		// Not for a GPU another driver (vfio-pci) owns: probeGpus cleared its backend.
 		for (auto &g : st.report.gpus)
-			g.driverVersion = facts.driverVersion;
+			if (!g.backend.empty())
+				g.driverVersion = facts.driverVersion;
 	} else if (!facts.driverVersion.empty() &&
 		   facts.driverVersion != st.report.driver.version) {
 		st.warn("NVML reports driver " + facts.driverVersion + ", the kernel module " +

@@ -21,26 +21,6 @@ namespace {
 
 using support::guard;
 
-class SavedSource : public ImageSource {
-public:
-	SavedSource(support::TempDir dir, std::unique_ptr<support::LayoutSource> layout)
-	    : dir_(std::move(dir)), layout_(std::move(layout))
-	{
-	}
-	Result<RawManifest> manifest(const std::optional<Digest> &i) noexcept override
-	{
-		return layout_->manifest(i);
-	}
-	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &b) noexcept override
-	{
-		return layout_->openBlob(b);
-	}
-
-private:
-	support::TempDir dir_;
-	std::unique_ptr<support::LayoutSource> layout_;
-};
-
 class ContainersStorage : public Transport {
 public:
 	ContainersStorage(std::string podman, std::vector<std::string> args, std::string tmpDir)
@@ -94,13 +74,18 @@ public:
 							   std::to_string(r.exitCode) +
 							   "): " + why);
 				}
-				// Read in place: the export is the only copy made.
+				// Read in place: the export is the only copy made. The index reads
+				// it through its own fd (a compressed one is unpacked into a temp
+				// dir of its own), so it is unlinked now: a killed tb leaves no
+				// export behind.
 				auto tree = TB_TRY(support::openArchiveTree(
-					tar, "tb-containers-storage-", dir.path()));
+					tar, "tb-containers-storage-", tmpDir_));
+				{
+					support::TempDir gone = std::move(dir);
+				}
 				auto layout = TB_TRY(support::LayoutSource::open(
 					std::move(tree), "", "podman image " + ref));
-				return std::unique_ptr<ImageSource>(std::make_unique<SavedSource>(
-					std::move(dir), std::move(layout)));
+				return std::unique_ptr<ImageSource>(std::move(layout));
 			});
 	}
 

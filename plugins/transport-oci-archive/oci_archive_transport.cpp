@@ -4,7 +4,9 @@
 #include <string>
 #include <string_view>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <tb/plugin.h>
 #include <tb/transport.h>
@@ -114,7 +116,7 @@ public:
 			auto tree = TB_TRY(open(file));
 			auto layout = TB_TRY(
 				support::OciLayout::open(std::move(tree), "oci-archive " + file));
-			return support::listLayout(layout);
+			return support::listLayout(layout, tag);
 		});
 	}
 
@@ -122,19 +124,26 @@ private:
 	// Writing a tag into an existing archive keeps its other images (skopeo would drop
 	// them); a file that is not an oci-archive is refused rather than overwritten. An
 	// uncompressed FILE only gives its oci-layout and index.json; a compressed one is
-	// unpacked whole (it cannot be read at offsets later).
+	// unpacked whole (it cannot be read at offsets later). Only a format error means "not
+	// an oci-archive": a failed read, a limit or an unsupported entry is reported as such.
 	static Result<Base> keepExisting(const std::string &file, const std::string &layoutDir)
 	{
 		struct stat st;
 		if (::stat(file.c_str(), &st) != 0)
 			return Base();
-		auto fail = [&](const Error &e) {
+		auto fail = [&](Error e) -> Result<Base> {
+			if (e.code != Errc::Corrupt && e.code != Errc::NotFound)
+				return unexpected(std::move(e).wrap("oci-archive:" + file));
 			return err(Errc::Conflict, file + " exists and is not an oci-archive (" +
 							   e.message +
 							   "); remove it or choose another name");
 		};
+		if (auto r = readFirstBlock(file); !r)
+			return fail(r.error());
 		auto plain = support::isUncompressedTar(file);
-		if (plain && *plain) {
+		if (!plain)
+			return fail(plain.error());
+		if (*plain) {
 			auto index = support::TarIndex::open(file);
 			if (!index)
 				return fail(index.error());
@@ -155,6 +164,27 @@ private:
 		if (auto l = support::OciLayout::open(layoutDir); !l)
 			return fail(l.error());
 		return Base();
+	}
+
+	// isUncompressedTar() takes a failed read for "not a tar", and libarchive's read errors
+	// come back as Corrupt: read the first block here so that EIO stays an I/O error.
+	static Result<void> readFirstBlock(const std::string &file)
+	{
+		int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return unexpected(support::errnoError("archive " + file));
+		char block[512];
+		ssize_t r;
+		do
+			r = ::pread(fd, block, sizeof block, 0);
+		while (r < 0 && errno == EINTR);
+		if (r >= 0) {
+			::close(fd);
+			return {};
+		}
+		Error e = support::errnoError("read archive " + file);
+		::close(fd);
+		return unexpected(std::move(e));
 	}
 
 	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.

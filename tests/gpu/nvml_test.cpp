@@ -184,6 +184,34 @@ TEST(Nvml, DriverVersionFallsBackToNvml)
 	EXPECT_EQ(nv->report.firmware.size(), 2u);
 }
 
+TEST(Nvml, DriverVersionFromNvmlSkipsAGpuBoundToVfio)
+{
+	HostCopy h("h100x8-open-mig");
+	h.remove("sys/module/nvidia/version");
+	h.remove("proc/driver/nvidia/version");
+	const std::string dev = "sys/devices/pci0000:00/0000:2a:00.0";
+	h.remove("sys/bus/pci/drivers/nvidia/0000:2a:00.0");
+	h.write("sys/bus/pci/drivers/vfio-pci/bind", "");
+	h.link("sys/bus/pci/drivers/vfio-pci/0000:2a:00.0", "../../../../" + dev);
+	h.link(dev + "/driver", "../../../bus/pci/drivers/vfio-pci");
+	ConfigFile cfg("probe.nvidia", "nvml = \"always\"");
+	::setenv("FAKE_NVML_DRIVER_VERSION", "550.54.14", 1);
+	auto inv = inventory(h.root(), cfg.path());
+	::unsetenv("FAKE_NVML_DRIVER_VERSION");
+	const ProbeRun *nv = inv.find("nvidia");
+	ASSERT_TRUE(nv);
+	ASSERT_EQ(nv->status, ProbeStatus::Ok) << nv->error.message;
+	EXPECT_EQ(nv->report.driver.version, "550.54.14");
+	ASSERT_EQ(inv.gpus.size(), 8u);
+	for (auto &g : inv.gpus) {
+		bool vfio = g.pciBdf == "0000:2a:00.0";
+		EXPECT_EQ(g.backend, vfio ? "" : "cuda") << g.pciBdf;
+		EXPECT_EQ(g.driverVersion, vfio ? "" : "550.54.14") << g.pciBdf;
+	}
+	EXPECT_EQ(joined(nv->report.warnings), "GPU 0000:2a:00.0: bound to vfio-pci in sysfs, not "
+					       "nvidia: not usable for containers\n");
+}
+
 TEST(Nvml, NoVersionAnywhereIsWarned)
 {
 	HostCopy h("h100x8-open-mig");

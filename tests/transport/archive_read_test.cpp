@@ -2,7 +2,8 @@
 // Archives are read in place: `tb inspect`, `tb extract` and `tb copy` from uncompressed
 // oci-archive and docker-archive files write nothing to TMPDIR or tmp_dir; digests are still
 // verified; hostile and duplicate member names behave as documented. Adding a tag to an
-// oci-archive does not copy its existing blobs to the temp dir.
+// oci-archive does not copy its existing blobs to the temp dir, and only a FILE that is no
+// archive is a conflict (a read error stays one); `FILE:TAG` lists that tag only.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <set>
 
 #include <tb/images.h>
+#include <tb/transport.h>
 
 #include "helpers.h"
 #include "tbsupport/tar_index.h"
@@ -248,4 +250,69 @@ TEST(ArchiveWrite, AddingATagLeavesTheArchivesBlobsInPlace)
 	auto index = support::TarIndex::open(t + "/a.tar");
 	ASSERT_TRUE(index);
 	EXPECT_EQ((*index)->members().size(), 2u + 4u + 3u) << "oci-layout, index.json, blobs";
+}
+
+TEST(ArchiveList, ATagListsOnlyThatImageLikeOci)
+{
+	TmpDir tmp;
+	auto ctx = makeContext(tmp, tmp / "store");
+	std::string t = tmp.path();
+	writeLayout(t + "/src", "v1", makeImage("one", {300}));
+	writeLayout(t + "/src", "v2", makeImage("two", {400}));
+	for (const char *tag : {"v1", "v2"})
+		ASSERT_TRUE(copyImage(*ctx, "oci:" + t + "/src:" + tag,
+				      "oci-archive:" + t + "/a.tar:" + tag));
+	for (const char *name : {"oci", "oci-archive"}) {
+		Transport *tr = ctx->transport(name);
+		ASSERT_NE(tr, nullptr) << name;
+		std::string file = std::string(name) == "oci" ? t + "/src" : t + "/a.tar";
+		auto all = tr->list(file);
+		ASSERT_TRUE(all) << name << ": " << all.error().message;
+		EXPECT_EQ(all->size(), 2u) << name;
+		auto one = tr->list(file + ":v2");
+		ASSERT_TRUE(one) << name << ": " << one.error().message;
+		ASSERT_EQ(one->size(), 1u) << name;
+		EXPECT_EQ((*one)[0].name, "v2") << name;
+		auto none = tr->list(file + ":v3");
+		ASSERT_TRUE(none) << name;
+		EXPECT_TRUE(none->empty()) << name;
+	}
+}
+
+TEST(ArchiveWrite, OnlyAFileThatIsNoArchiveIsAConflict)
+{
+	TmpDir tmp;
+	auto ctx = makeContext(tmp, tmp / "store");
+	std::string t = tmp.path();
+	auto open = [&](const std::string &file) {
+		return openImageDestination(*ctx, "oci-archive:" + file + ":v1");
+	};
+	writeFile(t + "/notes.txt", "not an archive\n");
+	auto text = open(t + "/notes.txt");
+	ASSERT_FALSE(text);
+	EXPECT_EQ(text.error().code, Errc::Conflict) << text.error().message;
+	EXPECT_NE(text.error().message.find(t + "/notes.txt exists and is not an oci-archive ("),
+		  std::string::npos)
+		<< text.error().message;
+	// An archive tb cannot index (a sparse member) is no conflict but what it is.
+	fs::create_directory(t + "/sp");
+	writeFile(t + "/sp/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+	ASSERT_EQ(run({"truncate", "-s", "1M", t + "/sp/hole"}).status, 0);
+	ASSERT_EQ(run({"tar", "--sparse", "-cf", t + "/sparse.tar", "-C", t + "/sp", "oci-layout",
+		       "hole"})
+			  .status,
+		  0);
+	auto sparse = open(t + "/sparse.tar");
+	ASSERT_FALSE(sparse);
+	EXPECT_EQ(sparse.error().code, Errc::Unsupported) << sparse.error().message;
+	EXPECT_NE(sparse.error().message.find("sparse files are not supported"), std::string::npos)
+		<< sparse.error().message;
+	EXPECT_EQ(sparse.error().message.find("not an oci-archive"), std::string::npos)
+		<< sparse.error().message;
+	// A read that fails (EIO even as root: offset 0 of our own memory) is an I/O error.
+	auto eio = open("/proc/self/mem");
+	ASSERT_FALSE(eio);
+	EXPECT_EQ(eio.error().code, Errc::Io) << eio.error().message;
+	EXPECT_NE(eio.error().message.find("read archive /proc/self/mem: "), std::string::npos)
+		<< eio.error().message;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Real peers: skopeo reads what `tb` writes and tb reads what skopeo writes; the CLI verbs;
-// concurrent `tb copy` processes into one layout.
+// concurrent `tb copy` processes into one layout; podman's export is gone once it is open.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -9,6 +9,8 @@
 #include <boost/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <tb/images.h>
 
 #include "helpers.h"
 #include "tbsupport/oci_layout.h"
@@ -265,4 +267,77 @@ TEST_F(Interop, ReadsPodmanStorage)
 	auto write = tb({"copy", "from-podman:v1", "containers-storage:localhost/x:v1"});
 	EXPECT_NE(write.status, 0);
 	EXPECT_NE(write.err.find("only reads"), std::string::npos) << write.err;
+}
+
+TEST_F(Interop, PodmanExportIsRemovedOnceTheSourceIsOpen)
+{
+	if (!haveProgram("podman"))
+		GTEST_SKIP() << "podman is not installed";
+	std::string t = tmp_.path();
+	std::vector<std::string> store{"--root",      t + "/pm/root",     "--runroot",
+				       t + "/pm/run", "--storage-driver", "vfs"};
+	std::vector<std::string> load{"podman"};
+	load.insert(load.end(), store.begin(), store.end());
+	load.insert(load.end(), {"load", "-q", "-i", fixtureArchive()});
+	auto loaded = run(load);
+	if (loaded.status != 0)
+		GTEST_SKIP() << "podman cannot use a private store here: " << loaded.err;
+	std::string args;
+	for (const auto &a : store)
+		args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
+	fs::create_directory(t + "/cstmp");
+	writeFile(tmp_ / "cs.toml", defaultConfig() +
+					    "[plugins.\"transport.containers-storage\"]\nargs = [" +
+					    args + "]\ntmp_dir = \"" + t + "/cstmp\"\n");
+	ContextOptions o;
+	o.configFile = tmp_ / "cs.toml";
+	auto ctx = Context::create(o);
+	ASSERT_TRUE(ctx) << ctx.error().message;
+	std::string ref = "containers-storage:quay.io/gkm/vector-add-cache:rocm";
+	auto src = openImageSource(**ctx, ref);
+	ASSERT_TRUE(src) << src.error().message;
+	EXPECT_TRUE(fs::is_empty(t + "/cstmp")) << "the image.tar export is unlinked";
+	auto dst = openImageDestination(**ctx, "oci:" + t + "/out:v1");
+	ASSERT_TRUE(dst) << dst.error().message;
+	auto c = copyImage(**src, **dst, ref);
+	ASSERT_TRUE(c) << c.error().message;
+	EXPECT_GT(c->blobsCopied, 0);
+	src->reset();
+	EXPECT_TRUE(fs::is_empty(t + "/cstmp"));
+}
+
+TEST_F(Interop, ACompressedPodmanExportIsUnpackedBesideAndRemoved)
+{
+	std::string t = tmp_.path();
+	ASSERT_EQ(
+		tb({"copy", "-q", "oci:" + t + "/src:v1", "oci-archive:" + t + "/img.tar"}).status,
+		0);
+	ASSERT_EQ(run({"gzip", "-n", t + "/img.tar"}).status, 0);
+	// A stand-in podman: `image save ... -o FILE REF` writes the gzip'ed archive to FILE.
+	writeFile(t + "/podman", "#!/bin/sh\nwhile [ \"$1\" != -o ]; do shift; done\ncp " + t +
+					 "/img.tar.gz \"$2\"\n");
+	fs::permissions(t + "/podman", fs::perms::owner_all);
+	fs::create_directory(t + "/cstmp");
+	writeFile(tmp_ / "cs.toml",
+		  defaultConfig() + "[plugins.\"transport.containers-storage\"]\npodman = \"" + t +
+			  "/podman\"\ntmp_dir = \"" + t + "/cstmp\"\n");
+	ContextOptions o;
+	o.configFile = tmp_ / "cs.toml";
+	auto ctx = Context::create(o);
+	ASSERT_TRUE(ctx) << ctx.error().message;
+	auto src = openImageSource(**ctx, "containers-storage:localhost/x:v1");
+	ASSERT_TRUE(src) << src.error().message;
+	size_t dirs = 0;
+	for (const auto &e : fs::directory_iterator(t + "/cstmp")) {
+		++dirs;
+		EXPECT_FALSE(fs::exists(e.path() / "image.tar")) << e.path();
+	}
+	EXPECT_EQ(dirs, 1u) << "only the unpacked copy";
+	auto dst = openImageDestination(**ctx, "oci:" + t + "/out:v1");
+	ASSERT_TRUE(dst) << dst.error().message;
+	auto c = copyImage(**src, **dst, "containers-storage:localhost/x:v1");
+	ASSERT_TRUE(c) << c.error().message;
+	EXPECT_EQ(c->manifestDigest, image_.manifestDesc.digest);
+	src->reset();
+	EXPECT_TRUE(fs::is_empty(t + "/cstmp"));
 }
