@@ -46,6 +46,9 @@ void describeCache(ImageInspection &out, const RawManifest &manifest, const std:
 // skopeo lists a registry repository's tags; the local equivalents are the store's tags of
 // the same name and a docker-archive's tags of the image's repositories. Best effort: a
 // listing that fails gives no tags, not a failed inspect.
+// \todo docker-archive: list() opens the archive again (unpacking a compressed one a second
+// time) and every image in it; the tags are in its manifest.json, which the ImageSource
+// interface cannot hand over without a plugin ABI change (tb/transport.h).
 std::vector<std::string> repositoryTags(Context &ctx, std::string_view text, const Digest &top)
 {
 	auto ref = parseImageReference(ctx, text);
@@ -138,7 +141,7 @@ Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref)
 {
 	auto source = TB_TRY(openImageSource(ctx, ref));
 	auto out = TB_TRY(inspectImage(*source, ref, ctx.cacheFormats()));
-	out.repoTags = repositoryTags(ctx, ref, support::Sha256::of(out.raw.bytes));
+	out.repoTags = repositoryTags(ctx, ref, out.indexDigest.value_or(out.digest));
 	return out;
 }
 
