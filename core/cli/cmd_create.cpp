@@ -30,7 +30,8 @@ struct CreateArgs {
 	bool quiet = false;
 };
 
-// The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name".
+// The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name". The rule of
+// libtb's image::splitRepoTag, which is internal; the CLI builds against the public API only.
 std::string repositoryName(std::string s)
 {
 	if (auto at = s.find('@'); at != std::string::npos)

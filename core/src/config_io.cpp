@@ -11,10 +11,14 @@
 #include <toml++/toml.h>
 
 #include "internal/paths.h"
+#include "tbsupport/host_fs.h"
 
 namespace tb {
 
 namespace {
+
+// nvbind.toml is a few KiB; a larger file is a mistake (a log, an image), not a config.
+constexpr size_t MaxConfigFileBytes = size_t(4) << 20;
 
 // An explicit file must be there; a directory or a device is named as such, not "not found".
 Result<std::string> explicitFile(const std::string &path, const char *source)
@@ -69,13 +73,15 @@ Result<std::string> findConfigFile(const std::string &explicitPath)
 
 Result<Config> loadConfigFile(const std::string &path)
 {
-	auto text = paths::readFile(path);
+	auto text = support::readFile(path, MaxConfigFileBytes);
 	if (!text) {
-		// readFile says "read PATH: why"; say which file this is instead.
+		// support::readFile names the file ("cannot open|read PATH: why"); keep only the
+		// why.
 		Error e = std::move(text).error();
-		std::string prefix = "read " + path + ": ";
-		std::string why = e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size())
-								  : e.message;
+		std::string named = path + ": ";
+		auto at = e.message.find(named);
+		std::string why =
+			at == std::string::npos ? e.message : e.message.substr(at + named.size());
 		return err(e.code, "config file " + path + ": cannot read: " + why);
 	}
 	return parseConfig(*text, path);

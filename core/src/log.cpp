@@ -14,8 +14,7 @@ namespace {
 
 struct Rules {
 	std::mutex mutex;
-	LogLevel fallback = LogLevel::Warn;
-	std::vector<std::pair<std::string, LogLevel>> perCategory;
+	LevelRules levels;
 };
 
 Rules &rules()
@@ -111,8 +110,7 @@ void applyLevels(LevelRules parsed) noexcept
 {
 	auto &r = rules();
 	std::lock_guard lock(r.mutex);
-	r.fallback = parsed.fallback;
-	r.perCategory = std::move(parsed.perCategory);
+	r.levels = std::move(parsed);
 }
 
 Result<void> setLevels(std::string_view spec)
@@ -125,8 +123,8 @@ bool enabled(std::string_view category, LogLevel level) noexcept
 {
 	auto &r = rules();
 	std::lock_guard lock(r.mutex);
-	LogLevel min = r.fallback;
-	for (const auto &[pattern, l] : r.perCategory)
+	LogLevel min = r.levels.fallback;
+	for (const auto &[pattern, l] : r.levels.perCategory)
 		if (matches(pattern, category))
 			min = l;
 	return level >= min;

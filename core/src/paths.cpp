@@ -54,37 +54,6 @@ std::string xdgRuntimeDir()
 	return envOr("XDG_RUNTIME_DIR", "/tmp/tb-" + std::to_string(getuid()));
 }
 
-Result<std::string> readFile(const std::string &path)
-{
-	// POSIX calls, not iostreams: the caller gets the real errno (EACCES, EISDIR, ...).
-	auto fail = [&](int e) {
-		return err(e == ENOENT   ? Errc::NotFound
-			   : e == EACCES ? Errc::PermissionDenied
-					 : Errc::Io,
-			   "read " + path + ": " + std::strerror(e));
-	};
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(errno);
-	std::string out;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = ::read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			::close(fd);
-			return fail(e);
-		}
-		if (n == 0)
-			break;
-		out.append(buf, static_cast<size_t>(n));
-	}
-	::close(fd);
-	return out;
-}
-
 Result<void> writeFileAtomic(const std::string &path, const std::string &data, bool overwrite)
 {
 	std::error_code ec;

@@ -17,14 +17,11 @@ Result<Invocation> buildRunInvocation(Context &ctx, const RunOptions &o)
 	if (o.image.empty())
 		return err(Errc::InvalidArgument, "run: no image given");
 	std::string runtime = o.runtime.empty() ? c.runtime.defaultRuntime : o.runtime;
-	if (!config::validPluginName(runtime))
-		return err(Errc::InvalidArgument,
-			   "run: runtime '" + runtime + "': not a runtime plugin name");
+	if (auto why = config::checkRuntimeName(runtime))
+		return err(Errc::InvalidArgument, "run: --runtime: " + *why);
 	TB_TRY_CTX(checkProfile(c, o.profile), "run");
-	if (!o.gpus.empty() && !config::validGpuSelection(o.gpus))
-		return err(Errc::InvalidArgument,
-			   "run: GPU selection '" + o.gpus +
-				   "': expected all, none, first, or GPU indices and UUIDs");
+	if (auto why = config::checkProfileGpus(o.gpus)) // "" = the profile's or [gpu]'s
+		return err(Errc::InvalidArgument, "run: --gpus: " + *why);
 	// \todo the run issue: profile + config -> RunRequest, probes -> devices, runtime plugin.
 	return err(Errc::NotImplemented, "run: not implemented in this version");
 }

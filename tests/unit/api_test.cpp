@@ -146,7 +146,8 @@ TEST_F(Api, RunInvocationIsDeclaredAndHonestlyNotImplemented)
 	o.command = {"nvidia-smi"};
 	o.runtime = "Pod Man";
 	EXPECT_EQ(buildRunInvocation(*ctx, o).error().message,
-		  "run: runtime 'Pod Man': not a runtime plugin name");
+		  "run: --runtime: invalid value 'Pod Man' (expected a runtime plugin name such as "
+		  "podman, docker or bolt: 1-63 characters of a-z, 0-9 and '-')");
 	o.runtime.clear();
 	o.profile = "train";
 	EXPECT_EQ(buildRunInvocation(*ctx, o).error().message,
@@ -154,7 +155,8 @@ TEST_F(Api, RunInvocationIsDeclaredAndHonestlyNotImplemented)
 	o.profile = "gaming";
 	o.gpus = "0,";
 	EXPECT_EQ(buildRunInvocation(*ctx, o).error().message,
-		  "run: GPU selection '0,': expected all, none, first, or GPU indices and UUIDs");
+		  "run: --gpus: invalid value '0,' (expected all, none, first, or GPU indices and "
+		  "UUIDs such as \"0,2\")");
 	o.gpus = "0";
 	auto r = buildRunInvocation(*ctx, o);
 	ASSERT_FALSE(r);

@@ -241,6 +241,23 @@ TEST_F(ConfigFiles, UnreadableFileIsNamed)
 	}
 }
 
+TEST_F(ConfigFiles, PathThroughAFileIsNotFoundAndHugeFilesAreRefused)
+{
+	write(tmp_ / "plain", "");
+	auto through = loadConfigFile((tmp_ / "plain" / "c.toml").string());
+	ASSERT_FALSE(through);
+	EXPECT_EQ(through.error().code, Errc::NotFound) << "ENOTDIR is a missing file";
+	EXPECT_EQ(through.error().message, "config file " + (tmp_ / "plain" / "c.toml").string() +
+						   ": cannot read: Not a directory");
+	fs::path huge = tmp_ / "huge.toml";
+	write(huge, "# " + std::string(size_t(4) << 20, 'x') + "\n");
+	auto big = loadConfigFile(huge.string());
+	ASSERT_FALSE(big);
+	EXPECT_EQ(big.error().code, Errc::LimitExceeded);
+	EXPECT_EQ(big.error().message,
+		  "config file " + huge.string() + ": cannot read: larger than 4194304 bytes");
+}
+
 TEST_F(ConfigFiles, ContextAppliesEnvironmentOverrides)
 {
 	write(tmp_ / "c.toml",

@@ -18,8 +18,6 @@
 
 namespace tb {
 
-struct ContextAccess; // libtb-internal (core/src/internal/context_impl.h)
-
 /// \brief How a Context is set up. Empty strings mean "use the normal search order".
 struct ContextOptions {
 	std::string configFile; ///< --config FILE (highest priority)
@@ -80,7 +78,6 @@ public:
 
 private:
 	class Impl;
-	friend struct ContextAccess;
 	explicit Context(std::unique_ptr<Impl> impl);
 	std::unique_ptr<Impl> impl_;
 };

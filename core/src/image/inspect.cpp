@@ -8,6 +8,7 @@
 
 #include <tb/context.h>
 
+#include "image/reference.h"
 #include "image/verify.h"
 #include "tbsupport/oci_layout.h"
 
@@ -42,32 +43,24 @@ void describeCache(ImageInspection &out, const RawManifest &manifest, const std:
 	out.cacheSizeBytes = info->sizeBytes;
 }
 
-// "repo:tag" -> {repo, tag}: the tag follows the last ':' after the last '/'.
-std::pair<std::string, std::string> splitTag(std::string_view name)
-{
-	name = name.substr(0, name.find('@'));
-	auto slash = name.rfind('/');
-	auto colon = name.rfind(':');
-	if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash))
-		return {std::string(name), std::string()};
-	return {std::string(name.substr(0, colon)), std::string(name.substr(colon + 1))};
-}
-
 // skopeo lists a registry repository's tags; the local equivalents are the store's tags of
 // the same name and a docker-archive's tags of the image's repositories. Best effort: a
 // listing that fails gives no tags, not a failed inspect.
+// \todo docker-archive: list() opens the archive again (unpacking a compressed one a second
+// time) and every image in it; the tags are in its manifest.json, which the ImageSource
+// interface cannot hand over without a plugin ABI change (tb/transport.h).
 std::vector<std::string> repositoryTags(Context &ctx, std::string_view text, const Digest &top)
 {
 	auto ref = parseImageReference(ctx, text);
 	if (!ref)
 		return {};
-	std::set<std::string> repos, tags;
+	std::set<std::string, std::less<>> repos, tags;
 	Transport *t = nullptr;
 	std::string location;
 	if (ref->transport.empty()) {
-		t = ctx.transport("oci");
+		t = image::storeTransport(ctx);
 		location = ctx.paths().storeDir;
-		repos.insert(splitTag(ref->location).first);
+		repos.emplace(image::splitRepoTag(ref->location).repository);
 	} else if (ref->transport == "docker-archive") {
 		t = ctx.transport("docker-archive");
 		location = support::splitPathAndTag(ref->location).first;
@@ -80,11 +73,11 @@ std::vector<std::string> repositoryTags(Context &ctx, std::string_view text, con
 	if (repos.empty())
 		for (const auto &e : *entries)
 			if (e.manifest.digest == top && !e.name.empty())
-				repos.insert(splitTag(e.name).first);
+				repos.emplace(image::splitRepoTag(e.name).repository);
 	for (const auto &e : *entries) {
-		auto [repo, tag] = splitTag(e.name);
+		auto [repo, tag] = image::splitRepoTag(e.name);
 		if (!tag.empty() && repos.count(repo))
-			tags.insert(tag);
+			tags.emplace(tag);
 	}
 	return {tags.begin(), tags.end()};
 }
@@ -148,7 +141,7 @@ Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref)
 {
 	auto source = TB_TRY(openImageSource(ctx, ref));
 	auto out = TB_TRY(inspectImage(*source, ref, ctx.cacheFormats()));
-	out.repoTags = repositoryTags(ctx, ref, support::Sha256::of(out.raw.bytes));
+	out.repoTags = repositoryTags(ctx, ref, out.indexDigest.value_or(out.digest));
 	return out;
 }
 
@@ -159,7 +152,7 @@ Result<std::vector<ImageSummary>> listImages(Context &ctx)
 	std::error_code ec;
 	if (!std::filesystem::exists(store + "/oci-layout", ec))
 		return out;
-	Transport *t = ctx.transport("oci");
+	Transport *t = image::storeTransport(ctx);
 	if (!t)
 		return err(Errc::Unsupported,
 			   "the local store needs the oci transport plugin (transport.oci), "

@@ -7,9 +7,29 @@
 
 #include <tb/context.h>
 
+#include "image/reference.h"
 #include "tbsupport/oci_layout.h"
 
 namespace tb {
+
+namespace image {
+
+RepoTag splitRepoTag(std::string_view name) noexcept
+{
+	name = name.substr(0, name.find('@'));
+	auto slash = name.rfind('/');
+	auto colon = name.rfind(':');
+	if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash))
+		return {name, {}};
+	return {name.substr(0, colon), name.substr(colon + 1)};
+}
+
+Transport *storeTransport(const Context &ctx)
+{
+	return ctx.transport("oci");
+}
+
+} // namespace image
 
 namespace {
 
@@ -71,11 +91,6 @@ bool validTag(std::string_view t)
 			   [&](char c) { return word(c) || c == '.' || c == '-'; });
 }
 
-Transport *storeTransport(const Context &ctx)
-{
-	return ctx.transport("oci");
-}
-
 // "STORE:name" for the oci transport; the store path may not hold the ':' separator.
 Result<std::string> storeLocation(const Context &ctx, const std::string &name)
 {
@@ -91,7 +106,7 @@ Result<std::string> storeLocation(const Context &ctx, const std::string &name)
 Result<Transport *> transportFor(const Context &ctx, const ImageReference &r)
 {
 	if (r.transport.empty()) {
-		if (Transport *t = storeTransport(ctx))
+		if (Transport *t = image::storeTransport(ctx))
 			return t;
 		return err(Errc::Unsupported,
 			   "the local store needs the oci transport plugin (transport.oci), "
@@ -131,12 +146,10 @@ Result<std::string> normaliseStoreName(std::string_view text)
 		digest = d->str();
 		rest = rest.substr(0, at);
 	}
-	std::string tag;
-	auto slash = rest.rfind('/');
-	auto colon = rest.rfind(':');
-	if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
-		tag = std::string(rest.substr(colon + 1));
-		rest = rest.substr(0, colon);
+	auto [repository, tagView] = image::splitRepoTag(rest);
+	std::string tag(tagView);
+	if (repository.size() < rest.size()) { // a ':' after the last '/', even "name:"
+		rest = repository;
 		if (!validTag(tag))
 			return bad("invalid tag '" + tag + "'");
 	}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a Context holds. Internal code (core/src/*) reaches it through ContextAccess.
+// What a Context holds.
 #pragma once
 
 #include <string>
@@ -17,12 +17,6 @@ public:
 	std::string configPath;
 	HostPaths paths;
 	PluginSet plugins;
-};
-
-/// \brief The one way into a Context's internals; not part of the installed API.
-struct ContextAccess {
-	static Context::Impl &impl(Context &c) noexcept { return *c.impl_; }
-	static const Context::Impl &impl(const Context &c) noexcept { return *c.impl_; }
 };
 
 } // namespace tb

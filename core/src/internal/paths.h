@@ -15,8 +15,6 @@ std::string xdgStateHome();  ///< $XDG_STATE_HOME or ~/.local/state
 std::string xdgCacheHome();  ///< $XDG_CACHE_HOME or ~/.cache
 std::string xdgRuntimeDir(); ///< $XDG_RUNTIME_DIR or /tmp/tb-<uid>
 
-/// \brief Read a whole (small) file. \return Errc::NotFound, Errc::Io
-Result<std::string> readFile(const std::string &path);
 /// \brief Write a file atomically (temp file in the same dir + rename).
 Result<void> writeFileAtomic(const std::string &path, const std::string &data, bool overwrite);
 
