@@ -299,6 +299,7 @@ TEST(TarIndex, CompressedArchivesAreNotIndexed)
 	EXPECT_TRUE(*isUncompressedTar(tmp / "t.tar"));
 	writeFile(tmp / "notes.txt", "not a tar at all");
 	EXPECT_FALSE(*isUncompressedTar(tmp / "notes.txt"));
+	EXPECT_FALSE(*isUncompressedTar(tmp.path())) << "a directory is no archive";
 	// openArchiveTree unpacks the compressed one; both trees serve the same bytes.
 	for (const char *name : {"t.tar", "t.tar.gz"}) {
 		auto tree = openArchiveTree(tmp / name, "tb-test-", tmp.path());
