@@ -229,7 +229,14 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 Result<int64_t> DirTree::size(const std::string &rel) const
 {
 	struct stat st;
-	if (::lstat((root_ + "/" + rel).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+	if (::lstat((root_ + "/" + rel).c_str(), &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return err(Errc::NotFound, name(rel) + " is missing");
+		// EIO, ELOOP, EACCES...: the file may well be there; copy must not re-upload it.
+		return unexpected(errnoError("stat " + name(rel)));
+	}
+	// Not a regular file (a symlink, a directory): no blob by that name.
+	if (!S_ISREG(st.st_mode))
 		return err(Errc::NotFound, name(rel) + " is missing");
 	return static_cast<int64_t>(st.st_size);
 }

@@ -16,11 +16,6 @@ namespace tb::support {
 
 namespace {
 
-bool isRealRoot(const std::string &root)
-{
-	return root.empty() || root.find_first_not_of('/') == std::string::npos;
-}
-
 std::optional<int64_t> parseDec(std::string_view s)
 {
 	if (s.empty() || s.size() > 10 ||

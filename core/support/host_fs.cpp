@@ -41,6 +41,11 @@ std::string underRoot(const std::string &root, std::string_view absolute)
 	return hostPath(p, absolute);
 }
 
+bool isRealRoot(std::string_view root) noexcept
+{
+	return root.find_first_not_of('/') == std::string_view::npos;
+}
+
 Result<std::string> readFile(const std::string &path, size_t maxBytes)
 {
 	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -6,6 +6,8 @@
 
 #include "tbsupport/nvml.h"
 
+#include "tbsupport/host_fs.h"
+
 namespace tb::support {
 
 namespace {
@@ -129,8 +131,7 @@ Result<NvmlMode> nvmlModeFromConfig(const ConfigView &config, std::string_view s
 
 bool nvmlWanted(NvmlMode mode, std::string_view root) noexcept
 {
-	bool realRoot = root.find_first_not_of('/') == std::string_view::npos;
-	return mode == NvmlMode::Always || (mode == NvmlMode::Auto && realRoot);
+	return mode == NvmlMode::Always || (mode == NvmlMode::Auto && isRealRoot(root));
 }
 
 std::optional<NvmlFacts> queryNvml(const std::vector<std::string> &bdfs, std::string &why)

@@ -318,7 +318,6 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 		return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
 	std::vector<char> buf(1 << 20);
 	for (const auto &[rel, isDir, fromBase] : items) {
-		std::string path = dir + "/" + rel;
 		Entry e;
 		archive_entry_set_pathname(e.e, isDir ? (rel + "/").c_str() : rel.c_str());
 		archive_entry_set_filetype(e.e, isDir ? AE_IFDIR : AE_IFREG);
@@ -327,10 +326,12 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 		archive_entry_set_uid(e.e, 0);
 		archive_entry_set_gid(e.e, 0);
 		std::unique_ptr<BlobReader> in;
+		std::string path; // the file of dir read; none for a member of base
 		if (fromBase) {
 			in = TB_TRY(base->open(rel, false));
 			archive_entry_set_size(e.e, fromBase->size);
 		} else if (!isDir) {
+			path = dir + "/" + rel;
 			int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			struct stat st;
 			if (fd < 0 || ::fstat(fd, &st) != 0) {
@@ -346,7 +347,13 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 			return err(Errc::Io,
 				   "write archive " + file + ": " + archive_error_string(w.a));
 		while (in) {
-			size_t n = TB_TRY_CTX(in->read(buf.data(), buf.size()), "read " + path);
+			auto got = in->read(buf.data(), buf.size());
+			// A base member's reader already names it: "archive FILE: rel: ...".
+			if (!got)
+				return unexpected(
+					path.empty() ? std::move(got).error()
+						     : std::move(got).error().wrap("read " + path));
+			size_t n = *got;
 			if (n == 0)
 				break;
 			if (archive_write_data(w.a, buf.data(), n) != static_cast<la_ssize_t>(n))

@@ -184,6 +184,20 @@ private:
 	std::string what_;
 };
 
+// True when \a fd (of \a file) starts with a tar header or an end-of-archive block. Anything
+// pread cannot serve (a pipe, a directory) cannot be indexed in place either.
+Result<bool> startsWithTarBlock(int fd, const std::string &file)
+{
+	struct stat st;
+	if (::fstat(fd, &st) != 0)
+		return unexpected(errnoError("stat archive " + file));
+	if (!S_ISREG(st.st_mode) || st.st_size < Block)
+		return false;
+	Header h;
+	TB_TRY(readAt(fd, 0, h, Block, "archive " + file));
+	return isZero(h) || checksumOk(h);
+}
+
 // A compressed archive unpacked into a temp dir: named like the archive in messages.
 class UnpackedTree : public DirTree {
 public:
@@ -215,6 +229,12 @@ Result<std::shared_ptr<TarIndex>> TarIndex::open(const std::string &file,
 	int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return unexpected(errnoError("archive " + file));
+	return adopt(file, fd, limits);
+}
+
+Result<std::shared_ptr<TarIndex>> TarIndex::adopt(const std::string &file, int fd,
+						  const UnpackLimits &limits)
+{
 	std::shared_ptr<TarIndex> index(new TarIndex(file, fd));
 	struct stat st;
 	if (::fstat(fd, &st) != 0)
@@ -283,20 +303,20 @@ Result<void> TarIndex::scan(int64_t fileSize, const UnpackLimits &limits)
 			return err(Errc::LimitExceeded,
 				   what + ": entry name longer than " +
 					   std::to_string(limits.maxPathLength));
-		std::string entry = what + ": entry '" + raw + "'";
+		auto entry = [&] { return what + ": entry '" + raw + "'"; }; // for errors only
 		if (sparse || type == 'S')
-			return err(Errc::Unsupported, entry + ": sparse files are not supported");
+			return err(Errc::Unsupported, entry() + ": sparse files are not supported");
 		if (type == 'M' || type == 'N')
 			return err(Errc::Unsupported,
-				   entry + ": multi-volume and old GNU long-name "
-					   "entries are not supported");
+				   entry() + ": multi-volume and old GNU long-name "
+					     "entries are not supported");
 		auto name = cleanArchiveName(raw);
 		if (!name)
-			return err(Errc::Corrupt, entry + ": unsafe path");
+			return err(Errc::Corrupt, entry() + ": unsafe path");
 		// Links, directories, devices and FIFOs carry no data: readers disagree on what a
 		// size there means (Go ignores it, libarchive may read it), so it is refused.
 		if (std::string_view("123456").find(type) != std::string_view::npos && size != 0)
-			return err(Errc::Corrupt, entry + ": a non-file entry with a data size");
+			return err(Errc::Corrupt, entry() + ": a non-file entry with a data size");
 		bool regular = (type == '0' || type == '\0' || type == '7') && !raw.ends_with('/');
 		if (name->empty())
 			continue;
@@ -337,24 +357,22 @@ Result<bool> isUncompressedTar(const std::string &file)
 	if (fd < 0)
 		return unexpected(errnoError("archive " + file));
 	FdBlobReader closer(fd);
-	Header h;
-	ssize_t got = 0;
-	while (got < Block) {
-		ssize_t r = ::pread(fd, h + got, static_cast<size_t>(Block - got), got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += r;
-	}
-	return got == Block && (isZero(h) || checksumOk(h));
+	return startsWithTarBlock(fd, file);
 }
 
 Result<std::shared_ptr<const FileTree>>
 openArchiveTree(const std::string &file, std::string_view tmpPrefix, const std::string &tmpParent)
 {
-	if (TB_TRY(isUncompressedTar(file)))
-		return std::shared_ptr<const FileTree>(TB_TRY(TarIndex::open(file)));
+	// One open serves both the sniff and the index.
+	int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return unexpected(errnoError("archive " + file));
+	auto plain = startsWithTarBlock(fd, file);
+	if (plain && *plain)
+		return std::shared_ptr<const FileTree>(TB_TRY(TarIndex::adopt(file, fd, {})));
+	::close(fd);
+	if (!plain)
+		return unexpected(std::move(plain).error());
 	// Compressed: random access would mean decompressing again per blob, so unpack once.
 	auto dir = TB_TRY(TempDir::create(tmpPrefix, tmpParent));
 	TB_TRY(unpackArchive(file, dir.path()));

@@ -59,7 +59,7 @@ private:
 	{
 		return host_.paths().hostRoot.empty() ? "/" : host_.paths().hostRoot;
 	}
-	bool realRoot() const { return root().find_first_not_of('/') == std::string::npos; }
+	bool realRoot() const { return fs::isRealRoot(root()); }
 
 	// "check.<item>" = "present|missing:required|optional:<path>" (read by `tb wsl2 check`).
 	bool check(ProbeReport &r, const std::string &item, const std::string &absolute,

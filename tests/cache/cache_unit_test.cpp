@@ -171,7 +171,7 @@ TEST(StagingTree, RefusesSocketsThatNoTarCanCarry)
 
 Result<std::string> decodeAll(const std::string &blob)
 {
-	cache::StringBlobReader src(blob);
+	support::StringReader src(blob);
 	auto c = cache::sniffCompression(reinterpret_cast<const unsigned char *>(blob.data()),
 					 blob.size());
 	auto dec = TB_TRY(cache::makeDecoder(c, src));

@@ -156,6 +156,14 @@ TEST(DeviceNode, GlibcSplitKeepsWideMajors)
 	EXPECT_EQ(min, 1048575);
 }
 
+TEST(HostFs, IsRealRoot)
+{
+	for (const char *root : {"", "/", "//"})
+		EXPECT_TRUE(isRealRoot(root)) << "'" << root << "'";
+	for (const char *root : {"/tmp/root", "root", "/x/"})
+		EXPECT_FALSE(isRealRoot(root)) << root;
+}
+
 class TempTree : public ::testing::Test {
 protected:
 	void SetUp() override

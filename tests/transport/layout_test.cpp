@@ -134,6 +134,29 @@ TEST(Layout, ReadBlobChecksSizeAndDigest)
 	EXPECT_NE(digest.error().message.find("digest mismatch"), std::string::npos);
 }
 
+TEST(Layout, BlobStatErrorIsNotMissing)
+{
+	TmpDir tmp;
+	auto a = makeImage("a", {10});
+	writeLayout(tmp / "l", "v1", a);
+	auto layout = OciLayout::open(tmp / "l");
+	ASSERT_TRUE(layout);
+	// blobs/sha256 -> itself: lstat of a blob fails with ELOOP, which root cannot bypass.
+	fs::remove_all(tmp / "l/blobs/sha256");
+	fs::create_symlink("sha256", tmp / "l/blobs/sha256");
+	std::string path = layout->blobPath(a.configDesc.digest);
+	auto has = layout->hasBlob(a.configDesc);
+	ASSERT_FALSE(has) << "an unreadable blob is not an absent one";
+	EXPECT_EQ(has.error().code, Errc::Io);
+	EXPECT_NE(has.error().message.find(path), std::string::npos) << has.error().message;
+	EXPECT_EQ(has.error().message.find("missing"), std::string::npos) << has.error().message;
+	auto open = layout->openBlob(a.configDesc);
+	ASSERT_FALSE(open);
+	EXPECT_EQ(open.error().code, Errc::Io);
+	EXPECT_NE(open.error().message.find(path), std::string::npos) << open.error().message;
+	EXPECT_EQ(open.error().message.find("missing"), std::string::npos) << open.error().message;
+}
+
 TEST(Layout, UncommittedDestinationLeavesNoTrace)
 {
 	TmpDir tmp;

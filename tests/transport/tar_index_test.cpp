@@ -146,6 +146,26 @@ TEST(TarIndex, ReadsWhatPackDirectoryWrites)
 	EXPECT_GE(files, 5u);
 }
 
+TEST(TarIndex, PackDirectoryNamesTheBaseMemberItFailedToRead)
+{
+	TmpDir tmp;
+	writeLayout(tmp / "l", "v1", makeImage("base", {3000}));
+	ASSERT_TRUE(packDirectory(tmp / "l", tmp / "base.tar"));
+	auto index = TarIndex::open(tmp / "base.tar");
+	ASSERT_TRUE(index) << index.error().message;
+	// The archive shrinks after it was indexed: every member copied from it fails to read.
+	fs::resize_file(tmp / "base.tar", 0);
+	fs::create_directory(tmp / "new");
+	auto r = packDirectory(tmp / "new", tmp / "new.tar", index->get());
+	ASSERT_FALSE(r);
+	const std::string &msg = r.error().message;
+	EXPECT_TRUE(msg.starts_with((*index)->name(""))) << msg;
+	EXPECT_NE(msg.find("archive truncated"), std::string::npos) << msg;
+	EXPECT_EQ(msg.find(tmp / "new/"), std::string::npos)
+		<< "the data came from the archive, not from the directory: " << msg;
+	EXPECT_FALSE(fs::exists(tmp / "new.tar"));
+}
+
 TEST(TarIndex, PaxPathAndSizeAndBase256Sizes)
 {
 	TmpDir tmp;
@@ -279,6 +299,7 @@ TEST(TarIndex, CompressedArchivesAreNotIndexed)
 	EXPECT_TRUE(*isUncompressedTar(tmp / "t.tar"));
 	writeFile(tmp / "notes.txt", "not a tar at all");
 	EXPECT_FALSE(*isUncompressedTar(tmp / "notes.txt"));
+	EXPECT_FALSE(*isUncompressedTar(tmp.path())) << "a directory is no archive";
 	// openArchiveTree unpacks the compressed one; both trees serve the same bytes.
 	for (const char *name : {"t.tar", "t.tar.gz"}) {
 		auto tree = openArchiveTree(tmp / name, "tb-test-", tmp.path());

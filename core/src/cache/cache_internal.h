@@ -13,9 +13,6 @@
 
 namespace tb::cache {
 
-/// \brief A BlobReader over bytes in memory (the shared one; this name is kept for callers).
-using StringBlobReader = support::StringReader;
-
 /// \brief A BlobReader over an open file descriptor from its current offset (not owned).
 class FdReader : public BlobReader {
 public:

@@ -199,7 +199,7 @@ Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &f
 			   "writing layer " + res.layer.digest.str());
 	}
 	if (!TB_TRY_CTX(dest.hasBlob(out.config), "destination")) {
-		cache::StringBlobReader reader(out.configBytes);
+		support::StringReader reader(out.configBytes);
 		TB_TRY_CTX(dest.putBlob(out.config, reader),
 			   "writing config " + out.config.digest.str());
 	}

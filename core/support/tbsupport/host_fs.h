@@ -37,6 +37,8 @@ std::string_view trim(std::string_view s);
 
 /// \brief The path of the host file \a absolute under the host root \a root ("" = /).
 std::string underRoot(const std::string &root, std::string_view absolute);
+/// \brief True when the host root \a root is this machine's own "/" ("", "/", "//"...).
+bool isRealRoot(std::string_view root) noexcept;
 
 /// \brief Follow the symlink chain of the host path \a absolute inside \a root, re-rooting
 /// absolute link targets under \a root (like a chroot lookup); never escapes \a root.

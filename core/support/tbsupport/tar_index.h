@@ -42,7 +42,13 @@ public:
 	const std::map<std::string, Member> &members() const noexcept { return members_; }
 
 private:
+	friend Result<std::shared_ptr<const FileTree>>
+	openArchiveTree(const std::string &file, std::string_view tmpPrefix,
+			const std::string &tmpParent);
 	TarIndex(std::string file, int fd) : file_(std::move(file)), fd_(fd) {}
+	/// \brief open() on an open \a fd, which the index owns from here on (even on error).
+	static Result<std::shared_ptr<TarIndex>> adopt(const std::string &file, int fd,
+						       const UnpackLimits &limits);
 	Result<void> scan(int64_t fileSize, const UnpackLimits &limits);
 	std::string file_;
 	int fd_;
