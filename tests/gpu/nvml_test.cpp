@@ -162,15 +162,23 @@ TEST(Nvml, AlwaysMergesNvmlUnderAFixtureRoot)
 	EXPECT_NE(json.find("\"profile\": \"3g.40gb\""), std::string::npos);
 }
 
-TEST(Nvml, DriverVersionFallsBackToNvml)
+// Probe \a h with the kernel module's and procfs' driver versions removed, so that only the
+// fake NVML (driver 550.54.14) knows the version.
+GpuInventory inventoryWithDriverVersionOnlyInNvml(HostCopy &h)
 {
-	HostCopy h("h100x8-open-mig");
 	h.remove("sys/module/nvidia/version");
 	h.remove("proc/driver/nvidia/version");
 	ConfigFile cfg("probe.nvidia", "nvml = \"always\"");
 	::setenv("FAKE_NVML_DRIVER_VERSION", "550.54.14", 1);
 	auto inv = inventory(h.root(), cfg.path());
 	::unsetenv("FAKE_NVML_DRIVER_VERSION");
+	return inv;
+}
+
+TEST(Nvml, DriverVersionFallsBackToNvml)
+{
+	HostCopy h("h100x8-open-mig");
+	auto inv = inventoryWithDriverVersionOnlyInNvml(h);
 	const ProbeRun *nv = inv.find("nvidia");
 	ASSERT_TRUE(nv);
 	ASSERT_EQ(nv->status, ProbeStatus::Ok) << nv->error.message;
@@ -187,17 +195,12 @@ TEST(Nvml, DriverVersionFallsBackToNvml)
 TEST(Nvml, DriverVersionFromNvmlSkipsAGpuBoundToVfio)
 {
 	HostCopy h("h100x8-open-mig");
-	h.remove("sys/module/nvidia/version");
-	h.remove("proc/driver/nvidia/version");
 	const std::string dev = "sys/devices/pci0000:00/0000:2a:00.0";
 	h.remove("sys/bus/pci/drivers/nvidia/0000:2a:00.0");
 	h.write("sys/bus/pci/drivers/vfio-pci/bind", "");
 	h.link("sys/bus/pci/drivers/vfio-pci/0000:2a:00.0", "../../../../" + dev);
 	h.link(dev + "/driver", "../../../bus/pci/drivers/vfio-pci");
-	ConfigFile cfg("probe.nvidia", "nvml = \"always\"");
-	::setenv("FAKE_NVML_DRIVER_VERSION", "550.54.14", 1);
-	auto inv = inventory(h.root(), cfg.path());
-	::unsetenv("FAKE_NVML_DRIVER_VERSION");
+	auto inv = inventoryWithDriverVersionOnlyInNvml(h);
 	const ProbeRun *nv = inv.find("nvidia");
 	ASSERT_TRUE(nv);
 	ASSERT_EQ(nv->status, ProbeStatus::Ok) << nv->error.message;

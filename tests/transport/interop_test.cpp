@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <boost/json.hpp>
 #include <sys/wait.h>
@@ -43,6 +44,28 @@ protected:
 	std::string digestOfRaw(const std::string &bytes)
 	{
 		return support::Sha256::of(bytes).str();
+	}
+
+	// Load the fixture archive into a private podman store under the test's temp dir (the
+	// host's images are never touched). \return the store options as the body of a TOML array,
+	// or nullopt with \a why set when podman cannot use such a store here.
+	std::optional<std::string> privatePodmanStore(std::string &why)
+	{
+		std::string t = tmp_.path();
+		std::vector<std::string> store{"--root",      t + "/pm/root",     "--runroot",
+					       t + "/pm/run", "--storage-driver", "vfs"};
+		std::vector<std::string> load{"podman"};
+		load.insert(load.end(), store.begin(), store.end());
+		load.insert(load.end(), {"load", "-q", "-i", fixtureArchive()});
+		auto loaded = run(load);
+		if (loaded.status != 0) {
+			why = loaded.err;
+			return std::nullopt;
+		}
+		std::string args;
+		for (const auto &a : store)
+			args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
+		return args;
 	}
 
 	TestImage image_;
@@ -235,19 +258,11 @@ TEST_F(Interop, ReadsPodmanStorage)
 {
 	if (!haveProgram("podman"))
 		GTEST_SKIP() << "podman is not installed";
-	std::string t = tmp_.path();
-	// A private podman store under the test's temp dir: the host's images are never touched.
-	std::vector<std::string> store{"--root",      t + "/pm/root",     "--runroot",
-				       t + "/pm/run", "--storage-driver", "vfs"};
-	std::vector<std::string> load{"podman"};
-	load.insert(load.end(), store.begin(), store.end());
-	load.insert(load.end(), {"load", "-q", "-i", fixtureArchive()});
-	auto loaded = run(load);
-	if (loaded.status != 0)
-		GTEST_SKIP() << "podman cannot use a private store here: " << loaded.err;
-	std::string args;
-	for (const auto &a : store)
-		args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
+	std::string why;
+	auto store = privatePodmanStore(why);
+	if (!store)
+		GTEST_SKIP() << "podman cannot use a private store here: " << why;
+	const std::string &args = *store;
 	writeFile(tmp_ / "nvbind.toml",
 		  defaultConfig() + "[plugins.\"transport.containers-storage\"]\nargs = [" + args +
 			  "]\n");
@@ -274,17 +289,11 @@ TEST_F(Interop, PodmanExportIsRemovedOnceTheSourceIsOpen)
 	if (!haveProgram("podman"))
 		GTEST_SKIP() << "podman is not installed";
 	std::string t = tmp_.path();
-	std::vector<std::string> store{"--root",      t + "/pm/root",     "--runroot",
-				       t + "/pm/run", "--storage-driver", "vfs"};
-	std::vector<std::string> load{"podman"};
-	load.insert(load.end(), store.begin(), store.end());
-	load.insert(load.end(), {"load", "-q", "-i", fixtureArchive()});
-	auto loaded = run(load);
-	if (loaded.status != 0)
-		GTEST_SKIP() << "podman cannot use a private store here: " << loaded.err;
-	std::string args;
-	for (const auto &a : store)
-		args += (args.empty() ? "" : ", ") + std::string("\"") + a + "\"";
+	std::string why;
+	auto store = privatePodmanStore(why);
+	if (!store)
+		GTEST_SKIP() << "podman cannot use a private store here: " << why;
+	const std::string &args = *store;
 	fs::create_directory(t + "/cstmp");
 	writeFile(tmp_ / "cs.toml", defaultConfig() +
 					    "[plugins.\"transport.containers-storage\"]\nargs = [" +
