@@ -75,9 +75,8 @@ int runCheck(const GpuInventory &inv)
 		fmt::print("\nNot ready: {} required item(s) missing.\n", missingRequired);
 		return ExitFailed;
 	}
-	bool cuda = r.facts.count("wsl2.driverStore.nvidia") > 0;
-	fmt::print("\nReady for GPU containers{}.\n",
-		   cuda ? " (CUDA via the NVIDIA driver store)" : "");
+	// The NVIDIA driver store is a required item: being ready means CUDA through it.
+	fmt::print("\nReady for GPU containers (CUDA via the NVIDIA driver store).\n");
 	return ExitOk;
 }
 

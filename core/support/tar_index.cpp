@@ -191,10 +191,16 @@ Result<bool> startsWithTarBlock(int fd, const std::string &file)
 	struct stat st;
 	if (::fstat(fd, &st) != 0)
 		return unexpected(errnoError("stat archive " + file));
-	if (!S_ISREG(st.st_mode) || st.st_size < Block)
+	if (!S_ISREG(st.st_mode))
 		return false;
+	// Read even when st_size says "short": procfs-like files report 0. A failed read stays an
+	// I/O error; only a file shorter than one block is "not a tar".
 	Header h;
-	TB_TRY(readAt(fd, 0, h, Block, "archive " + file));
+	if (auto r = readAt(fd, 0, h, Block, "archive " + file); !r) {
+		if (r.error().code == Errc::Corrupt)
+			return false;
+		return unexpected(std::move(r).error());
+	}
 	return isZero(h) || checksumOk(h);
 }
 

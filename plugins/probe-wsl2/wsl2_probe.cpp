@@ -127,8 +127,10 @@ private:
 		std::string store;
 		for (auto &dir : fs::listDir(path(kDriverStore))) {
 			std::string d = std::string(kDriverStore) + "/" + dir;
-			if (fs::exists(path(d + "/libcuda.so.1.1")) && store.empty())
+			if (fs::exists(path(d + "/libcuda.so.1.1"))) {
 				store = d;
+				break;
+			}
 		}
 		if (!store.empty()) {
 			check(r, "driverStore", store, true);

@@ -4,9 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <tb/plugin.h>
 #include <tb/transport.h>
@@ -138,8 +136,6 @@ private:
 							   e.message +
 							   "); remove it or choose another name");
 		};
-		if (auto r = readFirstBlock(file); !r)
-			return fail(r.error());
 		auto plain = support::isUncompressedTar(file);
 		if (!plain)
 			return fail(plain.error());
@@ -164,27 +160,6 @@ private:
 		if (auto l = support::OciLayout::open(layoutDir); !l)
 			return fail(l.error());
 		return Base();
-	}
-
-	// isUncompressedTar() takes a failed read for "not a tar", and libarchive's read errors
-	// come back as Corrupt: read the first block here so that EIO stays an I/O error.
-	static Result<void> readFirstBlock(const std::string &file)
-	{
-		int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return unexpected(support::errnoError("archive " + file));
-		char block[512];
-		ssize_t r;
-		do
-			r = ::pread(fd, block, sizeof block, 0);
-		while (r < 0 && errno == EINTR);
-		if (r >= 0) {
-			::close(fd);
-			return {};
-		}
-		Error e = support::errnoError("read archive " + file);
-		::close(fd);
-		return unexpected(std::move(e));
 	}
 
 	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
