@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -34,7 +35,8 @@ public:
 	int exitCode = ExitOk;
 
 	/// \brief Open (once) the library context. On failure prints the error and sets exitCode.
-	Context *context(bool loadPlugins = true);
+	/// \a kinds: the plugin kinds the verb needs ("probe"); empty = all.
+	Context *context(bool loadPlugins = true, std::vector<std::string> kinds = {});
 
 	/// \brief Print "tb: <message>" to stderr and return the exit code for \a e.
 	int fail(const Error &e);

@@ -46,7 +46,7 @@ int Env::notImplemented(std::string_view verb)
 	return exitCode;
 }
 
-Context *Env::context(bool loadPlugins)
+Context *Env::context(bool loadPlugins, std::vector<std::string> kinds)
 {
 	if (!tried_) {
 		tried_ = true;
@@ -55,6 +55,7 @@ Context *Env::context(bool loadPlugins)
 		o.hostRoot = global.hostRoot;
 		o.logLevels = global.logLevel;
 		o.loadPlugins = loadPlugins;
+		o.kinds = std::move(kinds);
 		auto c = Context::create(o);
 		if (!c) {
 			// A config or plugin-set problem is a configuration error: exit 2.

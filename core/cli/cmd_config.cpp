@@ -38,7 +38,7 @@ void registerConfig(CLI::App &app, Env &env)
 	init->add_flag("--stdout", toStdout, "Print instead of writing a file");
 	init->callback([&env]() {
 		if (toStdout) {
-			auto text = defaultConfigFile();
+			std::string text = defaultConfigWithPlugins();
 			std::fwrite(text.data(), 1, text.size(), stdout);
 			return;
 		}
@@ -67,11 +67,14 @@ void registerConfig(CLI::App &app, Env &env)
 			}
 			path = ctx->configPath();
 		}
-		if (auto r = validateConfigFile(path); !r) {
+		auto r = checkConfigFile(path);
+		if (!r) {
 			std::fprintf(stderr, "tb: %s\n", r.error().message.c_str());
 			env.exitCode = ExitUsage;
 			return;
 		}
+		for (const auto &w : *r)
+			std::fprintf(stderr, "tb: warning: %s\n", w.c_str());
 		std::printf("%s: ok\n", path.c_str());
 	});
 }

@@ -19,6 +19,7 @@ const char *statusColour(PluginStatus s)
 	case PluginStatus::Ok:
 		return "\033[32m";
 	case PluginStatus::Skipped:
+	case PluginStatus::NotLoaded:
 	case PluginStatus::Disabled:
 	case PluginStatus::Shadowed:
 		return "\033[33m";
@@ -36,6 +37,7 @@ void printJson(const std::vector<PluginInfo> &plugins)
 			{"name", p.name},
 			{"uri", p.uri},
 			{"version", p.version},
+			{"apiVersion", p.apiVersion},
 			{"status", std::string(pluginStatusName(p.status))},
 			{"reason", p.reason},
 			{"path", p.path},

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <boost/json.hpp>
+#include <fmt/core.h>
 
 #include <tb/cache_format.h>
 #include <tb/gpu_probe.h>
@@ -33,25 +34,26 @@ void registerVersion(CLI::App &app, Env &env)
 		// reported here too: every verb treats a bad config as fatal.
 		if (!env.context(false))
 			return;
+		// One entry per kind this core loads, "major.minor" of its API.
+		boost::json::object apis;
+		std::string list;
+		for (const auto &k : pluginKinds()) {
+			std::string v = fmt::format("{}.{}", k.versionMajor, k.versionMinor);
+			apis[k.name] = v;
+			list += fmt::format("{}{} {}", list.empty() ? "" : ", ", k.name, v);
+		}
 		if (env.global.json) {
 			boost::json::object o{
 				{"version", std::string(version())},
 				{"pluginAbiVersion", TB_PLUGIN_ABI_VERSION},
 				{"cxxAbiTag", hex(TB_CXX_ABI_TAG)},
-				{"apiVersions",
-				 boost::json::object{{"transport", TB_TRANSPORT_API_VERSION},
-						     {"cache", TB_CACHE_FORMAT_API_VERSION},
-						     {"probe", TB_GPU_PROBE_API_VERSION},
-						     {"runtime", TB_RUNTIME_API_VERSION}}},
+				{"apiVersions", apis},
 			};
 			std::printf("%s\n", boost::json::serialize(o).c_str());
 			return;
 		}
 		std::printf("tb %.*s\n", static_cast<int>(version().size()), version().data());
-		std::printf("plugin ABI %u (transport %u, cache %u, probe %u, runtime %u)\n",
-			    TB_PLUGIN_ABI_VERSION, TB_TRANSPORT_API_VERSION,
-			    TB_CACHE_FORMAT_API_VERSION, TB_GPU_PROBE_API_VERSION,
-			    TB_RUNTIME_API_VERSION);
+		std::printf("plugin ABI %u (%s)\n", TB_PLUGIN_ABI_VERSION, list.c_str());
 	});
 }
 

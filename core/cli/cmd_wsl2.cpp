@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb wsl2 check`: what a WSL2 host has and lacks for GPU containers.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -13,59 +14,33 @@ namespace tb::cli {
 
 namespace {
 
-struct CheckItem {
-	std::string name;
-	bool present = false;
-	bool required = false;
-	std::string path;
-};
-
-// The wsl2 probe reports "check.<item>" = "present|missing:required|optional:<path>".
-std::vector<CheckItem> checkItems(const ProbeReport &r)
+int runCheck(const Result<HostReport> &report)
 {
-	std::vector<CheckItem> out;
-	for (auto &[k, v] : r.facts) {
-		if (k.rfind("check.", 0) != 0)
-			continue;
-		size_t a = v.find(':');
-		size_t b = a == std::string::npos ? a : v.find(':', a + 1);
-		if (b == std::string::npos)
-			continue;
-		out.push_back({k.substr(6), v.substr(0, a) == "present",
-			       v.substr(a + 1, b - a - 1) == "required", v.substr(b + 1)});
-	}
-	return out;
-}
-
-int runCheck(const GpuInventory &inv)
-{
-	const ProbeRun *run = inv.find("wsl2");
-	if (!run) {
-		fmt::print("WSL2: unknown (the probe.wsl2 plugin is not loaded; see `tb plugins "
-			   "ls`)\n");
+	if (!report) {
+		const Error &e = report.error();
+		if (e.code == Errc::NotFound)
+			fmt::print("WSL2: unknown ({})\n", e.message);
+		else if (e.code == Errc::Skip)
+			fmt::print("WSL2: no ({})\n", e.message);
+		else
+			fmt::print("WSL2: probe failed: {}\n", e.message);
 		return ExitFailed;
 	}
-	if (run->status == ProbeStatus::Skipped) {
-		fmt::print("WSL2: no ({})\n", run->error.message);
-		return ExitFailed;
-	}
-	if (run->status == ProbeStatus::Failed) {
-		fmt::print("WSL2: probe failed: {}\n", run->error.message);
-		return ExitFailed;
-	}
-	const ProbeReport &r = run->report;
-	auto fact = [&](const char *k) {
-		auto it = r.facts.find(k);
-		return it == r.facts.end() ? std::string("-") : it->second;
-	};
-	fmt::print("WSL2: yes (detected by {})\n", fact("wsl2.detectedBy"));
-	fmt::print("Kernel: {}\n", fact("wsl2.kernelRelease"));
-	if (r.facts.count("wsl2.distro"))
-		fmt::print("Distribution: {}\n", fact("wsl2.distro"));
-	fmt::print("NVIDIA driver store: {}\n", fact("wsl2.driverStore.nvidia"));
-	fmt::print("GPU-PV adapters: {}\n\n", r.gpus.size());
+	const HostReport &r = *report;
+	auto orDash = [](const std::string &s) { return s.empty() ? std::string("-") : s; };
+	fmt::print("WSL2: yes (detected by {})\n", orDash(r.detectedBy));
+	fmt::print("Kernel: {}\n", orDash(r.kernelRelease));
+	if (!r.distribution.empty())
+		fmt::print("Distribution: {}\n", r.distribution);
+	auto store = r.driverStores.find("nvidia");
+	fmt::print("NVIDIA driver store: {}\n",
+		   store == r.driverStores.end() ? std::string("-") : store->second);
+	fmt::print("GPU-PV adapters: {}\n\n", r.adapters);
+	std::vector<HostRequirement> items = r.requirements;
+	std::stable_sort(items.begin(), items.end(),
+			 [](const auto &a, const auto &b) { return a.name < b.name; });
 	int missingRequired = 0;
-	for (auto &i : checkItems(r)) {
+	for (const auto &i : items) {
 		fmt::print("{:<8} {:<9} {:<12} {}\n", i.present ? "present" : "missing",
 			   i.required ? "required" : "optional", i.name,
 			   i.path.empty() ? "-" : i.path);
@@ -90,10 +65,10 @@ void registerWsl2(CLI::App &app, Env &env)
 					  "Report what a WSL2 host has and lacks for GPU "
 					  "containers (exit 1 when something required is missing)");
 	check->callback([&env]() {
-		auto inv = probeHostGpus(env);
-		if (!inv)
+		Context *ctx = env.context(true, {"probe"});
+		if (!ctx)
 			return;
-		env.exitCode = runCheck(*inv);
+		env.exitCode = runCheck(hostPlatformReport(*ctx, "wsl2"));
 	});
 }
 

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "internal/paths.h"
+#include "internal/plugin_config.h"
 #include "tbsupport/host_fs.h"
 
 namespace tb {
@@ -56,6 +57,30 @@ toml::table toTable(const std::map<std::string, std::string> &m)
 	return t;
 }
 
+toml::table valuesTable(const ConfigValues &values)
+{
+	toml::table t;
+	for (const auto &[k, v] : values)
+		std::visit(
+			[&](const auto &x) {
+				using X = std::decay_t<decltype(x)>;
+				if constexpr (std::is_same_v<X, std::vector<std::string>>)
+					t.insert(k, toArray(x));
+				else
+					t.insert(k, x);
+			},
+			v);
+	return t;
+}
+
+toml::table recordsTable(const ConfigView::Records &records)
+{
+	toml::table t;
+	for (const auto &[name, values] : records)
+		t.insert(name, valuesTable(values));
+	return t;
+}
+
 } // namespace
 
 Result<std::string> findConfigFile(const std::string &explicitPath)
@@ -73,6 +98,11 @@ Result<std::string> findConfigFile(const std::string &explicitPath)
 
 Result<Config> loadConfigFile(const std::string &path)
 {
+	return parseConfig(TB_TRY(readConfigText(path)), path);
+}
+
+Result<std::string> readConfigText(const std::string &path)
+{
 	auto text = support::readFile(path, MaxConfigFileBytes);
 	if (!text) {
 		// support::readFile names the file ("cannot open|read PATH: why"); keep only the
@@ -84,12 +114,12 @@ Result<Config> loadConfigFile(const std::string &path)
 			at == std::string::npos ? e.message : e.message.substr(at + named.size());
 		return err(e.code, "config file " + path + ": cannot read: " + why);
 	}
-	return parseConfig(*text, path);
+	return std::move(*text);
 }
 
 Result<void> validateConfigFile(const std::string &path)
 {
-	TB_TRY(loadConfigFile(path));
+	TB_TRY(checkConfigFile(path));
 	return {};
 }
 
@@ -105,7 +135,7 @@ std::string userConfigPath()
 
 Result<void> writeDefaultConfig(const std::string &path, bool overwrite)
 {
-	return paths::writeFileAtomic(path, std::string(defaultConfigText()), overwrite)
+	return paths::writeFileAtomic(path, defaultConfigWithPlugins(), overwrite)
 		.wrap("config init");
 }
 
@@ -151,10 +181,12 @@ toml::table configTable(const Config &c)
 				      {"default_format", c.create.defaultFormat},
 				      {"default_compression", c.create.defaultCompression},
 			      });
-	toml::table regs;
-	for (const auto &[host, r] : c.registries)
-		regs.insert(host, toml::table{{"insecure", r.insecure}, {"ca", r.ca}});
-	root.insert("registries", std::move(regs));
+	// Reserved tables are always shown (empty when unset), as the default file has them.
+	for (const auto &name : reservedAliasTables()) {
+		auto it = c.pluginTables.find(name);
+		root.insert(name,
+			    it == c.pluginTables.end() ? toml::table() : recordsTable(it->second));
+	}
 	const auto &b = c.bolt;
 	root.insert("bolt", toml::table{
 				    {"capsule",
@@ -197,17 +229,9 @@ toml::table configTable(const Config &c)
 	root.insert("profiles", std::move(profiles));
 	toml::table plugins;
 	for (const auto &[uri, view] : c.plugins) {
-		toml::table t;
-		for (const auto &[k, v] : view.values())
-			std::visit(
-				[&](const auto &x) {
-					using X = std::decay_t<decltype(x)>;
-					if constexpr (std::is_same_v<X, std::vector<std::string>>)
-						t.insert(k, toArray(x));
-					else
-						t.insert(k, x);
-				},
-				v);
+		toml::table t = valuesTable(view.values());
+		for (const auto &[name, records] : view.tables())
+			t.insert(name, recordsTable(records));
 		plugins.insert(uri, std::move(t));
 	}
 	root.insert("plugins", std::move(plugins));

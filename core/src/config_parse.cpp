@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "internal/config_values.h"
+#include "internal/plugin_config.h"
 
 namespace tb {
 
@@ -237,39 +238,72 @@ void readBolt(SectionReader &r, BoltSection &b, std::string_view origin,
 	}
 }
 
-// A plugin section holds scalars and string arrays only; the plugin checks the keys.
+// One value of a plugin section: a scalar or an array of strings.
+// \a shown names the key in messages; \a key is where the value is stored.
+bool pluginValue(SectionReader &parent, const std::string &shown, const std::string &key,
+		 const toml::node &node, ConfigValues &values)
+{
+	if (auto b = node.as_boolean())
+		values[key] = b->get();
+	else if (auto i = node.as_integer())
+		values[key] = i->get();
+	else if (auto f = node.as_floating_point())
+		values[key] = f->get();
+	else if (auto s = node.as_string())
+		values[key] = s->get();
+	else if (auto a = node.as_array()) {
+		std::vector<std::string> list;
+		for (const auto &item : *a) {
+			if (!item.is_string()) {
+				parent.fail(item, shown,
+					    "arrays in plugin sections hold strings only");
+				return false;
+			}
+			list.push_back(*item.value<std::string>());
+		}
+		values[key] = std::move(list);
+	} else {
+		parent.fail(node, shown,
+			    node.is_table() ? "nested tables are not allowed here"
+					    : "dates and times are not allowed in plugin sections");
+		return false;
+	}
+	return true;
+}
+
+// Records `NAME = { key = value }` of a table: one level, values as in a plugin section.
+void readRecords(SectionReader &parent, const std::string &shown, const toml::table &t,
+		 ConfigView::Records &out)
+{
+	for (const auto &[k, node] : t) {
+		std::string name = shown + ".\"" + std::string(k.str()) + "\"";
+		const toml::table *rec = node.as_table();
+		if (!rec)
+			return parent.fail(node, name, "expected a table");
+		ConfigValues &values = out[std::string(k.str())];
+		for (const auto &[rk, rnode] : *rec)
+			if (!pluginValue(parent, name + "." + std::string(rk.str()),
+					 std::string(rk.str()), rnode, values))
+				return;
+	}
+}
+
+// A plugin section holds scalars, string arrays and tables of records; the plugin's
+// declaration (checked when the plugin is loaded) says which keys and types are right.
 void readPluginSection(SectionReader &parent, const std::string &uri, const toml::table &t,
 		       std::map<std::string, ConfigView> &out)
 {
-	std::map<std::string, ConfigValue> values;
+	ConfigValues values;
+	std::map<std::string, ConfigView::Records> tables;
+	std::string shown = "\"" + uri + "\".";
 	for (const auto &[k, node] : t) {
 		std::string key(k.str());
-		if (auto b = node.as_boolean())
-			values[key] = b->get();
-		else if (auto i = node.as_integer())
-			values[key] = i->get();
-		else if (auto f = node.as_floating_point())
-			values[key] = f->get();
-		else if (auto s = node.as_string())
-			values[key] = s->get();
-		else if (auto a = node.as_array()) {
-			std::vector<std::string> list;
-			for (const auto &item : *a) {
-				if (!item.is_string())
-					return parent.fail(
-						item, "\"" + uri + "\"." + key,
-						"arrays in plugin sections hold strings only");
-				list.push_back(*item.value<std::string>());
-			}
-			values[key] = std::move(list);
-		} else if (node.is_table())
-			return parent.fail(node, "\"" + uri + "\"." + key,
-					   "nested tables are not allowed in plugin sections");
-		else
-			return parent.fail(node, "\"" + uri + "\"." + key,
-					   "dates and times are not allowed in plugin sections");
+		if (const toml::table *records = node.as_table())
+			readRecords(parent, shown + key, *records, tables[key]);
+		else if (!pluginValue(parent, shown + key, key, node, values))
+			return;
 	}
-	out[uri] = ConfigView(std::move(values));
+	out[uri] = ConfigView(std::move(values), std::move(tables));
 }
 
 } // namespace
@@ -345,15 +379,18 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 			}
 		});
 	};
-	tables("registries", true,
-	       [&](SectionReader &, const std::string &host, const std::string &shown,
-		   const toml::table &t) {
-		       SectionReader s(t, "registries." + shown + ".", origin, error);
-		       RegistryEntry &e = c.registries[host];
-		       s.boolean("insecure", e.insecure);
-		       s.str("ca", e.ca);
-		       s.finish();
-	       });
+	// Reserved top-level tables belong to the plugin that declares them; here they are
+	// only records of scalars (docs/plugin-abi.md, "Configuration").
+	for (const auto &name : reservedAliasTables())
+		tables(name.c_str(), true,
+		       [&](SectionReader &r, const std::string &key, const std::string &shown,
+			   const toml::table &t) {
+			       ConfigValues &values = c.pluginTables[name][key];
+			       for (const auto &[rk, rnode] : t)
+				       if (!pluginValue(r, shown + "." + std::string(rk.str()),
+							std::string(rk.str()), rnode, values))
+					       return;
+		       });
 	section("bolt", [&](SectionReader &r) { readBolt(r, c.bolt, origin, error); });
 	tables("profiles", false,
 	       [&](SectionReader &, const std::string &name, const std::string &shown,
@@ -367,9 +404,8 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		   const toml::table &t) {
 		       if (!config::validPluginUri(uri))
 			       return r.fail(t, shown,
-					     "not a plugin name (expected kind.name with kind "
-					     "transport, cache, probe or "
-					     "runtime)");
+					     "not a plugin name (expected kind.name with kind " +
+						     config::kindNameList() + ")");
 		       readPluginSection(r, uri, t, c.plugins);
 	       });
 	top.finish();

@@ -2,6 +2,8 @@
 // Grammars of rule-bound nvbind.toml strings (see internal/config_values.h).
 #include "internal/config_values.h"
 
+#include "internal/kinds.h"
+
 #include <array>
 #include <cctype>
 #include <utility>
@@ -75,13 +77,24 @@ bool validPluginName(std::string_view n) noexcept
 	return true;
 }
 
+std::string kindNameList()
+{
+	const auto &kinds = pluginKindEntries();
+	std::string out;
+	for (size_t i = 0; i < kinds.size(); ++i)
+		out += std::string(i == 0                  ? ""
+				   : i + 1 == kinds.size() ? " or "
+							   : ", ") +
+		       kinds[i].name;
+	return out;
+}
+
 bool validPluginUri(std::string_view uri) noexcept
 {
 	auto dot = uri.find('.');
 	if (dot == std::string_view::npos)
 		return false;
-	auto kind = uri.substr(0, dot);
-	if (kind != "transport" && kind != "cache" && kind != "probe" && kind != "runtime")
+	if (!findKind(uri.substr(0, dot)))
 		return false;
 	return validPluginName(uri.substr(dot + 1));
 }
@@ -146,7 +159,7 @@ std::optional<std::string> checkPluginUri(const std::string &v)
 {
 	if (validPluginUri(v))
 		return std::nullopt;
-	return quoted(v) + " (expected kind.name with kind transport, cache, probe or runtime)";
+	return quoted(v) + " (expected kind.name with kind " + kindNameList() + ")";
 }
 
 // Checked here, not only when a Context applies them: `config validate` must agree with tb.

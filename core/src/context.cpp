@@ -6,9 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "auth/credential_chain.h"
 #include "internal/context_impl.h"
+#include "internal/kinds.h"
 #include "internal/log.h"
 #include "internal/paths.h"
+#include "internal/plugin_config.h"
 
 namespace tb {
 
@@ -73,6 +76,20 @@ Result<std::string> checkHostRoot(const std::string &root, const std::string &so
 	return std::filesystem::absolute(root, ec).lexically_normal().string();
 }
 
+// The plugins a file would load, declarations only (no plugin is created).
+PluginSet declarationsFor(const Config &c)
+{
+	LoaderOptions lo;
+	lo.searchPath = c.core.pluginPath;
+	if (const char *v = envValue("TB_PLUGIN_PATH"))
+		lo.searchPath = splitColon(v);
+	if (c.core.systemPlugins)
+		lo.searchPath.emplace_back(systemPluginDir());
+	lo.disabled = c.core.disabledPlugins;
+	lo.declarationsOnly = true;
+	return PluginSet::load(lo);
+}
+
 } // namespace
 
 std::string_view version() noexcept
@@ -95,6 +112,8 @@ std::string_view pluginStatusName(PluginStatus s) noexcept
 		return "shadowed";
 	case PluginStatus::Incompatible:
 		return "incompatible";
+	case PluginStatus::NotLoaded:
+		return "not-loaded";
 	}
 	return "unknown";
 }
@@ -108,8 +127,12 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 {
 	auto impl = std::make_unique<Impl>();
 	impl->configPath = TB_TRY(findConfigFile(options.configFile));
-	if (!impl->configPath.empty())
-		impl->config = TB_TRY(loadConfigFile(impl->configPath));
+	std::string text;
+	if (!impl->configPath.empty()) {
+		text = TB_TRY(readConfigText(impl->configPath));
+		impl->config = TB_TRY(parseConfig(text, impl->configPath));
+		impl->configText = text;
+	}
 	Config &c = impl->config;
 	Sources src;
 	if (!impl->configPath.empty()) {
@@ -140,15 +163,47 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 	// The store is user data (images one would back up), so it lives under XDG_DATA_HOME.
 	p.storeDir = c.store.path.empty() ? paths::xdgDataHome() + "/tb/store" : c.store.path;
 
+	impl->credentials = options.credentials ? options.credentials : defaultCredentialStore();
+	impl->progress = options.progress;
+	impl->services.credentials = impl->credentials.get();
+	impl->services.progress = impl->progress.get();
+	impl->services.cancel = &impl->cancel;
+	impl->services.certsDirs = defaultCertsDirs();
+
 	if (options.loadPlugins) {
+		impl->pluginsLoaded = true;
+		for (const auto &k : options.kinds)
+			if (!findKind(k))
+				return err(Errc::InvalidArgument,
+					   "unknown plugin kind '" + k + "'");
 		LoaderOptions lo;
 		lo.searchPath = c.core.pluginPath;
 		if (c.core.systemPlugins)
 			lo.searchPath.emplace_back(systemPluginDir());
 		lo.disabled = c.core.disabledPlugins;
-		lo.sections = &c.plugins;
+		lo.kinds = options.kinds;
+		lo.required = c.core.requiredPlugins;
+		// parseConfig() accepted the text, so it parses; the nodes carry the positions
+		// that messages about plugin keys name.
+		toml::table root = text.empty() ? toml::table() : toml::parse(text);
+		std::string origin = impl->configPath.empty() ? "(defaults)" : impl->configPath;
+		Impl *im = impl.get();
+		lo.configure = [&root, &origin, im](const Declared &d) -> Result<ConfigView> {
+			auto v = declaredView(root, origin, d);
+			if (v)
+				im->effective[d.uri] = *v;
+			return v;
+		};
 		lo.paths = &impl->paths;
+		lo.services = &impl->services;
 		impl->plugins = PluginSet::load(lo);
+		// A plugin key is checked like a core key: a wrong one stops tb.
+		if (!impl->plugins.configErrors().empty())
+			return unexpected(impl->plugins.configErrors().front());
+		if (options.kinds.empty())
+			for (const auto &w :
+			     unclaimedTableWarnings(root, origin, impl->plugins.declarations()))
+				TB_LOG("config", Warn) << w;
 		for (const auto &i : impl->plugins.infos()) {
 			if (i.status == PluginStatus::Failed ||
 			    i.status == PluginStatus::Incompatible)
@@ -172,14 +227,37 @@ const Config &Context::config() const noexcept
 {
 	return impl_->config;
 }
+// The file's values with each loaded plugin's section as the plugin sees it (defaults).
+static Config effectiveConfig(Config c, const std::map<std::string, ConfigView> &effective)
+{
+	for (const auto &[uri, view] : effective)
+		c.plugins[uri] = view;
+	return c;
+}
 std::string Context::configToml() const
 {
-	return configToToml(impl_->config);
+	return configToToml(effectiveConfig(impl_->config, pluginViews()));
 }
 std::string Context::configJson() const
 {
-	return configToJson(impl_->config);
+	return configToJson(effectiveConfig(impl_->config, pluginViews()));
 }
+// What each plugin sees of its section. Without loaded plugins (`tb config show`), from the
+// installed plugins' declarations; a section that does not match is shown as written.
+std::map<std::string, ConfigView> Context::pluginViews() const
+{
+	if (impl_->pluginsLoaded)
+		return impl_->effective;
+	std::map<std::string, ConfigView> out;
+	toml::table root =
+		impl_->configText.empty() ? toml::table() : toml::parse(impl_->configText);
+	PluginSet set = declarationsFor(impl_->config); // owns the declarations' libraries
+	for (const auto &d : set.declarations())
+		if (auto v = declaredView(root, impl_->configPath, d))
+			out[d.uri] = std::move(*v);
+	return out;
+}
+
 const HostPaths &Context::paths() const noexcept
 {
 	return impl_->paths;
@@ -191,62 +269,105 @@ const std::vector<PluginInfo> &Context::plugins() const noexcept
 
 namespace {
 
-template<typename T>
-std::vector<T *> objects(const std::vector<Loaded<T>> &v)
+void *byName(const PluginSet &set, uint32_t kind, std::string_view name)
 {
-	std::vector<std::pair<std::string, T *>> named;
-	for (const auto &l : v)
-		named.emplace_back(l.name, l.obj.get());
-	std::sort(named.begin(), named.end(),
-		  [](const auto &a, const auto &b) { return a.first < b.first; });
-	std::vector<T *> out;
-	for (auto &[n, o] : named)
-		out.push_back(o);
-	return out;
-}
-
-template<typename T>
-T *byName(const std::vector<Loaded<T>> &v, std::string_view name)
-{
-	for (const auto &l : v)
-		if (l.name == name)
-			return l.obj.get();
+	for (const auto &l : set.loaded())
+		if (l.kind == kind && l.name == name)
+			return l.obj.object.get();
 	return nullptr;
 }
 
 } // namespace
 
+std::vector<void *> Context::objectsOfKind(uint32_t kind) const
+{
+	std::vector<const Loaded *> named;
+	for (const auto &l : impl_->plugins.loaded())
+		if (l.kind == kind)
+			named.push_back(&l);
+	std::sort(named.begin(), named.end(),
+		  [](const auto *a, const auto *b) { return a->name < b->name; });
+	std::vector<void *> out;
+	for (const auto *l : named)
+		out.push_back(l->obj.object.get());
+	return out;
+}
+
 std::vector<Transport *> Context::transports() const
 {
-	return objects(impl_->plugins.transports());
+	return pluginsOf<Transport>();
 }
 std::vector<CacheFormat *> Context::cacheFormats() const
 {
-	return objects(impl_->plugins.cacheFormats());
+	return pluginsOf<CacheFormat>();
 }
 std::vector<GpuProbe *> Context::gpuProbes() const
 {
-	return objects(impl_->plugins.gpuProbes());
+	return pluginsOf<GpuProbe>();
 }
 std::vector<Runtime *> Context::runtimes() const
 {
-	return objects(impl_->plugins.runtimes());
+	return pluginsOf<Runtime>();
 }
 Transport *Context::transport(std::string_view n) const
 {
-	return byName(impl_->plugins.transports(), n);
+	return static_cast<Transport *>(byName(impl_->plugins, KindTraits<Transport>::id, n));
 }
 CacheFormat *Context::cacheFormat(std::string_view n) const
 {
-	return byName(impl_->plugins.cacheFormats(), n);
+	return static_cast<CacheFormat *>(byName(impl_->plugins, KindTraits<CacheFormat>::id, n));
 }
 GpuProbe *Context::gpuProbe(std::string_view n) const
 {
-	return byName(impl_->plugins.gpuProbes(), n);
+	return static_cast<GpuProbe *>(byName(impl_->plugins, KindTraits<GpuProbe>::id, n));
 }
 Runtime *Context::runtime(std::string_view n) const
 {
-	return byName(impl_->plugins.runtimes(), n);
+	return static_cast<Runtime *>(byName(impl_->plugins, KindTraits<Runtime>::id, n));
+}
+
+void Context::cancel() noexcept
+{
+	impl_->cancel.cancel();
+}
+bool Context::cancelled() const noexcept
+{
+	return impl_->cancel.cancelled();
+}
+
+std::vector<PluginKindInfo> pluginKinds()
+{
+	std::vector<PluginKindInfo> out;
+	for (const auto &k : pluginKindEntries())
+		out.push_back({k.name, k.id, k.versionMajor, k.versionMinor});
+	return out;
+}
+
+Result<std::vector<std::string>> checkConfigFile(const std::string &path)
+{
+	std::string text = TB_TRY(readConfigText(path));
+	Config c = TB_TRY(parseConfig(text, path));
+	toml::table root = toml::parse(text);
+	PluginSet set = declarationsFor(c);
+	for (const auto &d : set.declarations())
+		TB_TRY(declaredView(root, path, d));
+	return unclaimedTableWarnings(root, path, set.declarations());
+}
+
+std::string defaultConfigWithPlugins()
+{
+	std::string out(defaultConfigText());
+	PluginSet set = declarationsFor(Config{});
+	std::string sections;
+	for (const auto &d : set.declarations())
+		if (d.declares)
+			sections += declaredSectionToml(d);
+	if (!sections.empty())
+		out += "\n# Sections of the plugins installed when this file was written (`tb "
+		       "plugins "
+		       "ls`).\n" +
+		       sections;
+	return out;
 }
 
 } // namespace tb

@@ -113,8 +113,9 @@ Result<FileDescriptor> readFileDescriptor(const std::string &path)
 		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= sh.size())
 			return err(Errc::NotFound,
 				   path + ": " TB_PLUGIN_DESCRIPTOR_SYMBOL " is not defined");
-		if (ELF64_ST_TYPE(sym.st_info) != STT_OBJECT ||
-		    sym.st_size < sizeof(PluginDescriptor))
+		// Only the plain-data prefix is required: it is the same in every ABI version,
+		// so an older plugin is reported by its version, not as a broken file.
+		if (ELF64_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_size < kDataSize)
 			return corrupt(path,
 				       TB_PLUGIN_DESCRIPTOR_SYMBOL " is not a descriptor object");
 		const Elf64_Shdr &sec = sh[sym.st_shndx];
@@ -131,7 +132,8 @@ Result<FileDescriptor> readFileDescriptor(const std::string &path)
 		out.abiVersion = d.abiVersion;
 		out.cxxAbi = d.cxxAbi;
 		out.kind = d.kind;
-		out.kindVersion = d.kindVersion;
+		out.kindMajor = d.kindMajor;
+		out.kindMinor = d.kindMinor;
 		out.nameTerminated = std::memchr(d.name, 0, sizeof(d.name)) != nullptr;
 		out.versionTerminated = std::memchr(d.version, 0, sizeof(d.version)) != nullptr;
 		out.name.assign(d.name, strnlen(d.name, sizeof(d.name)));

@@ -15,6 +15,7 @@
 #include "internal/config_values.h"
 #include "internal/elf_descriptor.h"
 #include "internal/log.h"
+#include "internal/plugin_settings.h"
 
 namespace tb {
 
@@ -40,27 +41,6 @@ std::string hex(uint32_t v)
 	char buf[16];
 	std::snprintf(buf, sizeof(buf), "0x%x", v);
 	return buf;
-}
-
-uint32_t apiVersionOf(Kind k)
-{
-	switch (k) {
-	case Kind::Transport:
-		return TB_TRANSPORT_API_VERSION;
-	case Kind::CacheFormat:
-		return TB_CACHE_FORMAT_API_VERSION;
-	case Kind::GpuProbe:
-		return TB_GPU_PROBE_API_VERSION;
-	case Kind::Runtime:
-		return TB_RUNTIME_API_VERSION;
-	}
-	return 0;
-}
-
-bool knownKind(uint32_t k)
-{
-	return k >= static_cast<uint32_t>(Kind::Transport) &&
-	       k <= static_cast<uint32_t>(Kind::Runtime);
 }
 
 std::vector<std::string> scanDir(const std::string &dir)
@@ -102,16 +82,18 @@ bool validate(const FileDescriptor &d, PluginInfo &info)
 		return reject(PluginStatus::Incompatible, "C++ ABI tag " + hex(d.cxxAbi) +
 								  " does not match this tb (" +
 								  hex(TB_CXX_ABI_TAG) + ")");
-	if (!knownKind(d.kind))
+	const KindEntry *kind = findKind(d.kind);
+	if (!kind)
 		return reject(PluginStatus::Incompatible,
 			      "unknown plugin kind " + std::to_string(d.kind));
-	Kind kind = static_cast<Kind>(d.kind);
-	info.kind = kindName(kind);
-	if (d.kindVersion != apiVersionOf(kind))
+	info.kind = kind->name;
+	// Same major, any minor: the core calls only what the plugin's minor has.
+	if (d.kindMajor != kind->versionMajor)
 		return reject(PluginStatus::Incompatible,
-			      std::string(kindName(kind)) + " API version " +
-				      std::to_string(d.kindVersion) + ", this tb supports " +
-				      std::to_string(apiVersionOf(kind)));
+			      info.kind + " API version " + std::to_string(d.kindMajor) + "." +
+				      std::to_string(d.kindMinor) + ", this tb supports " +
+				      std::to_string(kind->versionMajor) + ".x");
+	info.apiVersion = std::to_string(d.kindMajor) + "." + std::to_string(d.kindMinor);
 	if (!d.nameTerminated || !config::validPluginName(d.name))
 		return reject(PluginStatus::Failed,
 			      "invalid plugin name '" + d.name +
@@ -124,42 +106,31 @@ bool validate(const FileDescriptor &d, PluginInfo &info)
 	return true;
 }
 
-template<typename T>
-void instantiate(std::vector<Loaded<T>> &out, PluginInfo &info, std::shared_ptr<Library> lib,
-		 const PluginDescriptor &desc, const LoaderOptions &o)
+bool wanted(const LoaderOptions &o, const PluginInfo &info)
 {
-	auto *factory = static_cast<const PluginFactory<T> *>(desc.factory);
-	if (!factory || !factory->create) {
+	return o.kinds.empty() ||
+	       std::find(o.kinds.begin(), o.kinds.end(), info.kind) != o.kinds.end() ||
+	       std::find(o.required.begin(), o.required.end(), info.uri) != o.required.end();
+}
+
+// dlopen with Boost.DLL (error-code overload: nothing throws); nullptr with info set.
+std::shared_ptr<Library> openLibrary(const std::string &path, PluginInfo &info)
+{
+	// TB_DLCLOSE=0 keeps libraries mapped after use, so leak checkers can symbolise them.
+	const char *dlc = std::getenv("TB_DLCLOSE");
+	auto lib = std::make_shared<Library>();
+	boost::dll::fs::error_code lec;
+	auto mode = boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local;
+	if (dlc && std::strcmp(dlc, "0") == 0)
+		mode = mode | static_cast<boost::dll::load_mode::type>(RTLD_NODELETE);
+	lib->lib.load(path, lec, mode);
+	if (lec) {
+		const char *why = dlerror();
 		info.status = PluginStatus::Failed;
-		info.reason = "descriptor has no factory";
-		return;
+		info.reason = std::string("dlopen failed: ") + (why ? why : lec.message());
+		return nullptr;
 	}
-	static const ConfigView kEmpty;
-	const ConfigView *view = &kEmpty;
-	if (o.sections) {
-		auto it = o.sections->find(info.uri);
-		if (it != o.sections->end())
-			view = &it->second;
-	}
-	Loaded<T> l;
-	l.name = info.name;
-	l.lib = std::move(lib);
-	l.host = std::make_unique<HostImpl>(info.uri, *o.paths);
-	auto r = factory->create(*l.host, *view);
-	if (!r) {
-		info.status =
-			r.error().code == Errc::Skip ? PluginStatus::Skipped : PluginStatus::Failed;
-		info.reason = r.error().message;
-		return;
-	}
-	if (!*r) {
-		info.status = PluginStatus::Failed;
-		info.reason = "factory returned no object";
-		return;
-	}
-	l.obj = std::move(*r);
-	info.status = PluginStatus::Ok;
-	out.push_back(std::move(l));
+	return lib;
 }
 
 } // namespace
@@ -176,12 +147,12 @@ const char *systemPluginDir() noexcept
 PluginSet PluginSet::load(const LoaderOptions &o)
 {
 	static const HostPaths kNoPaths;
+	static const SharedServices kNoServices;
 	LoaderOptions opts = o;
 	if (!opts.paths)
 		opts.paths = &kNoPaths;
-	// TB_DLCLOSE=0 keeps libraries mapped after use, so leak checkers can symbolise them.
-	const char *dlc = std::getenv("TB_DLCLOSE");
-	bool noDelete = dlc && std::strcmp(dlc, "0") == 0;
+	if (!opts.services)
+		opts.services = &kNoServices;
 
 	PluginSet set;
 	// uri -> index in set.infos_ of the file that owns it: the first whose descriptor is
@@ -194,63 +165,54 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 			std::string canon = fs::weakly_canonical(path, ec).string();
 			if (!seenFiles.insert(ec ? path : canon).second)
 				continue; // the same file reached twice through the path
-			PluginInfo info;
-			info.kind = "unknown";
-			info.name = fs::path(path).stem().string();
-			info.path = path;
-			auto fd = readFileDescriptor(path);
-			if (!fd) {
-				info.status = fd.error().code == Errc::Unsupported
-						      ? PluginStatus::Incompatible
-						      : PluginStatus::Failed;
-				info.reason = stripPath(fd.error().message, path);
-			} else if (validate(*fd, info)) {
-				auto disabled = std::find(opts.disabled.begin(),
-							  opts.disabled.end(), info.uri);
-				if (disabled != opts.disabled.end()) {
-					info.status = PluginStatus::Disabled;
-					info.reason = "disabled by [core] disabled_plugins";
-				} else if (auto it = owner.find(info.uri); it != owner.end()) {
-					const PluginInfo &first = set.infos_[it->second];
-					info.status = PluginStatus::Shadowed;
-					info.reason = "shadowed by " + first.path;
-					if (first.status != PluginStatus::Ok)
-						info.reason += " (" +
-							       std::string(pluginStatusName(
-								       first.status)) +
-							       ")";
-				} else {
-					owner[info.uri] = set.infos_.size();
-					auto lib = std::make_shared<Library>();
-					boost::dll::fs::error_code lec;
-					auto mode = boost::dll::load_mode::rtld_now |
-						    boost::dll::load_mode::rtld_local;
-					if (noDelete)
-						mode = mode |
-						       static_cast<boost::dll::load_mode::type>(
-							       RTLD_NODELETE);
-					lib->lib.load(path, lec, mode);
-					if (lec) {
-						const char *why = dlerror();
-						info.status = PluginStatus::Failed;
-						info.reason = std::string("dlopen failed: ") +
-							      (why ? why : lec.message());
-					} else {
-						instantiateKind(set, info, lib, opts);
-					}
-				}
-			}
-			TB_LOG(kLog, Debug) << info.path << ": " << info.uri << " "
-					    << pluginStatusName(info.status)
-					    << (info.reason.empty() ? "" : ": ") << info.reason;
-			set.infos_.push_back(std::move(info));
+			set.loadFile(path, opts, owner);
 		}
 	}
 	return set;
 }
 
-void PluginSet::instantiateKind(PluginSet &set, PluginInfo &info, std::shared_ptr<Library> lib,
-				const LoaderOptions &o)
+void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
+			 std::map<std::string, size_t> &owner)
+{
+	PluginInfo info;
+	info.kind = "unknown";
+	info.name = fs::path(path).stem().string();
+	info.path = path;
+	auto fd = readFileDescriptor(path);
+	if (!fd) {
+		info.status = fd.error().code == Errc::Unsupported ? PluginStatus::Incompatible
+								   : PluginStatus::Failed;
+		info.reason = stripPath(fd.error().message, path);
+	} else if (validate(*fd, info)) {
+		auto disabled = std::find(opts.disabled.begin(), opts.disabled.end(), info.uri);
+		if (disabled != opts.disabled.end()) {
+			info.status = PluginStatus::Disabled;
+			info.reason = "disabled by [core] disabled_plugins";
+		} else if (auto it = owner.find(info.uri); it != owner.end()) {
+			const PluginInfo &first = infos_[it->second];
+			info.status = PluginStatus::Shadowed;
+			info.reason = "shadowed by " + first.path;
+			if (first.status != PluginStatus::Ok)
+				info.reason +=
+					" (" + std::string(pluginStatusName(first.status)) + ")";
+		} else {
+			owner[info.uri] = infos_.size();
+			if (!wanted(opts, info)) {
+				info.status = PluginStatus::NotLoaded;
+				info.reason = "kind not needed by this command";
+			} else if (auto lib = openLibrary(path, info)) {
+				// (Plugin trust belongs right before openLibrary: no plugin code
+				// has run yet.)
+				instantiate(info, std::move(lib), opts);
+			}
+		}
+	}
+	TB_LOG(kLog, Debug) << info.path << ": " << info.uri << " " << pluginStatusName(info.status)
+			    << (info.reason.empty() ? "" : ": ") << info.reason;
+	infos_.push_back(std::move(info));
+}
+
+void PluginSet::instantiate(PluginInfo &info, std::shared_ptr<Library> lib, const LoaderOptions &o)
 {
 	if (!lib->lib.has(TB_PLUGIN_DESCRIPTOR_SYMBOL)) {
 		info.status = PluginStatus::Failed;
@@ -258,24 +220,66 @@ void PluginSet::instantiateKind(PluginSet &set, PluginInfo &info, std::shared_pt
 		return;
 	}
 	const auto &desc = lib->lib.get<const PluginDescriptor>(TB_PLUGIN_DESCRIPTOR_SYMBOL);
+	const KindEntry *kind = findKind(desc.kind);
 	// The loaded image must say what the file said; anything else is a broken build.
-	if (desc.abiVersion != TB_PLUGIN_ABI_VERSION ||
-	    kindName(static_cast<Kind>(desc.kind)) != info.kind ||
+	if (desc.abiVersion != TB_PLUGIN_ABI_VERSION || !kind || info.kind != kind->name ||
 	    std::string(desc.name, strnlen(desc.name, sizeof(desc.name))) != info.name) {
 		info.status = PluginStatus::Failed;
 		info.reason = "descriptor in memory differs from the file";
 		return;
 	}
-	switch (static_cast<Kind>(desc.kind)) {
-	case Kind::Transport:
-		return instantiate(set.transports_, info, std::move(lib), desc, o);
-	case Kind::CacheFormat:
-		return instantiate(set.cacheFormats_, info, std::move(lib), desc, o);
-	case Kind::GpuProbe:
-		return instantiate(set.gpuProbes_, info, std::move(lib), desc, o);
-	case Kind::Runtime:
-		return instantiate(set.runtimes_, info, std::move(lib), desc, o);
+	if (auto declared = readDeclaration(desc, info.uri, info.path, lib)) {
+		declared_.push_back(std::move(*declared));
+	} else {
+		info.status = PluginStatus::Failed;
+		info.reason = declared.error().message;
+		return;
 	}
+	if (o.declarationsOnly) {
+		info.status = PluginStatus::NotLoaded;
+		info.reason = "settings read, plugin not created";
+		return;
+	}
+	static const ConfigView kEmpty;
+	const ConfigView *view = &kEmpty;
+	ConfigView checked;
+	if (o.configure) {
+		auto v = o.configure(declared_.back());
+		if (!v) {
+			info.status = PluginStatus::Failed;
+			info.reason = v.error().message;
+			configErrors_.push_back(v.error());
+			return;
+		}
+		checked = std::move(*v);
+		view = &checked;
+	} else if (o.sections) {
+		auto it = o.sections->find(info.uri);
+		if (it != o.sections->end())
+			view = &it->second;
+	}
+	Loaded l;
+	l.name = info.name;
+	l.kind = kind->id;
+	l.lib = std::move(lib);
+	l.host = std::make_unique<HostImpl>(info.uri, *o.paths, *view, *o.services);
+	auto r = kind->create(desc.factory, *l.host, *view);
+	if (!r) {
+		info.status =
+			r.error().code == Errc::Skip ? PluginStatus::Skipped : PluginStatus::Failed;
+		info.reason = r.error().message;
+		return;
+	}
+	if (r->apiMinor != desc.kindMinor) {
+		info.status = PluginStatus::Failed;
+		info.reason = "object built against " + info.kind + " API minor " +
+			      std::to_string(r->apiMinor) + ", descriptor says " +
+			      std::to_string(desc.kindMinor);
+		return;
+	}
+	l.obj = std::move(*r);
+	info.status = PluginStatus::Ok;
+	loaded_.push_back(std::move(l));
 }
 
 Result<void> PluginSet::checkRequired(const std::vector<std::string> &required) const
@@ -285,11 +289,13 @@ Result<void> PluginSet::checkRequired(const std::vector<std::string> &required) 
 		for (const auto &i : infos_)
 			if (i.uri == uri && (!found || i.status == PluginStatus::Ok))
 				found = &i;
+		// InvalidArgument, as Context::create documents: the configuration asks for a
+		// plugin this installation cannot provide.
 		if (!found)
-			return err(Errc::NotFound,
+			return err(Errc::InvalidArgument,
 				   "required plugin " + uri + ": not found in the plugin path");
 		if (found->status != PluginStatus::Ok)
-			return err(Errc::Unavailable,
+			return err(Errc::InvalidArgument,
 				   "required plugin " + uri + " (" + found->path +
 					   "): " + std::string(pluginStatusName(found->status)) +
 					   ": " + found->reason);

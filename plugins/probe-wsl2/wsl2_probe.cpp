@@ -47,7 +47,24 @@ public:
 
 	Result<ProbeReport> probe() noexcept override
 	{
-		return guarded("wsl2 probe", [&] { return run(); });
+		return guarded("wsl2 probe", [&] {
+			HostReport unused;
+			return run(unused);
+		});
+	}
+
+	Result<HostReport> hostReport(std::string_view platform) noexcept override
+	{
+		if (platform != "wsl2")
+			return GpuProbe::hostReport(platform);
+		return guarded("wsl2 probe", [&]() -> Result<HostReport> {
+			HostReport h;
+			auto r = run(h);
+			if (!r)
+				return unexpected(std::move(r).error());
+			h.adapters = r->gpus.size();
+			return h;
+		});
 	}
 
 private:
@@ -61,11 +78,13 @@ private:
 	}
 	bool realRoot() const { return fs::isRealRoot(root()); }
 
-	// "check.<item>" = "present|missing:required|optional:<path>" (read by `tb wsl2 check`).
-	bool check(ProbeReport &r, const std::string &item, const std::string &absolute,
-		   bool required)
+	// One requirement, in the typed report and as a fact "check.<item>" =
+	// "present|missing:required|optional:<path>" (kept for `tb info --json`).
+	bool check(ProbeReport &r, HostReport &h, const std::string &item,
+		   const std::string &absolute, bool required)
 	{
 		bool present = !absolute.empty() && fs::exists(path(absolute));
+		h.requirements.push_back({item, absolute, present, required});
 		r.facts["check." + item] = std::string(present ? "present" : "missing") + ":" +
 					   (required ? "required" : "optional") + ":" + absolute;
 		if (!present && required)
@@ -88,7 +107,7 @@ private:
 		return {};
 	}
 
-	Result<ProbeReport> run()
+	Result<ProbeReport> run(HostReport &h)
 	{
 		std::string kernel;
 		std::string by = detectedBy(kernel);
@@ -100,13 +119,15 @@ private:
 		r.vendor = "wsl2";
 		r.driver = {"dxg", "", "wsl"};
 		r.facts["wsl2.detectedBy"] = by;
+		h.platform = "wsl2";
+		h.detectedBy = by;
 		if (!kernel.empty())
 			r.facts["wsl2.kernel"] = kernel;
 		if (auto rel = fs::readLine(path("/proc/sys/kernel/osrelease")))
-			r.facts["wsl2.kernelRelease"] = *rel;
+			r.facts["wsl2.kernelRelease"] = h.kernelRelease = *rel;
 		if (const char *d = std::getenv("WSL_DISTRO_NAME"); d && realRoot())
-			r.facts["wsl2.distro"] = d;
-		if (check(r, "dxg", "/dev/dxg", true)) {
+			r.facts["wsl2.distro"] = h.distribution = d;
+		if (check(r, h, "dxg", "/dev/dxg", true)) {
 			auto n = fs::statDeviceNode(root(), "/dev/dxg");
 			if (n)
 				r.controlNodes.push_back(std::move(*n));
@@ -114,14 +135,14 @@ private:
 				r.warnings.push_back(n.error().message);
 		}
 		std::string dxcore = std::string(kWslLib) + "/libdxcore.so";
-		if (check(r, "dxcore", dxcore, true))
+		if (check(r, h, "dxcore", dxcore, true))
 			r.libraries.push_back(dxcore);
 		for (std::string lib : {"d3d12", "d3d12core"}) {
 			std::string p = std::string(kWslLib) + "/lib" + lib + ".so";
-			if (check(r, lib, p, false))
+			if (check(r, h, lib, p, false))
 				r.libraries.push_back(p);
 		}
-		check(r, "cudaStub", std::string(kWslLib) + "/libcuda.so.1", false);
+		check(r, h, "cudaStub", std::string(kWslLib) + "/libcuda.so.1", false);
 		// The store is the directory holding libcuda.so.1.1; an empty or foreign
 		// /usr/lib/wsl/drivers (Intel or AMD only) is no NVIDIA driver store.
 		std::string store;
@@ -133,20 +154,21 @@ private:
 			}
 		}
 		if (!store.empty()) {
-			check(r, "driverStore", store, true);
-			r.facts["wsl2.driverStore.nvidia"] = store;
+			check(r, h, "driverStore", store, true);
+			r.facts["wsl2.driverStore.nvidia"] = h.driverStores["nvidia"] = store;
 			for (const char *lib : kNvidiaStoreLibs)
 				if (fs::exists(path(store + "/" + lib)))
 					r.libraries.push_back(store + "/" + lib);
-			if (check(r, "nvidiaSmi", store + "/nvidia-smi", false))
+			if (check(r, h, "nvidiaSmi", store + "/nvidia-smi", false))
 				r.binaries.push_back(store + "/nvidia-smi");
 		} else {
 			std::string pattern = std::string(kDriverStore) + "/*/libcuda.so.1.1";
 			r.facts["check.driverStore"] = "missing:required:" + pattern;
+			h.requirements.push_back({"driverStore", pattern, false, true});
 			r.warnings.push_back("no NVIDIA driver store: nothing matches " + pattern);
 		}
-		check(r, "cuda", store.empty() ? "" : store + "/libcuda.so.1.1", false);
-		check(r, "nvml", store.empty() ? "" : store + "/libnvidia-ml.so.1", false);
+		check(r, h, "cuda", store.empty() ? "" : store + "/libcuda.so.1.1", false);
+		check(r, h, "nvml", store.empty() ? "" : store + "/libnvidia-ml.so.1", false);
 		// NVML's GPUs replace the anonymous adapters; both would count the same GPUs twice.
 		if (!addNvmlGpus(r))
 			addAdapters(r);

@@ -108,6 +108,16 @@ private:
 	std::string tmpDir_;
 };
 
+// Declared for `tb config validate/init` and docs/config.md; the core checks the section.
+const Setting kKeys[] = {
+	{"podman", SettingType::String, "\"podman\"", "the podman executable that reads the store"},
+	{"args", SettingType::StringList, "[]",
+	 "extra podman arguments (\"--root\", \"/var/lib/containers/storage\")"},
+	{"tmp_dir", SettingType::String, "\"\"",
+	 "where images are staged; \"\" = the system temporary directory"},
+};
+constexpr PluginSettings kSettings = declareSettings(kKeys);
+
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
 	support::warnUnknownKeys(host, config, {"podman", "args", "tmp_dir"});
@@ -120,4 +130,4 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 
 } // namespace tb
 
-TB_PLUGIN(tb::Transport, "containers-storage", "0.1.0", tb::create);
+TB_PLUGIN(tb::Transport, "containers-storage", "0.1.0", tb::create, tb::kSettings);

@@ -172,6 +172,13 @@ private:
 	std::string tmpDir_;
 };
 
+// Declared for `tb config validate/init` and docs/config.md; the core checks the section.
+const Setting kKeys[] = {
+	{"tmp_dir", SettingType::String, "\"\"",
+	 "where compressed archives are unpacked; \"\" = the system temporary directory"},
+};
+constexpr PluginSettings kSettings = declareSettings(kKeys);
+
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
 	support::warnUnknownKeys(host, config, {"tmp_dir"});
@@ -183,4 +190,4 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 
 } // namespace tb
 
-TB_PLUGIN(tb::Transport, "oci-archive", "0.1.0", tb::create);
+TB_PLUGIN(tb::Transport, "oci-archive", "0.1.0", tb::create, tb::kSettings);

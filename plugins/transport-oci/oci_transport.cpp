@@ -42,6 +42,8 @@ public:
 			});
 	}
 
+	uint32_t roles() const noexcept override { return TransportRole::LayoutStore; }
+
 	Result<std::vector<ImageEntry>> list(std::string_view location) noexcept override
 	{
 		return support::guard("oci list", [&]() -> Result<std::vector<ImageEntry>> {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <tb/gpu_probe.h>
+#include <tb/gpus.h>
 
 #include "conformance.h"
 
@@ -70,6 +71,42 @@ TEST_P(GpuProbeSuite, FixtureHostsGiveWellFormedRecords)
 	RecordProperty("hosts_with_devices", probed);
 }
 
+TEST_P(GpuProbeSuite, CancelledContextStopsOrIgnoresTheProbe)
+{
+	TempDir root;
+	auto ctx = openContext(root.path());
+	ASSERT_TRUE(ctx);
+	GpuProbe *p = ctx->gpuProbe(GetParam());
+	ASSERT_NE(p, nullptr);
+	ctx->cancel();
+	auto r = p->probe();
+	// A probe that watches tb.cancel says so; one that does not behaves as uncancelled.
+	ASSERT_FALSE(r);
+	EXPECT_TRUE(r.error().code == Errc::Cancelled || r.error().code == Errc::Skip)
+		<< r.error().message;
+}
+
+TEST_P(GpuProbeSuite, HostReportOnlyFromMinorOneAndUnknownPlatformsAreUnsupported)
+{
+	TempDir root;
+	auto ctx = openContext(root.path());
+	ASSERT_TRUE(ctx);
+	GpuProbe *p = ctx->gpuProbe(GetParam());
+	ASSERT_NE(p, nullptr);
+	ASSERT_LE(unsigned(p->apiMinor()), TB_GPU_PROBE_API_MINOR) << "a probe from a newer SDK";
+	if (!hasMinor(*p, 1))
+		GTEST_SKIP() << GetParam() << " is built against GpuProbe 2." << p->apiMinor()
+			     << ": hostReport() is not in its vtable and must not be called";
+	auto r = p->hostReport("no-such-platform");
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::Unsupported) << r.error().message;
+	auto w = p->hostReport("wsl2");
+	if (!w) {
+		EXPECT_TRUE(w.error().code == Errc::Unsupported || w.error().code == Errc::Skip)
+			<< w.error().message << " on an empty host root";
+	}
+}
+
 INSTANTIATE_TEST_SUITE_P(GpuProbes, GpuProbeSuite, ::testing::ValuesIn(pluginNames("probe")),
 			 paramName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GpuProbeSuite);
@@ -77,6 +114,21 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GpuProbeSuite);
 TEST(GpuProbeSuiteSetup, AtLeastOnePlugin)
 {
 	expectAtLeastOnePlugin("probe");
+}
+
+// The 2.0-SDK probe (tests/sdk/v2.0) is part of this suite; hostPlatformReport() walks every
+// probe and must step over it rather than call the slot its vtable does not have.
+TEST(GpuProbeSuiteSetup, OldSdkProbeIsLoadedAndNeverAskedForAHostReport)
+{
+	TempDir root;
+	auto ctx = openContext(root.path());
+	ASSERT_TRUE(ctx);
+	GpuProbe *old = ctx->gpuProbe("fixture-v20");
+	ASSERT_NE(old, nullptr) << "the 2.0-SDK test probe is not on TB_PLUGIN_PATH";
+	EXPECT_EQ(unsigned(old->apiMinor()), 0u);
+	auto r = hostPlatformReport(*ctx, "no-such-platform");
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::NotFound) << r.error().message;
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 // sample against the installed headers only (pkg-config), and load it with the installed tb;
 // the sample's libtb-client links libtb through tb.pc alone.
 #include <filesystem>
+#include <fstream>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -90,6 +91,30 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 		EXPECT_EQ(o.at("version").as_string(), "1.2.3");
 	}
 	EXPECT_TRUE(found) << ls.out;
+
+	// The plugin's declared key is validated like a core key, by the installed tb.
+	std::string tbEnv = "LD_LIBRARY_PATH=" + shq(libDir.string()) +
+			    " XDG_CONFIG_HOME=" + shq(tmp.string()) +
+			    " TB_PLUGIN_PATH=" + shq(ext.string()) + " ";
+	std::ofstream((tmp / "bad.toml").string())
+		<< "[plugins.\"runtime.hello\"]\ngreeting = 42\n";
+	auto bad = run(tbEnv + shq(tbBin.string()) + " config validate " +
+		       shq((tmp / "bad.toml").string()));
+	EXPECT_EQ(bad.rc, 2) << bad.out << bad.err;
+	EXPECT_NE(bad.err.find("bad.toml:2:12: key 'plugins.\"runtime.hello\".greeting': "
+			       "expected a string"),
+		  std::string::npos)
+		<< bad.err;
+	std::ofstream((tmp / "good.toml").string())
+		<< "[plugins.\"runtime.hello\"]\ngreeting = \"hi\"\n";
+	auto good = run(tbEnv + shq(tbBin.string()) + " config validate " +
+			shq((tmp / "good.toml").string()));
+	EXPECT_EQ(good.rc, 0) << good.out << good.err;
+	auto init = run(tbEnv + shq(tbBin.string()) + " config init --stdout");
+	EXPECT_NE(init.out.find("[plugins.\"runtime.hello\"]\n# what hello says first\n"
+				"greeting = \"hello\"\n"),
+		  std::string::npos)
+		<< init.out;
 	fs::remove_all(tmp);
 }
 

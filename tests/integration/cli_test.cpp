@@ -41,8 +41,9 @@ TEST_F(Cli, VersionPrintsCoreAndAbi)
 	auto o = tb("version");
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
-	EXPECT_NE(o.out.find("plugin ABI 1 (transport 1, cache 1, probe 1, runtime 1)"),
-		  std::string::npos);
+	EXPECT_NE(o.out.find("plugin ABI 2 (transport 2.1, cache 2.0, probe 2.1, runtime 2.0)"),
+		  std::string::npos)
+		<< o.out;
 	EXPECT_EQ(tb("--version").rc, 0);
 }
 
@@ -53,8 +54,9 @@ TEST_F(Cli, VersionJson)
 		ASSERT_EQ(o.rc, 0) << args << ": " << o.err;
 		auto v = json::parse(o.out).as_object();
 		EXPECT_EQ(v.at("version").as_string().subview().rfind("0.", 0), 0u) << o.out;
-		EXPECT_EQ(v.at("pluginAbiVersion").to_number<int>(), 1);
-		EXPECT_EQ(v.at("apiVersions").as_object().at("runtime").to_number<int>(), 1);
+		EXPECT_EQ(v.at("pluginAbiVersion").to_number<int>(), 2);
+		EXPECT_EQ(v.at("apiVersions").as_object().at("runtime").as_string(), "2.0");
+		EXPECT_EQ(v.at("apiVersions").as_object().at("probe").as_string(), "2.1");
 		EXPECT_EQ(v.at("cxxAbiTag").as_string(), "0x101");
 	}
 }
@@ -171,7 +173,7 @@ TEST_F(Cli, BrokenPluginsAreReportedNotFatal)
 	auto o = tb("plugins ls -v", "TB_PLUGIN_PATH=" + shq(envOr("TB_BROKEN_DIR")));
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_NE(o.out.find("incompatible"), std::string::npos) << o.out;
-	EXPECT_NE(o.out.find("reason: plugin ABI version 99, this tb supports 1"),
+	EXPECT_NE(o.out.find("reason: plugin ABI version 99, this tb supports 2"),
 		  std::string::npos)
 		<< o.out;
 	EXPECT_NE(o.out.find("reason: plugin factory threw: fixture factory exploded"),

@@ -21,7 +21,7 @@ TEST(Demo, RunsTheMainJobFromACleanEnvironment)
 		" bash " + shq(src + "/scripts/demo.sh") + " 2>&1");
 	ASSERT_EQ(o.rc, 0) << o.out << o.err;
 	for (const char *want :
-	     {"$ tb version", "plugin ABI 1", "$ tb plugins ls", "transport  oci ",
+	     {"$ tb version", "plugin ABI 2", "$ tb plugins ls", "transport  oci ",
 	      "$ tb config show", "[core]", "created vector-add:cuda (compat, gzip)",
 	      "vector-add:cuda  ", "Cache variant: compat", "match     nvidia 0 Tesla T4",
 	      "extracted vector-add:cuda (compat) into", "1 __grp__ file(s) rewritten",

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures/greeter_kind.h"
+#include "internal/kinds.h"
 #include "internal/plugin_loader.h"
 
 namespace tb {
@@ -72,11 +74,11 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 		     "no tb_plugin_descriptor symbol (not a tb plugin)");
 	expectStatus(m, "not-elf.so", PluginStatus::Failed, "not an ELF file");
 	expectStatus(m, "wrong-abi.so", PluginStatus::Incompatible,
-		     "plugin ABI version 99, this tb supports 1");
+		     "plugin ABI version 99, this tb supports 2");
 	expectStatus(m, "wrong-cxx-abi.so", PluginStatus::Incompatible,
 		     "C++ ABI tag 0x200 does not match this tb (0x101)");
 	expectStatus(m, "wrong-kind-api.so", PluginStatus::Incompatible,
-		     "runtime API version 77, this tb supports 1");
+		     "runtime API version 77.0, this tb supports 2.x");
 	expectStatus(m, "unknown-kind.so", PluginStatus::Incompatible, "unknown plugin kind 42");
 	expectStatus(m, "bad-name.so", PluginStatus::Failed,
 		     "invalid plugin name 'Bad Name!' (1-63 characters of a-z, 0-9 and '-')");
@@ -91,7 +93,7 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 	expectStatus(m, "disabled-me.so", PluginStatus::Disabled,
 		     "disabled by [core] disabled_plugins");
 	expectStatus(m, "marker-wrong-abi.so", PluginStatus::Incompatible,
-		     "plugin ABI version 2, this tb supports 1");
+		     "plugin ABI version 1, this tb supports 2");
 	expectStatus(m, "marker-ok.so", PluginStatus::Ok, "");
 	expectStatus(m, "marker-dup-a.so", PluginStatus::Ok, "");
 	expectStatus(m, "marker-dup-b.so", PluginStatus::Shadowed,
@@ -104,6 +106,12 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 	expectStatus(m, "owner-b-marker.so", PluginStatus::Shadowed,
 		     "shadowed by " + dir_ + "/owner-a-fails.so (failed)");
 	expectStatus(m, "host-info.so", PluginStatus::Ok, "");
+	// Same major, any minor: a plugin from a newer SDK loads (the core calls only what it
+	// knows); an object whose minor contradicts its descriptor is a broken build.
+	expectStatus(m, "newer-minor.so", PluginStatus::Ok, "");
+	EXPECT_EQ(m.at("newer-minor.so").apiVersion, "2.9");
+	expectStatus(m, "lying-minor.so", PluginStatus::Failed,
+		     "object built against runtime API minor 0, descriptor says 9");
 
 	auto undef = m.at("undefined-symbol.so");
 	EXPECT_EQ(undef.status, PluginStatus::Failed);
@@ -117,7 +125,7 @@ TEST_F(LoaderTest, EveryBrokenPluginGetsItsStatusAndReason)
 	EXPECT_EQ(m.at("dup-a.so").version, "0.0.1");
 	EXPECT_EQ(m.at("wrong-abi.so").kind, "unknown");
 	// Only ok plugins have live objects.
-	EXPECT_EQ(set_.runtimes().size(), 4u); // dup, host-info, marker-dup, marker-ok
+	EXPECT_EQ(set_.runtimes().size(), 5u); // dup, host-info, marker-dup, marker-ok, newer-minor
 }
 
 std::string slurp(const std::string &path)
@@ -236,10 +244,13 @@ TEST_F(LoaderTest, RequiredPluginsMustBeOk)
 	EXPECT_TRUE(set_.checkRequired({"runtime.dup"}));
 	auto missing = set_.checkRequired({"probe.nope"});
 	ASSERT_FALSE(missing);
+	// Context::create documents InvalidArgument for a required plugin that is not ok.
+	EXPECT_EQ(missing.error().code, Errc::InvalidArgument);
 	EXPECT_EQ(missing.error().message,
 		  "required plugin probe.nope: not found in the plugin path");
 	auto broken = set_.checkRequired({"runtime.throws"});
 	ASSERT_FALSE(broken);
+	EXPECT_EQ(broken.error().code, Errc::InvalidArgument);
 	EXPECT_EQ(broken.error().message,
 		  "required plugin runtime.throws (" + dir_ +
 			  "/throws.so): failed: plugin factory threw: fixture factory exploded");
@@ -266,8 +277,51 @@ TEST_F(LoaderTest, TestPluginsOfAllFourKindsLoad)
 	EXPECT_EQ(m.at("tb-runtime-echo.so").uri, "runtime.echo");
 	EXPECT_EQ(set_.transports().size(), 1u);
 	EXPECT_EQ(set_.cacheFormats().size(), 1u);
-	EXPECT_EQ(set_.gpuProbes().size(), 1u);
+	EXPECT_EQ(set_.gpuProbes().size(), 2u); // fixture and fixture-v20
 	EXPECT_EQ(set_.runtimes().size(), 1u);
+	// The probe built against the 2.0 SDK copy loads into this newer core as what it is.
+	expectStatus(m, "tb-probe-fixture-v20.so", PluginStatus::Ok, "");
+	EXPECT_EQ(m.at("tb-probe-fixture-v20.so").apiVersion, "2.0");
+	EXPECT_EQ(m.at("tb-probe-fixture.so").apiVersion,
+		  std::to_string(TB_GPU_PROBE_API_MAJOR) + "." +
+			  std::to_string(TB_GPU_PROBE_API_MINOR));
+	for (GpuProbe *p : set_.gpuProbes())
+		EXPECT_EQ(unsigned(p->apiMinor()),
+			  p->vendor() == "fixture-v20" ? 0u : TB_GPU_PROBE_API_MINOR)
+			<< p->vendor();
+}
+
+// Last in this file: the registration lasts for the process.
+TEST_F(LoaderTest, AKindRegisteredAtRunTimeLoads)
+{
+	auto before = loadDir({dir_});
+	expectStatus(before, "kind-greeter.so", PluginStatus::Incompatible,
+		     "unknown plugin kind 1000");
+	ASSERT_TRUE(registerKind(kindEntry<test::Greeter>()));
+	EXPECT_FALSE(registerKind(kindEntry<test::Greeter>())) << "ids and names are unique";
+	auto after = loadDir({dir_});
+	expectStatus(after, "kind-greeter.so", PluginStatus::Ok, "");
+	EXPECT_EQ(after.at("kind-greeter.so").uri, "greeter.hello");
+	auto greeters = set_.objects<test::Greeter>();
+	ASSERT_EQ(greeters.size(), 1u);
+	auto g = greeters[0]->greet("tb");
+	ASSERT_TRUE(g) << g.error().message;
+	EXPECT_EQ(*g, "hello, tb");
+	// Kinds filter by name, as for the built-in ones.
+	LoaderOptions o;
+	o.searchPath = {dir_};
+	o.paths = &paths_;
+	o.kinds = {"greeter"};
+	set_ = PluginSet::load(o);
+	EXPECT_EQ(set_.objects<test::Greeter>().size(), 1u);
+	EXPECT_TRUE(set_.runtimes().empty());
+	for (const auto &i : set_.infos()) {
+		bool valid = i.status != PluginStatus::Incompatible &&
+			     i.status != PluginStatus::Failed && i.status != PluginStatus::Shadowed;
+		if (i.kind == "runtime" && valid) {
+			EXPECT_EQ(i.status, PluginStatus::NotLoaded) << i.path;
+		}
+	}
 }
 
 } // namespace

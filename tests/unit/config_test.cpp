@@ -115,7 +115,8 @@ name = "x"
 	EXPECT_EQ(c->core.pluginPath, std::vector<std::string>{"/opt/tb/plugins"});
 	EXPECT_EQ(c->host.root, "/host");
 	EXPECT_EQ(c->runtime.environment.size(), 2u);
-	EXPECT_TRUE(c->registries.at("localhost:5000").insecure);
+	EXPECT_EQ(c->pluginTables.at("registries").at("localhost:5000").at("insecure"),
+		  ConfigValue(true));
 	EXPECT_EQ(c->profiles.at("train").extends, "aiml");
 	EXPECT_EQ(c->profiles.at("train").environment.at("NCCL_DEBUG"), "WARN");
 	const ConfigView &v = c->plugins.at("probe.nvidia");

@@ -16,7 +16,9 @@
 #include <tb/plugin.h>
 #include <tb/result.h>
 
-#define TB_CACHE_FORMAT_API_VERSION 1u
+/// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
+#define TB_CACHE_FORMAT_API_MAJOR 2u
+#define TB_CACHE_FORMAT_API_MINOR 0u
 
 namespace tb {
 
@@ -80,7 +82,7 @@ struct CacheImageInfo {
 	std::string title;               ///< org.opencontainers.image.title, when present
 };
 
-class CacheFormat {
+class CacheFormat : public Versioned {
 public:
 	virtual ~CacheFormat() = default;
 	/// \brief The variant this plugin writes ("compat").
@@ -93,12 +95,17 @@ public:
 						std::string_view config) const noexcept = 0;
 	/// \return Errc::Unsupported for options the variant cannot express
 	virtual Result<PackOutput> pack(const PackInput &input) const noexcept = 0;
+
+protected:
+	explicit CacheFormat(uint16_t m = TB_CACHE_FORMAT_API_MINOR) noexcept : Versioned(m) {}
 };
 
 template<>
 struct KindTraits<CacheFormat> {
-	static constexpr Kind kind = Kind::CacheFormat;
-	static constexpr uint32_t apiVersion = TB_CACHE_FORMAT_API_VERSION;
+	static constexpr uint32_t id = static_cast<uint32_t>(Kind::CacheFormat);
+	static constexpr const char *name = "cache";
+	static constexpr uint16_t versionMajor = TB_CACHE_FORMAT_API_MAJOR;
+	static constexpr uint16_t versionMinor = TB_CACHE_FORMAT_API_MINOR;
 };
 
 } // namespace tb

@@ -78,13 +78,6 @@ struct CreateSection {
 	bool operator==(const CreateSection &) const = default;
 };
 
-/// \brief `[registries."HOST"]`: per-registry transport settings.
-struct RegistryEntry {
-	bool insecure = false; ///< plain HTTP / unverified TLS
-	std::string ca;        ///< PEM file with extra CA certificates
-	bool operator==(const RegistryEntry &) const = default;
-};
-
 /// \brief `[bolt.capsule]` (nvbind/Bolt guide keys).
 struct BoltCapsule {
 	bool snapshotGpuState = true;
@@ -148,7 +141,9 @@ struct Config {
 	StoreSection store;
 	ExtractSection extract;
 	CreateSection create;
-	std::map<std::string, RegistryEntry> registries;
+	/// Top-level tables reserved for the plugin that declares them (`[registries."HOST"]`,
+	/// the registry transport's), as written; that plugin's declaration checks them.
+	std::map<std::string, ConfigView::Records> pluginTables;
 	BoltSection bolt;
 	std::map<std::string, Profile> profiles;
 	std::map<std::string, ConfigView> plugins; ///< "kind.name" -> section

@@ -16,11 +16,20 @@ namespace tb {
 /// \brief A scalar or a list of strings: everything a plugin section may hold.
 using ConfigValue = std::variant<bool, int64_t, double, std::string, std::vector<std::string>>;
 
+/// \brief The keys of one section or one record.
+using ConfigValues = std::map<std::string, ConfigValue>;
+
 /// \brief The plugin's own section, converted from TOML by the core (no TOML types leak).
+/// Declared keys missing from the file hold their declared defaults; declared record tables
+/// (`[plugins."kind.name".TABLE."NAME"]`) are reached through record().
 class ConfigView {
 public:
+	using Records = std::map<std::string, ConfigValues>; ///< record name -> its keys
+
 	ConfigView() = default;
-	explicit ConfigView(std::map<std::string, ConfigValue> values) : values_(std::move(values))
+	explicit ConfigView(ConfigValues values) : values_(std::move(values)) {}
+	ConfigView(ConfigValues values, std::map<std::string, Records> tables)
+	    : values_(std::move(values)), tables_(std::move(tables))
 	{
 	}
 
@@ -71,11 +80,33 @@ public:
 		return out;
 	}
 
-	const std::map<std::string, ConfigValue> &values() const { return values_; }
+	/// \brief Names of the records in table \a table, sorted ("registry.example.com:5000").
+	std::vector<std::string> recordNames(std::string_view table) const
+	{
+		std::vector<std::string> out;
+		auto it = tables_.find(std::string(table));
+		if (it != tables_.end())
+			for (const auto &[name, r] : it->second)
+				out.push_back(name);
+		return out;
+	}
+	/// \brief One record of table \a table as a view; empty when there is none.
+	ConfigView record(std::string_view table, std::string_view name) const
+	{
+		auto it = tables_.find(std::string(table));
+		if (it == tables_.end())
+			return {};
+		auto r = it->second.find(std::string(name));
+		return r == it->second.end() ? ConfigView() : ConfigView(r->second);
+	}
+
+	const ConfigValues &values() const { return values_; }
+	const std::map<std::string, Records> &tables() const { return tables_; }
 	bool operator==(const ConfigView &) const = default;
 
 private:
-	std::map<std::string, ConfigValue> values_;
+	ConfigValues values_;
+	std::map<std::string, Records> tables_;
 };
 
 } // namespace tb

@@ -2,6 +2,7 @@
 // libtb: the core as a library. Load configuration and plugins; everything else hangs off this.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include <tb/plugin.h>
 #include <tb/result.h>
 #include <tb/runtime.h>
+#include <tb/services.h>
 #include <tb/transport.h>
 
 namespace tb {
@@ -24,10 +26,17 @@ struct ContextOptions {
 	std::string hostRoot;   ///< --host-root DIR (overrides TB_HOST_ROOT and [host] root)
 	std::string logLevels;  ///< --log-level (overrides TB_LOG_LEVELS and [core] log_levels)
 	bool loadPlugins = true;
+	/// Kinds to load ("probe", "transport", ...); empty = all. Plugins of other kinds are
+	/// validated and listed with status not-loaded; a required plugin is always loaded.
+	std::vector<std::string> kinds;
+	/// Host service tb.credentials; nullptr = the core's (auth files, helpers).
+	std::shared_ptr<CredentialStore> credentials;
+	/// Host service tb.progress: receives the plugins' progress; nullptr = not offered.
+	std::shared_ptr<Progress> progress;
 };
 
 /// \brief Outcome of loading one plugin file.
-enum class PluginStatus { Ok, Skipped, Failed, Disabled, Shadowed, Incompatible };
+enum class PluginStatus { Ok, Skipped, Failed, Disabled, Shadowed, Incompatible, NotLoaded };
 
 std::string_view pluginStatusName(PluginStatus s) noexcept;
 
@@ -37,6 +46,7 @@ struct PluginInfo {
 	std::string name; ///< plugin name; the file stem when the descriptor is unreadable
 	std::string uri;  ///< "kind.name"
 	std::string version;
+	std::string apiVersion; ///< "major.minor" of the kind API it was built against
 	std::string path;
 	PluginStatus status = PluginStatus::Failed;
 	std::string reason; ///< why it is not ok (empty when ok)
@@ -76,7 +86,24 @@ public:
 	GpuProbe *gpuProbe(std::string_view name) const;
 	Runtime *runtime(std::string_view name) const;
 
+	/// \brief The ok instances of any kind's interface T, sorted by plugin name.
+	template<typename T>
+	std::vector<T *> pluginsOf() const
+	{
+		std::vector<T *> out;
+		for (void *p : objectsOfKind(KindTraits<T>::id))
+			out.push_back(static_cast<T *>(p));
+		return out;
+	}
+
+	/// \brief Ask every plugin (through host service tb.cancel) to stop; safe to call from
+	/// a signal handler or another thread. Operations then fail with Errc::Cancelled.
+	void cancel() noexcept;
+	bool cancelled() const noexcept;
+
 private:
+	std::vector<void *> objectsOfKind(uint32_t kind) const;
+	std::map<std::string, ConfigView> pluginViews() const;
 	class Impl;
 	explicit Context(std::unique_ptr<Impl> impl);
 	std::unique_ptr<Impl> impl_;
@@ -85,9 +112,25 @@ private:
 /// \brief Version of the tb core ("0.1.0").
 std::string_view version() noexcept;
 
-/// \brief Parse and check a config file without using it.
+/// \brief A plugin kind this core loads, with the API version it implements.
+struct PluginKindInfo {
+	std::string name; ///< "transport"
+	uint32_t id = 0;
+	uint16_t versionMajor = 0;
+	uint16_t versionMinor = 0;
+};
+std::vector<PluginKindInfo> pluginKinds();
+
+/// \brief Parse and check a config file without using it: the core's keys, and the sections
+/// of the installed plugins that declare their settings (read from them, none is created).
 /// \return Errc::InvalidArgument with "FILE:LINE:COL: ..." or "FILE: key 'x': ...", Errc::NotFound
 Result<void> validateConfigFile(const std::string &path);
+/// \brief The same, with warnings (settings nothing reads, e.g. [registries] when no
+/// installed plugin declares it).
+Result<std::vector<std::string>> checkConfigFile(const std::string &path);
+/// \brief The documented default file plus a section per installed plugin that declares
+/// settings (what `tb config init` writes).
+std::string defaultConfigWithPlugins();
 /// \brief The documented default nvbind.toml: every key with its default value.
 std::string_view defaultConfigFile() noexcept;
 /// \brief Where `tb config init` writes by default ($XDG_CONFIG_HOME/tb/nvbind.toml).

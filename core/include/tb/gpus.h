@@ -49,6 +49,12 @@ Result<GpuInventory> probeGpus(Context &ctx);
 /// \brief The same over explicit probe instances (named by vendor()); for tests and benches.
 GpuInventory probeGpus(const std::vector<GpuProbe *> &probes);
 
+/// \brief The typed report on host platform \a platform ("wsl2") from the first GPU probe (by
+/// name) that knows the platform.
+/// \return Errc::NotFound when no loaded probe reports on it; the probe's error otherwise
+///	    (Errc::Skip: this host is not such a platform)
+Result<HostReport> hostPlatformReport(const Context &ctx, std::string_view platform);
+
 /// \brief The `tb info --json` document (schema in docs/gpu-probes.md), pretty-printed,
 /// keys in a fixed order, ending in a newline.
 std::string gpuInventoryJson(const GpuInventory &inventory);

@@ -9,9 +9,12 @@
 #include <tb/config_view.h>
 #include <tb/host.h>
 #include <tb/result.h>
+#include <tb/settings.h>
+#include <tb/versioned.h>
 
-/// Layout of PluginDescriptor. Bumping it rejects every plugin built before.
-#define TB_PLUGIN_ABI_VERSION 1u
+/// Layout of PluginDescriptor, Versioned, Host, ConfigView and Result. Bumping it rejects
+/// every plugin built before; the kinds and services grow by minor versions instead.
+#define TB_PLUGIN_ABI_VERSION 2u
 
 /// Name of the exported descriptor symbol.
 #define TB_PLUGIN_DESCRIPTOR_SYMBOL "tb_plugin_descriptor"
@@ -32,34 +35,22 @@
 
 namespace tb {
 
-/// \brief The four plugin kinds. Values are stable.
+/// \brief Ids of the kinds this SDK ships. Values are stable; a new kind takes the next
+/// free id in its own header (KindTraits<Interface>::id), nothing here changes.
 enum class Kind : uint32_t { Transport = 1, CacheFormat = 2, GpuProbe = 3, Runtime = 4 };
 
-/// \brief Short name used in URIs and config sections: "transport", "cache", "probe", "runtime".
-constexpr const char *kindName(Kind k) noexcept
-{
-	switch (k) {
-	case Kind::Transport:
-		return "transport";
-	case Kind::CacheFormat:
-		return "cache";
-	case Kind::GpuProbe:
-		return "probe";
-	case Kind::Runtime:
-		return "runtime";
-	}
-	return "unknown";
-}
-
-/// \brief Frozen C layout, readable from the ELF file before any plugin code runs.
+/// \brief Frozen C layout, readable from the ELF file before any plugin code runs (all
+/// fields before `factory`); `factory` and `settings` are read after dlopen.
 struct PluginDescriptor {
-	uint32_t abiVersion;  ///< TB_PLUGIN_ABI_VERSION
-	uint32_t cxxAbi;      ///< TB_CXX_ABI_TAG
-	uint32_t kind;        ///< a tb::Kind value
-	uint32_t kindVersion; ///< the kind's *_API_VERSION
-	char name[64];        ///< [a-z0-9][a-z0-9-]*, NUL-terminated
-	char version[32];     ///< plugin version, printable, NUL-terminated
-	const void *factory;  ///< -> PluginFactory<Interface> of the kind
+	uint32_t abiVersion;            ///< TB_PLUGIN_ABI_VERSION
+	uint32_t cxxAbi;                ///< TB_CXX_ABI_TAG
+	uint32_t kind;                  ///< KindTraits<Interface>::id
+	uint16_t kindMajor;             ///< the kind's API major: must equal the core's
+	uint16_t kindMinor;             ///< the kind's API minor the plugin was built against: any
+	char name[64];                  ///< [a-z0-9][a-z0-9-]*, NUL-terminated
+	char version[32];               ///< plugin version, printable, NUL-terminated
+	const void *factory;            ///< -> PluginFactory<Interface> of the kind
+	const PluginSettings *settings; ///< declared config keys, or nullptr (none)
 };
 
 /// \brief What `factory` points at: one create function per kind's interface.
@@ -68,7 +59,8 @@ struct PluginFactory {
 	Result<std::unique_ptr<Interface>> (*create)(Host &host, const ConfigView &config) noexcept;
 };
 
-/// \brief Per-kind traits, specialised by each kind header.
+/// \brief Per-kind traits, specialised by each kind header:
+/// `id` (uint32_t), `name` ("transport"), `versionMajor`, `versionMinor` (uint16_t).
 template<typename Interface>
 struct KindTraits;
 
@@ -89,13 +81,24 @@ Result<std::unique_ptr<Interface>> guardedCreate(Fn fn, Host &host,
 	}
 }
 
+constexpr const PluginSettings *settingsOr() noexcept
+{
+	return nullptr;
+}
+constexpr const PluginSettings *settingsOr(const PluginSettings &s) noexcept
+{
+	return &s;
+}
+
 } // namespace detail
 } // namespace tb
 
-/// Define the plugin's descriptor. INTERFACE is tb::Transport, tb::CacheFormat, tb::GpuProbe or
-/// tb::Runtime; CREATE is `Result<std::unique_ptr<INTERFACE>>(Host&, const ConfigView&)`.
+/// Define the plugin's descriptor. INTERFACE is the kind's interface (tb::Transport,
+/// tb::CacheFormat, tb::GpuProbe, tb::Runtime, ...); CREATE is
+/// `Result<std::unique_ptr<INTERFACE>>(Host&, const ConfigView&)`. The optional last argument
+/// is a `const tb::PluginSettings` declaring the plugin's config keys (<tb/settings.h>).
 /// Put it once, at namespace scope, in one source file of the plugin.
-#define TB_PLUGIN(INTERFACE, NAME, VERSION, CREATE)                                                \
+#define TB_PLUGIN(INTERFACE, NAME, VERSION, CREATE, ...)                                           \
 	namespace {                                                                                \
 	::tb::Result<std::unique_ptr<INTERFACE>>                                                   \
 	tbPluginCreate_(::tb::Host &h, const ::tb::ConfigView &c) noexcept                         \
@@ -108,9 +111,11 @@ Result<std::unique_ptr<Interface>> guardedCreate(Fn fn, Host &host,
 	extern "C" const ::tb::PluginDescriptor tb_plugin_descriptor = {                           \
 		TB_PLUGIN_ABI_VERSION,                                                             \
 		TB_CXX_ABI_TAG,                                                                    \
-		static_cast<uint32_t>(::tb::KindTraits<INTERFACE>::kind),                          \
-		::tb::KindTraits<INTERFACE>::apiVersion,                                           \
+		::tb::KindTraits<INTERFACE>::id,                                                   \
+		::tb::KindTraits<INTERFACE>::versionMajor,                                         \
+		::tb::KindTraits<INTERFACE>::versionMinor,                                         \
 		NAME,                                                                              \
 		VERSION,                                                                           \
 		&tbPluginFactory_,                                                                 \
+		::tb::detail::settingsOr(__VA_ARGS__),                                             \
 	}

@@ -29,6 +29,7 @@ enum class Errc : int32_t {
 	Skip = 12,     ///< "not applicable on this host": a plugin declines, this is no failure
 	NotImplemented = 13,
 	LimitExceeded = 14, ///< a configured cap was hit (size, count, ratio, depth)
+	Cancelled = 15,     ///< the user or the caller cancelled (host service tb.cancel)
 };
 
 /// \brief Short stable name of an error class ("not-found"), for JSON and logs.
@@ -63,6 +64,8 @@ constexpr std::string_view errcName(Errc c) noexcept
 		return "not-implemented";
 	case Errc::LimitExceeded:
 		return "limit-exceeded";
+	case Errc::Cancelled:
+		return "cancelled";
 	}
 	return "unknown";
 }

@@ -12,7 +12,9 @@
 #include <tb/plugin.h>
 #include <tb/result.h>
 
-#define TB_RUNTIME_API_VERSION 1u
+/// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
+#define TB_RUNTIME_API_MAJOR 2u
+#define TB_RUNTIME_API_MINOR 0u
 
 namespace tb {
 
@@ -49,7 +51,7 @@ struct Invocation {
 	EnvList env; ///< extra environment for the runtime process itself
 };
 
-class Runtime {
+class Runtime : public Versioned {
 public:
 	virtual ~Runtime() = default;
 	/// \brief The runtime's name ("podman").
@@ -61,12 +63,17 @@ public:
 	virtual bool supportsCdi() const noexcept = 0;
 	/// \return Errc::InvalidArgument for requests it cannot express
 	virtual Result<Invocation> buildInvocation(const RunRequest &request) const noexcept = 0;
+
+protected:
+	explicit Runtime(uint16_t m = TB_RUNTIME_API_MINOR) noexcept : Versioned(m) {}
 };
 
 template<>
 struct KindTraits<Runtime> {
-	static constexpr Kind kind = Kind::Runtime;
-	static constexpr uint32_t apiVersion = TB_RUNTIME_API_VERSION;
+	static constexpr uint32_t id = static_cast<uint32_t>(Kind::Runtime);
+	static constexpr const char *name = "runtime";
+	static constexpr uint16_t versionMajor = TB_RUNTIME_API_MAJOR;
+	static constexpr uint16_t versionMinor = TB_RUNTIME_API_MINOR;
 };
 
 } // namespace tb

@@ -13,15 +13,20 @@
 #include <tb/plugin.h>
 #include <tb/result.h>
 
-#define TB_TRANSPORT_API_VERSION 1u
+/// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
+#define TB_TRANSPORT_API_MAJOR 2u
+#define TB_TRANSPORT_API_MINOR 1u
 
 namespace tb {
 
 /// \brief A pull-based byte stream (blob contents). read() returning 0 means end of stream.
-class BlobReader {
+class BlobReader : public Versioned {
 public:
 	virtual ~BlobReader() = default;
 	virtual Result<size_t> read(void *buffer, size_t size) noexcept = 0;
+
+protected:
+	explicit BlobReader(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
 };
 
 /// \brief One image listed by Transport::list().
@@ -31,17 +36,20 @@ struct ImageEntry {
 };
 
 /// \brief A readable image. Everything it returns is untrusted until the core verifies it.
-class ImageSource {
+class ImageSource : public Versioned {
 public:
 	virtual ~ImageSource() = default;
 	/// \brief The top-level manifest or index; with \a instance, that child manifest.
 	virtual Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept = 0;
 	/// \brief Stream a blob. The caller verifies size and digest against \a blob.
 	virtual Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept = 0;
+
+protected:
+	explicit ImageSource(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
 };
 
 /// \brief A writable image. Nothing is visible to readers before commit().
-class ImageDestination {
+class ImageDestination : public Versioned {
 public:
 	virtual ~ImageDestination() = default;
 	virtual Result<bool> hasBlob(const Descriptor &blob) noexcept = 0;
@@ -53,10 +61,20 @@ public:
 	virtual bool acceptsIndex() const noexcept { return true; }
 	/// \brief Publish the manifest under the destination's name/tag, atomically.
 	virtual Result<void> commit() noexcept = 0;
+
+protected:
+	explicit ImageDestination(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
+};
+
+/// \brief (minor 1) What the core may use a transport for besides the references it names.
+enum TransportRole : uint32_t {
+	/// Its locations are OCI image layout directories with "DIR:NAME:TAG" references: the
+	/// core keeps the embedded local store (bare "name:tag" references) with it.
+	LayoutStore = 1u << 0,
 };
 
 /// \brief A transport plugin. Its plugin name is the reference prefix ("oci", "docker-archive").
-class Transport {
+class Transport : public Versioned {
 public:
 	virtual ~Transport() = default;
 	/// \return Errc::NotFound, Errc::InvalidArgument (bad location), Errc::Io, Errc::Corrupt
@@ -66,12 +84,22 @@ public:
 	openDestination(std::string_view location) noexcept = 0;
 	/// \return the images at \a location; Errc::Unsupported where listing makes no sense
 	virtual Result<std::vector<ImageEntry>> list(std::string_view location) noexcept = 0;
+
+	// ---- minor 1: call only when apiMinor() >= 1 ----
+
+	/// \brief TransportRole bits.
+	virtual uint32_t roles() const noexcept { return 0; }
+
+protected:
+	explicit Transport(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
 };
 
 template<>
 struct KindTraits<Transport> {
-	static constexpr Kind kind = Kind::Transport;
-	static constexpr uint32_t apiVersion = TB_TRANSPORT_API_VERSION;
+	static constexpr uint32_t id = static_cast<uint32_t>(Kind::Transport);
+	static constexpr const char *name = "transport";
+	static constexpr uint16_t versionMajor = TB_TRANSPORT_API_MAJOR;
+	static constexpr uint16_t versionMinor = TB_TRANSPORT_API_MINOR;
 };
 
 } // namespace tb

@@ -26,7 +26,12 @@ RepoTag splitRepoTag(std::string_view name) noexcept
 
 Transport *storeTransport(const Context &ctx)
 {
-	return ctx.transport("oci");
+	// The first transport (by name) that says it handles OCI layouts; a transport built
+	// before minor 1 cannot say so and is never asked.
+	for (Transport *t : ctx.transports())
+		if (hasMinor(*t, 1) && (t->roles() & TransportRole::LayoutStore))
+			return t;
+	return nullptr;
 }
 
 } // namespace image
@@ -109,8 +114,8 @@ Result<Transport *> transportFor(const Context &ctx, const ImageReference &r)
 		if (Transport *t = image::storeTransport(ctx))
 			return t;
 		return err(Errc::Unsupported,
-			   "the local store needs the oci transport plugin (transport.oci), "
-			   "which is not loaded (see tb plugins ls)");
+			   "the local store needs a transport plugin for OCI image layouts "
+			   "(transport.oci ships with tb); none is loaded (see tb plugins ls)");
 	}
 	if (Transport *t = ctx.transport(r.transport))
 		return t;

@@ -19,7 +19,8 @@ struct RepoTag {
 /// ends at the first '@', and the tag follows the last ':' after the last '/'.
 RepoTag splitRepoTag(std::string_view name) noexcept;
 
-/// \brief The transport behind the embedded local store (oci), or nullptr when not loaded.
+/// \brief The transport behind the embedded local store: the one with the LayoutStore role,
+/// or nullptr when none is loaded.
 Transport *storeTransport(const Context &ctx);
 
 } // namespace tb::image

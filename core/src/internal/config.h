@@ -17,6 +17,8 @@ namespace tb {
 ///	    for unknown keys, wrong types and bad enum values
 Result<Config> parseConfig(std::string_view text, std::string_view origin);
 Result<Config> loadConfigFile(const std::string &path);
+/// \brief The file's text (at most 4 MiB), errors naming the file.
+Result<std::string> readConfigText(const std::string &path);
 
 /// \brief Where the config comes from: --config, TB_CONFIG, ./nvbind.toml,
 /// $XDG_CONFIG_HOME/tb/nvbind.toml, /etc/tb/nvbind.toml. "" = none found (defaults).

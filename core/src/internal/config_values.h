@@ -12,7 +12,9 @@ namespace tb::config {
 
 /// \brief A plugin name: 1-63 characters of a-z, 0-9 and '-', not starting with '-'.
 bool validPluginName(std::string_view name) noexcept;
-/// \brief "kind.name" with kind transport, cache, probe or runtime and a valid name.
+/// \brief "transport, cache, probe or runtime": the kinds this core loads.
+std::string kindNameList();
+/// \brief "kind.name" with a kind this core loads and a valid name.
 bool validPluginUri(std::string_view uri) noexcept;
 
 /// \brief `all`, `none`, `first`, or a comma-separated list of GPU indices ("0") and UUIDs

@@ -2,11 +2,14 @@
 // What a Context holds.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 
 #include <tb/context.h>
 
 #include "internal/config.h"
+#include "internal/host_impl.h"
 #include "internal/plugin_loader.h"
 
 namespace tb {
@@ -15,7 +18,15 @@ class Context::Impl {
 public:
 	Config config;
 	std::string configPath;
+	std::string configText;
+	bool pluginsLoaded = false;
+	std::map<std::string, ConfigView> effective; ///< "kind.name" -> what the plugin got
 	HostPaths paths;
+	// Services outlive the plugins (declared before them): every Host points at them.
+	CancelFlag cancel;
+	std::shared_ptr<CredentialStore> credentials;
+	std::shared_ptr<Progress> progress;
+	SharedServices services;
 	PluginSet plugins;
 };
 

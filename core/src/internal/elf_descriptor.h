@@ -14,7 +14,8 @@ struct FileDescriptor {
 	uint32_t abiVersion = 0;
 	uint32_t cxxAbi = 0;
 	uint32_t kind = 0;
-	uint32_t kindVersion = 0;
+	uint16_t kindMajor = 0;
+	uint16_t kindMinor = 0;
 	std::string name; ///< bytes up to the first NUL (or all 64: then nameTerminated = false)
 	std::string version;
 	bool nameTerminated = true;

@@ -34,11 +34,17 @@ private:
 
 tb::Result<std::unique_ptr<tb::Runtime>> create(tb::Host &host, const tb::ConfigView &config)
 {
-	for (const auto &key : config.unknownKeys({"greeting"}))
-		host.log(tb::LogLevel::Warn, "unknown key '" + key + "'");
+	// The core checked the section against kKeys: greeting is a string, with its default.
+	host.log(tb::LogLevel::Debug, "greeting: " + config.getString("greeting"));
 	return std::unique_ptr<tb::Runtime>(std::make_unique<HelloRuntime>(host));
 }
 
+// [plugins."runtime.hello"]: `tb config validate` checks it, `tb config init` writes it.
+const tb::Setting kKeys[] = {
+	{"greeting", tb::SettingType::String, "\"hello\"", "what hello says first"},
+};
+constexpr tb::PluginSettings kSettings = tb::declareSettings(kKeys);
+
 } // namespace
 
-TB_PLUGIN(tb::Runtime, "hello", "1.2.3", create);
+TB_PLUGIN(tb::Runtime, "hello", "1.2.3", create, kSettings);

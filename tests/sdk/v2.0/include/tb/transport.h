@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// Registry transport plugins: read and write images at a location (layout, archive, registry).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tb/oci.h>
+#include <tb/plugin.h>
+#include <tb/result.h>
+
+/// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
+#define TB_TRANSPORT_API_MAJOR 2u
+#define TB_TRANSPORT_API_MINOR 0u
+
+namespace tb {
+
+/// \brief A pull-based byte stream (blob contents). read() returning 0 means end of stream.
+class BlobReader : public Versioned {
+public:
+	virtual ~BlobReader() = default;
+	virtual Result<size_t> read(void *buffer, size_t size) noexcept = 0;
+
+protected:
+	explicit BlobReader(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
+};
+
+/// \brief One image listed by Transport::list().
+struct ImageEntry {
+	std::string name; ///< tag or ref name ("mycache:v1")
+	Descriptor manifest;
+};
+
+/// \brief A readable image. Everything it returns is untrusted until the core verifies it.
+class ImageSource : public Versioned {
+public:
+	virtual ~ImageSource() = default;
+	/// \brief The top-level manifest or index; with \a instance, that child manifest.
+	virtual Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept = 0;
+	/// \brief Stream a blob. The caller verifies size and digest against \a blob.
+	virtual Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept = 0;
+
+protected:
+	explicit ImageSource(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
+};
+
+/// \brief A writable image. Nothing is visible to readers before commit().
+class ImageDestination : public Versioned {
+public:
+	virtual ~ImageDestination() = default;
+	virtual Result<bool> hasBlob(const Descriptor &blob) noexcept = 0;
+	/// \brief Store a blob, verifying that the bytes match \a blob's digest and size.
+	virtual Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept = 0;
+	virtual Result<void> putManifest(const RawManifest &manifest) noexcept = 0;
+	/// \brief False when only single-image manifests can be stored (docker-archive): the core
+	/// then copies one platform's manifest out of an index instead of the whole index.
+	virtual bool acceptsIndex() const noexcept { return true; }
+	/// \brief Publish the manifest under the destination's name/tag, atomically.
+	virtual Result<void> commit() noexcept = 0;
+
+protected:
+	explicit ImageDestination(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
+};
+
+/// \brief A transport plugin. Its plugin name is the reference prefix ("oci", "docker-archive").
+class Transport : public Versioned {
+public:
+	virtual ~Transport() = default;
+	/// \return Errc::NotFound, Errc::InvalidArgument (bad location), Errc::Io, Errc::Corrupt
+	virtual Result<std::unique_ptr<ImageSource>>
+	openSource(std::string_view location) noexcept = 0;
+	virtual Result<std::unique_ptr<ImageDestination>>
+	openDestination(std::string_view location) noexcept = 0;
+	/// \return the images at \a location; Errc::Unsupported where listing makes no sense
+	virtual Result<std::vector<ImageEntry>> list(std::string_view location) noexcept = 0;
+
+protected:
+	explicit Transport(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
+};
+
+template<>
+struct KindTraits<Transport> {
+	static constexpr uint32_t id = static_cast<uint32_t>(Kind::Transport);
+	static constexpr const char *name = "transport";
+	static constexpr uint16_t versionMajor = TB_TRANSPORT_API_MAJOR;
+	static constexpr uint16_t versionMinor = TB_TRANSPORT_API_MINOR;
+};
+
+} // namespace tb
