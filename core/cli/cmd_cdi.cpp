@@ -15,14 +15,12 @@ void registerCdi(CLI::App &app, Env &env)
 	auto *gen = cmd->add_subcommand(
 		"generate", "Write CDI specs for the host's GPUs (not implemented yet)");
 	gen->add_option("--profile", profile, "gaming, aiml or a [profiles.NAME] of the config");
-	gen->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
+	onRun(gen, env, [&env]() -> Status {
+		Context *ctx = TB_TRY(env.openContext());
 		// A thin client of libtb: the answer (today NotImplemented, exit 2) is
 		// generateCdi's.
-		if (auto specs = generateCdi(*ctx, profile); !specs)
-			env.fail(specs.error());
+		TB_TRY(generateCdi(*ctx, profile));
+		return ExitOk;
 	});
 
 	for (const char *verb : {"list", "validate"}) {
@@ -30,7 +28,7 @@ void registerCdi(CLI::App &app, Env &env)
 							      " (not implemented yet)");
 		sub->allow_extras();
 		sub->fallthrough(false);
-		sub->callback([&env, verb]() { env.notImplemented(std::string("cdi ") + verb); });
+		onRun(sub, env, [verb]() { return notImplemented(std::string("cdi ") + verb); });
 	}
 }
 

@@ -202,76 +202,44 @@ Result<void> writeBuildContext(const BuildContext &c, const ScannedCache &scan,
 	return {};
 }
 
-void run(Env &env, const CreateArgs &a)
+Status run(Env &env, const CreateArgs &a)
 {
-	Context *ctx = env.context();
-	if (!ctx)
-		return;
+	Context *ctx = TB_TRY(env.openContext());
 	auto [defFormat, defCompression] = createDefaults(*ctx);
 	std::string formatName = a.format.empty() ? defFormat : a.format;
-	auto compression = parseCompression(a.compression.empty() ? defCompression : a.compression);
-	if (!compression) {
-		env.fail(compression.error());
-		return;
-	}
+	auto compression =
+		TB_TRY(parseCompression(a.compression.empty() ? defCompression : a.compression));
 	CacheFormat *format = ctx->cacheFormat(formatName);
-	if (!format) {
-		env.fail({Errc::InvalidArgument,
-			  "cache format '" + formatName + "' is not available (plugin cache." +
-				  formatName + " not loaded; see `tb plugins ls`)"});
-		return;
-	}
-	if (!a.dockerfile.empty() && format->variant() != "compat") {
-		env.fail({Errc::InvalidArgument,
-			  "--dockerfile needs --format compat: a Dockerfile builds a container "
-			  "image, and the " +
-				  formatName + " format is not one"});
-		return;
-	}
-	auto ref = parseImageReference(*ctx, a.image);
-	if (!ref) {
-		env.fail(ref.error());
-		return;
-	}
-	auto scan = scanTritonCache(a.dir);
-	if (!scan) {
-		env.fail(scan.error());
-		return;
-	}
+	if (!format)
+		return err(Errc::InvalidArgument,
+			   fmt::format("cache format '{}' is not available (plugin cache.{} not "
+				       "loaded; see `tb plugins ls`)",
+				       formatName, formatName));
+	if (!a.dockerfile.empty() && format->variant() != "compat")
+		return err(Errc::InvalidArgument,
+			   fmt::format("--dockerfile needs --format compat: a Dockerfile builds a "
+				       "container image, and the {} format is not one",
+				       formatName));
+	auto ref = TB_TRY(parseImageReference(*ctx, a.image));
+	auto scanned = TB_TRY(scanTritonCache(a.dir));
+	const ScannedCache *scan = &scanned;
 	for (const auto &issue : scan->issues)
 		std::fprintf(stderr, "tb: warning: %s/%s: %s\n", scan->root.c_str(),
 			     issue.path.c_str(), issue.message.c_str());
 	std::optional<BuildContext> build;
-	if (!a.dockerfile.empty()) {
-		auto c = checkBuildContext(a.dockerfile, *scan);
-		if (!c) {
-			env.fail(c.error());
-			return;
-		}
-		build = std::move(*c);
-	}
+	if (!a.dockerfile.empty())
+		build = TB_TRY(checkBuildContext(a.dockerfile, *scan));
 	CreateOptions o;
-	o.title = a.title.empty() ? defaultTitle(*ref) : a.title;
-	o.compression = *compression;
+	o.title = a.title.empty() ? defaultTitle(ref) : a.title;
+	o.compression = compression;
 	o.dockerMediaTypes = a.docker;
 	if (!a.created.empty())
 		o.created = a.created;
-	auto dest = openImageDestination(*ctx, a.image);
-	if (!dest) {
-		env.fail(dest.error());
-		return;
-	}
-	auto r = createCache(*scan, *format, **dest, o);
-	if (!r) {
-		env.fail(std::move(r).error().wrap("creating '" + a.image + "'"));
-		return;
-	}
-	if (build) {
-		if (auto w = writeBuildContext(*build, *scan, o); !w) {
-			env.fail(std::move(w).error().wrap("--dockerfile '" + a.dockerfile + "'"));
-			return;
-		}
-	}
+	auto dest = TB_TRY(openImageDestination(*ctx, a.image));
+	auto r = TB_TRY_CTX(createCache(*scan, *format, *dest, o), "creating '" + a.image + "'");
+	if (build)
+		TB_TRY_CTX(writeBuildContext(*build, *scan, o),
+			   "--dockerfile '" + a.dockerfile + "'");
 	if (!a.quiet) {
 		std::string targets;
 		for (const auto &t : scan->targets)
@@ -292,7 +260,8 @@ void run(Env &env, const CreateArgs &a)
 				     build->dockerfile.c_str(), build->dir.c_str(), ContextCache,
 				     ContextManifest);
 	}
-	fmt::print("{}\n", r->manifestDigest.str());
+	fmt::print("{}\n", r.manifestDigest.str());
+	return ExitOk;
 }
 
 } // namespace
@@ -321,7 +290,7 @@ void registerCreate(CLI::App &app, Env &env)
 			"Also write the equivalent Dockerfile and its build context "
 			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
-	cmd->callback([&env]() { run(env, a); });
+	onRun(cmd, env, [&env]() { return run(env, a); });
 }
 
 } // namespace tb::cli

@@ -89,42 +89,25 @@ void printWarning(void *, std::string_view message)
 		     message.data());
 }
 
-void run(Env &env, const ExtractArgs &a)
+Status run(Env &env, const ExtractArgs &a)
 {
-	Context *ctx = env.context();
-	if (!ctx)
-		return;
-	auto source = openImageSource(*ctx, a.image);
-	if (!source) {
-		env.fail(source.error());
-		return;
-	}
-	auto img = openCacheImage(**source, a.image, ctx->cacheFormats());
-	if (!img) {
-		env.fail(img.error());
-		return;
-	}
-	if (!a.skipCompat) {
-		if (auto p = preflight(*ctx, *img, a.quiet); !p) {
-			env.fail(p.error());
-			return;
-		}
-	}
+	Context *ctx = TB_TRY(env.openContext());
+	auto source = TB_TRY(openImageSource(*ctx, a.image));
+	auto img = TB_TRY(openCacheImage(*source, a.image, ctx->cacheFormats()));
+	if (!a.skipCompat)
+		TB_TRY(preflight(*ctx, img, a.quiet));
 	ExtractOptions o;
 	o.limits = extractLimits(*ctx);
 	o.warn = printWarning;
-	auto r = extractCache(**source, *img, defaultTritonCacheDir(a.dir), o);
-	if (!r) {
-		env.fail(r.error());
-		return;
-	}
+	auto r = TB_TRY(extractCache(*source, img, defaultTritonCacheDir(a.dir), o));
 	if (!a.quiet)
 		fmt::print("extracted {} ({}) into {}: {} added, {} replaced, {} unchanged; {} "
 			   "file(s), "
 			   "{} bytes; {} __grp__ file(s) rewritten\n",
-			   a.image, img->info.variant, r->destination, r->added.size(),
-			   r->replaced.size(), r->unchanged.size(), r->files, r->bytes,
-			   r->groupsRewritten);
+			   a.image, img.info.variant, r.destination, r.added.size(),
+			   r.replaced.size(), r.unchanged.size(), r.files, r.bytes,
+			   r.groupsRewritten);
+	return ExitOk;
 }
 
 } // namespace
@@ -142,7 +125,7 @@ void registerExtract(CLI::App &app, Env &env)
 	cmd->add_flag("--skip-compat,--no-gpu", a.skipCompat,
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
-	cmd->callback([&env]() { run(env, a); });
+	onRun(cmd, env, [&env]() { return run(env, a); });
 }
 
 } // namespace tb::cli

@@ -88,11 +88,9 @@ void registerImages(CLI::App &app, Env &env)
 	auto *cmd = app.add_subcommand("images", "List the images of the local store");
 	static bool json = false;
 	cmd->add_flag("--json", json, "Machine-readable output");
-	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
-		printOrFail(env, listImages(*ctx), json, printJson, printTable);
+	onRun(cmd, env, [&env]() -> Status {
+		Context *ctx = TB_TRY(env.openContext());
+		return printResult(listImages(*ctx), json, printJson, printTable);
 	});
 }
 

@@ -168,25 +168,15 @@ void registerInspect(CLI::App &app, Env &env)
 		->required();
 	cmd->add_flag("--json", json, "Machine-readable output (skopeo inspect field names)");
 	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
-	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
+	onRun(cmd, env, [&env]() -> Status {
+		Context *ctx = TB_TRY(env.openContext());
 		if (raw) {
-			auto src = openImageSource(*ctx, ref);
-			if (!src) {
-				env.fail(src.error());
-				return;
-			}
-			auto m = readTopManifest(**src, ref);
-			if (!m) {
-				env.fail(m.error());
-				return;
-			}
-			std::fwrite(m->bytes.data(), 1, m->bytes.size(), stdout);
-			return;
+			auto src = TB_TRY(openImageSource(*ctx, ref));
+			auto m = TB_TRY(readTopManifest(*src, ref));
+			std::fwrite(m.bytes.data(), 1, m.bytes.size(), stdout);
+			return ExitOk;
 		}
-		printOrFail(env, inspectImage(*ctx, ref), json, printJson, printText);
+		return printResult(inspectImage(*ctx, ref), json, printJson, printText);
 	});
 }
 

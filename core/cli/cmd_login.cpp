@@ -10,7 +10,7 @@ void registerLogin(CLI::App &app, Env &env)
 				       "Store credentials for a registry (not implemented yet)");
 	cmd->allow_extras();
 	cmd->fallthrough(false);
-	cmd->callback([&env]() { env.notImplemented("login"); });
+	onRun(cmd, env, []() { return notImplemented("login"); });
 }
 
 } // namespace tb::cli

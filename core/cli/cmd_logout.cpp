@@ -10,7 +10,7 @@ void registerLogout(CLI::App &app, Env &env)
 		"logout", "Remove stored credentials for a registry (not implemented yet)");
 	cmd->allow_extras();
 	cmd->fallthrough(false);
-	cmd->callback([&env]() { env.notImplemented("logout"); });
+	onRun(cmd, env, []() { return notImplemented("logout"); });
 }
 
 } // namespace tb::cli

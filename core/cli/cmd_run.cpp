@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb run [--runtime R] [--profile P] [--gpus SEL] IMAGE [COMMAND...]`: a GPU container.
+#include <fmt/core.h>
+
 #include <tb/run.h>
 
 #include "cli.h"
@@ -24,25 +26,22 @@ void registerRun(CLI::App &app, Env &env)
 	// go before `run`).
 	cmd->prefix_command();
 	cmd->fallthrough(false);
-	cmd->callback([&env, cmd]() {
+	onRun(cmd, env, [&env, cmd]() -> Status {
 		auto rest = cmd->remaining();
-		if (!rest.empty() && rest.front().rfind('-', 0) == 0) {
-			env.fail({Errc::InvalidArgument,
-				  "run: unknown option '" + rest.front() +
-					  "' (global options go before 'run')"});
-			return;
-		}
+		if (!rest.empty() && rest.front().rfind('-', 0) == 0)
+			return err(Errc::InvalidArgument,
+				   fmt::format("run: unknown option '{}' (global options go before "
+					       "'run')",
+					       rest.front()));
 		if (!rest.empty()) {
 			o.image = rest.front();
 			o.command.assign(rest.begin() + 1, rest.end());
 		}
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
+		Context *ctx = TB_TRY(env.openContext());
 		// A thin client of libtb: the answer (today NotImplemented, exit 2) is
 		// buildRunInvocation's.
-		if (auto inv = buildRunInvocation(*ctx, o); !inv)
-			env.fail(inv.error());
+		TB_TRY(buildRunInvocation(*ctx, o));
+		return ExitOk;
 	});
 }
 

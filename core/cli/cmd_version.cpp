@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <boost/json.hpp>
+#include <fmt/core.h>
 
 #include <tb/cache_format.h>
 #include <tb/gpu_probe.h>
@@ -17,9 +18,7 @@ namespace {
 
 std::string hex(uint32_t v)
 {
-	char buf[16];
-	std::snprintf(buf, sizeof(buf), "0x%x", v);
-	return buf;
+	return fmt::format("{:#x}", v);
 }
 
 } // namespace
@@ -28,11 +27,10 @@ void registerVersion(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("version", "Show the tb version and plugin API versions");
 	cmd->add_flag("--json", env.global.json, "Machine-readable output");
-	cmd->callback([&env]() {
+	onRun(cmd, env, [&env]() -> Status {
 		// The config is read (not used) so that a broken or missing --config file is
 		// reported here too: every verb treats a bad config as fatal.
-		if (!env.context(false))
-			return;
+		TB_TRY(env.openContext(false));
 		if (env.global.json) {
 			boost::json::object o{
 				{"version", std::string(version())},
@@ -44,14 +42,15 @@ void registerVersion(CLI::App &app, Env &env)
 						     {"probe", TB_GPU_PROBE_API_VERSION},
 						     {"runtime", TB_RUNTIME_API_VERSION}}},
 			};
-			std::printf("%s\n", boost::json::serialize(o).c_str());
-			return;
+			fmt::print("{}\n", boost::json::serialize(o));
+			return ExitOk;
 		}
-		std::printf("tb %.*s\n", static_cast<int>(version().size()), version().data());
-		std::printf("plugin ABI %u (transport %u, cache %u, probe %u, runtime %u)\n",
-			    TB_PLUGIN_ABI_VERSION, TB_TRANSPORT_API_VERSION,
-			    TB_CACHE_FORMAT_API_VERSION, TB_GPU_PROBE_API_VERSION,
-			    TB_RUNTIME_API_VERSION);
+		fmt::print("tb {}\n", version());
+		fmt::print("plugin ABI {} (transport {}, cache {}, probe {}, runtime {})\n",
+			   TB_PLUGIN_ABI_VERSION, TB_TRANSPORT_API_VERSION,
+			   TB_CACHE_FORMAT_API_VERSION, TB_GPU_PROBE_API_VERSION,
+			   TB_RUNTIME_API_VERSION);
+		return ExitOk;
 	});
 }
 

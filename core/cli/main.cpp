@@ -48,5 +48,8 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "tb: internal error: %s\n", e.what());
 		return ExitFailed;
 	}
+	// The one place an error is printed: verbs return it, with context added on the way up.
+	if (env.error())
+		std::fprintf(stderr, "tb: %s\n", env.error()->message.c_str());
 	return env.exitCode;
 }
