@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config meson ninja-build
 	libboost1.81-dev libboost-json1.81-dev
-	libcurl4-openssl-dev libarchive-dev libssl-dev libzstd-dev zlib1g-dev
+	libcurl4-openssl-dev libarchive-dev libyaml-cpp-dev libssl-dev libzstd-dev zlib1g-dev
 	libtomlplusplus-dev libcli11-dev libfmt-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	# real peers used by the integration tests
