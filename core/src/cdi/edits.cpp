@@ -25,9 +25,18 @@ size_t depth(const std::string &p)
 	return static_cast<size_t>(std::count(p.begin(), p.end(), '/'));
 }
 
+// (path depth, path): parents before children, as the runtimes mount them.
+bool byDepth(const std::string &a, const std::string &b)
+{
+	size_t da = depth(a), db = depth(b);
+	return da != db ? da < db : a < b;
+}
+
 template<class T, class Key>
 void dedupe(std::vector<T> &v, Key key)
 {
+	if (v.size() < 2)
+		return;
 	std::set<std::string> seen;
 	std::vector<T> out;
 	out.reserve(v.size());
@@ -78,12 +87,10 @@ void normalize(CdiContainerEdits &e)
 			k += '\0' + a;
 		return k;
 	});
-	std::stable_sort(e.deviceNodes.begin(), e.deviceNodes.end(), [](auto &a, auto &b) {
-		return std::pair(depth(a.path), a.path) < std::pair(depth(b.path), b.path);
-	});
+	std::stable_sort(e.deviceNodes.begin(), e.deviceNodes.end(),
+			 [](auto &a, auto &b) { return byDepth(a.path, b.path); });
 	std::stable_sort(e.mounts.begin(), e.mounts.end(), [](auto &a, auto &b) {
-		return std::pair(depth(a.containerPath), a.containerPath) <
-		       std::pair(depth(b.containerPath), b.containerPath);
+		return byDepth(a.containerPath, b.containerPath);
 	});
 	std::sort(e.additionalGids.begin(), e.additionalGids.end());
 	e.additionalGids.erase(std::unique(e.additionalGids.begin(), e.additionalGids.end()),

@@ -80,6 +80,17 @@ private:
 		return plain ? k : str(k);
 	}
 
+	static bool inlineList(const Node &n)
+	{
+		size_t width = 0;
+		for (const auto &i : n.items) {
+			if (i.kind != Node::Scalar)
+				return false;
+			width += i.scalar.size() + 2;
+		}
+		return width <= 72;
+	}
+
 	static std::string pad(int n) { return std::string(static_cast<size_t>(n) * 2, ' '); }
 
 	void jsonValue(const Node &n, int depth, std::string &out) const
@@ -94,9 +105,8 @@ private:
 				out += i + 1 < n.members.size() ? ",\n" : "\n";
 			}
 			out += pad(depth) + "}";
-		} else if (std::all_of(n.items.begin(), n.items.end(),
-				       [](const Node &i) { return i.kind == Node::Scalar; })) {
-			// Lists of strings and numbers stay on one line: options, args, gids.
+		} else if (inlineList(n)) {
+			// Short lists of strings and numbers stay on one line: options, gids.
 			out += "[";
 			for (size_t i = 0; i < n.items.size(); ++i)
 				out += (i ? ", " : "") + n.items[i].scalar;
