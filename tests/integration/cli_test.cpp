@@ -239,8 +239,7 @@ TEST_F(Cli, ConfigInitWritesTheDocumentedFileOnce)
 
 TEST_F(Cli, UnimplementedVerbsSayWhatAndExit2)
 {
-	for (std::string verb : {"login registry.example.com", "logout registry.example.com",
-				 "run --runtime podman img true"}) {
+	for (std::string verb : {"login registry.example.com", "logout registry.example.com"}) {
 		auto o = tb(verb);
 		EXPECT_EQ(o.rc, 2) << verb;
 		EXPECT_NE(o.err.find("not implemented"), std::string::npos)

@@ -116,6 +116,9 @@ struct ExtractOptions {
 	/// Called with warnings (stripped setuid bits, unverifiable diff_id, ...).
 	void (*warn)(void *user, std::string_view message) = nullptr;
 	void *warnUser = nullptr;
+	/// Where the cache will be seen by Triton when that is not \a destination (a container
+	/// mounts it elsewhere): __grp__ child paths are rewritten to this dir. "" = destination.
+	std::string groupRoot;
 };
 
 struct ExtractReport {

@@ -219,7 +219,8 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 		}
 	}
 	if (r) {
-		auto rewritten = cache::rewriteGroups(staging, dest.string());
+		auto rewritten = cache::rewriteGroups(
+			staging, options.groupRoot.empty() ? dest.string() : options.groupRoot);
 		if (rewritten)
 			report.groupsRewritten = *rewritten;
 		else
