@@ -89,11 +89,11 @@ private:
 				a.insert(a.end(), {"--seccomp", s.substr(8)});
 			else if (s.rfind("apparmor=", 0) == 0)
 				a.insert(a.end(), {"--apparmor", s.substr(9)});
-			else
-				return err(Errc::InvalidArgument,
-					   "bolt: security option '" + s +
-						   "' has no `bolt surge run` flag (only seccomp= "
-						   "and apparmor=)");
+			else // as nvbind did, but said out loud
+				host_.log(LogLevel::Warn, "security option '" + s +
+								  "' has no `bolt surge run` flag "
+								  "(only seccomp= and apparmor=): "
+								  "not passed");
 		}
 		std::string level = r.isolation.empty() ? "exclusive" : r.isolation;
 		a.insert(a.end(), {"--capsule-isolation", "gpu-" + level, "--runtime-optimization",

@@ -108,9 +108,9 @@ private:
 			daemon_ = cdiEnabled(r->stdoutText);
 		else if (r->stderrText.find("CDISpecDirs") != std::string::npos)
 			daemon_ = false; // a daemon older than 25.0: no CDI field at all
-		else
+		else // Skip: docker cannot run here, which a dry run may still show
 			daemon_ =
-				err(Errc::Unavailable,
+				err(Errc::Skip,
 				    "docker: no Docker daemon answers (" +
 					    support::lastLine(r->stderrText) +
 					    "); start dockerd or point DOCKER_HOST at one, or use "
