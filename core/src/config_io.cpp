@@ -133,6 +133,7 @@ toml::table configTable(const Config &c)
 				       {"default_runtime", c.runtime.defaultRuntime},
 				       {"default_args", toArray(c.runtime.defaultArgs)},
 				       {"environment", toTable(c.runtime.environment)},
+				       {"oci_runtime", c.runtime.ociRuntime},
 			       });
 	root.insert("security", toml::table{
 					{"security_opts", toArray(c.security.securityOpts)},

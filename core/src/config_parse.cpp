@@ -313,6 +313,7 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		r.str("default_runtime", c.runtime.defaultRuntime, config::checkRuntimeName);
 		r.strList("default_args", c.runtime.defaultArgs);
 		r.strMap("environment", c.runtime.environment);
+		r.str("oci_runtime", c.runtime.ociRuntime);
 	});
 	section("security", [&](SectionReader &r) {
 		r.strList("security_opts", c.security.securityOpts);

@@ -44,6 +44,7 @@ struct RuntimeSection {
 	std::string defaultRuntime = "podman";
 	std::vector<std::string> defaultArgs = {"--rm"};
 	std::map<std::string, std::string> environment = {{"NVIDIA_DRIVER_CAPABILITIES", "all"}};
+	std::string ociRuntime; ///< what tb-runtime execs: "" = runc, else crun, on PATH
 	bool operator==(const RuntimeSection &) const = default;
 };
 
