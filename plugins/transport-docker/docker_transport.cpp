@@ -107,6 +107,8 @@ Settings readSettings(const ConfigView &c)
 	s.retry.totalTime = std::chrono::seconds(c.getInt("retry_total_seconds", 300));
 	s.timeouts.stallSeconds = static_cast<long>(c.getInt("stall_timeout", 30));
 	s.timeouts.connectSeconds = static_cast<long>(c.getInt("connect_timeout", 30));
+	s.monolithicMax = std::max<int64_t>(c.getInt("monolithic_max", s.monolithicMax), 0);
+	s.chunkSize = std::clamp<int64_t>(c.getInt("chunk_size", s.chunkSize), 64 << 10, 1ll << 30);
 	s.endpoints.certsDirs = c.has("certs_dirs") ? c.getStrings("certs_dirs")
 						    : registry::defaultCertsDirs();
 	for (const auto &h : c.getStrings("insecure_registries"))
@@ -124,7 +126,8 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 	support::warnUnknownKeys(host, config,
 				 {"jobs", "retry_attempts", "retry_delay_ms", "retry_max_delay_ms",
 				  "retry_total_seconds", "stall_timeout", "connect_timeout",
-				  "certs_dirs", "insecure_registries", "tls_verify"});
+				  "certs_dirs", "insecure_registries", "tls_verify",
+				  "monolithic_max", "chunk_size"});
 	registry::CredentialSource creds = [](const std::string &registry) {
 		return auth::lookupCredential(registry);
 	};

@@ -90,6 +90,14 @@ std::string Client::describe(const Response &r)
 			}
 	}
 	std::string status = "HTTP " + std::to_string(r.status);
+	if (out.empty()) // HEAD answers and proxies carry no JSON: name the status at least
+		switch (r.status) {
+		case 401: return status + " Unauthorized";
+		case 403: return status + " Forbidden";
+		case 404: return status + " Not Found";
+		case 429: return status + " Too Many Requests";
+		default: break;
+		}
 	return out.empty() ? status : status + " " + out;
 }
 
@@ -193,7 +201,14 @@ Result<Response> Client::send(Request req, const std::vector<std::string> &scope
 	std::vector<std::string> scopes = scopesIn;
 	std::vector<std::string> base = req.headers;
 	bool sentAuth = false;
-	for (int round = 0; round < 3; ++round) {
+	auto refused = [&](const Response &resp) {
+		bool anonymous = !credential().value_or(std::nullopt).has_value();
+		return err(Errc::PermissionDenied,
+			   req.method + " " + redactUrl(url(req.url)) + ": " + describe(resp) +
+				   (anonymous ? " (no credentials for " + registry_ + ")"
+					      : " (credentials refused)"));
+	};
+	for (int round = 0;; ++round) {
 		req.headers = base;
 		auto authz = TB_TRY_CTX(authorization(scopes), "authenticating to " + registry_);
 		if (authz) {
@@ -208,36 +223,30 @@ Result<Response> Client::send(Request req, const std::vector<std::string> &scope
 		for (const auto &ch : challenges)
 			if (ch.scheme == "bearer" || (!pick && ch.scheme == "basic"))
 				pick = &ch;
-		bool narrow = pick && pick->scheme == "bearer" && pick->params.count("error");
-		if (!pick || (round > 0 && (!sentAuth || !narrow)))
-			return err(Errc::PermissionDenied,
-				   req.method + " " + redactUrl(url(req.url)) + ": " + describe(resp) +
-					   (sentAuth ? " (credentials refused)"
-						     : " (no credentials for " + registry_ + ")"));
-		if (pick->scheme == "bearer") {
-			if (auto it = pick->params.find("scope"); it != pick->params.end()) {
-				// insufficient_scope: ask for what the registry named, too
-				std::string s = it->second;
-				for (size_t p = 0; p != std::string::npos;) {
-					size_t q = s.find(' ', p);
-					std::string one = s.substr(p, q == std::string::npos ? q : q - p);
-					if (!one.empty() &&
-					    std::find(scopes.begin(), scopes.end(), one) == scopes.end())
-						scopes.push_back(one);
-					p = q == std::string::npos ? q : q + 1;
-				}
+		bool narrow = pick && pick->scheme == "bearer" && pick->params.count("error") &&
+			      pick->params.at("error") == "insufficient_scope";
+		// Once with the challenge; once more only when the token was too narrow.
+		if (!pick || round >= 2 || (round > 0 && (!sentAuth || !narrow)))
+			return refused(resp);
+		if (narrow) {
+			// ask for what the registry named, too
+			std::string s = pick->params.count("scope") ? pick->params.at("scope") : "";
+			for (size_t p = 0; p != std::string::npos && !s.empty();) {
+				size_t q = s.find(' ', p);
+				std::string one = s.substr(p, q == std::string::npos ? q : q - p);
+				if (!one.empty() &&
+				    std::find(scopes.begin(), scopes.end(), one) == scopes.end())
+					scopes.push_back(one);
+				p = q == std::string::npos ? q : q + 1;
 			}
 		}
+		if (req.source)
+			return refused(resp); // the body was consumed; the caller may start over
 		std::lock_guard lock(mutex_);
-		if (challenge_ && challenge_->scheme == "bearer")
+		if (sentAuth && challenge_ && challenge_->scheme == "bearer")
 			tokens_.clear(); // refused or too narrow: fetch anew
 		challenge_ = *pick;
-		if (req.source)
-			return err(Errc::PermissionDenied, "registry " + registry_ +
-								   " asked for authentication during "
-								   "an upload");
 	}
-	return err(Errc::PermissionDenied, "registry " + registry_ + ": authentication failed");
 }
 
 Result<void> Client::checkLogin()
