@@ -122,7 +122,8 @@ private:
 				if (from == 0)
 					return true;
 				if (status == 200) {
-					skip_ = from; // Range ignored: restart, dropping the known part
+					skip_ = from; // Range ignored: restart, dropping the known
+						      // part
 					return true;
 				}
 				std::string cr = r.header("content-range");
@@ -153,9 +154,8 @@ private:
 			regs_.host().log(LogLevel::Info, where_.label + ": " + e.message +
 								 "; resuming at byte " +
 								 std::to_string(offset_));
-			std::this_thread::sleep_for(
-				std::min(policy.baseDelay * (1 << std::min(failures, 10)),
-					 policy.maxDelay));
+			std::this_thread::sleep_for(std::min(
+				policy.baseDelay * (1 << std::min(failures, 10)), policy.maxDelay));
 		}
 	}
 

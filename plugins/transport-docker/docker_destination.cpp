@@ -62,13 +62,15 @@ public:
 				  blob.digest.str();
 			if (manifest)
 				req.headers.push_back("Accept: " + manifestAccept());
-			auto resp = TB_TRY_CTX(client_->send(req, {Client::pushScope(repo_)}), what);
+			auto resp =
+				TB_TRY_CTX(client_->send(req, {Client::pushScope(repo_)}), what);
 			if (resp.status == 200) {
 				std::string len = resp.header("content-length");
 				return len.empty() || len == std::to_string(blob.size);
 			}
 			if (resp.status != 404)
-				return err(Errc::Protocol, what + ": HEAD: " + Client::describe(resp));
+				return err(Errc::Protocol,
+					   what + ": HEAD: " + Client::describe(resp));
 			if (manifest)
 				return false;
 			return tryMount(blob);
@@ -86,8 +88,9 @@ public:
 				return putChildManifest(blob, data);
 			regs_.slots().acquire();
 			regs_.progress().start(blob.digest.str(), what, blob.size);
-			auto r = blob.size <= regs_.settings().monolithicMax ? putMonolithic(blob, data)
-									     : putChunked(blob, data);
+			auto r = blob.size <= regs_.settings().monolithicMax
+					 ? putMonolithic(blob, data)
+					 : putChunked(blob, data);
 			regs_.progress().done(blob.digest.str(), r.has_value());
 			regs_.slots().release();
 			return std::move(r).wrap(what);
@@ -104,7 +107,8 @@ public:
 	{
 		return guarded("transport.docker", [&]() -> Result<void> {
 			if (!manifest_)
-				return err(Errc::InvalidArgument, ref_.str() + ": no manifest to commit");
+				return err(Errc::InvalidArgument,
+					   ref_.str() + ": no manifest to commit");
 			Digest d = support::Sha256::of(manifest_->bytes);
 			if (ref_.digest && *ref_.digest != d)
 				return err(Errc::InvalidArgument,
@@ -141,15 +145,15 @@ private:
 	Result<void> check(const Descriptor &blob, size_t size, const Digest &got)
 	{
 		if (static_cast<int64_t>(size) != blob.size)
-			return err(Errc::Corrupt, "blob " + blob.digest.str() + " is " +
-							  (static_cast<int64_t>(size) > blob.size
-								   ? "larger than"
-								   : std::to_string(size) +
-									     " bytes, not") +
-							  " the descriptor's " + std::to_string(blob.size));
-		if (got != blob.digest)
 			return err(Errc::Corrupt,
-				   "blob " + blob.digest.str() + ": content digest is " + got.str());
+				   "blob " + blob.digest.str() + " is " +
+					   (static_cast<int64_t>(size) > blob.size
+						    ? "larger than"
+						    : std::to_string(size) + " bytes, not") +
+					   " the descriptor's " + std::to_string(blob.size));
+		if (got != blob.digest)
+			return err(Errc::Corrupt, "blob " + blob.digest.str() +
+							  ": content digest is " + got.str());
 		return {};
 	}
 
@@ -164,7 +168,8 @@ private:
 		req.method = "POST";
 		req.url = "/v2/" + repo_ + "/blobs/uploads/?mount=" + blob.digest.str() +
 			  "&from=" + *from;
-		auto resp = client_->send(req, {Client::pushScope(repo_), Client::pullScope(*from)});
+		auto resp =
+			client_->send(req, {Client::pushScope(repo_), Client::pullScope(*from)});
 		if (resp && resp->status == 201)
 			return true;
 		if (resp && resp->status == 202)
@@ -255,9 +260,10 @@ private:
 				break;
 			hash.update(chunk.data(), n);
 			if (offset + static_cast<int64_t>(n) > blob.size)
-				return err(Errc::Corrupt, "blob " + blob.digest.str() +
-								  " is larger than the descriptor's " +
-								  std::to_string(blob.size));
+				return err(Errc::Corrupt,
+					   "blob " + blob.digest.str() +
+						   " is larger than the descriptor's " +
+						   std::to_string(blob.size));
 			loc = TB_TRY(patchChunk(loc, std::string_view(chunk.data(), n), offset));
 			offset += static_cast<int64_t>(n);
 			regs_.progress().advance(blob.digest.str(), static_cast<int64_t>(n));
@@ -278,9 +284,9 @@ private:
 			req.url = loc;
 			req.headers.emplace_back(OctetStream);
 			int64_t start = offset + static_cast<int64_t>(sent);
-			req.headers.push_back("Content-Range: " + std::to_string(start) + "-" +
-					      std::to_string(start + static_cast<int64_t>(rest.size()) -
-							     1));
+			req.headers.push_back(
+				"Content-Range: " + std::to_string(start) + "-" +
+				std::to_string(start + static_cast<int64_t>(rest.size()) - 1));
 			req.source = [&](char *buf, size_t size) -> Result<size_t> {
 				size_t n = std::min(size, rest.size() - pos);
 				std::memcpy(buf, rest.data() + pos, n);
@@ -314,13 +320,14 @@ private:
 			// "0-0" is how distribution says "nothing yet" (and, alas, "one byte").
 			int64_t have = end <= 0 ? 0 : end + 1;
 			if (have < offset || have > offset + static_cast<int64_t>(chunk.size()))
-				return err(Errc::Protocol, "registry holds " + std::to_string(have) +
-								   " bytes of the upload; cannot resume");
+				return err(Errc::Protocol,
+					   "registry holds " + std::to_string(have) +
+						   " bytes of the upload; cannot resume");
 			sent = static_cast<size_t>(have - offset);
 			if (sent == chunk.size())
 				return loc;
-			regs_.host().log(LogLevel::Info,
-					 ref_.str() + ": upload resumed at byte " + std::to_string(have));
+			regs_.host().log(LogLevel::Info, ref_.str() + ": upload resumed at byte " +
+								 std::to_string(have));
 			std::this_thread::sleep_for(std::min(
 				policy.baseDelay * (1 << std::min(attempt, 10)), policy.maxDelay));
 		}

@@ -43,7 +43,8 @@ bool validTag(std::string_view t)
 	auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
 	if (!word(t.front()))
 		return false;
-	return std::all_of(t.begin(), t.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
+	return std::all_of(t.begin(), t.end(),
+			   [&](char c) { return word(c) || c == '.' || c == '-'; });
 }
 
 bool validDomain(std::string_view d)
@@ -69,7 +70,8 @@ bool validDomain(std::string_view d)
 		if (colon != std::string_view::npos && port.empty())
 			return false;
 		if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
-			    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+			    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+				   c == '-';
 		    }))
 			return false;
 	}
@@ -115,9 +117,10 @@ Result<DockerRef> parseDockerRef(std::string_view location)
 	}
 	auto first = rest.find('/');
 	std::string_view head = rest.substr(0, first);
-	bool isDomain = first != std::string_view::npos &&
-			(head.find_first_of(".:") != std::string_view::npos || head == "localhost" ||
-			 std::any_of(head.begin(), head.end(), ::isupper) || head.starts_with("["));
+	bool isDomain =
+		first != std::string_view::npos &&
+		(head.find_first_of(".:") != std::string_view::npos || head == "localhost" ||
+		 std::any_of(head.begin(), head.end(), ::isupper) || head.starts_with("["));
 	if (isDomain) {
 		if (!validDomain(head))
 			return bad("invalid registry host '" + std::string(head) + "'");
@@ -133,8 +136,9 @@ Result<DockerRef> parseDockerRef(std::string_view location)
 		return bad("no repository");
 	for (size_t p = 0; p <= ref.repository.size();) {
 		size_t q = ref.repository.find('/', p);
-		std::string_view comp = std::string_view(ref.repository)
-						.substr(p, q == std::string::npos ? std::string::npos : q - p);
+		std::string_view comp =
+			std::string_view(ref.repository)
+				.substr(p, q == std::string::npos ? std::string::npos : q - p);
 		if (!validComponent(comp))
 			return bad("invalid repository name '" + ref.repository +
 				   "' (lower-case letters, digits and . _ - separators)");

@@ -62,7 +62,8 @@ Registries::mirrors(const std::string &registry)
 		return out;
 	for (const auto &m : it->second.mirrors) {
 		std::string host = m.substr(0, m.find('/'));
-		std::string prefix = m.find('/') == std::string::npos ? "" : m.substr(m.find('/') + 1);
+		std::string prefix =
+			m.find('/') == std::string::npos ? "" : m.substr(m.find('/') + 1);
 		std::lock_guard lock(mutex_);
 		auto &c = clients_["mirror\n" + host];
 		if (!c)
@@ -81,7 +82,8 @@ void Registries::noteBlobs(const std::string &registry, const std::string &repo,
 }
 
 std::optional<std::string> Registries::mountSource(const std::string &registry,
-						   const std::string &repo, const std::string &digest)
+						   const std::string &repo,
+						   const std::string &digest)
 {
 	std::lock_guard lock(mutex_);
 	auto it = seen_.find(digest);

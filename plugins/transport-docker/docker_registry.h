@@ -36,11 +36,11 @@ struct Settings {
 	registry::EndpointConfig endpoints;
 	registry::RetryPolicy retry;
 	registry::HttpTimeouts timeouts;
-	int jobs = 4;                           ///< blob transfers running at once
-	int64_t monolithicMax = 32ll << 20;     ///< blobs up to this go in one PUT
-	int64_t chunkSize = 32ll << 20;         ///< PATCH size above it
+	int jobs = 4;                       ///< blob transfers running at once
+	int64_t monolithicMax = 32ll << 20; ///< blobs up to this go in one PUT
+	int64_t chunkSize = 32ll << 20;     ///< PATCH size above it
 	size_t maxManifestBytes = 4u << 20;
-	size_t streamBuffer = 16u << 20;        ///< bytes buffered ahead of the blob reader
+	size_t streamBuffer = 16u << 20; ///< bytes buffered ahead of the blob reader
 };
 
 /// \brief A counting semaphore bounding concurrent blob transfers.

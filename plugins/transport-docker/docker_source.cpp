@@ -41,15 +41,13 @@ public:
 
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override
 	{
-		return guarded("transport.docker",
-			       [&]() -> Result<std::unique_ptr<BlobReader>> {
-				       if (!chosen_)
-					       TB_TRY(pickEndpoint());
-				       BlobLocation where{chosen_->client, chosen_->repository,
-							  ref_.str() + ": blob " +
-								  blob.digest.str()};
-				       return openBlobStream(regs_, std::move(where), blob);
-			       });
+		return guarded("transport.docker", [&]() -> Result<std::unique_ptr<BlobReader>> {
+			if (!chosen_)
+				TB_TRY(pickEndpoint());
+			BlobLocation where{chosen_->client, chosen_->repository,
+					   ref_.str() + ": blob " + blob.digest.str()};
+			return openBlobStream(regs_, std::move(where), blob);
+		});
 	}
 
 private:
@@ -88,7 +86,8 @@ private:
 		req.url = "/v2/" + e.repository + "/manifests/" + reference;
 		req.headers.push_back("Accept: " + manifestAccept());
 		req.maxBody = regs_.settings().maxManifestBytes;
-		auto resp = TB_TRY_CTX(e.client->send(req, {Client::pullScope(e.repository)}), what);
+		auto resp =
+			TB_TRY_CTX(e.client->send(req, {Client::pullScope(e.repository)}), what);
 		if (resp.status == 404)
 			return err(Errc::NotFound, what + ": " + Client::describe(resp));
 		if (resp.status != 200)

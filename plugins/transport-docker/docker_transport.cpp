@@ -37,10 +37,10 @@ public:
 	Result<std::unique_ptr<ImageDestination>>
 	openDestination(std::string_view location) noexcept override
 	{
-		return guarded("transport.docker",
-			       [&]() -> Result<std::unique_ptr<ImageDestination>> {
-				       return makeDestination(regs_, TB_TRY(parseDockerRef(location)));
-			       });
+		return guarded(
+			"transport.docker", [&]() -> Result<std::unique_ptr<ImageDestination>> {
+				return makeDestination(regs_, TB_TRY(parseDockerRef(location)));
+			});
 	}
 
 	// The repository's tags (sorted: registries need not sort them), each with its manifest.
@@ -49,15 +49,19 @@ public:
 		return guarded("transport.docker", [&]() -> Result<std::vector<ImageEntry>> {
 			DockerRef ref = TB_TRY(parseDockerRef(location));
 			auto client = regs_.client(ref.registry);
-			std::string what = "docker://" + ref.registry + "/" + ref.repository + ": tags";
+			std::string what =
+				"docker://" + ref.registry + "/" + ref.repository + ": tags";
 			registry::Request req;
 			req.url = "/v2/" + ref.repository + "/tags/list";
 			auto resp = TB_TRY_CTX(
-				client->send(req, {registry::Client::pullScope(ref.repository)}), what);
+				client->send(req, {registry::Client::pullScope(ref.repository)}),
+				what);
 			if (resp.status == 404)
-				return err(Errc::NotFound, what + ": " + registry::Client::describe(resp));
+				return err(Errc::NotFound,
+					   what + ": " + registry::Client::describe(resp));
 			if (resp.status != 200)
-				return err(Errc::Protocol, what + ": " + registry::Client::describe(resp));
+				return err(Errc::Protocol,
+					   what + ": " + registry::Client::describe(resp));
 			auto v = support::parseJson(resp.body);
 			if (!v || !v->is_object())
 				return err(Errc::Protocol, what + ": answer is not a JSON object");
@@ -74,7 +78,7 @@ public:
 				head.url = "/v2/" + ref.repository + "/manifests/" + tag;
 				head.headers.push_back("Accept: " + manifestAccept());
 				auto h = TB_TRY_CTX(client->send(head, {registry::Client::pullScope(
-										ref.repository)}),
+									       ref.repository)}),
 						    what);
 				if (h.status != 200)
 					continue; // deleted meanwhile
@@ -109,8 +113,8 @@ Settings readSettings(const ConfigView &c)
 	s.timeouts.connectSeconds = static_cast<long>(c.getInt("connect_timeout", 30));
 	s.monolithicMax = std::max<int64_t>(c.getInt("monolithic_max", s.monolithicMax), 0);
 	s.chunkSize = std::clamp<int64_t>(c.getInt("chunk_size", s.chunkSize), 64 << 10, 1ll << 30);
-	s.endpoints.certsDirs = c.has("certs_dirs") ? c.getStrings("certs_dirs")
-						    : registry::defaultCertsDirs();
+	s.endpoints.certsDirs =
+		c.has("certs_dirs") ? c.getStrings("certs_dirs") : registry::defaultCertsDirs();
 	for (const auto &h : c.getStrings("insecure_registries"))
 		s.endpoints.hosts[h].insecure = true;
 	if (c.has("tls_verify"))

@@ -100,23 +100,32 @@ TEST_F(BasicRegistry, DockerConfigAndCredentialHelper)
 	std::string b64 = "YWxpY2U6czNjcmV0LVBhNTV3b3Jk"; // alice:s3cret-Pa55word
 	writeFile(tmp_ / ".docker/config.json",
 		  "{\"auths\":{\"http://" + reg_.host() + "/v2/\":{\"auth\":\"" + b64 + "\"}}}");
-	auto args = std::vector<std::string>{tb_, "--config", tmp_ / "nvbind.toml", "copy",
-					     "oci:" + (tmp_ / "src") + ":v1", ref("tb/a:v1")};
-	auto r = runWithInput(args, "", {"HOME=" + tmp_.path(), "XDG_RUNTIME_DIR=" + (tmp_ / "run")});
+	auto args = std::vector<std::string>{tb_,
+					     "--config",
+					     tmp_ / "nvbind.toml",
+					     "copy",
+					     "oci:" + (tmp_ / "src") + ":v1",
+					     ref("tb/a:v1")};
+	auto r = runWithInput(args, "",
+			      {"HOME=" + tmp_.path(), "XDG_RUNTIME_DIR=" + (tmp_ / "run")});
 	ASSERT_EQ(r.status, 0) << r.err;
 	// credHelpers: a docker-credential-* program on PATH answers for this host.
 	fs::create_directories(tmp_ / "bin");
-	writeFile(tmp_ / "bin/docker-credential-tbtest",
-		  "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 1\n"
-		  "[ \"$server\" = \"" + reg_.host() + "\" ] || { echo 'credentials not found'; exit 1; }\n"
-		  "echo '{\"ServerURL\":\"'$server'\",\"Username\":\"alice\",\"Secret\":\"" +
-			  Password + "\"}'\n");
+	writeFile(
+		tmp_ / "bin/docker-credential-tbtest",
+		"#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 1\n"
+		"[ \"$server\" = \"" +
+			reg_.host() +
+			"\" ] || { echo 'credentials not found'; exit 1; }\n"
+			"echo '{\"ServerURL\":\"'$server'\",\"Username\":\"alice\",\"Secret\":\"" +
+			Password + "\"}'\n");
 	fs::permissions(tmp_ / "bin/docker-credential-tbtest", fs::perms::owner_all);
 	writeFile(tmp_ / ".docker/config.json",
 		  "{\"credHelpers\":{\"" + reg_.host() + "\":\"tbtest\"}}");
 	args.back() = ref("tb/b:v1");
 	std::string path = "PATH=" + (tmp_ / "bin") + ":" + std::getenv("PATH");
-	r = runWithInput(args, "", {"HOME=" + tmp_.path(), "XDG_RUNTIME_DIR=" + (tmp_ / "run"), path});
+	r = runWithInput(args, "",
+			 {"HOME=" + tmp_.path(), "XDG_RUNTIME_DIR=" + (tmp_ / "run"), path});
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_FALSE(mentionsSecret(r));
 }
@@ -147,7 +156,8 @@ TEST_F(TlsRegistry, CertsDirTrustsTheTestCa)
 	EXPECT_EQ(unknown.status, 1);
 	EXPECT_NE(unknown.err.find("certificate"), std::string::npos) << unknown.err;
 	// --tls-verify=false: unverified TLS works.
-	auto insecure = tb({"copy", "-q", "--tls-verify=false", "oci:" + (tmp / "src") + ":v1", ref});
+	auto insecure =
+		tb({"copy", "-q", "--tls-verify=false", "oci:" + (tmp / "src") + ":v1", ref});
 	ASSERT_EQ(insecure.status, 0) << insecure.err;
 	// The CA in certs.d/HOST:PORT/: verified TLS.
 	fs::create_directories(tmp / ("certs.d/" + reg.host()));
@@ -221,7 +231,8 @@ TEST_F(TokenRegistry, BearerTokensPerScopeCachedAndAnonymousPull)
 
 	// Pull needs no credentials: anonymous pull tokens.
 	fs::remove(tmp_ / "auth.json");
-	auto x = tb({"extract", "-q", "--skip-compat", "-i", ref("tok/cache:v1"), "-d", tmp_ / "o"});
+	auto x =
+		tb({"extract", "-q", "--skip-compat", "-i", ref("tok/cache:v1"), "-d", tmp_ / "o"});
 	ASSERT_EQ(x.status, 0) << x.err;
 	EXPECT_NE(tokens_.requests().back().find("user=-"), std::string::npos);
 }
@@ -229,14 +240,14 @@ TEST_F(TokenRegistry, BearerTokensPerScopeCachedAndAnonymousPull)
 TEST_F(TokenRegistry, IdentityTokenIsExchangedByPost)
 {
 	createLayout(tmp_ / "src");
-	writeFile(tmp_ / "auth.json", "{\"auths\":{\"" + reg_.host() +
-					      "\":{\"identitytoken\":\"refresh-alice\"}}}");
+	writeFile(tmp_ / "auth.json",
+		  "{\"auths\":{\"" + reg_.host() + "\":{\"identitytoken\":\"refresh-alice\"}}}");
 	auto push = tb({"copy", "oci:" + (tmp_ / "src") + ":v1", ref("tok/id:v1")});
 	ASSERT_EQ(push.status, 0) << push.err;
 	EXPECT_EQ(tokens_.requests().back().rfind("POST user=alice", 0), 0u)
 		<< tokens_.requests().back();
-	writeFile(tmp_ / "auth.json", "{\"auths\":{\"" + reg_.host() +
-					      "\":{\"identitytoken\":\"stolen\"}}}");
+	writeFile(tmp_ / "auth.json",
+		  "{\"auths\":{\"" + reg_.host() + "\":{\"identitytoken\":\"stolen\"}}}");
 	auto bad = tb({"copy", "oci:" + (tmp_ / "src") + ":v1", ref("tok/id:v2")});
 	EXPECT_EQ(bad.status, 1);
 	EXPECT_EQ(bad.err.find("stolen"), std::string::npos) << bad.err;

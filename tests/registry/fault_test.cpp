@@ -43,14 +43,12 @@ protected:
 	{
 		std::string log = proxy_.log();
 		size_t n = 0;
-		for (size_t p = log.find(needle); p != std::string::npos; p = log.find(needle, p + 1))
+		for (size_t p = log.find(needle); p != std::string::npos;
+		     p = log.find(needle, p + 1))
 			++n;
 		return n;
 	}
-	Ran pull()
-	{
-		return tb({"copy", "-q", ref(), "oci:" + (tmp_ / "dst") + ":v1"});
-	}
+	Ran pull() { return tb({"copy", "-q", ref(), "oci:" + (tmp_ / "dst") + ":v1"}); }
 	std::string digest() const { return image_.manifestDesc.digest.str(); }
 
 	Registry reg_;

@@ -62,7 +62,9 @@ TEST_F(PlainRegistry, ExtractStreamsFromTheRegistry)
 	ASSERT_EQ(r.status, 0) << r.err;
 	// __grp__ files name their destination (child_paths), so they differ by design.
 	auto files = [](std::map<std::string, std::string> m) {
-		std::erase_if(m, [](const auto &kv) { return kv.first.find("__grp__") != std::string::npos; });
+		std::erase_if(m, [](const auto &kv) {
+			return kv.first.find("__grp__") != std::string::npos;
+		});
 		return m;
 	};
 	EXPECT_EQ(files(snapshot(tmp_ / "remote")), files(snapshot(tmp_ / "local")));
@@ -86,7 +88,8 @@ TEST_F(PlainRegistry, MissingImageIsNotFoundAndLeavesNothing)
 
 TEST_F(PlainRegistry, BadReferencesAreRefused)
 {
-	for (const char *bad : {"docker://UPPER/Case:v1x", "docker:no-slashes", "docker://host/repo:bad tag"}) {
+	for (const char *bad :
+	     {"docker://UPPER/Case:v1x", "docker:no-slashes", "docker://host/repo:bad tag"}) {
 		auto r = tb({"inspect", bad});
 		EXPECT_NE(r.status, 0) << bad;
 		EXPECT_FALSE(r.err.empty()) << bad;
@@ -115,8 +118,8 @@ TEST_F(PlainRegistry, TbReadsWhatSkopeoPushes)
 	if (!haveProgram("skopeo"))
 		GTEST_SKIP() << "skopeo is not installed";
 	std::string digest = createLayout(tmp_ / "src");
-	auto ours = skopeo({"copy", "-q", "--dest-tls-verify=false", "oci:" + (tmp_ / "src") + ":v1",
-			    ref("sk/ours:v1")});
+	auto ours = skopeo({"copy", "-q", "--dest-tls-verify=false",
+			    "oci:" + (tmp_ / "src") + ":v1", ref("sk/ours:v1")});
 	ASSERT_EQ(ours.status, 0) << ours.err;
 	auto insp = tb({"inspect", "--json", ref("sk/ours:v1")});
 	ASSERT_EQ(insp.status, 0) << insp.err;
@@ -132,8 +135,8 @@ TEST_F(PlainRegistry, TbReadsWhatSkopeoPushes)
 	EXPECT_NE(fi.out.find("application/vnd.docker.distribution.manifest.v2+json"),
 		  std::string::npos)
 		<< fi.out;
-	auto fx = tb({"extract", "-q", "--skip-compat", "-i", ref("sk/fixture:v1"), "-d",
-		      tmp_ / "o2"});
+	auto fx = tb(
+		{"extract", "-q", "--skip-compat", "-i", ref("sk/fixture:v1"), "-d", tmp_ / "o2"});
 	ASSERT_EQ(fx.status, 0) << fx.err;
 	EXPECT_FALSE(snapshot(tmp_ / "o2").empty());
 }

@@ -145,15 +145,16 @@ bool Registry::start(const std::string &dir, const RegistryOptions &o)
 		spit(dir + "/htpasswd", r.out);
 		cfg += "auth:\n  htpasswd:\n    realm: tb-test\n    path: " + dir + "/htpasswd\n";
 	} else if (!o.tokenRealm.empty()) {
-		cfg += "auth:\n  token:\n    realm: \"" + o.tokenRealm + "\"\n    service: " +
-		       o.tokenService + "\n    issuer: " + o.tokenIssuer +
+		cfg += "auth:\n  token:\n    realm: \"" + o.tokenRealm +
+		       "\"\n    service: " + o.tokenService + "\n    issuer: " + o.tokenIssuer +
 		       "\n    rootcertbundle: " + o.tokenCertBundle + "\n";
 	}
 	for (int attempt = 0; attempt < 5; ++attempt) {
 		port_ = freePort();
 		std::string c = cfg + "http:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
 		if (!o.tlsCert.empty())
-			c += "  tls:\n    certificate: " + o.tlsCert + "\n    key: " + o.tlsKey + "\n";
+			c += "  tls:\n    certificate: " + o.tlsCert + "\n    key: " + o.tlsKey +
+			     "\n";
 		spit(dir + "/config.yml", c);
 		child_.start({"docker-registry", "serve", dir + "/config.yml"}, dir + "/stdout.log",
 			     dir + "/registry.log");

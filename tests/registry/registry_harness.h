@@ -32,8 +32,8 @@ int freePort();
 bool waitForPort(int port, int timeoutMs = 10000);
 
 struct RegistryOptions {
-	std::string htpasswdUser, htpasswdPassword; ///< Basic auth when set
-	std::string tlsCert, tlsKey;                ///< HTTPS when set
+	std::string htpasswdUser, htpasswdPassword;                         ///< Basic auth when set
+	std::string tlsCert, tlsKey;                                        ///< HTTPS when set
 	std::string tokenRealm, tokenService, tokenIssuer, tokenCertBundle; ///< token auth
 };
 

@@ -94,7 +94,8 @@ Result<std::pair<std::string, std::string>> decodeAuth(const std::string &b64,
 	out.resize(len);
 	auto colon = out.find(':');
 	if (colon == std::string::npos)
-		return err(Errc::InvalidArgument, where + ": 'auth' is not base64 of user:password");
+		return err(Errc::InvalidArgument,
+			   where + ": 'auth' is not base64 of user:password");
 	return std::make_pair(out.substr(0, colon), out.substr(colon + 1));
 }
 
@@ -157,8 +158,8 @@ Result<void> writeAtomically(const std::string &path, const std::string &text)
 	if (!p.parent_path().empty() && !fs::exists(p.parent_path(), ec)) {
 		fs::create_directories(p.parent_path(), ec);
 		if (ec)
-			return err(Errc::Io, "creating '" + p.parent_path().string() +
-						     "': " + ec.message());
+			return err(Errc::Io,
+				   "creating '" + p.parent_path().string() + "': " + ec.message());
 		::chmod(p.parent_path().c_str(), 0700);
 	}
 	std::string tmp = path + ".tmp-XXXXXX";
@@ -277,7 +278,8 @@ Result<std::string> removeCredential(const std::string &registry, const std::str
 		}
 	}
 	if (!removed)
-		return err(Errc::NotFound, "not logged in to " + key + " (no entry in '" + path + "')");
+		return err(Errc::NotFound,
+			   "not logged in to " + key + " (no entry in '" + path + "')");
 	TB_TRY(writeAtomically(path, json::serialize(*doc) + "\n"));
 	return path;
 }

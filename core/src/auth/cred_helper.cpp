@@ -4,9 +4,9 @@
 #include "auth/credentials.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <csignal>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>

@@ -40,7 +40,8 @@ Result<std::string> loginRegistryName(std::string_view text)
 		s = s.substr(p + 3);
 	s = s.substr(0, s.find('/'));
 	if (s.empty() || s.find_first_of(" \t@") != std::string_view::npos)
-		return err(Errc::InvalidArgument, "'" + std::string(text) + "' is not a registry host");
+		return err(Errc::InvalidArgument,
+			   "'" + std::string(text) + "' is not a registry host");
 	return auth::normaliseRegistryKey(s);
 }
 

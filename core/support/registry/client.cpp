@@ -92,11 +92,16 @@ std::string Client::describe(const Response &r)
 	std::string status = "HTTP " + std::to_string(r.status);
 	if (out.empty()) // HEAD answers and proxies carry no JSON: name the status at least
 		switch (r.status) {
-		case 401: return status + " Unauthorized";
-		case 403: return status + " Forbidden";
-		case 404: return status + " Not Found";
-		case 429: return status + " Too Many Requests";
-		default: break;
+		case 401:
+			return status + " Unauthorized";
+		case 403:
+			return status + " Forbidden";
+		case 404:
+			return status + " Not Found";
+		case 429:
+			return status + " Too Many Requests";
+		default:
+			break;
 		}
 	return out.empty() ? status : status + " " + out;
 }
@@ -189,7 +194,8 @@ Result<std::optional<std::string>> Client::authorization(const std::vector<std::
 		auto cred = TB_TRY(credential());
 		if (!cred || cred->username.empty())
 			return std::optional<std::string>();
-		return std::optional<std::string>(basicAuthorization(cred->username, cred->password));
+		return std::optional<std::string>(
+			basicAuthorization(cred->username, cred->password));
 	}
 	std::string token = TB_TRY(fetchToken(*c, scopes));
 	return std::optional<std::string>("Bearer " + token);

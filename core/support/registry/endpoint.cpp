@@ -61,8 +61,7 @@ std::vector<std::string> defaultCertsDirs()
 bool isLoopbackHost(const std::string &registry)
 {
 	std::string h = hostPart(registry);
-	return h == "localhost" || h.ends_with(".localhost") || h == "::1" ||
-	       h.starts_with("127.");
+	return h == "localhost" || h.ends_with(".localhost") || h == "::1" || h.starts_with("127.");
 }
 
 Endpoint resolveEndpoint(const std::string &registry, const EndpointConfig &config)

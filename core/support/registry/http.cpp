@@ -270,14 +270,13 @@ Result<Response> Http::perform(const Request &req, TransferError *detail) noexce
 			if (t.sourceError)
 				e = t.sourceError->wrap(what + ": request body");
 			else if (t.tooLong)
-				e = Error{Errc::LimitExceeded,
-					  what + ": answer is larger than " +
-						  std::to_string(req.maxBody) + " bytes"};
+				e = Error{Errc::LimitExceeded, what + ": answer is larger than " +
+								       std::to_string(req.maxBody) +
+								       " bytes"};
 			else if (rc == CURLE_OPERATION_TIMEDOUT)
-				e = Error{Errc::Timeout, what + ": " + curl_easy_strerror(rc) +
-								 " (no data for " +
-								 std::to_string(timeouts_.stallSeconds) +
-								 " s)"};
+				e = Error{Errc::Timeout,
+					  what + ": " + curl_easy_strerror(rc) + " (no data for " +
+						  std::to_string(timeouts_.stallSeconds) + " s)"};
 			else
 				e = Error{Errc::Unavailable, what + ": " + curl_easy_strerror(rc)};
 			if (detail) {

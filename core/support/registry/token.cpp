@@ -85,7 +85,8 @@ Result<std::string> Client::fetchToken(const Challenge &c, const std::vector<std
 		if (cred && !cred->username.empty()) {
 			q += "&account=" + escape(cred->username);
 			if (hostOf(realm) != hostOf(baseUrl()) && options_.debug)
-				options_.debug("sending credentials to token server " + hostOf(realm));
+				options_.debug("sending credentials to token server " +
+					       hostOf(realm));
 			r.headers.push_back("Authorization: " +
 					    basicAuthorization(cred->username, cred->password));
 		}
@@ -94,9 +95,9 @@ Result<std::string> Client::fetchToken(const Challenge &c, const std::vector<std
 	}
 	auto resp = TB_TRY_CTX(sendOnce(r, nullptr), "token request");
 	if (resp.status == 401 || resp.status == 403)
-		return err(Errc::PermissionDenied,
-			   what + ": " + describe(resp) + " (credentials for " + registry_ +
-				   (cred ? " refused)" : " needed)"));
+		return err(Errc::PermissionDenied, what + ": " + describe(resp) +
+							   " (credentials for " + registry_ +
+							   (cred ? " refused)" : " needed)"));
 	if (resp.status != 200)
 		return err(Errc::Protocol, what + ": " + describe(resp));
 	auto v = support::parseJson(resp.body);

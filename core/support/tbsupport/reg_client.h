@@ -36,7 +36,7 @@ using CredentialSource = std::function<Result<std::optional<Credential>>(const s
 
 /// \brief One parsed WWW-Authenticate challenge.
 struct Challenge {
-	std::string scheme; ///< lower-case: "basic", "bearer"
+	std::string scheme;                        ///< lower-case: "basic", "bearer"
 	std::map<std::string, std::string> params; ///< names lower-cased
 };
 
@@ -47,18 +47,18 @@ std::vector<Challenge> parseChallenges(const std::vector<std::string> &values);
 std::string basicAuthorization(const std::string &user, const std::string &password);
 
 struct RetryPolicy {
-	int attempts = 5;                                 ///< tries per request, first included
-	std::chrono::milliseconds baseDelay{200};         ///< doubled per retry
-	std::chrono::milliseconds maxDelay{10'000};       ///< cap of one wait (and of Retry-After)
-	std::chrono::milliseconds totalTime{5 * 60'000};  ///< give up after this much waiting+work
+	int attempts = 5;                                ///< tries per request, first included
+	std::chrono::milliseconds baseDelay{200};        ///< doubled per retry
+	std::chrono::milliseconds maxDelay{10'000};      ///< cap of one wait (and of Retry-After)
+	std::chrono::milliseconds totalTime{5 * 60'000}; ///< give up after this much waiting+work
 };
 
 struct ClientOptions {
 	RetryPolicy retry;
 	HttpTimeouts timeouts;
-	std::function<bool()> cancelled;                  ///< polled between attempts
-	std::function<void(const std::string &)> debug;   ///< log line (never holds secrets)
-	std::function<void(const std::string &)> warn;    ///< Warning headers, once each
+	std::function<bool()> cancelled;                ///< polled between attempts
+	std::function<void(const std::string &)> debug; ///< log line (never holds secrets)
+	std::function<void(const std::string &)> warn;  ///< Warning headers, once each
 	size_t maxTokenBytes = 1u << 20;
 };
 

@@ -57,8 +57,8 @@ struct Request {
 /// \brief Transport-level failure of perform(): no HTTP answer, or the body broke off.
 struct TransferError {
 	Error error;
-	bool tls = false;    ///< the TLS handshake failed (e.g. the server speaks plain HTTP)
-	int64_t sunk = 0;    ///< body bytes already given to the sink
+	bool tls = false;     ///< the TLS handshake failed (e.g. the server speaks plain HTTP)
+	int64_t sunk = 0;     ///< body bytes already given to the sink
 	bool aborted = false; ///< the sink or source asked to stop
 };
 
