@@ -10,7 +10,7 @@ packages=(
 	libtomlplusplus-dev libcli11-dev libfmt-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	# real peers used by the integration tests
-	docker-registry skopeo umoci podman runc python3-jsonschema busybox-static
+	docker-registry apache2-utils skopeo umoci podman runc python3-jsonschema busybox-static
 	jq zstd gzip tar curl util-linux
 )
 

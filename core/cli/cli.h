@@ -111,6 +111,15 @@ std::optional<GpuInventory> probeHostGpus(Env &env);
 /// refuses it. Call once, after every verb is registered.
 void routeGlobalJson(CLI::App &app, Env &env);
 
+/// \brief --authfile / --tls-verify of the verbs that may talk to a registry.
+struct RegistryFlags {
+	std::string authFile;
+	std::optional<bool> tlsVerify;
+};
+void addRegistryFlags(CLI::App *cmd, RegistryFlags &flags);
+/// \brief Make the flags effective for this process (call before opening the context).
+void applyRegistryFlags(const RegistryFlags &flags);
+
 // One registration function per verb, each in its own cmd_<verb>.cpp.
 void registerVersion(CLI::App &app, Env &env);
 void registerPlugins(CLI::App &app, Env &env);

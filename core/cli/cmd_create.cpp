@@ -28,42 +28,8 @@ struct CreateArgs {
 	std::string image, dir, format, compression, created, dockerfile, title;
 	bool docker = false;
 	bool quiet = false;
+	RegistryFlags flags;
 };
-
-// The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name". The rule of
-// libtb's image::splitRepoTag, which is internal; the CLI builds against the public API only.
-std::string repositoryName(std::string s)
-{
-	if (auto at = s.find('@'); at != std::string::npos)
-		s.resize(at);
-	if (auto slash = s.rfind('/'); slash != std::string::npos)
-		s = s.substr(slash + 1);
-	if (auto colon = s.find(':'); colon != std::string::npos)
-		s.resize(colon);
-	return s;
-}
-
-// org.opencontainers.image.title: the image name without registry path, tag or digest. For
-// oci:DIR[:TAG] that is DIR's name (a tag is a version), for archives FILE's stem, unless the
-// tag is itself a reference (docker-archive:FILE:org/name:v1).
-std::string defaultTitle(const ImageReference &ref)
-{
-	std::string loc = ref.location.substr(0, ref.location.find('@'));
-	if (ref.transport != "oci" && ref.transport != "oci-archive" &&
-	    ref.transport != "docker-archive") {
-		while (loc.rfind("/", 0) == 0)
-			loc.erase(0, 1); // docker://host/repo
-		return repositoryName(loc);
-	}
-	auto colon = loc.find(':');
-	std::string tag = colon == std::string::npos ? "" : loc.substr(colon + 1);
-	if (ref.transport == "docker-archive" ? !tag.empty() : tag.find('/') != std::string::npos)
-		return repositoryName(tag);
-	fs::path p = fs::path(loc.substr(0, colon)).lexically_normal();
-	if (p.filename().empty())
-		p = p.parent_path(); // "dir/"
-	return (ref.transport == "oci" ? p.filename() : p.stem()).string();
-}
 
 constexpr const char *ContextCache = "io.triton.cache";
 constexpr const char *ContextManifest = "io.triton.manifest";
@@ -220,7 +186,7 @@ Status run(Env &env, const CreateArgs &a)
 			   fmt::format("--dockerfile needs --format compat: a Dockerfile builds a "
 				       "container image, and the {} format is not one",
 				       formatName));
-	auto ref = TB_TRY(parseImageReference(*ctx, a.image));
+	TB_TRY(parseImageReference(*ctx, a.image)); // a bad reference fails before the scan
 	auto scanned = TB_TRY(scanTritonCache(a.dir));
 	const ScannedCache *scan = &scanned;
 	for (const auto &issue : scan->issues)
@@ -230,7 +196,7 @@ Status run(Env &env, const CreateArgs &a)
 	if (!a.dockerfile.empty())
 		build = TB_TRY(checkBuildContext(a.dockerfile, *scan));
 	CreateOptions o;
-	o.title = a.title.empty() ? defaultTitle(ref) : a.title;
+	o.title = a.title; // opt-in: a digest depends on content only
 	o.compression = compression;
 	o.dockerMediaTypes = a.docker;
 	if (!a.created.empty())
@@ -274,7 +240,7 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_option("-i,--image", a.image,
 			"Image to write: a store name (mycache:v1), oci:DIR[:TAG], "
 			"oci-archive:FILE[:TAG], "
-			"docker-archive:FILE[:REF]")
+			"docker-archive:FILE[:REF], docker://HOST/REPO[:TAG]")
 		->required();
 	cmd->add_option("-d,--dir", a.dir, "Triton cache directory to pack")->required();
 	cmd->add_option("--format", a.format,
@@ -285,12 +251,17 @@ void registerCreate(CLI::App &app, Env &env)
 		"--created", a.created,
 		"Creation time (RFC 3339 or Unix seconds); default none, for reproducible digests");
 	cmd->add_option("--title", a.title,
-			"org.opencontainers.image.title (default: the image name)");
+			"org.opencontainers.image.title (default: none, so that the digest depends "
+			"on the content only)");
 	cmd->add_option("--dockerfile", a.dockerfile,
 			"Also write the equivalent Dockerfile and its build context "
 			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
-	onRun(cmd, env, [&env]() { return run(env, a); });
+	addRegistryFlags(cmd, a.flags);
+	onRun(cmd, env, [&env]() {
+		applyRegistryFlags(a.flags);
+		return run(env, a);
+	});
 }
 
 } // namespace tb::cli

@@ -19,6 +19,7 @@ struct ExtractArgs {
 	std::string image, dir;
 	bool skipCompat = false;
 	bool quiet = false;
+	RegistryFlags flags;
 };
 
 std::string describeTarget(const std::string &backend, const std::string &arch, int warp)
@@ -125,7 +126,11 @@ void registerExtract(CLI::App &app, Env &env)
 	cmd->add_flag("--skip-compat,--no-gpu", a.skipCompat,
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
-	onRun(cmd, env, [&env]() { return run(env, a); });
+	addRegistryFlags(cmd, a.flags);
+	onRun(cmd, env, [&env]() {
+		applyRegistryFlags(a.flags);
+		return run(env, a);
+	});
 }
 
 } // namespace tb::cli

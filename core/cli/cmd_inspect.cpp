@@ -168,7 +168,10 @@ void registerInspect(CLI::App &app, Env &env)
 		->required();
 	cmd->add_flag("--json", json, "Machine-readable output (skopeo inspect field names)");
 	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
+	static RegistryFlags flags;
+	addRegistryFlags(cmd, flags);
 	onRun(cmd, env, [&env]() -> Status {
+		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
 		if (raw) {
 			auto src = TB_TRY(openImageSource(*ctx, ref));
