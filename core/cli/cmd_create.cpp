@@ -28,6 +28,7 @@ struct CreateArgs {
 	std::string image, dir, format, compression, created, dockerfile, title;
 	bool docker = false;
 	bool quiet = false;
+	int threads = 0;
 };
 
 // The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name". The rule of
@@ -233,6 +234,7 @@ Status run(Env &env, const CreateArgs &a)
 	o.title = a.title.empty() ? defaultTitle(ref) : a.title;
 	o.compression = compression;
 	o.dockerMediaTypes = a.docker;
+	o.threads = a.threads;
 	if (!a.created.empty())
 		o.created = a.created;
 	auto dest = TB_TRY(openImageDestination(*ctx, a.image));
@@ -289,6 +291,10 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_option("--dockerfile", a.dockerfile,
 			"Also write the equivalent Dockerfile and its build context "
 			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
+	cmd->add_option("--threads", a.threads,
+			"Compression threads (default: one per CPU); the image is the same for any "
+			"number")
+		->check(CLI::NonNegativeNumber);
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
 	onRun(cmd, env, [&env]() { return run(env, a); });
 }
