@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One layer, streamed: blob bytes verified (size, digest) and decoded on a read-ahead thread;
-// diff_id hashed, capped and untarred on the caller's.
+// One layer, streamed: blob bytes verified (size, digest), decoded and diff_id hashed on a
+// read-ahead thread; capped and untarred on the caller's.
 #include "cache/layer_stream.h"
 
 #include <cstring>
@@ -68,10 +68,9 @@ private:
 	support::Sha256 hash_;
 };
 
-// The consumer end of the pipeline: diff_id hashing and the caps, then libarchive.
+// The consumer end of the pipeline: the caps, then libarchive.
 struct ReadContext {
 	ReadAhead *decoded = nullptr;
-	support::Sha256 diff;
 	int64_t uncompressed = 0;
 	int64_t totalBefore = 0;
 	const ExtractLimits *limits = nullptr;
@@ -83,7 +82,6 @@ struct ReadContext {
 		auto c = TB_TRY(decoded->next());
 		data = c.data;
 		size_t n = c.size;
-		diff.update(c.data, n);
 		uncompressed += static_cast<int64_t>(n);
 		// Entries are capped on their declared sizes; this backstop allows for tar padding.
 		if (totalBefore + uncompressed > limits->maxTotalBytes + PaddingSlack)
@@ -126,9 +124,12 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
 					    magic.size());
 	auto decoder = TB_TRY(makeDecoder(compression, verified));
-	// Reading, the blob digest and decoding run on the read-ahead thread; diff_id, tar
-	// parsing and file writes on this one. Declared after what it reads: destroyed first.
-	ReadAhead readAhead(*decoder, [&verified] { return verified.count(); });
+	// Reading, the blob digest, decoding and the diff_id run on the read-ahead thread; tar
+	// parsing and file writes on this one. Declared after what it uses: destroyed first.
+	support::Sha256 diffHash;
+	ReadAhead readAhead(
+		*decoder, [&verified] { return verified.count(); },
+		[&diffHash](const char *d, size_t n) { diffHash.update(d, n); });
 	ReadContext ctx;
 	ctx.decoded = &readAhead;
 	ctx.totalBefore = totalBefore;
@@ -188,7 +189,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	Digest got = verified.digest();
 	if (got != layer.digest)
 		return err(Errc::Corrupt, "blob digest mismatch: got " + got.str());
-	Digest diff = ctx.diff.finish();
+	Digest diff = diffHash.finish();
 	if (diffId && !diffId->empty() && diff != *diffId)
 		return err(Errc::Corrupt, "diff_id mismatch: uncompressed digest is " + diff.str() +
 						  ", config says " + diffId->str());

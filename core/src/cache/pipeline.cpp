@@ -5,8 +5,10 @@
 namespace tb::cache {
 
 ReadAhead::ReadAhead(BlobReader &source, std::function<int64_t()> compressedCount,
-		     size_t chunkSize, size_t depth)
-    : source_(source), compressedCount_(std::move(compressedCount)), slots_(depth)
+		     std::function<void(const char *, size_t)> onChunk, size_t chunkSize,
+		     size_t depth)
+    : source_(source), compressedCount_(std::move(compressedCount)),
+      onChunk_(std::move(onChunk)), slots_(depth)
 {
 	for (auto &s : slots_)
 		s.buffer.resize(chunkSize);
@@ -49,6 +51,8 @@ void ReadAhead::produce()
 		s.size = n ? *n : 0;
 		if (!n)
 			s.error = std::move(n).error();
+		else if (onChunk_ && s.size)
+			onChunk_(s.buffer.data(), s.size);
 		s.compressed = compressedCount_();
 		{
 			std::lock_guard lock(mutex_);

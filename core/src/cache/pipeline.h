@@ -26,7 +26,10 @@ public:
 		int64_t compressed = 0; ///< compressedCount() when the chunk was produced
 	};
 	/// \param compressedCount read on the producer thread after each chunk
+	/// \param onChunk called on the producer thread with each chunk's bytes (hashing
+	/// there balances the two threads: the consumer's file writes are the slower stage)
 	ReadAhead(BlobReader &source, std::function<int64_t()> compressedCount,
+		  std::function<void(const char *, size_t)> onChunk = {},
 		  size_t chunkSize = 256 * 1024, size_t depth = 8);
 	~ReadAhead();
 	ReadAhead(const ReadAhead &) = delete;
@@ -49,6 +52,7 @@ private:
 
 	BlobReader &source_;
 	std::function<int64_t()> compressedCount_;
+	std::function<void(const char *, size_t)> onChunk_;
 	std::vector<Slot> slots_;
 	// Ring: slots [head_, tail_) are filled; the consumer holds head_-1 until next().
 	std::mutex mutex_;
