@@ -12,9 +12,9 @@
 namespace tb::bench {
 
 struct CacheFixture {
-	std::string root;   ///< work dir of this size and generator version
-	std::string source; ///< the cache directory
-	std::string layout; ///< oci: layout with tags gzip, zstd, none
+	std::string root;              ///< work dir of this size and generator version
+	std::string source;            ///< the cache directory
+	std::string layout;            ///< oci: layout with tags gzip, zstd, none
 	std::string gzipBlob, tarBlob; ///< the gzip layer and the uncompressed one (same tar)
 	int64_t bytes = 0, files = 0;
 	std::unique_ptr<Context> ctx;

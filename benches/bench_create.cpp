@@ -49,7 +49,8 @@ void BM_TbCreateLayer(benchmark::State &state, tb::Compression c, int threads)
 		blob = l->blob.size;
 	}
 	setCounters(state, f);
-	state.counters["ratio"] = blob ? static_cast<double>(f.bytes) / static_cast<double>(blob) : 0;
+	state.counters["ratio"] =
+		blob ? static_cast<double>(f.bytes) / static_cast<double>(blob) : 0;
 }
 
 void BM_TarPigz(benchmark::State &state)
@@ -78,11 +79,11 @@ void registerAll()
 	int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 	for (auto c : {tb::Compression::Gzip, tb::Compression::Zstd})
 		for (int threads : {1, cpus})
-			tune(benchmark::RegisterBenchmark(
-				("tb_create_layer/" + std::string(tb::compressionName(c)) +
-				 "/threads:" + std::to_string(threads))
-					.c_str(),
-				BM_TbCreateLayer, c, threads));
+			tune(benchmark::RegisterBenchmark(("tb_create_layer/" +
+							   std::string(tb::compressionName(c)) +
+							   "/threads:" + std::to_string(threads))
+								  .c_str(),
+							  BM_TbCreateLayer, c, threads));
 	tune(benchmark::RegisterBenchmark("tb_create_layer/none", BM_TbCreateLayer,
 					  tb::Compression::None, 1));
 	tune(benchmark::RegisterBenchmark("tar_pigz6", BM_TarPigz));

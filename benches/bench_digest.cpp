@@ -84,7 +84,8 @@ void BM_Decode(benchmark::State &state, tb::Compression c)
 		}
 	}
 	state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(sample().size()));
-	state.counters["ratio"] = static_cast<double>(sample().size()) / static_cast<double>(blob.size());
+	state.counters["ratio"] =
+		static_cast<double>(sample().size()) / static_cast<double>(blob.size());
 }
 
 void BM_Encode(benchmark::State &state, tb::Compression c)
@@ -115,8 +116,10 @@ int main(int argc, char **argv)
 	tune(benchmark::RegisterBenchmark("decode/gzip(zlib)", BM_Decode, tb::Compression::Gzip));
 #endif
 	tune(benchmark::RegisterBenchmark("decode/zstd", BM_Decode, tb::Compression::Zstd));
-	tune(benchmark::RegisterBenchmark("encode/gzip/threads:2", BM_Encode, tb::Compression::Gzip));
-	tune(benchmark::RegisterBenchmark("encode/zstd/threads:2", BM_Encode, tb::Compression::Zstd));
+	tune(benchmark::RegisterBenchmark("encode/gzip/threads:2", BM_Encode,
+					  tb::Compression::Gzip));
+	tune(benchmark::RegisterBenchmark("encode/zstd/threads:2", BM_Encode,
+					  tb::Compression::Zstd));
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
 	return 0;

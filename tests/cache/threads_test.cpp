@@ -142,7 +142,8 @@ TEST(Threads, GeneratedCacheRoundTrips)
 		ASSERT_EQ(created.status, 0) << created.output;
 		auto x = tb("extract -q -i " + ref + " -d " + (t / "out") + " --skip-compat");
 		ASSERT_EQ(x.status, 0) << x.output;
-		auto diff = sh("diff -r --exclude='__grp__*' " + generatedCache() + " " + (t / "out"));
+		auto diff =
+			sh("diff -r --exclude='__grp__*' " + generatedCache() + " " + (t / "out"));
 		EXPECT_EQ(diff.status, 0) << diff.output;
 	}
 }

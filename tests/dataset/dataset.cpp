@@ -130,7 +130,9 @@ bool sharedObject(const fs::path &root, Rng &r, size_t bytes, Summary &sum, std:
 {
 	fs::path d = root / tritonKeyForHash(hexHash(r));
 	fs::create_directories(d);
-	std::string so = "\x7f" "ELF" + binaryBlob(r, bytes * 3 / 4, 3) + irText(r, bytes / 4);
+	std::string so = "\x7f"
+			 "ELF" +
+			 binaryBlob(r, bytes * 3 / 4, 3) + irText(r, bytes / 4);
 	return writeFile(d / "__triton_launcher.so", so, sum, error);
 }
 

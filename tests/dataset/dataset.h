@@ -22,7 +22,6 @@ struct Summary {
 /// \brief Write the cache into \a dir (created; must not hold a previous cache). Same seed
 /// and size = the same files, byte for byte. gzip -6 compresses it about 3x.
 /// \return false with \a error set on an I/O failure
-bool generate(const std::string &dir, const Options &options, Summary &summary,
-	      std::string &error);
+bool generate(const std::string &dir, const Options &options, Summary &summary, std::string &error);
 
 } // namespace tb::dataset

@@ -16,14 +16,22 @@ constexpr size_t ChunkSize = 256 * 1024;
 const char *isalError(int rc)
 {
 	switch (rc) {
-	case ISAL_INVALID_BLOCK: return "invalid deflate block";
-	case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
-	case ISAL_INVALID_LOOKBACK: return "invalid distance";
-	case ISAL_INVALID_WRAPPER: return "invalid gzip header";
-	case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
-	case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
-	case ISAL_NEED_DICT: return "needs a dictionary";
-	default: return "inflate failed";
+	case ISAL_INVALID_BLOCK:
+		return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL:
+		return "invalid deflate symbol";
+	case ISAL_INVALID_LOOKBACK:
+		return "invalid distance";
+	case ISAL_INVALID_WRAPPER:
+		return "invalid gzip header";
+	case ISAL_UNSUPPORTED_METHOD:
+		return "unsupported compression method";
+	case ISAL_INCORRECT_CHECKSUM:
+		return "incorrect data check";
+	case ISAL_NEED_DICT:
+		return "needs a dictionary";
+	default:
+		return "inflate failed";
 	}
 }
 

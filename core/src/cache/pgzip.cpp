@@ -47,8 +47,8 @@ public:
 			return err(Errc::Internal, "gzip: deflateReset failed");
 		}
 		if (!job.dict.empty() &&
-		    deflateSetDictionary(&z_, job.dict.data(), static_cast<uInt>(job.dict.size())) !=
-			    Z_OK)
+		    deflateSetDictionary(&z_, job.dict.data(),
+					 static_cast<uInt>(job.dict.size())) != Z_OK)
 			return err(Errc::Internal, "gzip: deflateSetDictionary failed");
 		job.crc = crc32(0, job.in.data(), static_cast<uInt>(job.in.size()));
 		job.out.resize(deflateBound(&z_, job.in.size()) + 64);

@@ -7,8 +7,8 @@ namespace tb::cache {
 ReadAhead::ReadAhead(BlobReader &source, std::function<int64_t()> compressedCount,
 		     std::function<void(const char *, size_t)> onChunk, size_t chunkSize,
 		     size_t depth)
-    : source_(source), compressedCount_(std::move(compressedCount)),
-      onChunk_(std::move(onChunk)), slots_(depth)
+    : source_(source), compressedCount_(std::move(compressedCount)), onChunk_(std::move(onChunk)),
+      slots_(depth)
 {
 	for (auto &s : slots_)
 		s.buffer.resize(chunkSize);
