@@ -54,37 +54,33 @@ gzblob=$(blob gzip) tarblob=$(blob none)
 files=$(find "$cache" -type f | wc -l)
 bytes=$(du -sb "$cache" | cut -f1)
 
-# hyperfine: each group is run interleaved (paired) so background load hits all rows alike.
-run() { # NAME PREPARE COMMAND...
-	local name=$1 prepare=$2
-	shift 2
-	hyperfine --style none --runs "$runs" --warmup 1 --prepare "$prepare" \
-		--export-json "$results/$name.json" -n "$name" "$@" >/dev/null 2>"$results/$name.err" ||
-		echo "bench: $name failed: $(tail -1 "$results/$name.err")" >&2
-}
+# Rows are declared first, then run in rounds: every round runs each row once (hyperfine, one
+# timed run after its prepare step), so load that comes and goes hits all rows alike and each
+# row's ratio to its reference is paired round by round. Round 0 is a warm-up, not counted.
+names=() prepares=() commands=()
+row() { names+=("$1"); prepares+=("$2"); commands+=("$3"); }
 fresh="rm -rf $out/d && mkdir -p $out/d"
-
 # Extract: the gzip layer, zstd layer, uncompressed layer; the same gzip/tar blobs by tar; umoci.
-run tb_extract_gzip "$fresh" "$tb extract -q --skip-compat -i oci:$layout:gzip -d $out/d/cache"
-run tar_xzf "$fresh" "tar -xzf $gzblob -C $out/d"
-run tb_extract_zstd "$fresh" "$tb extract -q --skip-compat -i oci:$layout:zstd -d $out/d/cache"
-run tar_xf "$fresh" "tar -xf $tarblob -C $out/d"
-run tb_extract_none "$fresh" "$tb extract -q --skip-compat -i oci:$layout:none -d $out/d/cache"
+row tb_extract_gzip "$fresh" "$tb extract -q --skip-compat -i oci:$layout:gzip -d $out/d/cache"
+row tar_xzf "$fresh" "tar -xzf $gzblob -C $out/d"
+row tb_extract_zstd "$fresh" "$tb extract -q --skip-compat -i oci:$layout:zstd -d $out/d/cache"
+row tar_xf "$fresh" "tar -xf $tarblob -C $out/d"
+row tb_extract_none "$fresh" "$tb extract -q --skip-compat -i oci:$layout:none -d $out/d/cache"
 if command -v umoci >/dev/null; then
-	run umoci_unpack "rm -rf $out/d" "umoci unpack --image $layout:gzip $out/d >/dev/null"
+	row umoci_unpack "rm -rf $out/d" "umoci unpack --image $layout:gzip $out/d >/dev/null"
 fi
 
 # Create: tb (scan + tar + compression + digests + OCI layout) vs tar | pigz (no image at all).
-run tb_create_gzip "rm -rf $out/img" "$tb create -q -d $cache -i oci:$out/img:v1"
-run tb_create_zstd "rm -rf $out/img" "$tb create -q --compression zstd -d $cache -i oci:$out/img:v1"
+row tb_create_gzip "rm -rf $out/img" "$tb create -q -d $cache -i oci:$out/img:v1"
+row tb_create_zstd "rm -rf $out/img" "$tb create -q --compression zstd -d $cache -i oci:$out/img:v1"
 if command -v pigz >/dev/null; then
-	run tar_pigz "true" "tar -C $cache -cf - . | pigz -6 > $out/layer.tar.gz"
+	row tar_pigz "true" "tar -C $cache -cf - . | pigz -6 > $out/layer.tar.gz"
 fi
 if [ $buildah = 1 ] && command -v buildah >/dev/null; then
 	# Its own storage (vfs: works in containers) and an OCI layout with a gzip layer, like tb.
 	bst="--root $work/buildah/root --runroot $work/buildah/run --storage-driver vfs"
 	bcmd="c=\$(buildah $bst from scratch) && buildah $bst copy \$c $cache /io.triton.cache >/dev/null && buildah $bst commit -q --disable-compression=false \$c oci:$out/bimg:v1 >/dev/null && buildah $bst rm \$c >/dev/null"
-	run buildah_commit "rm -rf $out/bimg; buildah $bst rm -a >/dev/null 2>&1; buildah $bst rmi -a -f >/dev/null 2>&1; true" "bash -c '$bcmd'"
+	row buildah_commit "rm -rf $out/bimg; buildah $bst rm -a >/dev/null 2>&1; buildah $bst rmi -a -f >/dev/null 2>&1; true" "bash -c '$bcmd'"
 fi
 
 # Hooks for rows of other verbs: each runs only when its verb works on this build.
@@ -93,24 +89,47 @@ fi
 # - `tb cdi generate` / `tb run --dry-run` whole-process on a fixture host:
 hosts=$PWD/tests/data/hosts/h100x8-open-mig
 if [ -d "$hosts" ] && "$tb" --host-root "$hosts" cdi generate >/dev/null 2>&1; then
-	run tb_cdi_generate "true" "$tb --host-root $hosts cdi generate"
+	row tb_cdi_generate "true" "$tb --host-root $hosts cdi generate"
 fi
 if [ -d "$hosts" ] && "$tb" --host-root "$hosts" run --dry-run --runtime podman --gpus all \
 	docker.io/library/busybox true >/dev/null 2>&1; then
-	run tb_run_dry_run "true" "$tb --host-root $hosts run --dry-run --runtime podman --gpus all docker.io/library/busybox true"
+	row tb_run_dry_run "true" "$tb --host-root $hosts run --dry-run --runtime podman --gpus all docker.io/library/busybox true"
 fi
 
+for round in $(seq 0 "$runs"); do
+	for i in "${!names[@]}"; do
+		json=$results/${names[$i]}.$round.json
+		hyperfine --style none --runs 1 --prepare "${prepares[$i]}" --export-json "$json" \
+			-n "${names[$i]}" "${commands[$i]}" >/dev/null 2>"$results/${names[$i]}.err" || {
+			echo "bench: ${names[$i]} failed: $(tail -1 "$results/${names[$i]}.err")" >&2
+			rm -f "$json"
+		}
+		[ "$round" = 0 ] && rm -f "$json"
+	done
+done
 rm -rf "$out" "$work/buildah"
 
 # The table: medians, ratio to each row's reference, and the machine.
 /usr/bin/python3 - "$results" "$mb" "$files" "$bytes" "$work" "$runs" <<'PY'
 import json, os, statistics, subprocess, sys
 res, mb, files, nbytes, work, runs = sys.argv[1:]
+def times(name, cpu=False):  # {round: seconds}, wall or user + system
+    out = {}
+    for f in os.listdir(res):
+        if f.startswith(name + ".") and f.endswith(".json"):
+            r = json.load(open(os.path.join(res, f)))["results"][0]
+            out[f.split(".")[-2]] = r["user"] + r["system"] if cpu else r["times"][0]
+    return out
+def cpu_s(name):
+    t = times(name, True)
+    return statistics.median(t.values()) if t else None
 def med(name):
-    p = os.path.join(res, name + ".json")
-    if not os.path.exists(p):
-        return None
-    return statistics.median(json.load(open(p))["results"][0]["times"])
+    t = times(name)
+    return statistics.median(t.values()) if t else None
+def paired(name, ref):  # median of the per-round ratios
+    a, b = times(name), times(ref)
+    r = [a[k] / b[k] for k in a if k in b]
+    return statistics.median(r) if r else None
 rows = [  # name, what, reference, target ratio (None = no target)
     ("tb_extract_gzip", "`tb extract`, gzip layer", "tar_xzf", 0.6),
     ("tar_xzf", "`tar -xzf` of the same gzip layer", None, None),
@@ -135,21 +154,22 @@ fstype = sh(f"df -T {work} | awk 'NR==2{{print $2}}'")
 print(f"Machine: {cpu}; {os.cpu_count()} CPUs; kernel {os.uname().release}; "
       f"work dir {work} on {fstype}; load average {os.getloadavg()[0]:.1f} at the end.")
 print(f"Data: {files} files, {int(nbytes)/1e6:.1f} MB (tb-gen-cache {mb} MiB, seed 1); "
-      f"hyperfine, {runs} runs + 1 warm-up each, medians.\n")
-print("| command | median | vs | ratio | target |")
-print("| --- | --- | --- | --- | --- |")
+      f"{runs} interleaved rounds after a warm-up round (hyperfine, one run per row per round); "
+      f"medians; ratios are medians of the per-round ratios.\n")
+print("| command | median wall | CPU (user+sys) | vs | ratio (wall) | target |")
+print("| --- | --- | --- | --- | --- | --- |")
 for name, what, ref, target in rows:
     m = med(name)
     if m is None:
         continue
-    r = med(ref) if ref else None
-    ratio = f"{m / r:.2f}×" if r else ""
-    vs = f"`{ref}`" if r else ""
+    q = paired(name, ref) if ref else None
+    ratio = f"{q:.2f}×" if q else ""
+    vs = f"`{ref}`" if q else ""
     tgt = ""
-    if target is not None and r:
-        tgt = f"≤ {target}× — {'met' if m / r <= target else 'NOT met'}"
-    print(f"| {what} (`{name}`) | {m:.3f} s | {vs} | {ratio} | {tgt} |")
-b, g = med("buildah_commit"), med("tb_create_gzip")
-if b and g:
-    print(f"\nbuildah / tb create (gzip) = {b / g:.1f}× (target ≥ 8×: {'met' if b / g >= 8 else 'NOT met'})")
+    if target is not None and q:
+        tgt = f"≤ {target}× — {'met' if q <= target else 'NOT met'}"
+    print(f"| {what} (`{name}`) | {m:.3f} s | {cpu_s(name):.2f} s | {vs} | {ratio} | {tgt} |")
+q = paired("buildah_commit", "tb_create_gzip")
+if q:
+    print(f"\nbuildah / `tb create` (gzip) = {q:.1f}× (target ≥ 8×: {'met' if q >= 8 else 'NOT met'})")
 PY

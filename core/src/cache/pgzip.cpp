@@ -153,8 +153,9 @@ private:
 		}
 		wake_.notify_one();
 		inflight_.push_back(std::move(job));
-		// Bounded memory: at most two blocks per worker in flight.
-		while (inflight_.size() > 2 * static_cast<size_t>(threads_))
+		// Bounded memory (about 6 MiB), yet deep enough that the workers never run dry
+		// while this thread waits to be scheduled on a busy machine.
+		while (inflight_.size() > std::max<size_t>(32, 4 * static_cast<size_t>(threads_)))
 			TB_TRY(emitFront());
 		return {};
 	}
