@@ -95,8 +95,10 @@ void BM_Encode(benchmark::State &state, tb::Compression c)
 	state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(sample().size()));
 }
 
-void tune(benchmark::internal::Benchmark *b)
+void tune(benchmark::internal::Benchmark *b, bool threaded = false)
 {
+	if (threaded) // throughput over wall time: the workers' CPU is not the caller's
+		b->UseRealTime();
 	b->Unit(benchmark::kMillisecond)->Repetitions(tb::bench::repetitions(3));
 	if (tb::bench::shortMode())
 		b->Iterations(1);
