@@ -119,9 +119,11 @@ int main(int argc, char **argv)
 #endif
 	tune(benchmark::RegisterBenchmark("decode/zstd", BM_Decode, tb::Compression::Zstd));
 	tune(benchmark::RegisterBenchmark("encode/gzip/threads:2", BM_Encode,
-					  tb::Compression::Gzip));
+					  tb::Compression::Gzip),
+	     true);
 	tune(benchmark::RegisterBenchmark("encode/zstd/threads:2", BM_Encode,
-					  tb::Compression::Zstd));
+					  tb::Compression::Zstd),
+	     true);
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
 	return 0;
