@@ -49,4 +49,11 @@ build=${BUILD_DIR:-build}
 status=0
 meson test -C "$build" --no-rebuild --print-errorlogs --num-processes "${TB_TEST_JOBS:-2}" "$@" || status=$?
 summary "$build/meson-logs/testlog.junit.xml"
+# Every benchmark once in short mode (small data, one repetition) so none can rot; prints their
+# figures. The full comparison is scripts/bench.sh (docs/benchmarks.md).
+if [ $# -eq 0 ] && [ "${TB_TEST_BENCH:-1}" != 0 ]; then
+	echo "== benchmarks (short mode) =="
+	TB_BENCH_SHORT=1 meson test -C "$build" --no-rebuild --benchmark --num-processes 1 \
+		--logbase benchlog --verbose || status=$?
+fi
 exit $status

@@ -29,6 +29,7 @@ struct CreateArgs {
 	bool docker = false;
 	bool quiet = false;
 	RegistryFlags flags;
+	int threads = 0;
 };
 
 constexpr const char *ContextCache = "io.triton.cache";
@@ -199,6 +200,7 @@ Status run(Env &env, const CreateArgs &a)
 	o.title = a.title; // opt-in: a digest depends on content only
 	o.compression = compression;
 	o.dockerMediaTypes = a.docker;
+	o.threads = a.threads;
 	if (!a.created.empty())
 		o.created = a.created;
 	auto dest = TB_TRY(openImageDestination(*ctx, a.image));
@@ -256,6 +258,10 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_option("--dockerfile", a.dockerfile,
 			"Also write the equivalent Dockerfile and its build context "
 			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
+	cmd->add_option("--threads", a.threads,
+			"Compression threads (default: one per CPU); the image is the same for any "
+			"number")
+		->check(CLI::NonNegativeNumber);
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
 	addRegistryFlags(cmd, a.flags);
 	onRun(cmd, env, [&env]() {

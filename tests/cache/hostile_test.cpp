@@ -177,7 +177,12 @@ TEST(Hostile, DecompressionBombRatio)
 	for (auto c : {Compression::Gzip, Compression::Zstd}) {
 		auto s = layer(with({{K + "/zeros", 'f', std::string(64u << 20, '\0')}}));
 		s.compression = c;
-		expectRefused(run(s), Errc::LimitExceeded, "max_ratio", K + "/zeros");
+		// tb's gzip flushes every 128 KiB (parallel blocks), which holds zeros to about
+		// 950x, under the default 1000x; a single-stream gzip bomb reaches deflate's 1032x.
+		ExtractLimits l;
+		if (c == Compression::Gzip)
+			l.maxRatio = 500;
+		expectRefused(run(s, l), Errc::LimitExceeded, "max_ratio", K + "/zeros");
 	}
 }
 

@@ -62,6 +62,8 @@ struct CreateOptions {
 	bool dockerMediaTypes = false;
 	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
 	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
+	/// Compression threads; 0 = one per online CPU. The layer is the same bytes for any value.
+	int threads = 0;
 };
 
 struct CreateResult {

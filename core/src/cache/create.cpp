@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <thread>
 #include <unistd.h>
 
 #include <archive.h>
@@ -74,13 +75,14 @@ Result<void> writeData(struct archive *a, const void *data, size_t size, const s
 	return {};
 }
 
+// \a buf is reused for every file: a fresh 1 MiB vector per file cost a page-zeroing
+// memset per file (13 GB for the 12,600-file benchmark cache).
 Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile &f,
-		      const std::string &entryPath)
+		      const std::string &entryPath, std::vector<char> &buf)
 {
 	int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return err(Errc::Io, "cache file '" + src + "': " + std::strerror(errno));
-	std::vector<char> buf(1 << 20);
 	int64_t left = f.size;
 	Result<void> r;
 	while (r && left > 0) {
@@ -111,12 +113,18 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 		mtime = TB_TRY(cache::parseTimestamp(*options.created));
 	LayerSink sink;
 	sink.fd = fd;
-	sink.encoder =
-		TB_TRY(cache::makeEncoder(options.compression, [&sink](const void *d, size_t n) {
+	int threads = options.threads > 0
+			      ? options.threads
+			      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+	// Hashed as written, on this thread, in stream order; compression runs on workers.
+	sink.encoder = TB_TRY(cache::makeEncoder(
+		options.compression,
+		[&sink](const void *d, size_t n) {
 			sink.blob.update(d, n);
 			sink.blobSize += static_cast<int64_t>(n);
 			return cache::writeAll(sink.fd, d, n);
-		}));
+		},
+		threads));
 	std::unique_ptr<struct archive, ArchiveDeleter> a(archive_write_new());
 	// pax_restricted = plain ustar unless a name needs an extended header; no atime/ctime.
 	archive_write_set_format_pax_restricted(a.get());
@@ -128,13 +136,14 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 		return unexpected(sink.error ? *sink.error : std::move(e));
 	};
 	std::string prefix(CachePrefix);
+	std::vector<char> buf(1 << 20);
 	if (auto r = writeHeader(a.get(), prefix, true, true, 0, mtime); !r)
 		return fail(std::move(r).error());
 	for (const auto &f : cache.files) {
 		std::string path = prefix + "/" + f.path;
 		auto r = writeHeader(a.get(), path, f.directory, f.executable, f.size, mtime);
 		if (r && !f.directory)
-			r = copyFile(a.get(), cache.root + "/" + f.path, f, path);
+			r = copyFile(a.get(), cache.root + "/" + f.path, f, path, buf);
 		if (!r)
 			return fail(std::move(r).error());
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One layer, streamed: blob bytes verified (size, digest), decoded, diff_id hashed, capped,
-// untarred.
+// One layer, streamed: blob bytes verified (size, digest), decoded and diff_id hashed on a
+// read-ahead thread; capped and untarred on the caller's.
 #include "cache/layer_stream.h"
 
 #include <cstring>
@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 
 #include "cache/codec.h"
+#include "cache/pipeline.h"
 #include "tbsupport/sha256.h"
 
 namespace tb::cache {
@@ -67,28 +68,28 @@ private:
 	support::Sha256 hash_;
 };
 
+// The consumer end of the pipeline: the caps, then libarchive.
 struct ReadContext {
-	BlobReader *decoded = nullptr;
-	VerifyingReader *blob = nullptr;
-	support::Sha256 diff;
+	ReadAhead *decoded = nullptr;
 	int64_t uncompressed = 0;
 	int64_t totalBefore = 0;
 	const ExtractLimits *limits = nullptr;
-	std::vector<char> buffer = std::vector<char>(256 * 1024);
+	const char *data = nullptr;
 	std::optional<Error> error;
 
 	Result<size_t> next()
 	{
-		size_t n = TB_TRY(decoded->read(buffer.data(), buffer.size()));
-		diff.update(buffer.data(), n);
+		auto c = TB_TRY(decoded->next());
+		data = c.data;
+		size_t n = c.size;
 		uncompressed += static_cast<int64_t>(n);
 		// Entries are capped on their declared sizes; this backstop allows for tar padding.
 		if (totalBefore + uncompressed > limits->maxTotalBytes + PaddingSlack)
 			return err(Errc::LimitExceeded,
 				   "uncompressed data over max_total_bytes " +
 					   std::to_string(limits->maxTotalBytes));
-		if (uncompressed > limits->ratioFloorBytes && blob->count() > 0 &&
-		    double(uncompressed) / double(blob->count()) > limits->maxRatio)
+		if (uncompressed > limits->ratioFloorBytes && c.compressed > 0 &&
+		    double(uncompressed) / double(c.compressed) > limits->maxRatio)
 			return err(Errc::LimitExceeded,
 				   "expands more than " + std::to_string(int(limits->maxRatio)) +
 					   "x (max_ratio): decompression bomb");
@@ -105,7 +106,7 @@ la_ssize_t readCallback(struct archive *a, void *user, const void **out)
 		archive_set_error(a, EIO, "%s", ctx->error->message.c_str());
 		return -1;
 	}
-	*out = ctx->buffer.data();
+	*out = ctx->data;
 	return static_cast<la_ssize_t>(*n);
 }
 
@@ -123,9 +124,14 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
 					    magic.size());
 	auto decoder = TB_TRY(makeDecoder(compression, verified));
+	// Reading, the blob digest, decoding and the diff_id run on the read-ahead thread; tar
+	// parsing and file writes on this one. Declared after what it uses: destroyed first.
+	support::Sha256 diffHash;
+	ReadAhead readAhead(
+		*decoder, [&verified] { return verified.count(); },
+		[&diffHash](const char *d, size_t n) { diffHash.update(d, n); });
 	ReadContext ctx;
-	ctx.decoded = decoder.get();
-	ctx.blob = &verified;
+	ctx.decoded = &readAhead;
 	ctx.totalBefore = totalBefore;
 	ctx.limits = &options.limits;
 
@@ -170,6 +176,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 		if (n == 0)
 			break;
 	}
+	readAhead.stop(); // the decoder and blob are ours again
 	char probe[1];
 	if (TB_TRY(verified.read(probe, 1)) != 0)
 		return err(Errc::Corrupt, "data after the end of the compressed stream");
@@ -182,7 +189,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	Digest got = verified.digest();
 	if (got != layer.digest)
 		return err(Errc::Corrupt, "blob digest mismatch: got " + got.str());
-	Digest diff = ctx.diff.finish();
+	Digest diff = diffHash.finish();
 	if (diffId && !diffId->empty() && diff != *diffId)
 		return err(Errc::Corrupt, "diff_id mismatch: uncompressed digest is " + diff.str() +
 						  ", config says " + diffId->str());
