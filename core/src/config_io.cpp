@@ -120,6 +120,7 @@ toml::table configTable(const Config &c)
 				    {"system_plugins", c.core.systemPlugins},
 				    {"required_plugins", toArray(c.core.requiredPlugins)},
 				    {"disabled_plugins", toArray(c.core.disabledPlugins)},
+				    {"trusted_plugin_paths", toArray(c.core.trustedPluginPaths)},
 				    {"log_levels", c.core.logLevels},
 			    });
 	root.insert("host", toml::table{{"root", c.host.root}});

@@ -9,6 +9,7 @@
 
 #include <toml++/toml.h>
 
+#include "internal/config_guard.h"
 #include "internal/config_values.h"
 
 namespace tb {
@@ -187,6 +188,7 @@ void readCore(SectionReader &r, CoreSection &c)
 	r.boolean("system_plugins", c.systemPlugins);
 	r.strList("required_plugins", c.requiredPlugins, config::checkPluginUri);
 	r.strList("disabled_plugins", c.disabledPlugins, config::checkPluginUri);
+	r.strList("trusted_plugin_paths", c.trustedPluginPaths);
 	r.str("log_levels", c.logLevels, config::checkLogLevels);
 }
 
@@ -277,6 +279,7 @@ void readPluginSection(SectionReader &parent, const std::string &uri, const toml
 Result<Config> parseConfig(std::string_view text, std::string_view origin)
 {
 	toml::table root;
+	TB_TRY(checkConfigShape(text, origin)); // before toml++ can recurse on hostile input
 	try {
 		root = toml::parse(text, std::string(origin));
 	} catch (const toml::parse_error &e) {

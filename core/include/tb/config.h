@@ -20,7 +20,9 @@ struct CoreSection {
 	bool systemPlugins = true;                ///< also scan the compiled-in plugin dir
 	std::vector<std::string> requiredPlugins; ///< "kind.name"
 	std::vector<std::string> disabledPlugins; ///< "kind.name"
-	std::string logLevels = "*:warn";         ///< replaced by TB_LOG_LEVELS, --log-level
+	/// Plugin files or dirs loaded even when others could write them (plugin_trust.h).
+	std::vector<std::string> trustedPluginPaths;
+	std::string logLevels = "*:warn"; ///< replaced by TB_LOG_LEVELS, --log-level
 	bool operator==(const CoreSection &) const = default;
 };
 

@@ -9,6 +9,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <tb/printable.h>
+
+#include "cache/cache_internal.h"
 #include "cache/codec.h"
 #include "cache/pipeline.h"
 #include "tbsupport/sha256.h"
@@ -119,6 +122,7 @@ struct ReaderDeleter {
 Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Digest *diffId,
 			     StagingTree &tree, const ExtractOptions &options, int64_t totalBefore)
 {
+	Utf8Locale utf8; // entry names as the UTF-8 create wrote
 	VerifyingReader verified(blob, layer.size);
 	std::string magic = TB_TRY(verified.peek(4));
 	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
@@ -140,8 +144,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	if (archive_read_open(a.get(), &ctx, nullptr, readCallback, nullptr) != ARCHIVE_OK)
 		return err(ctx.error ? ctx.error->code : Errc::Corrupt,
 			   ctx.error ? ctx.error->message
-				     : std::string("not a tar stream: ") +
-					       archive_error_string(a.get()));
+				     : std::string("not a tar stream: ") + archiveError(a.get()));
 	tree.beginLayer();
 	std::string last; // names the entry in stream-level errors (caps, corrupt data)
 	auto streamError = [&](std::string_view where) {
@@ -158,10 +161,10 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 			return streamError("after");
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 			return err(Errc::Corrupt,
-				   std::string("bad tar stream: ") + archive_error_string(a.get()) +
+				   std::string("bad tar stream: ") + archiveError(a.get()) +
 					   (last.empty() ? "" : " (after entry '" + last + "')"));
 		const char *name = archive_entry_pathname(e);
-		last = name ? name : "";
+		last = printable(name ? name : ""); // for messages only
 		auto r = tree.addEntry(a.get(), e, totalBefore);
 		if (ctx.error) // the data callback failed under addEntry: that is the real cause
 			return streamError("in");
@@ -194,6 +197,23 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 		return err(Errc::Corrupt, "diff_id mismatch: uncompressed digest is " + diff.str() +
 						  ", config says " + diffId->str());
 	return ctx.uncompressed;
+}
+
+Result<void> checkLayerStream(BlobReader &blob, const Descriptor &layer,
+			      const ExtractLimits &limits)
+{
+	VerifyingReader verified(blob, layer.size);
+	std::string magic = TB_TRY(verified.peek(4));
+	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
+					    magic.size());
+	auto decoder = TB_TRY(makeDecoder(compression, verified));
+	ReadContext ctx;
+	ctx.decoded = decoder.get();
+	ctx.blob = &verified;
+	ctx.limits = &limits;
+	while (TB_TRY(ctx.next()) > 0) {
+	}
+	return {};
 }
 
 } // namespace tb::cache
