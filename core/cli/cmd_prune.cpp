@@ -45,11 +45,9 @@ void registerPrune(CLI::App &app, Env &env)
 	static bool dryRun = false, json = false;
 	cmd->add_flag("--dry-run", dryRun, "Only list what would be removed");
 	cmd->add_flag("--json", json, "Machine-readable output");
-	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
-		printOrFail(env, pruneStore(*ctx, dryRun), json, printJson, printText);
+	onRun(cmd, env, [&env]() -> Status {
+		Context *ctx = TB_TRY(env.openContext());
+		return printResult(pruneStore(*ctx, dryRun), json, printJson, printText);
 	});
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb rmi NAME...`: remove images from the local store (podman rmi's output and exit codes).
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,21 +20,20 @@ void registerRmi(CLI::App &app, Env &env)
 	cmd->add_option("NAME", names, "Store name (name[:tag]) or image digest (or its prefix)")
 		->required();
 	cmd->add_flag("-f,--force", force, "Remove every tag of an image named by digest");
-	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
-		auto r = removeImages(*ctx, names, force);
-		if (!r) {
-			env.fail(r.error());
-			return;
-		}
-		for (const auto &n : r->untagged)
+	onRun(cmd, env, [&env]() -> Status {
+		Context *ctx = TB_TRY(env.openContext());
+		auto r = TB_TRY(removeImages(*ctx, names, force));
+		for (const auto &n : r.untagged)
 			fmt::print("Untagged: {}\n", n);
-		for (const auto &d : r->deleted)
+		for (const auto &d : r.deleted)
 			fmt::print("Deleted: {}\n", d.str());
-		for (const auto &e : r->errors)
-			env.fail(e);
+		if (r.errors.empty())
+			return ExitOk;
+		std::fflush(stdout);
+		// One line per name that failed, as podman rmi; main prints the last.
+		for (size_t i = 0; i + 1 < r.errors.size(); ++i)
+			std::fprintf(stderr, "tb: %s\n", r.errors[i].message.c_str());
+		return Status(r.errors.back(), ExitFailed);
 	});
 }
 

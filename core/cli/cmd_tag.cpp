@@ -15,12 +15,10 @@ void registerTag(CLI::App &app, Env &env)
 	cmd->add_option("SRC", src, "Store name (name[:tag]) or image digest (or its prefix)")
 		->required();
 	cmd->add_option("DST", dst, "New name (name[:tag], :latest by default)")->required();
-	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
-		if (auto r = tagImage(*ctx, src, dst); !r)
-			env.fail(r.error());
+	onRun(cmd, env, [&env]() -> Status {
+		Context *ctx = TB_TRY(env.openContext());
+		TB_TRY(tagImage(*ctx, src, dst));
+		return ExitOk;
 	});
 }
 
