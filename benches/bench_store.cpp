@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The local store at scale: `tb images` (listImages) over 1,000 / 10,000 / 100,000 tags, each
 // a distinct image (own manifest and config, one shared layer: the worst case, nothing is
-// shared between tags), and adding one tag to such a store. Goal: listing 10,000 tags under a
-// second, time linear in the number of tags. Stores are generated once (not timed) on disk
-// (TB_BENCH_WORK) and on tmpfs (/dev/shm) and reused.
+// shared between tags), and adding one tag to such a store (index.json rewritten, fsync'd). Goal:
+// listing 10,000 tags under a second, time linear in the number of tags. Stores are generated once
+// (not timed) on disk (TB_BENCH_WORK) and on tmpfs (/dev/shm) and reused.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -138,17 +138,15 @@ void addTag(benchmark::State &state, bool tmpfs)
 
 } // namespace
 
-BENCHMARK_CAPTURE(listImages, disk, false)
-	->Arg(1000)
-	->Arg(10000)
-	->Arg(100000)
-	->Unit(benchmark::kMillisecond);
+// 100,000 distinct images are 200,000 files: generated on tmpfs only (disk file creation
+// alone would take minutes here).
+BENCHMARK_CAPTURE(listImages, disk, false)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(listImages, tmpfs, true)
 	->Arg(1000)
 	->Arg(10000)
 	->Arg(100000)
 	->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(addTag, disk, false)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(addTag, disk, false)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(addTag, tmpfs, true)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
