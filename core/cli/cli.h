@@ -135,5 +135,8 @@ void registerInfo(CLI::App &app, Env &env);
 void registerCdi(CLI::App &app, Env &env);
 void registerRun(CLI::App &app, Env &env);
 void registerWsl2(CLI::App &app, Env &env);
+void registerRmi(CLI::App &app, Env &env);
+void registerTag(CLI::App &app, Env &env);
+void registerPrune(CLI::App &app, Env &env);
 
 } // namespace tb::cli

@@ -5,11 +5,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <tb/cleanup.h>
+
 #include "cli.h"
 
 int main(int argc, char **argv)
 {
 	using namespace tb::cli;
+	// Ctrl-C or a kill in the middle of a write leaves no temp files behind.
+	tb::removeTemporariesOnSignals();
 	Env env;
 	CLI::App app{"tb: fast-starting GPU containers (kernel cache images, GPU passthrough)",
 		     "tb"};
@@ -36,6 +40,9 @@ int main(int argc, char **argv)
 	registerCdi(app, env);
 	registerRun(app, env);
 	registerWsl2(app, env);
+	registerRmi(app, env);
+	registerTag(app, env);
+	registerPrune(app, env);
 	routeGlobalJson(app, env);
 
 	try {

@@ -16,6 +16,7 @@
 #include "cache/extract_place.h"
 #include "cache/layer_stream.h"
 #include "cache/staging_tree.h"
+#include "tbsupport/temp_track.h"
 
 namespace tb {
 
@@ -245,7 +246,12 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 		undoCreate();
 		return err(Errc::Io, where + ": staging dir: " + std::strerror(errno));
 	}
-	auto cleanup = [&] { fs::remove_all(staging, ec); };
+	// A SIGINT/SIGTERM removes it too; after a SIGKILL the next extract here does.
+	support::TempTrack track(staging, true);
+	auto cleanup = [&] {
+		fs::remove_all(staging, ec);
+		track.reset();
+	};
 	int stagingFd = ::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ExtractReport report;
 	report.destination = dest.string();
