@@ -153,6 +153,7 @@ toml::table configTable(const Config &c)
 				      {"default_format", c.create.defaultFormat},
 				      {"default_compression", c.create.defaultCompression},
 			      });
+	root.insert("cdi", toml::table{{"spec_dirs", toArray(c.cdi.specDirs)}});
 	toml::table regs;
 	for (const auto &[host, r] : c.registries)
 		regs.insert(host, toml::table{{"insecure", r.insecure}, {"ca", r.ca}});

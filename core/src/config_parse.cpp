@@ -335,6 +335,7 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		r.str("default_format", c.create.defaultFormat, {"compat", "plain"});
 		r.str("default_compression", c.create.defaultCompression, {"gzip", "zstd", "none"});
 	});
+	section("cdi", [&](SectionReader &r) { r.strList("spec_dirs", c.cdi.specDirs); });
 	// [registries."HOST"], [profiles.NAME], [plugins."KIND.NAME"]: tables of tables.
 	auto tables = [&](const char *name, bool quote, auto &&fn) {
 		section(name, [&](SectionReader &r) {

@@ -136,3 +136,40 @@ TEST(CdiCli, ValidateReportsEveryProblemAndExits1)
 			  "least 0.5.0 is needed\n");
 	EXPECT_EQ(v.err.rfind(t / "missing.json: ", 0), 0u) << v.err;
 }
+
+TEST(CdiCli, ListReadsTheConfiguredSpecDirs)
+{
+	TempDir t;
+	spit(t / "a/nvidia.json", golden("t4-proprietary-default.json"));
+	spit(t / "b/nvidia.yaml", golden("h100x8-open-mig-default.yaml"));
+	spit(t / "b/broken.json", "{");
+	spit(t / "nvbind.toml",
+	     "[cdi]\nspec_dirs = [\"" + (t / "a") + "\", \"" + (t / "b") + "\"]\n");
+	auto o = runTb("--config '" + (t / "nvbind.toml") + "' cdi list");
+	ASSERT_EQ(o.rc, 0) << o.err;
+	// Only this test's dirs: /etc/cdi and /var/run/cdi are the machine's.
+	std::string mine;
+	std::istringstream lines(o.out);
+	for (std::string l; std::getline(lines, l);)
+		if (l.find(t.path()) != std::string::npos)
+			mine += l.substr(0, l.find(' ')) +
+				(l.find("overridden") != std::string::npos ? " overridden" : "") +
+				"\n";
+	// Same names in a later dir override the earlier spec's; other names just add up.
+	EXPECT_EQ(mine.substr(0, mine.find("nvidia.com/gpu=0:1")),
+		  "nvidia.com/gpu=0 overridden\nnvidia.com/gpu=0\nnvidia.com/gpu=0:0\n");
+	EXPECT_NE(mine.find("nvidia.com/gpu=GPU-6a1f6c3e-6d0b-4c4e-9f0a-2b1f3c5d7e90\n"),
+		  std::string::npos)
+		<< mine;
+	EXPECT_NE(mine.find("nvidia.com/gpu=all overridden\nnvidia.com/gpu=all\n"),
+		  std::string::npos)
+		<< mine;
+	EXPECT_NE(o.err.find((t / "b/broken.json") + ": not valid JSON"), std::string::npos)
+		<< o.err;
+	auto j = runTb("--config '" + (t / "nvbind.toml") + "' cdi list --json");
+	ASSERT_EQ(j.rc, 0) << j.err;
+	EXPECT_NE(j.out.find("{\"name\": \"nvidia.com/gpu=all\", \"file\": \"" +
+			     (t / "b/nvidia.yaml") + "\", \"conflict\": null}"),
+		  std::string::npos)
+		<< j.out;
+}

@@ -81,6 +81,12 @@ struct CreateSection {
 	bool operator==(const CreateSection &) const = default;
 };
 
+/// \brief `[cdi]`: CDI spec directories read after /etc/cdi and /var/run/cdi (later wins).
+struct CdiSection {
+	std::vector<std::string> specDirs;
+	bool operator==(const CdiSection &) const = default;
+};
+
 /// \brief `[registries."HOST"]`: per-registry transport settings.
 struct RegistryEntry {
 	bool insecure = false; ///< plain HTTP / unverified TLS
@@ -151,6 +157,7 @@ struct Config {
 	StoreSection store;
 	ExtractSection extract;
 	CreateSection create;
+	CdiSection cdi;
 	std::map<std::string, RegistryEntry> registries;
 	BoltSection bolt;
 	std::map<std::string, Profile> profiles;

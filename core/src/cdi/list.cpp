@@ -16,7 +16,7 @@ namespace tb {
 std::vector<std::string> cdiSpecDirs(const Config &config)
 {
 	std::vector<std::string> dirs{"/etc/cdi", "/var/run/cdi"};
-	(void)config; // [cdi] spec_dirs joins once the config has the section
+	dirs.insert(dirs.end(), config.cdi.specDirs.begin(), config.cdi.specDirs.end());
 	return dirs;
 }
 
