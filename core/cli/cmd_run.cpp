@@ -29,7 +29,8 @@ Result<EnvList> parseEnv(const std::vector<std::string> &items)
 	for (const auto &e : items) {
 		auto eq = e.find('=');
 		if (eq == 0 || e.empty())
-			return err(Errc::InvalidArgument, "run: -e '" + e + "': expected KEY=VALUE");
+			return err(Errc::InvalidArgument,
+				   "run: -e '" + e + "': expected KEY=VALUE");
 		if (eq != std::string::npos) {
 			out.emplace_back(e.substr(0, eq), e.substr(eq + 1));
 		} else if (const char *v = std::getenv(e.c_str())) {
@@ -60,12 +61,15 @@ Status run(Env &env, RunArgs &a)
 	if (!a.boltfile.empty())
 		a.o.dryRun = true; // writing a Boltfile starts nothing
 	RunPlan plan = TB_TRY(buildRunInvocation(*ctx, a.o));
+	for (const auto &w : plan.warnings)
+		std::fprintf(stderr, "tb: warning: %s\n", w.c_str());
 	if (!a.boltfile.empty()) {
 		std::string text = TB_TRY(boltfileFor(*ctx, plan));
 		std::ofstream f(a.boltfile, std::ios::binary | std::ios::trunc);
 		f << text;
 		if (!f.flush())
-			return err(Errc::Io, "run: --emit-boltfile: cannot write '" + a.boltfile + "'");
+			return err(Errc::Io,
+				   "run: --emit-boltfile: cannot write '" + a.boltfile + "'");
 		return ExitOk;
 	}
 	if (a.o.dryRun) {
@@ -84,8 +88,8 @@ Status run(Env &env, RunArgs &a)
 
 void registerRun(CLI::App &app, Env &env)
 {
-	auto *cmd =
-		app.add_subcommand("run", "Run a container with GPUs, a profile and a kernel cache");
+	auto *cmd = app.add_subcommand("run",
+				       "Run a container with GPUs, a profile and a kernel cache");
 	static RunArgs a;
 	RunOptions &o = a.o;
 	cmd->add_option("--runtime", o.runtime,

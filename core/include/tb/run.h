@@ -54,6 +54,7 @@ public:
 	std::string cacheDir;  ///< node-local shared copy of the kernel cache ("" = none)
 	std::string cacheView; ///< the container's writable view of it ("" = none / dry run)
 	std::string viewKind;  ///< "overlay" or "copy"
+	std::vector<std::string> warnings; ///< what the spec left out or cannot honour
 
 	/// \brief Remove the transient specs and the cache view, drop the lease. Idempotent.
 	void release() noexcept;

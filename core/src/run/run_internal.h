@@ -27,6 +27,10 @@ namespace run {
 /// \brief Where the kernel cache appears in the container (TRITON_CACHE_DIR is set to it).
 inline constexpr const char *kTritonCachePath = "/root/.triton/cache";
 
+/// \brief Where transient specs go: podman 4.3 reads only /etc/cdi and /var/run/cdi, and
+/// /var/run/cdi is the dynamic (tmpfs) one.
+inline constexpr const char *kTransientSpecDir = "/var/run/cdi";
+
 /// \brief A random id for this run ("<pid>-<8 hex>"), part of the transient spec name.
 std::string newRunId();
 

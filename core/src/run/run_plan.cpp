@@ -29,6 +29,7 @@ RunPlan &RunPlan::operator=(RunPlan &&o) noexcept
 		cacheDir = std::move(o.cacheDir);
 		cacheView = std::move(o.cacheView);
 		viewKind = std::move(o.viewKind);
+		warnings = std::move(o.warnings);
 		held = std::move(o.held);
 	}
 	return *this;

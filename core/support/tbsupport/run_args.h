@@ -29,7 +29,7 @@ inline std::string volumeArg(const Mount &m, const std::vector<std::string_view>
 /// \brief "HOST:CTR" for `--device`: the node at its own path in the container.
 inline std::string deviceArg(const DeviceNode &d)
 {
-	return d.path + ":" + d.path;
+	return (d.hostPath.empty() ? d.path : d.hostPath) + ":" + d.path;
 }
 
 /// \brief "K=V"; always with '=', since a bare "K" copies the variable of the client.
