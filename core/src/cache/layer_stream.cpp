@@ -212,9 +212,9 @@ Result<void> checkLayerStream(BlobReader &blob, const Descriptor &layer,
 	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
 					    magic.size());
 	auto decoder = TB_TRY(makeDecoder(compression, verified));
+	ReadAhead readAhead(*decoder, [&verified] { return verified.count(); });
 	ReadContext ctx;
-	ctx.decoded = decoder.get();
-	ctx.blob = &verified;
+	ctx.decoded = &readAhead;
 	ctx.limits = &limits;
 	while (TB_TRY(ctx.next()) > 0) {
 	}
