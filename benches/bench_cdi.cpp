@@ -13,6 +13,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_common.h"
+
 #include <tb/cdi.h>
 #include <tb/context.h>
 #include <tb/gpus.h>
@@ -122,16 +124,19 @@ void tbCdiGenerateProcess(benchmark::State &state)
 
 BENCHMARK(generateFromInventory)
 	->Unit(benchmark::kMicrosecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
-BENCHMARK(renderJson)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
+BENCHMARK(renderJson)
+	->Unit(benchmark::kMicrosecond)
+	->Repetitions(tb::bench::repetitions(10))
+	->ReportAggregatesOnly(true);
 BENCHMARK(probeAndGenerate)
 	->Unit(benchmark::kMicrosecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
 BENCHMARK(tbCdiGenerateProcess)
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();

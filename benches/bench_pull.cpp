@@ -21,6 +21,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_common.h"
+
 #include <tb/caches.h>
 #include <tb/context.h>
 #include <tb/images.h>
@@ -318,7 +320,7 @@ void tune(benchmark::internal::Benchmark *b)
 {
 	b->Unit(benchmark::kMillisecond)
 		->Iterations(1)
-		->Repetitions(3)
+		->Repetitions(tb::bench::repetitions(3))
 		->ReportAggregatesOnly(true)
 		->UseRealTime();
 }

@@ -7,6 +7,8 @@
 #include <string>
 
 #include <benchmark/benchmark.h>
+
+#include "bench_common.h"
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -98,22 +100,22 @@ void cacheView(benchmark::State &state, tb::run::CacheViewKind kind, const char 
 
 BENCHMARK(tbRunDryRunProcess)
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(cacheView, overlay_tmpfs, tb::run::CacheViewKind::Overlay, "/dev/shm")
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(cacheView, copy_tmpfs, tb::run::CacheViewKind::Copy, "/dev/shm")
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(cacheView, overlay_disk, tb::run::CacheViewKind::Overlay, "/var/tmp")
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(cacheView, copy_disk, tb::run::CacheViewKind::Copy, "/var/tmp")
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK_MAIN();

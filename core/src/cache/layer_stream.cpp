@@ -130,10 +130,15 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	auto decoder = TB_TRY(makeDecoder(compression, verified));
 	// Reading, the blob digest, decoding and the diff_id run on the read-ahead thread; tar
 	// parsing and file writes on this one. Declared after what it uses: destroyed first.
+	// An uncompressed layer's diff_id is its blob digest: those bytes are hashed once.
+	bool plain = compression == Compression::None;
 	support::Sha256 diffHash;
 	ReadAhead readAhead(
 		*decoder, [&verified] { return verified.count(); },
-		[&diffHash](const char *d, size_t n) { diffHash.update(d, n); });
+		[&diffHash, plain](const char *d, size_t n) {
+			if (!plain)
+				diffHash.update(d, n);
+		});
 	ReadContext ctx;
 	ctx.decoded = &readAhead;
 	ctx.totalBefore = totalBefore;
@@ -192,7 +197,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	Digest got = verified.digest();
 	if (got != layer.digest)
 		return err(Errc::Corrupt, "blob digest mismatch: got " + got.str());
-	Digest diff = diffHash.finish();
+	Digest diff = plain ? got : diffHash.finish();
 	if (diffId && !diffId->empty() && diff != *diffId)
 		return err(Errc::Corrupt, "diff_id mismatch: uncompressed digest is " + diff.str() +
 						  ", config says " + diffId->str());
