@@ -15,6 +15,7 @@
 
 #include <tb/caches.h>
 #include <tb/images.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -191,8 +192,9 @@ Status run(Env &env, const CreateArgs &a)
 	auto scanned = TB_TRY(scanTritonCache(a.dir));
 	const ScannedCache *scan = &scanned;
 	for (const auto &issue : scan->issues)
-		std::fprintf(stderr, "tb: warning: %s/%s: %s\n", scan->root.c_str(),
-			     issue.path.c_str(), issue.message.c_str());
+		std::fprintf(
+			stderr, "tb: warning: %s\n",
+			printable(scan->root + "/" + issue.path + ": " + issue.message).c_str());
 	std::optional<BuildContext> build;
 	if (!a.dockerfile.empty())
 		build = TB_TRY(checkBuildContext(a.dockerfile, *scan));
@@ -203,6 +205,7 @@ Status run(Env &env, const CreateArgs &a)
 	o.threads = a.threads;
 	if (!a.created.empty())
 		o.created = a.created;
+	o.extractLimits = extractLimits(*ctx); // never pack what tb extract here would refuse
 	auto dest = TB_TRY(openImageDestination(*ctx, a.image));
 	auto r = TB_TRY_CTX(createCache(*scan, *format, *dest, o), "creating '" + a.image + "'");
 	if (build)

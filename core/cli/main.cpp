@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <tb/cleanup.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -57,6 +58,6 @@ int main(int argc, char **argv)
 	}
 	// The one place an error is printed: verbs return it, with context added on the way up.
 	if (env.error())
-		std::fprintf(stderr, "tb: %s\n", env.error()->message.c_str());
+		std::fprintf(stderr, "tb: %s\n", tb::printable(env.error()->message).c_str());
 	return env.exitCode;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb create` and `tb extract` when the disk fills or a write limit is hit: a clear error with
 // the real errno, naming what was written, exit 1 (never a crash or a stale errno).
+#include <iterator>
 #include <pwd.h>
 #include <random>
+#include <sstream>
 #include <unistd.h>
 
 #include <tb/images.h>
@@ -280,6 +282,34 @@ TEST(CreateLimits, CapsExtractWouldHitAreRefusedAtCreate)
 	EXPECT_TRUE(createWith(t / "cache", t / "out", ExtractLimits{}));
 }
 
+// The exact case: a sparse file (zeros) packs small and trips extract's ratio cap.
+TEST(CreateLimits, SparseFileOverTheRatioCapIsRefusedAtCreate)
+{
+	TempDir t;
+	fs::copy(cudaFixture(), t / "cache", fs::copy_options::recursive);
+	fs::path sparse = t / ("cache/" + Key + "/sparse.bin");
+	std::ofstream(sparse).close();
+	fs::resize_file(sparse, 256u << 20);
+	auto r = tb("create -q --compression zstd -i oci:" + t / "out" + ":v1 -d " + t / "cache");
+	EXPECT_EQ(r.status, 1) << r.output;
+	EXPECT_NE(r.output.find("tb extract would refuse this image with its [extract] limits"),
+		  std::string::npos)
+		<< r.output;
+	EXPECT_NE(r.output.find("(max_ratio): decompression bomb (a large sparse or zero-filled "
+				"file does this)"),
+		  std::string::npos)
+		<< r.output;
+	// With a cap that allows it, create and extract agree.
+	writeFile(t / "tb.toml", "[extract]\nmax_ratio = 1000000\n");
+	r = tb("--config " + t / "tb.toml" + " create -q --compression zstd -i oci:" + t / "out" +
+	       ":v1 -d " + t / "cache");
+	ASSERT_EQ(r.status, 0) << r.output;
+	r = tb("--config " + t / "tb.toml" + " extract -q --skip-compat -i oci:" + t / "out" +
+	       ":v1 -d " + t / "dest");
+	EXPECT_EQ(r.status, 0) << r.output;
+	EXPECT_EQ(fs::file_size(t / ("dest/" + Key + "/sparse.bin")), 256u << 20);
+}
+
 // --- names and unreadable parts at create -------------------------------------------------
 
 TEST(CreateNames, Utf8FileNamesRoundTrip)
@@ -322,6 +352,117 @@ TEST(CreateNames, UnreadableSubdirectoryFailsTheCreate)
 		  std::string::npos)
 		<< r.output;
 	EXPECT_FALSE(fs::exists(t / "out/img/index.json"));
+}
+
+// --- the CLI: flags, escaping, plugin trust ---------------------------------------------
+
+TEST(Cli, EmptyDestinationIsAnErrorNotTheDefault)
+{
+	TempDir t;
+	std::string ref = writeLayout(t / "layout", layer({}));
+	auto r = sh("cd " + t.path() + " && TRITON_CACHE_DIR=" + t / "default" + " " + tbExe() +
+		    " extract -q --skip-compat -i " + ref + " -d ''");
+	EXPECT_EQ(r.status, 2) << r.output;
+	EXPECT_NE(r.output.find("-d/--dir: empty directory name"), std::string::npos) << r.output;
+	EXPECT_FALSE(fs::exists(t / "default"));
+}
+
+TEST(Cli, AllowAnyTopLevelFlag)
+{
+	TempDir t;
+	std::string ref = writeLayout(t / "layout", layer({{"io.triton.cache/.bashrc", 'f', "x"}}));
+	auto r = tb("extract -q --skip-compat -i " + ref + " -d " + t / "dest");
+	EXPECT_EQ(r.status, 1) << r.output;
+	EXPECT_NE(r.output.find("'.bashrc' is not a Triton cache-key directory"), std::string::npos)
+		<< r.output;
+	EXPECT_FALSE(fs::exists(t / "dest/.bashrc"));
+	r = tb("extract -q --skip-compat --allow-any-top-level -i " + ref + " -d " + t / "dest");
+	EXPECT_EQ(r.status, 0) << r.output;
+	EXPECT_TRUE(fs::exists(t / "dest/.bashrc"));
+	r = sh("HOME=" + t / "dest" + " " + tbExe() + " extract -q --skip-compat -i " + ref +
+	       " -d " + t / "dest");
+	EXPECT_EQ(r.status, 2) << r.output;
+	EXPECT_NE(
+		r.output.find("refusing to extract into '" + t / "dest" + "' (the home directory)"),
+		std::string::npos)
+		<< r.output;
+}
+
+bool hasControl(const std::string &s)
+{
+	for (unsigned char c : s)
+		if ((c < 0x20 && c != '\n') || c == 0x7f)
+			return true;
+	return s.find("\xc2\x9b") != std::string::npos;
+}
+
+TEST(Cli, OutsideStringsReachTheTerminalEscaped)
+{
+	TempDir t;
+	LayoutSpec s = layer({{K + "/\x1b]0;pwned\x07", 'p'}});
+	s.configLabels = "{\"evil\\u001b[2J\":\"\\u009b31mred\\u0007\","
+			 "\"cache.triton.image/summary\":\"{\\\"targets\\\":[]}\"}";
+	std::string ref = writeLayout(t / "layout", s);
+	auto r = tb("extract -q --skip-compat -i " + ref + " -d " + t / "dest");
+	EXPECT_EQ(r.status, 1) << r.output;
+	EXPECT_NE(r.output.find("\\x1b]0;pwned\\x07': FIFO refused"), std::string::npos)
+		<< r.output;
+	EXPECT_FALSE(hasControl(r.output)) << r.output;
+	r = tb("inspect " + ref);
+	EXPECT_EQ(r.status, 0) << r.output;
+	EXPECT_NE(r.output.find("  evil\\x1b[2J=\\u009b31mred\\x07\n"), std::string::npos)
+		<< r.output;
+	EXPECT_FALSE(hasControl(r.output)) << r.output;
+}
+
+// The STATUS column of the `tb plugins ls` row for \a path.
+std::string statusOf(const std::string &table, const std::string &path)
+{
+	std::istringstream in(table);
+	for (std::string line; std::getline(in, line);) {
+		std::istringstream words(line);
+		std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+		if (w.size() == 5 && w[4] == path)
+			return w[3];
+	}
+	return "(no row for " + path + ")";
+}
+
+TEST(Cli, PluginAnotherUserCouldReplaceIsUntrustedAndShadowsNothing)
+{
+	const char *path = std::getenv("TB_PLUGIN_PATH");
+	ASSERT_TRUE(path && *path);
+	std::string compat;
+	std::string all = path;
+	for (size_t pos = 0; pos <= all.size();) {
+		size_t next = std::min(all.find(':', pos), all.size());
+		std::string d = all.substr(pos, next - pos);
+		if (fs::exists(d + "/tb-cache-compat.so"))
+			compat = d + "/tb-cache-compat.so";
+		pos = next + 1;
+	}
+	ASSERT_FALSE(compat.empty()) << "no cache-compat plugin in TB_PLUGIN_PATH";
+	TempDir t;
+	fs::permissions(t.path(), fs::perms(0755));
+	fs::create_directories(t / "shared");
+	fs::copy_file(compat, t / "shared/tb-cache-compat.so");
+	fs::permissions(t / "shared", fs::perms(0777));
+	std::string env = "TB_PLUGIN_PATH=" + t / "shared" + ":" + all + " ";
+	auto r = sh(env + tbExe() + " plugins ls -v");
+	EXPECT_EQ(r.status, 0) << r.output;
+	EXPECT_EQ(statusOf(r.output, t / "shared/tb-cache-compat.so"), "untrusted") << r.output;
+	EXPECT_NE(r.output.find("reason: not loaded: directory '" + t / "shared" +
+				"' is world-writable (mode 0777); trust it with [core] "
+				"trusted_plugin_paths"),
+		  std::string::npos)
+		<< r.output;
+	EXPECT_EQ(statusOf(r.output, compat), "ok") << r.output;
+	// Trusted by the config: it loads, and the copy further down is shadowed.
+	writeFile(t / "tb.toml", "[core]\ntrusted_plugin_paths = [\"" + t / "shared" + "\"]\n");
+	r = sh(env + tbExe() + " --config " + t / "tb.toml" + " plugins ls -v");
+	EXPECT_EQ(r.status, 0) << r.output;
+	EXPECT_EQ(statusOf(r.output, t / "shared/tb-cache-compat.so"), "ok") << r.output;
+	EXPECT_EQ(statusOf(r.output, compat), "shadowed") << r.output;
 }
 
 } // namespace
