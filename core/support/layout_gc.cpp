@@ -64,7 +64,9 @@ Result<std::set<Digest>> OciLayout::referencedBlobs() const
 		todo.emplace_back(std::move(e.descriptor), std::move(name));
 	}
 	while (!todo.empty()) {
-		auto [d, name] = std::move(todo.back());
+		// Not a structured binding: clang 14 cannot capture one in the lambda below.
+		Descriptor d = std::move(todo.back().first);
+		std::string name = std::move(todo.back().second);
 		todo.pop_back();
 		if (!used.insert(d.digest).second)
 			continue; // seen: another tag of it, or a child shared by two indexes
