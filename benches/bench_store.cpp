@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -15,6 +16,7 @@
 #include <tb/context.h>
 #include <tb/images.h>
 
+#include "bench_common.h"
 #include "tbsupport/oci_layout.h"
 #include "tbsupport/sha256.h"
 
@@ -139,14 +141,20 @@ void addTag(benchmark::State &state, bool tmpfs)
 } // namespace
 
 // 100,000 distinct images are 200,000 files: generated on tmpfs only (disk file creation
-// alone would take minutes here).
-BENCHMARK_CAPTURE(listImages, disk, false)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(listImages, tmpfs, true)
-	->Arg(1000)
-	->Arg(10000)
-	->Arg(100000)
-	->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(addTag, disk, false)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(addTag, tmpfs, true)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+// alone would take minutes here). Short mode (scripts/test.sh) keeps the 1,000-tag store only.
+static void sizes(benchmark::internal::Benchmark *b, std::initializer_list<int64_t> full)
+{
+	for (int64_t n : full)
+		if (!tb::bench::shortMode() || n <= 1000)
+			b->Arg(n);
+	b->Unit(benchmark::kMillisecond);
+}
+
+BENCHMARK_CAPTURE(listImages, disk, false)->Apply([](auto *b) { sizes(b, {1000, 10000}); });
+BENCHMARK_CAPTURE(listImages, tmpfs, true)->Apply([](auto *b) {
+	sizes(b, {1000, 10000, 100000});
+});
+BENCHMARK_CAPTURE(addTag, disk, false)->Apply([](auto *b) { sizes(b, {1000, 10000}); });
+BENCHMARK_CAPTURE(addTag, tmpfs, true)->Apply([](auto *b) { sizes(b, {1000, 100000}); });
 
 BENCHMARK_MAIN();
