@@ -60,7 +60,7 @@ RunRequest sample()
 	r.image = "registry.example/app:1";
 	r.command = {"sh", "-c", "echo \"$X\""};
 	r.cdiDevices = {"nvidia.com/gpu=tb-1-ab"};
-	r.devices = {DeviceNode{"/dev/nvidia0", 'c', 195, 0, 0666}};
+	r.devices = {DeviceNode{"/dev/nvidia0", 'c', 195, 0, 0666, {}}};
 	r.mounts = {Mount{kLib, kLib, {"ro", "nosuid", "nodev", "rbind", "rprivate"}},
 		    Mount{"/var/cache/tb/k", "/root/.triton/cache", {"rw"}}};
 	r.env = {{"NVIDIA_DRIVER_CAPABILITIES", "all"}, {"X", "a b"}};
@@ -128,7 +128,7 @@ TEST_F(RuntimeArgv, DockerFallbackGetsExplicitFlags)
 	// tb resolves the CDI edits itself for such a daemon: no CDI name reaches docker.
 	RunRequest r = sample();
 	r.cdiDevices.clear();
-	r.devices.push_back(DeviceNode{"/dev/nvidiactl", 'c', 195, 255, 0666});
+	r.devices.push_back(DeviceNode{"/dev/nvidiactl", 'c', 195, 255, 0666, {}});
 	EXPECT_EQ(argv(rt, r), "docker run --rm --device /dev/nvidia0:/dev/nvidia0 --device "
 			       "/dev/nvidiactl:/dev/nvidiactl -v " +
 				       kLib + ":" + kLib +
