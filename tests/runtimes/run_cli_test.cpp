@@ -212,5 +212,39 @@ TEST_F(RunCli, BoltRealFormOtherwise)
 			   "image; Bolt runs the image's own command\n");
 }
 
+// The run's CDI spec exists while the runtime runs and is gone after every exit path.
+TEST_F(RunCli, TransientSpecLivesAsLongAsTheRun)
+{
+	if (::geteuid() != 0)
+		GTEST_SKIP() << "writes /var/run/cdi";
+	std::string host = "--host-root " + shq(envOr("TB_FIXTURE_HOSTS") + "/t4-proprietary");
+	auto dry = tb(host + " run --dry-run --runtime podman --profile aiml --isolation shared img");
+	ASSERT_EQ(dry.rc, 0) << dry.err;
+	auto at = dry.out.find("# /var/run/cdi/tb-");
+	ASSERT_NE(at, std::string::npos) << dry.out;
+	EXPECT_NE(dry.out.find("--device nvidia.com/gpu=tb-"), std::string::npos) << dry.out;
+	EXPECT_NE(dry.out.find("\"tb.gpu/profile\": \"aiml\""), std::string::npos) << dry.out;
+	EXPECT_FALSE(fs::exists(dry.out.substr(at + 2, dry.out.find('\n', at) - at - 2)))
+		<< "a dry run wrote the spec";
+	auto leftovers = [] {
+		int n = 0;
+		std::string prefix = "tb-";
+		std::error_code ec;
+		for (const auto &e : fs::directory_iterator("/var/run/cdi", ec))
+			n += e.path().filename().string().rfind(prefix, 0) == 0 &&
+			     e.path().filename().string().find("-nvidia.json") != std::string::npos;
+		return n;
+	};
+	int before = leftovers();
+	// Normal exit, runtime failure: the runtime sees the spec, it is gone afterwards.
+	for (const char *mode : {"exit:0", "exit:3"}) {
+		auto o = tb(host + " run --runtime podman --profile aiml --isolation exclusive img",
+			    std::string("FAKE_RUNTIME_MODE=") + mode);
+		EXPECT_EQ(o.rc, mode[5] - '0') << o.err;
+		EXPECT_NE(slurp(log_).find("nvidia.com/gpu=tb-"), std::string::npos);
+		EXPECT_EQ(leftovers(), before) << mode;
+	}
+}
+
 } // namespace
 } // namespace tb::testing
