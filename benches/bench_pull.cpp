@@ -222,7 +222,9 @@ struct Fixture {
 				  std::to_string(port) + "\n");
 		registry = ::fork();
 		if (registry == 0) {
-			std::freopen((dir + "/log").c_str(), "w", stderr);
+			if (!std::freopen((dir + "/log").c_str(), "w", stderr) ||
+			    !std::freopen((dir + "/access.log").c_str(), "w", stdout))
+				::_exit(126);
 			::execlp("docker-registry", "docker-registry", "serve",
 				 (dir + "/config.yml").c_str(), nullptr);
 			::_exit(127);
