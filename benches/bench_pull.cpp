@@ -22,6 +22,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_common.h"
+#include "dataset.h"
 
 #include <tb/caches.h>
 #include <tb/context.h>
@@ -31,60 +32,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int KernelDirs = 1800; // x 7 files = 12,600 files, ~450 MB
 constexpr int Version = 1;
 
 std::string workDir()
 {
-	const char *w = std::getenv("TB_BENCH_WORK");
-	return w && *w ? w : "/var/tmp/tb-bench-pull";
-}
-
-struct Rng {
-	uint64_t s = 0x9e3779b97f4a7c15ull;
-	uint64_t next()
-	{
-		s ^= s << 13;
-		s ^= s >> 7;
-		s ^= s << 17;
-		return s;
-	}
-};
-
-// The same generator as bench_extract: IR-like text and GPU-binary-like bytes.
-std::string irText(Rng &r, size_t bytes)
-{
-	static const char *ops[] = {"add.s32",        "mul.lo.s32", "ld.global.v4.b32",
-				    "st.global.b32",  "mad.lo.s32", "setp.lt.s32",
-				    "cvt.rn.f32.f16", "fma.rn.f32", "tt.load",
-				    "tt.store",       "arith.addi", "llvm.getelementptr"};
-	std::string out;
-	out.reserve(bytes + 128);
-	char line[160];
-	while (out.size() < bytes) {
-		uint64_t v = r.next();
-		int n = std::snprintf(
-			line, sizeof line, "  %%r%u = %s %%r%u, %%r%u; // loc(#loc%u)\n",
-			unsigned(v % 512), ops[(v >> 12) % 12], unsigned((v >> 20) % 512),
-			unsigned((v >> 32) % 512), unsigned((v >> 44) % 97));
-		out.append(line, static_cast<size_t>(n));
-	}
-	out.resize(bytes);
-	return out;
-}
-
-std::string binaryBlob(Rng &r, size_t bytes)
-{
-	std::string out(bytes, '\0');
-	for (size_t i = 0; i + 8 <= bytes; i += 8) {
-		uint64_t v = r.next();
-		if ((i / 64) % 3 != 0)
-			continue;
-		if ((v & 3) == 0)
-			v &= 0x00000000ffff00ffull;
-		std::memcpy(&out[i], &v, 8);
-	}
-	return out;
+	return tb::bench::workDir("/var/tmp/tb-bench-pull");
 }
 
 void writeFile(const fs::path &p, const std::string &bytes)
@@ -159,32 +111,13 @@ struct Fixture {
 	{
 		fs::remove_all(root);
 		fs::create_directories(source);
-		Rng r;
-		for (int k = 0; k < KernelDirs; ++k) {
-			std::string hash;
-			for (int i = 0; i < 4; ++i) {
-				char h[17];
-				std::snprintf(h, sizeof h, "%016llx",
-					      static_cast<unsigned long long>(r.next()));
-				hash += h;
-			}
-			std::string key = tb::tritonKeyForHash(hash);
-			fs::path d = fs::path(source) / key;
-			fs::create_directories(d);
-			writeFile(d / "kernel.ttir", irText(r, 18000 + r.next() % 8000));
-			writeFile(d / "kernel.ttgir", irText(r, 22000 + r.next() % 8000));
-			writeFile(d / "kernel.llir", irText(r, 45000 + r.next() % 15000));
-			writeFile(d / "kernel.ptx", irText(r, 55000 + r.next() % 15000));
-			writeFile(d / "kernel.cubin", binaryBlob(r, 70000 + r.next() % 30000));
-			writeFile(d / "kernel.json",
-				  "{\"hash\": \"" + hash +
-					  "\", \"target\": {\"backend\": \"cuda\", \"arch\": 90, "
-					  "\"warp_size\": 32}, \"num_warps\": 4, \"name\": "
-					  "\"kernel\"}");
-			writeFile(d / "__grp__kernel.json",
-				  "{\"child_paths\": {\"kernel.json\": \"/home/u/.triton/cache/" +
-					  key + "/kernel.json\"}}");
-		}
+		// The seeded data set the other benches and the tests use (TB_BENCH_MB, small in
+		// short mode).
+		tb::dataset::Options opts;
+		opts.bytes = tb::bench::dataBytes(450);
+		tb::dataset::Summary data;
+		if (!tb::dataset::generate(source, opts, data, error))
+			return false;
 		auto scan = tb::scanTritonCache(source);
 		if (!scan) {
 			error = scan.error().message;
