@@ -151,9 +151,7 @@ static void sizes(benchmark::internal::Benchmark *b, std::initializer_list<int64
 }
 
 BENCHMARK_CAPTURE(listImages, disk, false)->Apply([](auto *b) { sizes(b, {1000, 10000}); });
-BENCHMARK_CAPTURE(listImages, tmpfs, true)->Apply([](auto *b) {
-	sizes(b, {1000, 10000, 100000});
-});
+BENCHMARK_CAPTURE(listImages, tmpfs, true)->Apply([](auto *b) { sizes(b, {1000, 10000, 100000}); });
 BENCHMARK_CAPTURE(addTag, disk, false)->Apply([](auto *b) { sizes(b, {1000, 10000}); });
 BENCHMARK_CAPTURE(addTag, tmpfs, true)->Apply([](auto *b) { sizes(b, {1000, 100000}); });
 
