@@ -57,12 +57,11 @@ struct TempFile {
 Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
 {
 	std::string pattern = tempTemplate(dir, prefix);
-	int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+	int fd = createTracked(pattern, t.track, false);
 	if (fd < 0)
 		return unexpected(errnoError("create temporary file in " + dir));
 	t.fd = fd;
 	t.path = pattern;
-	t.track = TempTrack(pattern, false);
 	lockTemp(fd);
 	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
 	mode_t mask = ::umask(0);

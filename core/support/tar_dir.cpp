@@ -148,13 +148,14 @@ Result<TempDir> TempDir::create(std::string_view prefix, const std::string &pare
 	std::string dir = parent.empty() ? defaultTempParent() : parent;
 	reclaimStaleTemps(dir, prefix);
 	std::string pattern = tempTemplate(dir, prefix);
-	if (!::mkdtemp(pattern.data()))
+	TempTrack track;
+	if (createTracked(pattern, track, true) < 0)
 		return err(Errc::Io,
 			   "create temporary directory " + pattern + ": " + std::strerror(errno));
 	int fd = ::open(pattern.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		lockTemp(fd);
-	return TempDir(std::move(pattern), fd);
+	return TempDir(std::move(pattern), fd, std::move(track));
 }
 
 TempDir::~TempDir()
@@ -305,7 +306,8 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 	reclaimStaleTemps(parent, tmpPrefix);
 	std::string tmp = tempTemplate(parent, tmpPrefix);
 	Fd out;
-	out.fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+	TempTrack track;
+	out.fd = createTracked(tmp, track, false);
 	if (out.fd < 0)
 		return err(Errc::Io,
 			   "create temporary file next to " + file + ": " + std::strerror(errno));
@@ -318,7 +320,7 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 			if (!path.empty())
 				::unlink(path.c_str());
 		}
-	} cleanup{tmp, TempTrack(tmp, false)};
+	} cleanup{tmp, std::move(track)};
 	mode_t mask = ::umask(0);
 	::umask(mask);
 	::fchmod(out.fd, 0644 & ~mask);

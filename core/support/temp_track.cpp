@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,43 @@ void TempTrack::reset() noexcept
 	if (slot_ >= 0)
 		registry().untrack(slot_);
 	slot_ = -1;
+}
+
+int createTracked(std::string &templ, TempTrack &track, bool isDir) noexcept
+{
+	static constexpr char Chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	constexpr size_t Suffix = 6;
+	if (templ.size() < Suffix || templ.compare(templ.size() - Suffix, Suffix, "XXXXXX") != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int attempt = 0; attempt < 100; ++attempt) {
+		unsigned char rnd[Suffix];
+		if (::getrandom(rnd, sizeof rnd, 0) != static_cast<ssize_t>(sizeof rnd)) {
+			// No entropy yet (early boot): the clock and the attempt still vary the
+			// name.
+			auto seed = static_cast<unsigned long>(::time(nullptr)) ^
+				    (static_cast<unsigned long>(attempt) * 2654435761u);
+			for (auto &c : rnd)
+				c = static_cast<unsigned char>(seed >>= 5);
+		}
+		for (size_t i = 0; i < Suffix; ++i)
+			templ[templ.size() - Suffix + i] = Chars[rnd[i] % (sizeof Chars - 1)];
+		// Listed first: the handler unlinking a name not created yet is harmless.
+		track = TempTrack(templ, isDir);
+		int fd = isDir ? ::mkdir(templ.c_str(), 0700)
+			       : ::open(templ.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		int e = errno;
+		track.reset();
+		errno = e;
+		if (e != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 bool lockTemp(int fd) noexcept

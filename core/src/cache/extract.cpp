@@ -242,12 +242,12 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 	}
 	removeStaleStaging(dest.string());
 	std::string staging = (dest / (std::string(StagingPrefix) + "XXXXXX")).string();
-	if (!::mkdtemp(staging.data())) {
+	// A SIGINT/SIGTERM removes it too; after a SIGKILL the next extract here does.
+	support::TempTrack track;
+	if (support::createTracked(staging, track, true) < 0) {
 		undoCreate();
 		return err(Errc::Io, where + ": staging dir: " + std::strerror(errno));
 	}
-	// A SIGINT/SIGTERM removes it too; after a SIGKILL the next extract here does.
-	support::TempTrack track(staging, true);
 	auto cleanup = [&] {
 		fs::remove_all(staging, ec);
 		track.reset();

@@ -31,7 +31,10 @@ public:
 	const std::string &path() const noexcept { return path_; }
 
 private:
-	TempDir(std::string path, int fd) : path_(std::move(path)), fd_(fd), track_(path_, true) {}
+	TempDir(std::string path, int fd, TempTrack track)
+	    : path_(std::move(path)), fd_(fd), track_(std::move(track))
+	{
+	}
 	std::string path_;
 	int fd_ = -1; ///< holds the lock
 	TempTrack track_;

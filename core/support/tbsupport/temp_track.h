@@ -32,6 +32,12 @@ private:
 	int slot_ = -1;
 };
 
+/// \brief Create a temp from \a templ (a path ending in "XXXXXX", which is replaced in place)
+/// as a file (O_RDWR, 0600) or a directory (0700), listing it in \a track *before* it exists:
+/// mkstemp() then TempTrack leaves a window in which a signal, taken on any thread, leaves
+/// the temp behind. \return a file's fd, 0 for a directory, -1 with errno set
+int createTracked(std::string &templ, TempTrack &track, bool isDir) noexcept;
+
 /// \brief Take the sign-of-life lock on an open temp file or directory: an exclusive flock
 /// the kernel drops when the owner dies, however it dies. \return false when already held
 bool lockTemp(int fd) noexcept;
