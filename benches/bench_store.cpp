@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 #include <boost/json.hpp>
@@ -15,6 +16,7 @@
 #include <tb/context.h>
 #include <tb/images.h>
 
+#include "bench_common.h"
 #include "tbsupport/oci_layout.h"
 #include "tbsupport/sha256.h"
 
@@ -25,10 +27,7 @@ namespace json = boost::json;
 
 std::string workDir(bool tmpfs)
 {
-	if (tmpfs)
-		return "/dev/shm/tb-bench-store";
-	const char *w = std::getenv("TB_BENCH_WORK");
-	return w && *w ? w : "/var/tmp/tb-bench-store";
+	return tmpfs ? "/dev/shm/tb-bench-store" : tb::bench::workDir("/var/tmp/tb-bench-store");
 }
 
 std::string slurp(const std::string &path)
@@ -136,17 +135,40 @@ void addTag(benchmark::State &state, bool tmpfs)
 			state.SkipWithError("setTag failed");
 }
 
+void registerAll()
+{
+	// 100,000 distinct images are 200,000 files: generated on tmpfs only (disk file creation
+	// alone would take minutes here). Short mode (scripts/test.sh): 100 tags, one iteration.
+	bool shortRun = tb::bench::shortMode();
+	struct Case {
+		const char *name;
+		void (*fn)(benchmark::State &, bool);
+		bool tmpfs;
+		std::vector<int64_t> tags;
+	};
+	std::vector<Case> cases = {
+		{"listImages/disk", listImages, false, {1000, 10000}},
+		{"listImages/tmpfs", listImages, true, {1000, 10000, 100000}},
+		{"addTag/disk", addTag, false, {1000, 10000}},
+		{"addTag/tmpfs", addTag, true, {1000, 100000}},
+	};
+	for (const auto &c : cases) {
+		auto *b = benchmark::RegisterBenchmark(c.name, c.fn, c.tmpfs);
+		for (int64_t n : shortRun ? std::vector<int64_t>{100} : c.tags)
+			b->Arg(n);
+		b->Unit(benchmark::kMillisecond);
+		if (shortRun)
+			b->Iterations(1);
+	}
+}
+
 } // namespace
 
-// 100,000 distinct images are 200,000 files: generated on tmpfs only (disk file creation
-// alone would take minutes here).
-BENCHMARK_CAPTURE(listImages, disk, false)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(listImages, tmpfs, true)
-	->Arg(1000)
-	->Arg(10000)
-	->Arg(100000)
-	->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(addTag, disk, false)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(addTag, tmpfs, true)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
-
-BENCHMARK_MAIN();
+int main(int argc, char **argv)
+{
+	benchmark::Initialize(&argc, argv);
+	registerAll();
+	benchmark::RunSpecifiedBenchmarks();
+	benchmark::Shutdown();
+	return 0;
+}
