@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shared CLI state: opening the Context once, printing errors, exit codes, TTY checks.
+// Shared CLI state: opening the Context once, how a verb ended, exit codes, TTY checks.
 #include "cli.h"
 
 #include <cstdlib>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 namespace tb::cli {
+
+Result<GpuInventory> hostGpus(Env &env)
+{
+	Context *ctx = TB_TRY(env.openContext());
+	return probeGpus(*ctx);
+}
 
 std::optional<GpuInventory> probeHostGpus(Env &env)
 {
-	Context *ctx = env.context();
-	if (!ctx)
-		return std::nullopt;
-	auto inv = probeGpus(*ctx);
+	auto inv = hostGpus(env);
 	if (!inv) {
 		env.fail(inv.error());
 		return std::nullopt;
@@ -31,22 +36,30 @@ int exitCodeFor(const Error &e)
 	}
 }
 
+Status notImplemented(std::string_view verb)
+{
+	return err(Errc::NotImplemented, fmt::format("{}: not implemented in this version", verb));
+}
+
+void Env::finish(Status s)
+{
+	if (s.error())
+		error_ = *s.error();
+	exitCode = s.exitCode();
+}
+
 int Env::fail(const Error &e)
 {
-	std::fprintf(stderr, "tb: %s\n", e.message.c_str());
-	exitCode = exitCodeFor(e);
+	finish(unexpected(e));
 	return exitCode;
 }
 
-int Env::notImplemented(std::string_view verb)
+void onRun(CLI::App *cmd, Env &env, std::function<Status()> body)
 {
-	std::fprintf(stderr, "tb: %.*s: not implemented in this version\n",
-		     static_cast<int>(verb.size()), verb.data());
-	exitCode = ExitUsage;
-	return exitCode;
+	cmd->callback([&env, body = std::move(body)]() { env.finish(body()); });
 }
 
-Context *Env::context(bool loadPlugins, std::vector<std::string> kinds)
+Result<Context *> Env::openContext(bool loadPlugins, std::vector<std::string> kinds)
 {
 	if (!tried_) {
 		tried_ = true;
@@ -57,15 +70,28 @@ Context *Env::context(bool loadPlugins, std::vector<std::string> kinds)
 		o.loadPlugins = loadPlugins;
 		o.kinds = std::move(kinds);
 		auto c = Context::create(o);
-		if (!c) {
+		if (c) {
+			ctx_ = std::move(*c);
+		} else {
 			// A config or plugin-set problem is a configuration error: exit 2.
-			std::fprintf(stderr, "tb: %s\n", c.error().message.c_str());
-			exitCode = c.error().code == Errc::Io ? ExitFailed : ExitUsage;
-			return nullptr;
+			contextError_ = std::move(c).error();
+			if (contextError_->code != Errc::Io)
+				contextError_->code = Errc::InvalidArgument;
 		}
-		ctx_ = std::move(*c);
 	}
+	if (contextError_)
+		return unexpected(*contextError_);
 	return ctx_.get();
+}
+
+Context *Env::context(bool loadPlugins, std::vector<std::string> kinds)
+{
+	auto c = openContext(loadPlugins, std::move(kinds));
+	if (!c) {
+		fail(c.error());
+		return nullptr;
+	}
+	return *c;
 }
 
 void routeGlobalJson(CLI::App &app, Env &env)

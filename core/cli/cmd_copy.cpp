@@ -17,32 +17,31 @@ void registerCopy(CLI::App &app, Env &env)
 		app.add_subcommand("copy", "Copy an image between transports (digests are kept)");
 	static std::string src, dst;
 	static bool quiet = false;
-	cmd->add_option("SRC", src,
-			"Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
-			"docker-archive:FILE[:REF], or a local store name)")
+	cmd->add_option(
+		   "SRC", src,
+		   "Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+		   "docker-archive:FILE[:REF], docker://HOST/REPO[:TAG], or a local store name)")
 		->required();
 	cmd->add_option("DST", dst, "Destination reference")->required();
 	cmd->add_flag("-q,--quiet", quiet, "Print only the manifest digest");
-	cmd->callback([&env]() {
-		Context *ctx = env.context();
-		if (!ctx)
-			return;
-		auto r = copyImage(*ctx, src, dst);
-		if (!r) {
-			env.fail(r.error());
-			return;
-		}
+	static RegistryFlags flags;
+	addRegistryFlags(cmd, flags);
+	onRun(cmd, env, [&env]() -> Status {
+		applyRegistryFlags(flags);
+		Context *ctx = TB_TRY(env.openContext());
+		auto r = TB_TRY(copyImage(*ctx, src, dst));
 		if (quiet) {
-			fmt::print("{}\n", r->manifestDigest.str());
-			return;
+			fmt::print("{}\n", r.manifestDigest.str());
+			return ExitOk;
 		}
-		if (r->resolvedIndex)
+		if (r.resolvedIndex)
 			fmt::print("note: {} holds an index; copied its linux/amd64 (or only) "
 				   "manifest\n",
 				   src);
-		fmt::print("copied {} blob(s), {} bytes; {} already present\n", r->blobsCopied,
-			   r->bytesCopied, r->blobsSkipped);
-		fmt::print("{}\n", r->manifestDigest.str());
+		fmt::print("copied {} blob(s), {} bytes; {} already present\n", r.blobsCopied,
+			   r.bytesCopied, r.blobsSkipped);
+		fmt::print("{}\n", r.manifestDigest.str());
+		return ExitOk;
 	});
 }
 

@@ -15,6 +15,7 @@
 
 #include <tb/caches.h>
 #include <tb/images.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -28,42 +29,9 @@ struct CreateArgs {
 	std::string image, dir, format, compression, created, dockerfile, title;
 	bool docker = false;
 	bool quiet = false;
+	RegistryFlags flags;
+	int threads = 0;
 };
-
-// The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name". The rule of
-// libtb's image::splitRepoTag, which is internal; the CLI builds against the public API only.
-std::string repositoryName(std::string s)
-{
-	if (auto at = s.find('@'); at != std::string::npos)
-		s.resize(at);
-	if (auto slash = s.rfind('/'); slash != std::string::npos)
-		s = s.substr(slash + 1);
-	if (auto colon = s.find(':'); colon != std::string::npos)
-		s.resize(colon);
-	return s;
-}
-
-// org.opencontainers.image.title: the image name without registry path, tag or digest. For
-// oci:DIR[:TAG] that is DIR's name (a tag is a version), for archives FILE's stem, unless the
-// tag is itself a reference (docker-archive:FILE:org/name:v1).
-std::string defaultTitle(const ImageReference &ref)
-{
-	std::string loc = ref.location.substr(0, ref.location.find('@'));
-	if (ref.transport != "oci" && ref.transport != "oci-archive" &&
-	    ref.transport != "docker-archive") {
-		while (loc.rfind("/", 0) == 0)
-			loc.erase(0, 1); // docker://host/repo
-		return repositoryName(loc);
-	}
-	auto colon = loc.find(':');
-	std::string tag = colon == std::string::npos ? "" : loc.substr(colon + 1);
-	if (ref.transport == "docker-archive" ? !tag.empty() : tag.find('/') != std::string::npos)
-		return repositoryName(tag);
-	fs::path p = fs::path(loc.substr(0, colon)).lexically_normal();
-	if (p.filename().empty())
-		p = p.parent_path(); // "dir/"
-	return (ref.transport == "oci" ? p.filename() : p.stem()).string();
-}
 
 constexpr const char *ContextCache = "io.triton.cache";
 constexpr const char *ContextManifest = "io.triton.manifest";
@@ -202,76 +170,47 @@ Result<void> writeBuildContext(const BuildContext &c, const ScannedCache &scan,
 	return {};
 }
 
-void run(Env &env, const CreateArgs &a)
+Status run(Env &env, const CreateArgs &a)
 {
-	Context *ctx = env.context();
-	if (!ctx)
-		return;
+	Context *ctx = TB_TRY(env.openContext());
 	auto [defFormat, defCompression] = createDefaults(*ctx);
 	std::string formatName = a.format.empty() ? defFormat : a.format;
-	auto compression = parseCompression(a.compression.empty() ? defCompression : a.compression);
-	if (!compression) {
-		env.fail(compression.error());
-		return;
-	}
+	auto compression =
+		TB_TRY(parseCompression(a.compression.empty() ? defCompression : a.compression));
 	CacheFormat *format = ctx->cacheFormat(formatName);
-	if (!format) {
-		env.fail({Errc::InvalidArgument,
-			  "cache format '" + formatName + "' is not available (plugin cache." +
-				  formatName + " not loaded; see `tb plugins ls`)"});
-		return;
-	}
-	if (!a.dockerfile.empty() && format->variant() != "compat") {
-		env.fail({Errc::InvalidArgument,
-			  "--dockerfile needs --format compat: a Dockerfile builds a container "
-			  "image, and the " +
-				  formatName + " format is not one"});
-		return;
-	}
-	auto ref = parseImageReference(*ctx, a.image);
-	if (!ref) {
-		env.fail(ref.error());
-		return;
-	}
-	auto scan = scanTritonCache(a.dir);
-	if (!scan) {
-		env.fail(scan.error());
-		return;
-	}
+	if (!format)
+		return err(Errc::InvalidArgument,
+			   fmt::format("cache format '{}' is not available (plugin cache.{} not "
+				       "loaded; see `tb plugins ls`)",
+				       formatName, formatName));
+	if (!a.dockerfile.empty() && format->variant() != "compat")
+		return err(Errc::InvalidArgument,
+			   fmt::format("--dockerfile needs --format compat: a Dockerfile builds a "
+				       "container image, and the {} format is not one",
+				       formatName));
+	TB_TRY(parseImageReference(*ctx, a.image)); // a bad reference fails before the scan
+	auto scanned = TB_TRY(scanTritonCache(a.dir));
+	const ScannedCache *scan = &scanned;
 	for (const auto &issue : scan->issues)
-		std::fprintf(stderr, "tb: warning: %s/%s: %s\n", scan->root.c_str(),
-			     issue.path.c_str(), issue.message.c_str());
+		std::fprintf(
+			stderr, "tb: warning: %s\n",
+			printable(scan->root + "/" + issue.path + ": " + issue.message).c_str());
 	std::optional<BuildContext> build;
-	if (!a.dockerfile.empty()) {
-		auto c = checkBuildContext(a.dockerfile, *scan);
-		if (!c) {
-			env.fail(c.error());
-			return;
-		}
-		build = std::move(*c);
-	}
+	if (!a.dockerfile.empty())
+		build = TB_TRY(checkBuildContext(a.dockerfile, *scan));
 	CreateOptions o;
-	o.title = a.title.empty() ? defaultTitle(*ref) : a.title;
-	o.compression = *compression;
+	o.title = a.title; // opt-in: a digest depends on content only
+	o.compression = compression;
 	o.dockerMediaTypes = a.docker;
+	o.threads = a.threads;
 	if (!a.created.empty())
 		o.created = a.created;
-	auto dest = openImageDestination(*ctx, a.image);
-	if (!dest) {
-		env.fail(dest.error());
-		return;
-	}
-	auto r = createCache(*scan, *format, **dest, o);
-	if (!r) {
-		env.fail(std::move(r).error().wrap("creating '" + a.image + "'"));
-		return;
-	}
-	if (build) {
-		if (auto w = writeBuildContext(*build, *scan, o); !w) {
-			env.fail(std::move(w).error().wrap("--dockerfile '" + a.dockerfile + "'"));
-			return;
-		}
-	}
+	o.extractLimits = extractLimits(*ctx); // never pack what tb extract here would refuse
+	auto dest = TB_TRY(openImageDestination(*ctx, a.image));
+	auto r = TB_TRY_CTX(createCache(*scan, *format, *dest, o), "creating '" + a.image + "'");
+	if (build)
+		TB_TRY_CTX(writeBuildContext(*build, *scan, o),
+			   "--dockerfile '" + a.dockerfile + "'");
 	if (!a.quiet) {
 		std::string targets;
 		for (const auto &t : scan->targets)
@@ -292,7 +231,8 @@ void run(Env &env, const CreateArgs &a)
 				     build->dockerfile.c_str(), build->dir.c_str(), ContextCache,
 				     ContextManifest);
 	}
-	fmt::print("{}\n", r->manifestDigest.str());
+	fmt::print("{}\n", r.manifestDigest.str());
+	return ExitOk;
 }
 
 } // namespace
@@ -305,7 +245,7 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_option("-i,--image", a.image,
 			"Image to write: a store name (mycache:v1), oci:DIR[:TAG], "
 			"oci-archive:FILE[:TAG], "
-			"docker-archive:FILE[:REF]")
+			"docker-archive:FILE[:REF], docker://HOST/REPO[:TAG]")
 		->required();
 	cmd->add_option("-d,--dir", a.dir, "Triton cache directory to pack")->required();
 	cmd->add_option("--format", a.format,
@@ -316,12 +256,21 @@ void registerCreate(CLI::App &app, Env &env)
 		"--created", a.created,
 		"Creation time (RFC 3339 or Unix seconds); default none, for reproducible digests");
 	cmd->add_option("--title", a.title,
-			"org.opencontainers.image.title (default: the image name)");
+			"org.opencontainers.image.title (default: none, so that the digest depends "
+			"on the content only)");
 	cmd->add_option("--dockerfile", a.dockerfile,
 			"Also write the equivalent Dockerfile and its build context "
 			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
+	cmd->add_option("--threads", a.threads,
+			"Compression threads (default: one per CPU); the image is the same for any "
+			"number")
+		->check(CLI::NonNegativeNumber);
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
-	cmd->callback([&env]() { run(env, a); });
+	addRegistryFlags(cmd, a.flags);
+	onRun(cmd, env, [&env]() {
+		applyRegistryFlags(a.flags);
+		return run(env, a);
+	});
 }
 
 } // namespace tb::cli

@@ -8,6 +8,7 @@
 #include <tb/caches.h>
 #include <tb/gpus.h>
 #include <tb/images.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -17,8 +18,11 @@ namespace {
 
 struct ExtractArgs {
 	std::string image, dir;
+	bool dirGiven = false;
 	bool skipCompat = false;
 	bool quiet = false;
+	RegistryFlags flags;
+	bool allowAnyTopLevel = false;
 };
 
 std::string describeTarget(const std::string &backend, const std::string &arch, int warp)
@@ -85,46 +89,32 @@ Result<void> preflight(Context &ctx, const CacheImage &img, bool quiet)
 
 void printWarning(void *, std::string_view message)
 {
-	std::fprintf(stderr, "tb: warning: %.*s\n", static_cast<int>(message.size()),
-		     message.data());
+	std::fprintf(stderr, "tb: warning: %s\n", printable(message).c_str());
 }
 
-void run(Env &env, const ExtractArgs &a)
+Status run(Env &env, const ExtractArgs &a)
 {
-	Context *ctx = env.context();
-	if (!ctx)
-		return;
-	auto source = openImageSource(*ctx, a.image);
-	if (!source) {
-		env.fail(source.error());
-		return;
-	}
-	auto img = openCacheImage(**source, a.image, ctx->cacheFormats());
-	if (!img) {
-		env.fail(img.error());
-		return;
-	}
-	if (!a.skipCompat) {
-		if (auto p = preflight(*ctx, *img, a.quiet); !p) {
-			env.fail(p.error());
-			return;
-		}
-	}
+	// -d '' is a mistake (an unset variable), never a request for the default.
+	if (a.dirGiven && a.dir.empty())
+		return err(Errc::InvalidArgument, "-d/--dir: empty directory name");
+	Context *ctx = TB_TRY(env.openContext());
+	auto source = TB_TRY(openImageSource(*ctx, a.image));
+	auto img = TB_TRY(openCacheImage(*source, a.image, ctx->cacheFormats()));
+	if (!a.skipCompat)
+		TB_TRY(preflight(*ctx, img, a.quiet));
 	ExtractOptions o;
 	o.limits = extractLimits(*ctx);
 	o.warn = printWarning;
-	auto r = extractCache(**source, *img, defaultTritonCacheDir(a.dir), o);
-	if (!r) {
-		env.fail(r.error());
-		return;
-	}
+	o.allowAnyTopLevel = a.allowAnyTopLevel;
+	auto r = TB_TRY(extractCache(*source, img, defaultTritonCacheDir(a.dir), o));
 	if (!a.quiet)
 		fmt::print("extracted {} ({}) into {}: {} added, {} replaced, {} unchanged; {} "
 			   "file(s), "
 			   "{} bytes; {} __grp__ file(s) rewritten\n",
-			   a.image, img->info.variant, r->destination, r->added.size(),
-			   r->replaced.size(), r->unchanged.size(), r->files, r->bytes,
-			   r->groupsRewritten);
+			   a.image, img.info.variant, r.destination, r.added.size(),
+			   r.replaced.size(), r.unchanged.size(), r.files, r.bytes,
+			   r.groupsRewritten);
+	return ExitOk;
 }
 
 } // namespace
@@ -136,13 +126,21 @@ void registerExtract(CLI::App &app, Env &env)
 	static ExtractArgs a;
 	cmd->add_option("-i,--image", a.image, "Image to read (store name or transport:location)")
 		->required();
-	cmd->add_option("-d,--dir", a.dir,
-			"Destination (default: $TRITON_CACHE_DIR, else "
-			"${TRITON_HOME:-$HOME}/.triton/cache)");
+	auto *dir = cmd->add_option("-d,--dir", a.dir,
+				    "Destination (default: $TRITON_CACHE_DIR, else "
+				    "${TRITON_HOME:-~}/.triton/cache; never / or ~ itself)");
+	cmd->add_flag("--allow-any-top-level", a.allowAnyTopLevel,
+		      "Also extract names other than Triton cache-key directories at the top of "
+		      "the cache (refused by default)");
 	cmd->add_flag("--skip-compat,--no-gpu", a.skipCompat,
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
-	cmd->callback([&env]() { run(env, a); });
+	addRegistryFlags(cmd, a.flags);
+	onRun(cmd, env, [&env, dir]() {
+		applyRegistryFlags(a.flags);
+		a.dirGiven = dir->count() > 0;
+		return run(env, a);
+	});
 }
 
 } // namespace tb::cli

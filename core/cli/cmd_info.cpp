@@ -186,26 +186,22 @@ void registerInfo(CLI::App &app, Env &env)
 	cmd->add_flag("--detailed", detailed,
 		      "Add device nodes, libraries, MIG/partitions, topology");
 	cmd->add_flag("--json", json, "Machine-readable output (schema: docs/gpu-probes.md)");
-	cmd->callback([&env]() {
-		auto inv = probeHostGpus(env);
-		if (!inv)
-			return;
-		if (inv->probes.empty() && !json) {
+	onRun(cmd, env, [&env]() -> Status {
+		auto inv = TB_TRY(hostGpus(env));
+		if (inv.probes.empty() && !json) {
 			// "No GPUs found" would be a guess: nothing looked.
-			env.exitCode =
-				env.fail(Error{Errc::Unavailable, "info: no GPU probe plugin is "
-								  "loaded (see `tb plugins ls`)"});
-			return;
+			return err(Errc::Unavailable,
+				   "info: no GPU probe plugin is loaded (see `tb plugins ls`)");
 		}
 		if (json)
-			fmt::print("{}", gpuInventoryJson(*inv));
+			fmt::print("{}", gpuInventoryJson(inv));
 		else if (detailed)
-			printDetailed(*inv);
+			printDetailed(inv);
 		else
-			printTable(*inv);
+			printTable(inv);
 		// The report is printed either way; a failed probe (broken install) still fails,
 		// and so does a JSON report that no probe contributed to.
-		env.exitCode = inv->anyFailed() || inv->probes.empty() ? ExitFailed : ExitOk;
+		return inv.anyFailed() || inv.probes.empty() ? ExitFailed : ExitOk;
 	});
 }
 

@@ -18,9 +18,7 @@ namespace {
 
 std::string hex(uint32_t v)
 {
-	char buf[16];
-	std::snprintf(buf, sizeof(buf), "0x%x", v);
-	return buf;
+	return fmt::format("{:#x}", v);
 }
 
 } // namespace
@@ -29,11 +27,10 @@ void registerVersion(CLI::App &app, Env &env)
 {
 	auto *cmd = app.add_subcommand("version", "Show the tb version and plugin API versions");
 	cmd->add_flag("--json", env.global.json, "Machine-readable output");
-	cmd->callback([&env]() {
+	onRun(cmd, env, [&env]() -> Status {
 		// The config is read (not used) so that a broken or missing --config file is
 		// reported here too: every verb treats a bad config as fatal.
-		if (!env.context(false))
-			return;
+		TB_TRY(env.openContext(false));
 		// One entry per kind this core loads, "major.minor" of its API.
 		boost::json::object apis;
 		std::string list;
@@ -49,11 +46,12 @@ void registerVersion(CLI::App &app, Env &env)
 				{"cxxAbiTag", hex(TB_CXX_ABI_TAG)},
 				{"apiVersions", apis},
 			};
-			std::printf("%s\n", boost::json::serialize(o).c_str());
-			return;
+			fmt::print("{}\n", boost::json::serialize(o));
+			return ExitOk;
 		}
-		std::printf("tb %.*s\n", static_cast<int>(version().size()), version().data());
-		std::printf("plugin ABI %u (%s)\n", TB_PLUGIN_ABI_VERSION, list.c_str());
+		fmt::print("tb {}\n", version());
+		fmt::print("plugin ABI {} ({})\n", TB_PLUGIN_ABI_VERSION, list);
+		return ExitOk;
 	});
 }
 

@@ -60,7 +60,8 @@ toml::table toTable(const std::map<std::string, std::string> &m)
 toml::table valuesTable(const ConfigValues &values)
 {
 	toml::table t;
-	for (const auto &[k, v] : values)
+	for (const auto &kv : values) {
+		const auto &k = kv.first; // a structured binding: clang 14 cannot capture it
 		std::visit(
 			[&](const auto &x) {
 				using X = std::decay_t<decltype(x)>;
@@ -69,7 +70,8 @@ toml::table valuesTable(const ConfigValues &values)
 				else
 					t.insert(k, x);
 			},
-			v);
+			kv.second);
+	}
 	return t;
 }
 
@@ -150,6 +152,7 @@ toml::table configTable(const Config &c)
 				    {"system_plugins", c.core.systemPlugins},
 				    {"required_plugins", toArray(c.core.requiredPlugins)},
 				    {"disabled_plugins", toArray(c.core.disabledPlugins)},
+				    {"trusted_plugin_paths", toArray(c.core.trustedPluginPaths)},
 				    {"log_levels", c.core.logLevels},
 			    });
 	root.insert("host", toml::table{{"root", c.host.root}});
@@ -163,6 +166,7 @@ toml::table configTable(const Config &c)
 				       {"default_runtime", c.runtime.defaultRuntime},
 				       {"default_args", toArray(c.runtime.defaultArgs)},
 				       {"environment", toTable(c.runtime.environment)},
+				       {"oci_runtime", c.runtime.ociRuntime},
 			       });
 	root.insert("security", toml::table{
 					{"security_opts", toArray(c.security.securityOpts)},
@@ -181,6 +185,7 @@ toml::table configTable(const Config &c)
 				      {"default_format", c.create.defaultFormat},
 				      {"default_compression", c.create.defaultCompression},
 			      });
+	root.insert("cdi", toml::table{{"spec_dirs", toArray(c.cdi.specDirs)}});
 	// Reserved tables are always shown (empty when unset), as the default file has them.
 	for (const auto &name : reservedAliasTables()) {
 		auto it = c.pluginTables.find(name);

@@ -112,6 +112,8 @@ std::string_view pluginStatusName(PluginStatus s) noexcept
 		return "shadowed";
 	case PluginStatus::Incompatible:
 		return "incompatible";
+	case PluginStatus::Untrusted:
+		return "untrusted";
 	case PluginStatus::NotLoaded:
 		return "not-loaded";
 	}
@@ -194,6 +196,7 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 				im->effective[d.uri] = *v;
 			return v;
 		};
+		lo.trusted = c.core.trustedPluginPaths;
 		lo.paths = &impl->paths;
 		lo.services = &impl->services;
 		impl->plugins = PluginSet::load(lo);
@@ -241,6 +244,14 @@ std::string Context::configToml() const
 std::string Context::configJson() const
 {
 	return configToJson(effectiveConfig(impl_->config, pluginViews()));
+}
+ConfigView Context::pluginConfig(std::string_view uri) const
+{
+	auto views = pluginViews();
+	if (auto it = views.find(std::string(uri)); it != views.end())
+		return it->second;
+	auto raw = impl_->config.plugins.find(std::string(uri));
+	return raw == impl_->config.plugins.end() ? ConfigView() : raw->second;
 }
 // What each plugin sees of its section. Without loaded plugins (`tb config show`), from the
 // installed plugins' declarations; a section that does not match is shown as written.

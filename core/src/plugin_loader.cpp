@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <filesystem>
 #include <set>
+#include <unistd.h>
 
 #include <boost/dll/shared_library.hpp>
 
@@ -16,6 +17,7 @@
 #include "internal/elf_descriptor.h"
 #include "internal/log.h"
 #include "internal/plugin_settings.h"
+#include "plugin_trust.h"
 
 namespace tb {
 
@@ -185,7 +187,10 @@ void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
 		info.reason = stripPath(fd.error().message, path);
 	} else if (validate(*fd, info)) {
 		auto disabled = std::find(opts.disabled.begin(), opts.disabled.end(), info.uri);
-		if (disabled != opts.disabled.end()) {
+		if (auto distrust = pluginDistrust(path, ::geteuid(), opts.trusted)) {
+			info.status = PluginStatus::Untrusted; // never owns its uri
+			info.reason = std::move(*distrust);
+		} else if (disabled != opts.disabled.end()) {
 			info.status = PluginStatus::Disabled;
 			info.reason = "disabled by [core] disabled_plugins";
 		} else if (auto it = owner.find(info.uri); it != owner.end()) {
@@ -201,8 +206,6 @@ void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
 				info.status = PluginStatus::NotLoaded;
 				info.reason = "kind not needed by this command";
 			} else if (auto lib = openLibrary(path, info)) {
-				// (Plugin trust belongs right before openLibrary: no plugin code
-				// has run yet.)
 				instantiate(info, std::move(lib), opts);
 			}
 		}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tbsupport/sha256.h"
+#include "tbsupport/temp_track.h"
 
 namespace tb::support {
 
@@ -33,10 +34,12 @@ Error errnoError(const std::string &what)
 
 namespace {
 
-// A temp file that is unlinked unless release()d.
+// A temp file that is unlinked unless release()d; locked and listed for the signal
+// cleanup while it exists (tbsupport/temp_track.h).
 struct TempFile {
 	std::string path;
 	int fd = -1;
+	TempTrack track;
 	~TempFile()
 	{
 		if (fd >= 0)
@@ -44,17 +47,22 @@ struct TempFile {
 		if (!path.empty())
 			::unlink(path.c_str());
 	}
-	void release() { path.clear(); }
+	void release()
+	{
+		path.clear();
+		track.reset();
+	}
 };
 
 Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
 {
-	std::string pattern = dir + "/" + std::string(prefix) + "XXXXXX";
-	int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+	std::string pattern = tempTemplate(dir, prefix);
+	int fd = createTracked(pattern, t.track, false);
 	if (fd < 0)
 		return unexpected(errnoError("create temporary file in " + dir));
 	t.fd = fd;
 	t.path = pattern;
+	lockTemp(fd);
 	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
 	mode_t mask = ::umask(0);
 	::umask(mask);
@@ -164,13 +172,13 @@ LayoutLock::~LayoutLock()
 		::close(fd_); // closing drops the flock
 }
 
-Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
+Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs, bool shared)
 {
 	int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return unexpected(errnoError("open layout " + dir + " for locking"));
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-	while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	while (::flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			Error e = errnoError("lock layout " + dir);
 			::close(fd);
@@ -187,7 +195,40 @@ Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
 	return LayoutLock(fd);
 }
 
-Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
+StagedBlob::~StagedBlob()
+{
+	if (fd_ >= 0)
+		::close(fd_);
+	if (!path_.empty())
+		::unlink(path_.c_str());
+}
+
+StagedBlob &StagedBlob::operator=(StagedBlob &&o) noexcept
+{
+	if (this != &o) {
+		if (fd_ >= 0)
+			::close(fd_);
+		if (!path_.empty())
+			::unlink(path_.c_str());
+		path_ = std::move(o.path_);
+		fd_ = o.fd_;
+		track_ = std::move(o.track_);
+		o.path_.clear();
+		o.fd_ = -1;
+	}
+	return *this;
+}
+
+void StagedBlob::adopted() noexcept
+{
+	path_.clear();
+	track_.reset();
+	if (fd_ >= 0)
+		::close(fd_);
+	fd_ = -1;
+}
+
+Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
 {
 	if (d.digest.algorithm != "sha256")
 		return err(Errc::Unsupported,
@@ -221,9 +262,11 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 						  ")");
 	if (::fsync(t.fd) != 0)
 		return unexpected(errnoError("fsync " + t.path));
-	std::string path = t.path;
-	t.release();
-	return path;
+	// The fd stays open, and with it the lock that tells it from a dead writer's.
+	StagedBlob staged(std::move(t.path), t.fd, std::move(t.track));
+	t.path.clear();
+	t.fd = -1;
+	return staged;
 }
 
 Result<int64_t> DirTree::size(const std::string &rel) const

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +51,76 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 			out.stderrText.append(buf, static_cast<size_t>(n));
 	}
 	::close(pipeFds[0]);
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	out.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return out;
+}
+
+Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
+{
+	if (argv.empty())
+		return err(Errc::InvalidArgument, "no program to run");
+	int outFds[2], errFds[2];
+	if (::pipe2(outFds, O_CLOEXEC) != 0)
+		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+	if (::pipe2(errFds, O_CLOEXEC) != 0) {
+		::close(outFds[0]);
+		::close(outFds[1]);
+		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+	}
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&actions, outFds[1], 1);
+	posix_spawn_file_actions_adddup2(&actions, errFds[1], 2);
+	std::vector<char *> args;
+	for (const auto &a : argv)
+		args.push_back(const_cast<char *>(a.c_str()));
+	args.push_back(nullptr);
+	pid_t pid = 0;
+	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+	posix_spawn_file_actions_destroy(&actions);
+	::close(outFds[1]);
+	::close(errFds[1]);
+	if (rc != 0) {
+		::close(outFds[0]);
+		::close(errFds[0]);
+		return err(Errc::NotFound, "run " + argv[0] + ": " + std::strerror(rc));
+	}
+	ProcessOutput out;
+	// Both pipes at once: a child blocked on a full stderr pipe would never close stdout.
+	pollfd fds[2] = {{outFds[0], POLLIN, 0}, {errFds[0], POLLIN, 0}};
+	std::string *bufs[2] = {&out.stdoutText, &out.stderrText};
+	const size_t caps[2] = {size_t(1) << 20, 65536};
+	int open = 2;
+	char buf[4096];
+	while (open > 0) {
+		if (::poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; ++i) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				::close(fds[i].fd);
+				fds[i].fd = -1;
+				--open;
+				continue;
+			}
+			if (bufs[i]->size() < caps[i])
+				bufs[i]->append(buf, static_cast<size_t>(n));
+		}
+	}
+	for (auto &f : fds)
+		if (f.fd >= 0)
+			::close(f.fd);
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}

@@ -50,7 +50,7 @@ TEST_F(HostServices, ServicesAreLookedUpByIdAndVersion)
 {
 	ContextOptions o;
 	o.credentials = std::make_shared<FixedCredentials>(
-		"registry.test:5000", Credential{"alice", "secret", "", "test"});
+		"registry.test:5000", Credential{"alice", "secret", "", "test", ""});
 	auto progress = std::make_shared<RecordingProgress>();
 	o.progress = progress;
 	auto ctx = open("[plugins.\"runtime.host-info\"]\ngreeting = \"hi\"\n", o);
@@ -200,8 +200,8 @@ TEST_F(HostServices, KindsFilterLoadsOnlyWhatTheCommandNeedsAndRequiredPlugins)
 TEST(CredentialChain, FirstProviderThatKnowsTheRegistryAnswers)
 {
 	CredentialChain chain;
-	auto a = std::make_shared<FixedCredentials>("a.test", Credential{"ua", "pa", "", "a"});
-	auto b = std::make_shared<FixedCredentials>("b.test", Credential{"ub", "", "tok", "b"});
+	auto a = std::make_shared<FixedCredentials>("a.test", Credential{"ua", "pa", "", "a", ""});
+	auto b = std::make_shared<FixedCredentials>("b.test", Credential{"ub", "", "tok", "b", ""});
 	auto broken = std::make_shared<FixedCredentials>(
 		"c.test", Result<Credential>(err(Errc::Unavailable, "helper crashed")));
 	chain.add(a);

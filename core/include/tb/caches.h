@@ -48,6 +48,11 @@ struct ScannedCache {
 /// \return empty when \a hash is not 64 hex digits
 std::string tritonKeyForHash(std::string_view hash);
 
+/// \brief Whether \a name is a directory name Triton gives a cache entry: the 52-character
+/// base32 key of Triton 3 (A-Z, 2-7), or the 64 / 32 lower-case hex digits of older versions.
+/// Nothing else lives at the top of a Triton cache dir.
+bool isTritonCacheKey(std::string_view name) noexcept;
+
 /// \brief Scan a Triton cache dir (kernel dirs, __grp__ files, helper .so dirs; tmp.* skipped).
 /// \return Errc::NotFound / Errc::InvalidArgument for a missing or empty dir
 Result<ScannedCache> scanTritonCache(const std::string &dir);
@@ -56,12 +61,26 @@ enum class Compression { Gzip, Zstd, None };
 Result<Compression> parseCompression(std::string_view name);
 std::string_view compressionName(Compression c) noexcept;
 
+/// \brief Caps on what one extract may write ([extract] in the config).
+struct ExtractLimits {
+	int64_t maxTotalBytes = int64_t(64) << 30; ///< uncompressed tar bytes over all layers
+	int64_t maxEntries = 1'000'000;
+	int64_t maxPathLength = 4096;
+	double maxRatio = 1000; ///< uncompressed / compressed, checked past ratioFloorBytes
+	int64_t ratioFloorBytes = int64_t(1) << 20;
+};
+
 struct CreateOptions {
 	std::string title; ///< org.opencontainers.image.title
 	Compression compression = Compression::Gzip;
 	bool dockerMediaTypes = false;
 	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
 	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
+	/// Compression threads; 0 = one per online CPU. The layer is the same bytes for any value.
+	int threads = 0;
+	/// createCache refuses an image `tb extract` with these caps would refuse (entries,
+	/// name length, total size, expansion ratio); nullopt = no check.
+	std::optional<ExtractLimits> extractLimits = ExtractLimits{};
 };
 
 struct CreateResult {
@@ -88,15 +107,6 @@ std::string cacheManifestJson(const ScannedCache &cache);
 std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &options,
 			    std::string_view cacheDirName);
 
-/// \brief Caps on what one extract may write ([extract] in the config).
-struct ExtractLimits {
-	int64_t maxTotalBytes = int64_t(64) << 30; ///< uncompressed tar bytes over all layers
-	int64_t maxEntries = 1'000'000;
-	int64_t maxPathLength = 4096;
-	double maxRatio = 1000; ///< uncompressed / compressed, checked past ratioFloorBytes
-	int64_t ratioFloorBytes = int64_t(1) << 20;
-};
-
 /// \brief A cache image opened for reading: manifest and config checked, format chosen.
 struct CacheImage {
 	std::string name;     ///< for messages: the reference the user gave
@@ -116,6 +126,12 @@ struct ExtractOptions {
 	/// Called with warnings (stripped setuid bits, unverifiable diff_id, ...).
 	void (*warn)(void *user, std::string_view message) = nullptr;
 	void *warnUser = nullptr;
+	/// Where the cache will be seen by Triton when that is not \a destination (a container
+	/// mounts it elsewhere): __grp__ child paths are rewritten to this dir. "" = destination.
+	std::string groupRoot;
+	/// Extract top-level names other than cache keys (isTritonCacheKey) and plain files
+	/// there. Off: an image carrying `.bashrc` or `bin/` is refused.
+	bool allowAnyTopLevel = false;
 };
 
 struct ExtractReport {

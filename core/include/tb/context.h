@@ -36,7 +36,16 @@ struct ContextOptions {
 };
 
 /// \brief Outcome of loading one plugin file.
-enum class PluginStatus { Ok, Skipped, Failed, Disabled, Shadowed, Incompatible, NotLoaded };
+enum class PluginStatus {
+	Ok,
+	Skipped,
+	Failed,
+	Disabled,
+	Shadowed,
+	Incompatible,
+	Untrusted,
+	NotLoaded,
+};
 
 std::string_view pluginStatusName(PluginStatus s) noexcept;
 
@@ -95,6 +104,10 @@ public:
 			out.push_back(static_cast<T *>(p));
 		return out;
 	}
+
+	/// \brief The section plugin \a uri ("transport.docker") gets: declared defaults filled
+	/// in, its record tables (`[registries."HOST"]`); as written when it declares nothing.
+	ConfigView pluginConfig(std::string_view uri) const;
 
 	/// \brief Ask every plugin (through host service tb.cancel) to stop; safe to call from
 	/// a signal handler or another thread. Operations then fail with Errc::Cancelled.

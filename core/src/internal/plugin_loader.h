@@ -41,6 +41,7 @@ struct LoaderOptions {
 	std::vector<std::string> required; ///< "kind.name" loaded whatever `kinds` says
 	/// Only load and read the declared settings; create no plugin object.
 	bool declarationsOnly = false;
+	std::vector<std::string> trusted; ///< [core] trusted_plugin_paths
 	const std::map<std::string, ConfigView> *sections = nullptr;
 	/// The view a plugin gets, from its declaration (checked, defaulted); when set it
 	/// replaces `sections`. An error fails the plugin and is kept in configErrors().

@@ -38,6 +38,7 @@ struct Credential {
 	std::string password;
 	std::string identityToken; ///< an OAuth2 refresh token (`docker login` with a token)
 	std::string source;        ///< where they came from, for messages ("auth.json", helper)
+	std::string registryToken; ///< a ready Bearer token (docker config `registrytoken`)
 };
 
 /// \brief "tb.credentials" 1: credentials for a registry, as `tb login` / podman / docker
