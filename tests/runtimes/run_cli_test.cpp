@@ -84,6 +84,7 @@ TEST_F(RunCli, DryRunPrintsOneShellQuotedLine)
 				 "NVIDIA_DRIVER_CAPABILITIES=all -e 'MSG=it'\\''s' --shm-size=1g "
 				 "busybox sh -c 'echo \"$MSG\"'\n");
 	EXPECT_FALSE(fs::exists(log_)) << "a dry run started the runtime";
+	EXPECT_FALSE(fs::exists(log_ + ".asked")) << "a dry run asked the runtime's version";
 	// The line is for a shell: reading it back gives the same words.
 	std::string line = o.out.substr(o.out.find(" run "));
 	line.pop_back(); // the newline
@@ -111,6 +112,7 @@ TEST_F(RunCli, ExitCodeOfTheRuntimeIsPassedOn)
 	auto o = tb("run --runtime podman --gpus none img true", "FAKE_RUNTIME_MODE=exit:42");
 	EXPECT_EQ(o.rc, 42) << o.err;
 	EXPECT_EQ(slurp(log_), "run\n--rm\n-e\nNVIDIA_DRIVER_CAPABILITIES=all\nimg\ntrue\n");
+	EXPECT_EQ(slurp(log_ + ".asked"), "version\n"); // a real run asks, once
 	EXPECT_EQ(tb("run --runtime podman --gpus none img", "FAKE_RUNTIME_MODE=exit:0").rc, 0);
 }
 
@@ -218,7 +220,8 @@ TEST_F(RunCli, TransientSpecLivesAsLongAsTheRun)
 	if (::geteuid() != 0)
 		GTEST_SKIP() << "writes /var/run/cdi";
 	std::string host = "--host-root " + shq(envOr("TB_FIXTURE_HOSTS") + "/t4-proprietary");
-	auto dry = tb(host + " run --dry-run --runtime podman --profile aiml --isolation shared img");
+	auto dry =
+		tb(host + " run --dry-run --runtime podman --profile aiml --isolation shared img");
 	ASSERT_EQ(dry.rc, 0) << dry.err;
 	auto at = dry.out.find("# /var/run/cdi/tb-");
 	ASSERT_NE(at, std::string::npos) << dry.out;
@@ -226,6 +229,7 @@ TEST_F(RunCli, TransientSpecLivesAsLongAsTheRun)
 	EXPECT_NE(dry.out.find("\"tb.gpu/profile\": \"aiml\""), std::string::npos) << dry.out;
 	EXPECT_FALSE(fs::exists(dry.out.substr(at + 2, dry.out.find('\n', at) - at - 2)))
 		<< "a dry run wrote the spec";
+	EXPECT_FALSE(fs::exists(log_ + ".asked")) << "a dry run asked the runtime's version";
 	auto leftovers = [] {
 		int n = 0;
 		std::string prefix = "tb-";
