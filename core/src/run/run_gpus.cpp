@@ -50,7 +50,8 @@ Result<CdiSpec> runSpec(const CdiSpec &spec, const std::vector<GpuDevice> &gpus,
 {
 	CdiSpec out;
 	out.kind = spec.kind;
-	out.annotations = spec.annotations;
+	// No annotations: they need cdiVersion 0.6.0 (see kTransientCdiVersion), and the
+	// isolation level reaches the container as BOLT_GPU_ISOLATION anyway.
 	out.containerEdits = spec.containerEdits;
 	CdiDevice dev;
 	dev.name = "tb-" + runId;
@@ -75,6 +76,32 @@ Result<CdiSpec> runSpec(const CdiSpec &spec, const std::vector<GpuDevice> &gpus,
 	return out;
 }
 
+void setEnv(EnvList &env, const std::string &kv)
+{
+	auto eq = kv.find('=');
+	std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+	auto it = std::find_if(env.begin(), env.end(), [&](const auto &x) { return x.first == k; });
+	if (it != env.end())
+		it->second = v;
+	else
+		env.emplace_back(k, v);
+}
+
+// The spec's variables go to the request (`-e`), in order, replacing config values: a
+// runtime applies a spec's env after its own -e, so left in the spec they would override
+// the user's -e, which must win over everything.
+void moveEnv(CdiSpec &spec, RunRequest &r)
+{
+	for (const auto &kv : spec.containerEdits.env)
+		setEnv(r.env, kv);
+	spec.containerEdits.env.clear();
+	for (auto &d : spec.devices) {
+		for (const auto &kv : d.containerEdits.env)
+			setEnv(r.env, kv);
+		d.containerEdits.env.clear();
+	}
+}
+
 // For a runtime that cannot resolve CDI names: the edits as plain request fields.
 void translate(const CdiContainerEdits &e, RunRequest &r)
 {
@@ -92,17 +119,6 @@ void translate(const CdiContainerEdits &e, RunRequest &r)
 	}
 	for (const auto &m : e.mounts)
 		r.mounts.push_back(Mount{m.hostPath, m.containerPath, m.options});
-	for (const auto &kv : e.env) {
-		auto eq = kv.find('=');
-		std::string k = kv.substr(0, eq),
-			    v = eq == std::string::npos ? "" : kv.substr(eq + 1);
-		auto it = std::find_if(r.env.begin(), r.env.end(),
-				       [&](const auto &x) { return x.first == k; });
-		if (it != r.env.end())
-			it->second = v;
-		else
-			r.env.emplace_back(k, v);
-	}
 }
 
 } // namespace
@@ -171,11 +187,13 @@ Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runti
 				 [&](const GpuDevice &g) { return g.vendor == vendor; }))
 			continue;
 		CdiSpec s = TB_TRY(runSpec(spec, selected, all, runId));
+		moveEnv(s, r);
 		if (!cdi) {
 			translate(s.containerEdits, r);
 			translate(s.devices.front().containerEdits, r);
 			continue;
 		}
+		TB_TRY(cdi::fitVersion(s, kTransientCdiVersion, plan.warnings));
 		std::string path =
 			kTransientSpecDir + std::string("/tb-") + runId + "-" + vendor + ".json";
 		std::string text = cdiSpecJson(s);

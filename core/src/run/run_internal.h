@@ -31,6 +31,11 @@ inline constexpr const char *kTritonCachePath = "/root/.triton/cache";
 /// /var/run/cdi is the dynamic (tmpfs) one.
 inline constexpr const char *kTransientSpecDir = "/var/run/cdi";
 
+/// \brief The newest cdiVersion a transient spec may have: podman 4.3 (Debian 12) knows up
+/// to 0.5.0, and every newer consumer reads older versions. Fields that need more (the
+/// additionalGids of group-only nodes) are left out with a warning.
+inline constexpr const char *kTransientCdiVersion = "0.5.0";
+
 /// \brief A random id for this run ("<pid>-<8 hex>"), part of the transient spec name.
 std::string newRunId();
 
