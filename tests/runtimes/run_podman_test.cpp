@@ -224,4 +224,66 @@ TEST_F(RunPodman, SignalsReachTheContainerAndTheSpecIsRemoved)
 	}
 }
 
+// `--cache-image`: a cache image made by `tb create` from the sm75 fixture cache is extracted
+// once into the node-local content-addressed dir and shown to the container, writable, at
+// TRITON_CACHE_DIR with its __grp__ paths rewritten; the shared copy stays pristine.
+TEST_F(RunPodman, CacheImageIsMountedAtTritonsCacheDir)
+{
+	std::string image = "oci:" + tmp_ + "/cache-oci:v1";
+	auto created =
+		tb({"create", "-q", "-i", image, "-d", env("TB_CACHES") + "/vector-add-cuda-sm75"});
+	ASSERT_EQ(created.status, 0) << created.err;
+	const std::string kernel = "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ";
+	std::vector<std::string> run = {
+		"run",
+		"--runtime",
+		"podman",
+		"--gpus",
+		"all",
+		"--cache-image",
+		image,
+		"--runtime-arg=--network=none",
+		kImage,
+		"sh",
+		"-c",
+		"echo dir=$TRITON_CACHE_DIR; ls $TRITON_CACHE_DIR | sort; cat "
+		"$TRITON_CACHE_DIR/" +
+			kernel +
+			"/__grp__add_kernel.json; echo; echo x >$TRITON_CACHE_DIR/written && echo "
+			"wrote"};
+	auto f = tb(run);
+	ASSERT_EQ(f.status, 0) << f.err;
+	EXPECT_EQ(f.out.rfind("dir=/root/.triton/cache\n"
+			      "5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ\n"
+			      "NNIRBEH2OVXHBOQBWMZABZQUTHRBNTKPWP7Q45RX7SE5JGCMEUPA\n"
+			      "Q4KTBUSJ2LEGOHKSPJA2BG4BDURWUGYX7YU6TXZ7DZBKCDBQVGZQ\n",
+			      0),
+		  0u)
+		<< f.out << f.err;
+	EXPECT_NE(f.out.find("\"/root/.triton/cache/" + kernel + "/add_kernel.ttir\""),
+		  std::string::npos)
+		<< f.out;
+	EXPECT_EQ(f.out.find("/opt/app-root"), std::string::npos) << f.out;
+	EXPECT_NE(f.out.find("wrote\n"), std::string::npos) << f.out << f.err;
+	EXPECT_EQ(f.leftSpecs, std::vector<std::string>{});
+
+	// One shared copy per digest, untouched by the container, reused by the next run.
+	std::vector<fs::path> shared;
+	for (const auto &e : fs::directory_iterator(tmp_ + "/cache/tb/kernels"))
+		if (e.is_directory())
+			shared.push_back(e.path());
+	ASSERT_EQ(shared.size(), 1u);
+	EXPECT_EQ(shared[0].filename().string().rfind("sha256-", 0), 0u) << shared[0];
+	EXPECT_TRUE(fs::exists(shared[0] / kernel / "add_kernel.cubin"));
+	EXPECT_FALSE(fs::exists(shared[0] / "written"));
+	auto stamp = fs::last_write_time(shared[0]);
+	auto again = tb(run);
+	EXPECT_EQ(again.status, 0) << again.err;
+	EXPECT_EQ(fs::last_write_time(shared[0]), stamp) << "extracted twice";
+	EXPECT_FALSE(fs::exists(shared[0] / "written"));
+	// The per-run writable views are gone with their runs.
+	std::error_code ec;
+	EXPECT_TRUE(fs::is_empty(tmp_ + "/runtime/tb/runs", ec) || ec) << ec.message();
+}
+
 } // namespace
