@@ -47,6 +47,8 @@ void printDryRun(const RunPlan &plan)
 		line.push_back(k + "=" + v);
 	line.insert(line.end(), plan.invocation.argv.begin(), plan.invocation.argv.end());
 	std::printf("%s\n", shellQuote(line).c_str());
+	for (const auto &file : plan.persistentSpecs)
+		std::printf("# devices from %s (no transient spec)\n", file.c_str());
 	for (const auto &[path, text] : plan.specs)
 		std::printf("# %s\n%s%s", path.c_str(), text.c_str(),
 			    !text.empty() && text.back() == '\n' ? "" : "\n");

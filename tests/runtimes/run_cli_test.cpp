@@ -125,6 +125,55 @@ TEST_F(RunCli, UserEnvWinsOverTheProfilesWithCdi)
 		<< "the spec holds a variable: " << o.out;
 }
 
+// A persistent spec ([cdi] spec_dirs here; /etc/cdi and /var/run/cdi alike) that already
+// gives everything the run needs is named; no transient spec is written.
+TEST_F(RunCli, PersistentSpecCoveringTheRunIsUsed)
+{
+	std::string root = envOr("TB_FIXTURE_HOSTS") + "/t4-proprietary";
+	std::string host = "--host-root " + shq(root), specs = tmp_ + "/specs";
+	fs::create_directories(specs);
+	auto gen = [&](const std::string &flags) {
+		auto g = tb(host + " cdi generate --host-paths prefixed --profile aiml " + flags +
+			    " --output " + shq(specs + "/nvidia.json"));
+		ASSERT_EQ(g.rc, 0) << g.err;
+	};
+	gen("--max-cdi-version 0.5.0");
+	config("[cdi]\nspec_dirs = [" + shq(specs) + "]\n");
+	auto first = [](const std::string &out) { return out.substr(0, out.find('\n')); };
+
+	auto all = tb(host + " run --dry-run --runtime podman --profile aiml img");
+	ASSERT_EQ(all.rc, 0) << all.err;
+	EXPECT_NE(first(all.out).find(" run --rm --device nvidia.com/gpu=all -e "),
+		  std::string::npos)
+		<< all.out;
+	EXPECT_NE(all.out.find("\n# devices from " + specs + "/nvidia.json (no transient spec)\n"),
+		  std::string::npos)
+		<< all.out;
+	EXPECT_EQ(all.out.find("/var/run/cdi/"), std::string::npos) << all.out;
+	auto one = tb(host + " run --dry-run --runtime podman --profile aiml --gpus 0 img");
+	EXPECT_NE(first(one.out).find(" --device nvidia.com/gpu=0 "), std::string::npos) << one.out;
+
+	// Not covered: the gaming profile's mounts are not in an aiml spec; a variable of the
+	// spec would override the user's -e; a cdiVersion podman 4.3 cannot read.
+	for (const std::string &args : {std::string("--profile gaming"),
+					std::string("--profile aiml -e CUDA_CACHE_MAXSIZE=1")}) {
+		auto o = tb(host + " run --dry-run --runtime podman " + args + " img");
+		EXPECT_NE(o.out.find("# /var/run/cdi/tb-"), std::string::npos) << args << o.out;
+		EXPECT_NE(first(o.out).find(" --device nvidia.com/gpu=tb-"), std::string::npos)
+			<< args << o.out;
+	}
+	gen("");
+	auto newer = tb(host + " run --dry-run --runtime podman --profile aiml img");
+	EXPECT_NE(newer.out.find("# /var/run/cdi/tb-"), std::string::npos) << newer.out;
+
+	// A real run with the covering spec writes nothing into /var/run/cdi.
+	gen("--max-cdi-version 0.5.0");
+	auto real = tb(host + " run --runtime podman --profile aiml img");
+	EXPECT_EQ(real.rc, 0) << real.err;
+	EXPECT_EQ(slurp(log_).find("nvidia.com/gpu=tb-"), std::string::npos) << slurp(log_);
+	EXPECT_NE(slurp(log_).find("nvidia.com/gpu=all\n"), std::string::npos) << slurp(log_);
+}
+
 TEST_F(RunCli, ExitCodeOfTheRuntimeIsPassedOn)
 {
 	auto o = tb("run --runtime podman --gpus none img true", "FAKE_RUNTIME_MODE=exit:42");

@@ -51,6 +51,9 @@ public:
 	Invocation invocation;       ///< argv + environment of the runtime process
 	/// The transient CDI spec files (written, or to be written in a dry run), with their text.
 	std::vector<std::pair<std::string, std::string>> specs;
+	/// Persistent spec files (CDI dirs, [cdi] spec_dirs) whose devices the run names
+	/// instead of writing a transient spec, because they already give everything it needs.
+	std::vector<std::string> persistentSpecs;
 	std::string cacheDir;  ///< node-local shared copy of the kernel cache ("" = none)
 	std::string cacheView; ///< the container's writable view of it ("" = none / dry run)
 	std::string viewKind;  ///< "overlay" or "copy"

@@ -109,7 +109,7 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 
 	std::string runId = run::newRunId();
 	std::vector<GpuDevice> selected;
-	TB_TRY_CTX(run::prepareGpus(ctx, gpus, *rt, runId, o.dryRun, plan, selected), "run");
+	TB_TRY_CTX(run::prepareGpus(ctx, gpus, *rt, runId, o.dryRun, o.env, plan, selected), "run");
 	plan.gpus = selected;
 
 	std::string cacheRef = !o.cacheImage.empty() ? o.cacheImage : user ? user->cacheImage : "";

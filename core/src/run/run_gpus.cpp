@@ -76,6 +76,25 @@ Result<CdiSpec> runSpec(const CdiSpec &spec, const std::vector<GpuDevice> &gpus,
 	return out;
 }
 
+// A runtime applies a spec's variables after -e: a persistent spec may only set what the
+// container gets anyway (or what nothing else sets).
+bool agrees(const std::vector<std::string> &specEnv, const EnvList &env, const EnvList &userEnv)
+{
+	for (const auto &kv : specEnv) {
+		auto eq = kv.find('=');
+		std::string k = kv.substr(0, eq),
+			    v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+		const std::string *final = nullptr;
+		for (const auto *list : {&env, &userEnv})
+			for (const auto &x : *list)
+				if (x.first == k)
+					final = &x.second;
+		if (final && *final != v)
+			return false;
+	}
+	return true;
+}
+
 void setEnv(EnvList &env, const std::string &kv)
 {
 	auto eq = kv.find('=');
@@ -163,8 +182,8 @@ Result<std::vector<GpuDevice>> selectGpus(const std::vector<GpuDevice> &gpus,
 }
 
 Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime &runtime,
-			 const std::string &runId, bool dryRun, RunPlan &plan,
-			 std::vector<GpuDevice> &selected)
+			 const std::string &runId, bool dryRun, const EnvList &userEnv,
+			 RunPlan &plan, std::vector<GpuDevice> &selected)
 {
 	if (selection == "none")
 		return {};
@@ -191,6 +210,26 @@ Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runti
 		if (!cdi) {
 			translate(s.containerEdits, r);
 			translate(s.devices.front().containerEdits, r);
+			continue;
+		}
+		// A persistent spec that already gives all of it: name its devices, write none.
+		std::vector<std::vector<std::string>> candidates;
+		if (all)
+			candidates.push_back({"all"});
+		else
+			for (const auto &g : selected)
+				if (g.vendor == vendor)
+					candidates.push_back(
+						g.uuid.empty()
+							? std::vector<std::string>{std::to_string(
+								  g.index)}
+							: std::vector<std::string>{
+								  std::to_string(g.index), g.uuid});
+		auto p = findPersistentDevices(cdiSpecDirs(ctx.config()), s, candidates);
+		if (p && agrees(p->env, r.env, userEnv)) {
+			r.cdiDevices.insert(r.cdiDevices.end(), p->names.begin(), p->names.end());
+			plan.persistentSpecs.insert(plan.persistentSpecs.end(), p->files.begin(),
+						    p->files.end());
 			continue;
 		}
 		TB_TRY(cdi::fitVersion(s, kTransientCdiVersion, plan.warnings));

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <tb/cdi.h>
 #include <tb/gpu.h>
 #include <tb/oci.h>
 #include <tb/result.h>
@@ -48,9 +50,28 @@ Result<std::vector<GpuDevice>> selectGpus(const std::vector<GpuDevice> &gpus,
 /// hand them to the runtime: as a transient CDI spec plus device names when it resolves
 /// CDI, else as explicit device nodes, mounts and variables. Takes the exclusive lease.
 /// \a selected receives the GPUs passed (for the kernel cache check).
+/// \a userEnv (the user's -e, applied last) decides whether a persistent spec's variables
+/// would override something.
 Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime &runtime,
-			 const std::string &runId, bool dryRun, RunPlan &plan,
-			 std::vector<GpuDevice> &selected);
+			 const std::string &runId, bool dryRun, const EnvList &userEnv,
+			 RunPlan &plan, std::vector<GpuDevice> &selected);
+
+/// \brief Devices of the host's persistent CDI specs that a run can name instead of writing
+/// its own spec.
+struct PersistentDevices {
+	std::vector<std::string> names; ///< fully qualified ("nvidia.com/gpu=all")
+	std::vector<std::string> files; ///< the spec files defining them
+	std::vector<std::string> env;   ///< the variables they set ("K=V"), applied after -e
+};
+
+/// \brief For each entry of \a candidates (the acceptable names of one GPU, or {"all"}),
+/// the first name a spec of \a wanted's kind in \a dirs defines usably (runtime precedence,
+/// no conflict, cdiVersion <= kTransientCdiVersion), provided those devices together give
+/// every device node, mount and hook of \a wanted (variables travel as -e anyway).
+/// \return nullopt when the persistent specs do not cover the request
+std::optional<PersistentDevices>
+findPersistentDevices(const std::vector<std::string> &dirs, const CdiSpec &wanted,
+		      const std::vector<std::vector<std::string>> &candidates);
 
 /// \brief The node-local, content-addressed dir holding the cache image \a digest.
 std::string sharedCacheDir(const Context &ctx, const Digest &digest);
