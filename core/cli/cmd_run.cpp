@@ -61,7 +61,7 @@ Status run(Env &env, RunArgs &a)
 	Context *ctx = TB_TRY(env.openContext());
 	a.o.env = TB_TRY(parseEnv(a.env));
 	if (!a.boltfile.empty())
-		a.o.dryRun = true; // writing a Boltfile starts nothing
+		a.o.forBoltfile = true; // writing a Boltfile starts nothing
 	RunPlan plan = TB_TRY(buildRunInvocation(*ctx, a.o));
 	for (const auto &w : plan.warnings)
 		std::fprintf(stderr, "tb: warning: %s\n", w.c_str());

@@ -281,6 +281,40 @@ TEST_F(RunCli, BoltRealFormOtherwise)
 			   "image; Bolt runs the image's own command\n");
 }
 
+// `--emit-boltfile`: the Boltfile for a fixture host and profile, byte for byte (the fixture
+// root is written as @HOST@). TB_UPDATE_GOLDEN=1 rewrites the golden files.
+TEST_F(RunCli, BoltfileGolden)
+{
+	struct Case {
+		const char *host, *args, *golden;
+	};
+	for (const Case &c :
+	     {Case{"t4-proprietary", "--profile gaming --name game img:1 sh -c 'echo hi'",
+		   "boltfile-t4-gaming.toml"},
+	      Case{"mi300x-mi210", "--profile aiml --gpus 1 --isolation shared -e K=V train:2",
+		   "boltfile-mi300x-aiml.toml"}}) {
+		SCOPED_TRACE(c.golden);
+		std::string root = envOr("TB_FIXTURE_HOSTS") + "/" + c.host;
+		std::string file = tmp_ + "/" + c.golden;
+		// Contract form (it resolves CDI): the Boltfile still gets explicit devices.
+		auto o = tb("--host-root " + shq(root) + " run --runtime bolt --emit-boltfile " +
+				    shq(file) + " " + c.args,
+			    "FAKE_BOLT_CONTRACT=1");
+		ASSERT_EQ(o.rc, 0) << o.err;
+		EXPECT_EQ(o.out, "");
+		EXPECT_FALSE(fs::exists(log_)) << "writing a Boltfile started bolt";
+		std::string got = slurp(file);
+		for (size_t at; (at = got.find(root)) != std::string::npos;)
+			got.replace(at, root.size(), "@HOST@");
+		std::string golden = envOr("TB_GOLDEN") + "/" + c.golden;
+		if (envOr("TB_UPDATE_GOLDEN") == "1") {
+			std::ofstream(golden, std::ios::binary) << got;
+			continue;
+		}
+		EXPECT_EQ(got, slurp(golden));
+	}
+}
+
 // The run's CDI spec exists while the runtime runs and is gone after every exit path.
 TEST_F(RunCli, TransientSpecLivesAsLongAsTheRun)
 {

@@ -33,6 +33,10 @@ struct RunOptions {
 	/// Build everything but write nothing: no transient CDI spec, no lease, no cache
 	/// extraction (the image is only opened and checked), no writable view.
 	bool dryRun = false;
+	/// For a Boltfile (boltfileFor): a dry run whose GPUs are explicit devices, mounts and
+	/// variables even for a runtime that resolves CDI names (a Boltfile has no field for
+	/// them), and no invocation is built.
+	bool forBoltfile = false;
 };
 
 /// \brief A run ready to start: the runtime's invocation plus what tb holds for it (the

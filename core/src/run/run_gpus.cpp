@@ -181,7 +181,7 @@ Result<std::vector<GpuDevice>> selectGpus(const std::vector<GpuDevice> &gpus,
 	return out;
 }
 
-Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime &runtime,
+Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime *runtime,
 			 const std::string &runId, bool dryRun, const EnvList &userEnv,
 			 RunPlan &plan, std::vector<GpuDevice> &selected)
 {
@@ -199,7 +199,7 @@ Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runti
 	auto gen = TB_TRY(generateCdi(inventory, ctx.config(), ctx.paths().hostRoot, co));
 	plan.warnings.insert(plan.warnings.end(), gen.warnings.begin(), gen.warnings.end());
 	bool all = selection == "all";
-	bool cdi = runtime.supportsCdi();
+	bool cdi = runtime && runtime->supportsCdi();
 	for (const auto &spec : gen.specs) {
 		std::string vendor = vendorOf(spec);
 		if (std::none_of(selected.begin(), selected.end(),

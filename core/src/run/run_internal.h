@@ -52,7 +52,8 @@ Result<std::vector<GpuDevice>> selectGpus(const std::vector<GpuDevice> &gpus,
 /// \a selected receives the GPUs passed (for the kernel cache check).
 /// \a userEnv (the user's -e, applied last) decides whether a persistent spec's variables
 /// would override something.
-Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime &runtime,
+/// \a runtime nullptr: explicit edits whatever the runtime (a Boltfile).
+Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime *runtime,
 			 const std::string &runId, bool dryRun, const EnvList &userEnv,
 			 RunPlan &plan, std::vector<GpuDevice> &selected);
 
