@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Golden argv of the shipped runtime adaptors, loaded by the real loader: podman, docker in
 // CDI and fallback modes, Bolt in the integration-contract and real `bolt run` forms.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -182,6 +183,21 @@ TEST_F(RuntimeArgv, AvailabilityStartsNoVersionQueryOfDockerOrBolt)
 		EXPECT_EQ(a.error().message,
 			  std::string(name) + ": " + dir_ + "/none/" + name + " is not installed");
 	}
+	// A bare name is looked up on PATH, as posix_spawnp would.
+	rt = open("podman", "[plugins.\"runtime.podman\"]\nbinary = \"tb-no-such-podman\"\n");
+	ASSERT_NE(rt, nullptr);
+	auto missing = rt->available();
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().message, "podman: tb-no-such-podman is not installed");
+	std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+	::setenv("PATH", (dir_ + ":" + path).c_str(), 1);
+	versionScript(dir_, "tb-on-path-podman", "podman version 5.4.2");
+	rt = open("podman", "[plugins.\"runtime.podman\"]\nbinary = \"tb-on-path-podman\"\n");
+	ASSERT_NE(rt, nullptr);
+	auto found = rt->available();
+	::setenv("PATH", path.c_str(), 1);
+	ASSERT_TRUE(found) << found.error().message;
+	EXPECT_EQ(*found, "5.4.2");
 }
 
 TEST_F(RuntimeArgv, DockerWithDaemonCdi)
