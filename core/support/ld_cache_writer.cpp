@@ -19,9 +19,14 @@ void put64(std::vector<unsigned char> &b, size_t off, uint64_t v)
 	std::memcpy(b.data() + off, &v, 8);
 }
 
+// resize + memcpy rather than insert(end, ...): GCC 12 at -O3 warns about the inlined
+// insert into a still-empty vector (a false -Wstringop-overflow).
 void append(std::vector<unsigned char> &b, std::string_view s)
 {
-	b.insert(b.end(), s.begin(), s.end());
+	size_t at = b.size();
+	b.resize(at + s.size());
+	if (!s.empty())
+		std::memcpy(b.data() + at, s.data(), s.size());
 }
 
 } // namespace
