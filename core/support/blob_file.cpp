@@ -36,11 +36,10 @@ namespace {
 // A temp file that is unlinked unless release()d.
 struct TempFile {
 	std::string path;
-	int fd = -1;
+	UniqueFd fd;
 	~TempFile()
 	{
-		if (fd >= 0)
-			::close(fd);
+		fd.reset();
 		if (!path.empty())
 			::unlink(path.c_str());
 	}
@@ -50,15 +49,15 @@ struct TempFile {
 Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
 {
 	std::string pattern = dir + "/" + std::string(prefix) + "XXXXXX";
-	int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
-	if (fd < 0)
+	UniqueFd fd(::mkostemp(pattern.data(), O_CLOEXEC));
+	if (!fd.isValid())
 		return unexpected(errnoError("create temporary file in " + dir));
-	t.fd = fd;
 	t.path = pattern;
 	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
 	mode_t mask = ::umask(0);
 	::umask(mask);
-	::fchmod(fd, 0644 & ~mask);
+	::fchmod(fd.get(), 0644 & ~mask);
+	t.fd = std::move(fd);
 	return {};
 }
 
@@ -79,33 +78,24 @@ Result<void> writeAll(int fd, const char *p, size_t n, const std::string &what)
 // fsync the file, rename it over \a target, fsync the directory.
 Result<void> commitTemp(TempFile &t, const std::string &target, const std::string &dir)
 {
-	if (::fsync(t.fd) != 0)
+	if (::fsync(t.fd.get()) != 0)
 		return unexpected(errnoError("fsync " + t.path));
-	::close(t.fd);
-	t.fd = -1;
+	if (t.fd.close() != 0)
+		return unexpected(errnoError("close " + t.path));
 	if (::rename(t.path.c_str(), target.c_str()) != 0)
 		return unexpected(errnoError("rename into " + target));
 	t.release();
-	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		::fsync(dfd);
-		::close(dfd);
-	}
+	if (UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd.isValid())
+		::fsync(dfd.get());
 	return {};
 }
 
 } // namespace
 
-FdBlobReader::~FdBlobReader()
-{
-	if (fd_ >= 0)
-		::close(fd_);
-}
-
 Result<size_t> FdBlobReader::read(void *buffer, size_t size) noexcept
 {
 	for (;;) {
-		ssize_t n = ::read(fd_, buffer, size);
+		ssize_t n = ::read(fd_.get(), buffer, size);
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EINTR)
@@ -154,37 +144,27 @@ Result<void> writeFileAtomic(const std::string &path, std::string_view bytes)
 		dir = ".";
 	TempFile t;
 	TB_TRY(makeTemp(t, dir, ".tb-" + fs::path(path).filename().string() + "-"));
-	TB_TRY(writeAll(t.fd, bytes.data(), bytes.size(), t.path));
+	TB_TRY(writeAll(t.fd.get(), bytes.data(), bytes.size(), t.path));
 	return commitTemp(t, path, dir);
-}
-
-LayoutLock::~LayoutLock()
-{
-	if (fd_ >= 0)
-		::close(fd_); // closing drops the flock
 }
 
 Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
 {
-	int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!fd.isValid())
 		return unexpected(errnoError("open layout " + dir + " for locking"));
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-	while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			Error e = errnoError("lock layout " + dir);
-			::close(fd);
-			return unexpected(std::move(e));
-		}
+	while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return unexpected(errnoError("lock layout " + dir));
 		if (std::chrono::steady_clock::now() > deadline) {
-			::close(fd);
 			return err(Errc::Conflict, "lock layout " + dir +
 							   ": still held by another writer after " +
 							   std::to_string(timeoutMs / 1000) + " s");
 		}
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	}
-	return LayoutLock(fd);
+	return LayoutLock(std::move(fd));
 }
 
 Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
@@ -208,7 +188,7 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 							  std::to_string(d.size) +
 							  " bytes its descriptor says");
 		hash.update(buf.data(), n);
-		TB_TRY(writeAll(t.fd, buf.data(), n, t.path));
+		TB_TRY(writeAll(t.fd.get(), buf.data(), n, t.path));
 	}
 	if (total != d.size)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + ": truncated at " +
@@ -219,7 +199,7 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 		return err(Errc::Corrupt, "blob " + d.digest.str() +
 						  ": digest mismatch (content is " + got.str() +
 						  ")");
-	if (::fsync(t.fd) != 0)
+	if (::fsync(t.fd.get()) != 0)
 		return unexpected(errnoError("fsync " + t.path));
 	std::string path = t.path;
 	t.release();

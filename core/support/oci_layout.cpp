@@ -287,11 +287,8 @@ Result<void> OciLayout::adoptBlob(const std::string &staged, const Digest &d) co
 	fs::create_directories(dir, ec);
 	if (::rename(staged.c_str(), blobPath(d).c_str()) != 0)
 		return unexpected(errnoError("rename into " + blobPath(d)));
-	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		::fsync(dfd);
-		::close(dfd);
-	}
+	if (UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd.isValid())
+		::fsync(dfd.get());
 	return {};
 }
 

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tbsupport/unique_fd.h"
+
 extern char **environ;
 
 namespace tb::support {
@@ -21,11 +23,12 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 	int pipeFds[2];
 	if (::pipe2(pipeFds, O_CLOEXEC) != 0)
 		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+	UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
+	posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), 2);
 	std::vector<char *> args;
 	for (const auto &a : argv)
 		args.push_back(const_cast<char *>(a.c_str()));
@@ -33,15 +36,13 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 	pid_t pid = 0;
 	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
 	posix_spawn_file_actions_destroy(&actions);
-	::close(pipeFds[1]);
-	if (rc != 0) {
-		::close(pipeFds[0]);
+	writeEnd.reset(); // the child's copy is the only writer left: EOF when it exits
+	if (rc != 0)
 		return err(Errc::NotFound, "run " + argv[0] + ": " + std::strerror(rc));
-	}
 	ProcessResult out;
 	char buf[4096];
 	for (;;) {
-		ssize_t n = ::read(pipeFds[0], buf, sizeof buf);
+		ssize_t n = ::read(readEnd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -49,7 +50,7 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 		if (out.stderrText.size() < 65536)
 			out.stderrText.append(buf, static_cast<size_t>(n));
 	}
-	::close(pipeFds[0]);
+	readEnd.reset();
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}

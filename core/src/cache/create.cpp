@@ -15,6 +15,7 @@
 #include "tbsupport/cache_meta.h"
 #include "tbsupport/oci_json.h"
 #include "tbsupport/sha256.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb {
 
@@ -77,9 +78,10 @@ Result<void> writeData(struct archive *a, const void *data, size_t size, const s
 Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile &f,
 		      const std::string &entryPath)
 {
-	int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	support::UniqueFd file(::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+	if (!file.isValid())
 		return err(Errc::Io, "cache file '" + src + "': " + std::strerror(errno));
+	int fd = file.get();
 	std::vector<char> buf(1 << 20);
 	int64_t left = f.size;
 	Result<void> r;
@@ -98,7 +100,6 @@ Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile
 	char probe;
 	if (r && ::read(fd, &probe, 1) > 0)
 		r = err(Errc::Conflict, "cache file '" + src + "' grew while packaging");
-	::close(fd);
 	return r;
 }
 
@@ -163,11 +164,9 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &format,
 				 ImageDestination &dest, const CreateOptions &options)
 {
-	int fd = TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer");
-	struct Closer {
-		int fd;
-		~Closer() { ::close(fd); }
-	} closer{fd};
+	support::UniqueFd layer(
+		TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer"));
+	int fd = layer.get();
 	PackInput in;
 	in.layer = TB_TRY_CTX(writeCacheLayer(cache, options, fd), "writing the cache layer");
 	in.entries = cache.entries;

@@ -13,6 +13,8 @@
 #include <tb/result.h>
 #include <tb/transport.h>
 
+#include "tbsupport/unique_fd.h"
+
 namespace tb::support {
 
 /// \brief An Error from errno: NotFound, PermissionDenied or Io, "what: strerror".
@@ -21,14 +23,12 @@ Error errnoError(const std::string &what);
 /// \brief Reads a file descriptor to its end; owns and closes it.
 class FdBlobReader : public BlobReader {
 public:
+	explicit FdBlobReader(UniqueFd fd) : fd_(std::move(fd)) {}
 	explicit FdBlobReader(int fd) : fd_(fd) {}
-	~FdBlobReader() override;
-	FdBlobReader(const FdBlobReader &) = delete;
-	FdBlobReader &operator=(const FdBlobReader &) = delete;
 	Result<size_t> read(void *buffer, size_t size) noexcept override;
 
 private:
-	int fd_;
+	UniqueFd fd_;
 };
 
 /// \brief Reads a string as a blob (the caller keeps the bytes alive).
@@ -51,13 +51,12 @@ public:
 	/// \brief Wait up to \a timeoutMs for the lock.
 	/// \return Errc::Conflict after the timeout, Errc::Io
 	static Result<LayoutLock> acquire(const std::string &dir, int timeoutMs = 60000);
-	LayoutLock(LayoutLock &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+	LayoutLock(LayoutLock &&o) noexcept = default;
 	LayoutLock &operator=(LayoutLock &&) = delete;
-	~LayoutLock();
 
 private:
-	explicit LayoutLock(int fd) : fd_(fd) {}
-	int fd_;
+	explicit LayoutLock(UniqueFd fd) : fd_(std::move(fd)) {}
+	UniqueFd fd_; ///< closing it drops the flock
 };
 
 /// \brief Write \a bytes to \a path atomically: temp file in the same dir, fsync, rename.

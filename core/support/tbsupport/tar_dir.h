@@ -36,10 +36,11 @@ struct UnpackLimits {
 	int64_t maxPathLength = 4096;
 };
 
-/// \brief Unpack regular files and directories of the tar \a archive (any compression
-/// libarchive detects) into the empty directory \a dest (created if missing). Links, devices and
-/// FIFOs are skipped (docker-archive's legacy layer.tar symlinks); absolute and ".." names are
-/// refused. \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
+/// \brief Unpack the members of the tar \a archive (any compression libarchive detects) into
+/// the empty directory \a dest (created if missing): the regular files indexArchive() finds,
+/// with their parent directories. Links, devices and FIFOs are no members (docker-archive's
+/// legacy layer.tar symlinks); absolute and ".." names are refused.
+/// \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
 Result<void> unpackArchive(const std::string &archive, const std::string &dest,
 			   const UnpackLimits &limits = {});
 
