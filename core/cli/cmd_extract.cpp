@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb extract`: check the image against the host GPUs, then unpack it safely into a cache dir.
-#include <cstdio>
 #include <string>
 
 #include <fmt/core.h>
 
 #include <tb/caches.h>
-#include <tb/gpus.h>
-#include <tb/images.h>
 
 #include "cli.h"
 
@@ -16,95 +13,45 @@ namespace tb::cli {
 namespace {
 
 struct ExtractArgs {
-	std::string image, dir;
+	CacheExtractRequest request;
 	bool skipCompat = false;
 	bool quiet = false;
 };
 
-std::string describeTarget(const std::string &backend, const std::string &arch, int warp)
+void printWarning(std::string_view message)
 {
-	return fmt::format("{} {} (warp {})", backend, arch.empty() ? "?" : arch,
-			   warp ? std::to_string(warp) : "?");
+	fmt::print(stderr, "tb: warning: {}\n", message);
 }
 
-// A GPU a probe found but that no compute stack can drive: say why instead of " ? (warp ?)".
-std::string noBackend(const GpuDevice &g)
+// The match table, before the verdict (an error, if any, follows it).
+void printPreflight(const CacheImage &image, const CachePreflight &p, bool quiet)
 {
-	if (g.driverType == "nouveau")
-		return "no usable driver (nouveau has no CUDA)";
-	if (g.driverType == "wsl")
-		return "no usable driver (GPU-PV adapter; no NVML to name the GPU behind it)";
-	return g.driverType.empty() ? "no usable driver"
-				    : "no usable driver (" + g.driverType + ")";
-}
-
-std::string describeGpu(const GpuDevice &g)
-{
-	return fmt::format("{} {} {}: {}", g.vendor, g.index, g.name.empty() ? g.pciBdf : g.name,
-			   g.backend.empty() ? noBackend(g)
-					     : describeTarget(g.backend, g.arch, g.warpSize));
-}
-
-// Print the match table; an error when nothing on this host can use the cache.
-Result<void> preflight(Context &ctx, const CacheImage &img, bool quiet)
-{
-	auto inv = TB_TRY_CTX(probeGpus(ctx), "probing GPUs");
-	std::string targets;
-	for (const auto &t : img.info.targets)
-		targets += (targets.empty() ? "" : ", ") +
-			   describeTarget(t.backend, t.arch, t.warpSize);
-	if (img.info.targets.empty()) {
-		std::fprintf(stderr,
-			     "tb: warning: %s declares no targets; compatibility not checked\n",
-			     img.name.c_str());
-		return {};
+	if (p.targets.empty()) {
+		printWarning(image.name + " declares no targets; compatibility not checked");
+		return;
 	}
-	auto report = checkCacheCompat(img.info.targets, inv.gpus);
-	if (report.noGpu()) {
-		std::string why;
-		for (const auto &p : inv.probes)
-			if (p.status != ProbeStatus::Ok)
-				why += fmt::format("; {}: {}", p.probe, p.error.message);
-		return err(Errc::Unsupported, "no GPU found on this host" + why +
-						      " (image targets: " + targets +
-						      "); pass --skip-compat to extract anyway");
-	}
-	if (!quiet) {
-		std::fprintf(stderr, "image targets: %s\n", targets.c_str());
-		for (const auto &g : report.matching)
-			std::fprintf(stderr, "  match     %s\n", describeGpu(g).c_str());
-		for (const auto &g : report.nonMatching)
-			std::fprintf(stderr, "  no match  %s\n", describeGpu(g).c_str());
-	}
-	if (report.matching.empty())
-		return err(Errc::Unsupported, "no GPU on this host matches the targets of " +
-						      img.name + " (" + targets +
-						      "); pass --skip-compat to extract anyway");
-	return {};
+	if (quiet || p.compat.noGpu())
+		return;
+	fmt::print(stderr, "image targets: {}\n", describeCacheTargets(p.targets));
+	for (const auto &g : p.compat.matching)
+		fmt::print(stderr, "  match     {}\n", describeGpuCompute(g));
+	for (const auto &g : p.compat.nonMatching)
+		fmt::print(stderr, "  no match  {}\n", describeGpuCompute(g));
 }
 
-void printWarning(void *, std::string_view message)
-{
-	std::fprintf(stderr, "tb: warning: %.*s\n", static_cast<int>(message.size()),
-		     message.data());
-}
-
-Status run(Env &env, const ExtractArgs &a)
+Status run(Env &env, ExtractArgs &a)
 {
 	Context *ctx = TB_TRY(env.openContext());
-	auto source = TB_TRY(openImageSource(*ctx, a.image));
-	auto img = TB_TRY(openCacheImage(*source, a.image, ctx->cacheFormats()));
-	if (!a.skipCompat)
-		TB_TRY(preflight(*ctx, img, a.quiet));
-	ExtractOptions o;
-	o.limits = extractLimits(*ctx);
-	o.warn = printWarning;
-	auto r = TB_TRY(extractCache(*source, img, defaultTritonCacheDir(a.dir), o));
+	a.request.checkGpus = !a.skipCompat;
+	a.request.warn = printWarning;
+	a.request.onPreflight = [&a](const CacheImage &image, const CachePreflight &p) {
+		printPreflight(image, p, a.quiet);
+	};
+	auto r = TB_TRY(extractCacheImage(*ctx, a.request));
 	if (!a.quiet)
 		fmt::print("extracted {} ({}) into {}: {} added, {} replaced, {} unchanged; {} "
-			   "file(s), "
-			   "{} bytes; {} __grp__ file(s) rewritten\n",
-			   a.image, img.info.variant, r.destination, r.added.size(),
+			   "file(s), {} bytes; {} __grp__ file(s) rewritten\n",
+			   a.request.image, r.variant, r.destination, r.added.size(),
 			   r.replaced.size(), r.unchanged.size(), r.files, r.bytes,
 			   r.groupsRewritten);
 	return ExitOk;
@@ -117,9 +64,10 @@ void registerExtract(CLI::App &app, Env &env)
 	auto *cmd = app.add_subcommand("extract",
 				       "Unpack a kernel cache image into a Triton cache dir");
 	static ExtractArgs a;
-	cmd->add_option("-i,--image", a.image, "Image to read (store name or transport:location)")
+	cmd->add_option("-i,--image", a.request.image,
+			"Image to read (store name or transport:location)")
 		->required();
-	cmd->add_option("-d,--dir", a.dir,
+	cmd->add_option("-d,--dir", a.request.destination,
 			"Destination (default: $TRITON_CACHE_DIR, else "
 			"${TRITON_HOME:-$HOME}/.triton/cache)");
 	cmd->add_flag("--skip-compat,--no-gpu", a.skipCompat,
