@@ -13,6 +13,7 @@
 #include <tb/context.h>
 #include <tb/images.h>
 
+#include "bench_common.h"
 #include "tbsupport/oci_layout.h"
 #include "tbsupport/sha256.h"
 
@@ -20,12 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t LayerBytes = int64_t(256) << 20;
+// 256 MiB; 8 MiB in short mode (bench_common.h).
+const int64_t LayerBytes = tb::bench::dataBytes(256);
 
 std::string workDir()
 {
-	const char *w = std::getenv("TB_BENCH_WORK");
-	return w && *w ? w : "/var/tmp/tb-bench-copy";
+	// One dir per size: a layout of another size is never reused.
+	return tb::bench::workDir("/var/tmp/tb-bench-copy") + "/" +
+	       std::to_string(LayerBytes >> 20) + "m";
 }
 
 // Incompressible bytes (xorshift), produced on the fly.
@@ -77,6 +80,7 @@ std::string sourceLayout()
 	if (fs::exists(dir + "/index.json") && tb::support::OciLayout::open(dir)->resolve("v1"))
 		return dir;
 	fs::remove_all(dir);
+	fs::create_directories(workDir());
 	auto layout = tb::support::OciLayout::openOrCreate(dir);
 	tb::Descriptor layer{
 		std::string(tb::media::OciLayerTar), noiseDigest(), LayerBytes, {}, {}, {}};
@@ -186,25 +190,25 @@ BENCHMARK(BM_CopyOciToOci)
 	->Unit(benchmark::kMillisecond)
 	->UseRealTime()
 	->Iterations(1)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK(BM_CopyOciToOciArchive)
 	->Unit(benchmark::kMillisecond)
 	->UseRealTime()
 	->Iterations(1)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK(BM_CopyOciArchiveToOci)
 	->Unit(benchmark::kMillisecond)
 	->UseRealTime()
 	->Iterations(1)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 BENCHMARK(BM_SkopeoOciToOci)
 	->Unit(benchmark::kMillisecond)
 	->UseRealTime()
 	->Iterations(1)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();

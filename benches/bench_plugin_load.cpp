@@ -8,6 +8,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_common.h"
+
 #include "internal/elf_descriptor.h"
 #include "internal/plugin_loader.h"
 
@@ -47,7 +49,7 @@ void BM_LoadAllPlugins(benchmark::State &state)
 }
 BENCHMARK(BM_LoadAllPlugins)
 	->Unit(benchmark::kMicrosecond)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 
 void BM_ValidateDescriptorsOnly(benchmark::State &state)
@@ -64,7 +66,7 @@ void BM_ValidateDescriptorsOnly(benchmark::State &state)
 }
 BENCHMARK(BM_ValidateDescriptorsOnly)
 	->Unit(benchmark::kMicrosecond)
-	->Repetitions(5)
+	->Repetitions(tb::bench::repetitions(5))
 	->ReportAggregatesOnly(true);
 
 } // namespace

@@ -12,6 +12,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_common.h"
+
 #include <tb/context.h>
 #include <tb/gpus.h>
 
@@ -99,15 +101,15 @@ void tbInfoJsonProcess(benchmark::State &state)
 
 BENCHMARK(probeInProcess)
 	->Unit(benchmark::kMicrosecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
 BENCHMARK(probeAndRenderJson)
 	->Unit(benchmark::kMicrosecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
 BENCHMARK(tbInfoJsonProcess)
 	->Unit(benchmark::kMillisecond)
-	->Repetitions(10)
+	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();

@@ -42,3 +42,9 @@ step tb --host-root tests/data/hosts/t4-proprietary extract -i vector-add:cuda -
 step find "$demo/triton-cache" -type f
 # Triton only finds grouped files at absolute paths: they now point into the new cache dir.
 step cat "$demo/triton-cache/5W7KJQDTJCL4UGPMKKCS7TEEPZKSWOY4774SZQ6674FWSXG5MNXQ/__grp__add_kernel.json"
+
+# --- GPU containers: what `tb run` hands the runtime (a dry run writes nothing) ---
+# Bolt is not installed here: the dry run shows the integration-contract form and the run's
+# CDI spec for the fixture host's Tesla T4 (docs/runtimes/bolt.md).
+step tb --host-root tests/data/hosts/t4-proprietary run --dry-run --runtime bolt --profile gaming \
+	--isolation shared docker.io/library/ubuntu:24.04 nvidia-smi

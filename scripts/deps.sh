@@ -6,12 +6,15 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config meson ninja-build
 	libboost1.81-dev libboost-json1.81-dev
-	libcurl4-openssl-dev libarchive-dev libssl-dev libzstd-dev zlib1g-dev
+	libcurl4-openssl-dev libarchive-dev libyaml-cpp-dev libssl-dev libzstd-dev zlib1g-dev
 	libtomlplusplus-dev libcli11-dev libfmt-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
+	libisal-dev # igzip: faster gzip inflate (optional at build time; zlib is the fallback)
 	# real peers used by the integration tests
-	docker-registry skopeo umoci podman runc python3-jsonschema
+	docker-registry apache2-utils skopeo umoci podman runc python3-jsonschema busybox-static
 	jq zstd gzip tar curl util-linux
+	# scripts/bench.sh: paired whole-process timings and the tools it compares with
+	hyperfine pigz buildah
 )
 
 missing=()

@@ -55,4 +55,29 @@ BUILD_DIR=${RELEASE_BUILD_DIR:-build-release} TB_BUILDTYPE=release \
 status=0
 meson test -C "$build" --no-rebuild --print-errorlogs --num-processes "${TB_TEST_JOBS:-2}" "$@" || status=$?
 summary "$build/meson-logs/testlog.junit.xml"
+# Every benchmark once in short mode (small data, one repetition) so none can rot; prints their
+# figures. The full comparison is scripts/bench.sh (docs/benchmarks.md).
+if [ $# -eq 0 ] && [ "${TB_TEST_BENCH:-1}" != 0 ]; then
+	echo "== benchmarks (short mode) =="
+	TB_BENCH_SHORT=1 meson test -C "$build" --no-rebuild --benchmark --num-processes 1 \
+		--logbase benchlog --verbose || status=$?
+fi
+
+# TB_SANITIZE=1: the unit, loader and conformance suites again under ASan + UBSan, in a second
+# build dir (docs/security.md). Any report fails the test that printed it.
+if [ "${TB_SANITIZE:-0}" = 1 ] && [ $# -eq 0 ]; then
+	asan=${ASAN_BUILD_DIR:-build-asan}
+	if [ ! -f "$asan/build.ninja" ]; then
+		meson setup "$asan" --buildtype=debugoptimized -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dbenches=false >/dev/null
+	fi
+	ninja -C "$asan" -j "${TB_JOBS:-$(nproc)}" >/dev/null || ninja -C "$asan" -j 1
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$asan" --no-rebuild --print-errorlogs \
+		--num-processes "${TB_TEST_JOBS:-2}" --suite unit --suite loader --suite conformance ||
+		status=$?
+	echo "ASan + UBSan:"
+	summary "$asan/meson-logs/testlog.junit.xml"
+fi
 exit $status

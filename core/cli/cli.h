@@ -111,6 +111,15 @@ std::optional<GpuInventory> probeHostGpus(Env &env);
 /// refuses it. Call once, after every verb is registered.
 void routeGlobalJson(CLI::App &app, Env &env);
 
+/// \brief --authfile / --tls-verify of the verbs that may talk to a registry.
+struct RegistryFlags {
+	std::string authFile;
+	std::optional<bool> tlsVerify;
+};
+void addRegistryFlags(CLI::App *cmd, RegistryFlags &flags);
+/// \brief Make the flags effective for this process (call before opening the context).
+void applyRegistryFlags(const RegistryFlags &flags);
+
 // One registration function per verb, each in its own cmd_<verb>.cpp.
 void registerVersion(CLI::App &app, Env &env);
 void registerPlugins(CLI::App &app, Env &env);
@@ -126,5 +135,8 @@ void registerInfo(CLI::App &app, Env &env);
 void registerCdi(CLI::App &app, Env &env);
 void registerRun(CLI::App &app, Env &env);
 void registerWsl2(CLI::App &app, Env &env);
+void registerRmi(CLI::App &app, Env &env);
+void registerTag(CLI::App &app, Env &env);
+void registerPrune(CLI::App &app, Env &env);
 
 } // namespace tb::cli

@@ -17,13 +17,17 @@ void registerCopy(CLI::App &app, Env &env)
 		app.add_subcommand("copy", "Copy an image between transports (digests are kept)");
 	static std::string src, dst;
 	static bool quiet = false;
-	cmd->add_option("SRC", src,
-			"Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
-			"docker-archive:FILE[:REF], or a local store name)")
+	cmd->add_option(
+		   "SRC", src,
+		   "Source reference (oci:DIR[:TAG], oci-archive:FILE[:TAG], "
+		   "docker-archive:FILE[:REF], docker://HOST/REPO[:TAG], or a local store name)")
 		->required();
 	cmd->add_option("DST", dst, "Destination reference")->required();
 	cmd->add_flag("-q,--quiet", quiet, "Print only the manifest digest");
+	static RegistryFlags flags;
+	addRegistryFlags(cmd, flags);
 	onRun(cmd, env, [&env]() -> Status {
+		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
 		auto r = TB_TRY(copyImage(*ctx, src, dst));
 		if (quiet) {

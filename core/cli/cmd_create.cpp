@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb create`: pack a Triton kernel cache directory into an image; prints the manifest digest.
-#include <cstdio>
 #include <string>
 
 #include <fmt/core.h>
 
 #include <tb/caches.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -16,11 +16,12 @@ namespace {
 struct CreateArgs {
 	CacheCreateRequest request;
 	bool quiet = false;
+	RegistryFlags flags;
 };
 
 void printWarning(std::string_view message)
 {
-	fmt::print(stderr, "tb: warning: {}\n", message);
+	fmt::print(stderr, "tb: warning: {}\n", printable(message));
 }
 
 Status run(Env &env, CreateArgs &a)
@@ -60,7 +61,7 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_option("-i,--image", a.request.image,
 			"Image to write: a store name (mycache:v1), oci:DIR[:TAG], "
 			"oci-archive:FILE[:TAG], "
-			"docker-archive:FILE[:REF]")
+			"docker-archive:FILE[:REF], docker://HOST/REPO[:TAG]")
 		->required();
 	cmd->add_option("-d,--dir", a.request.dir, "Triton cache directory to pack")->required();
 	cmd->add_option("--format", a.request.format,
@@ -73,12 +74,21 @@ void registerCreate(CLI::App &app, Env &env)
 		"--created", a.request.created,
 		"Creation time (RFC 3339 or Unix seconds); default none, for reproducible digests");
 	cmd->add_option("--title", a.request.title,
-			"org.opencontainers.image.title (default: the image name)");
+			"org.opencontainers.image.title (default: none, so that the digest depends "
+			"on the content only)");
 	cmd->add_option("--dockerfile", a.request.dockerfile,
 			"Also write the equivalent Dockerfile and its build context "
 			"(io.triton.cache/, io.triton.manifest/ next to it; compat only)");
+	cmd->add_option("--threads", a.request.threads,
+			"Compression threads (default: one per CPU); the image is the same for any "
+			"number")
+		->check(CLI::NonNegativeNumber);
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
-	onRun(cmd, env, [&env]() { return run(env, a); });
+	addRegistryFlags(cmd, a.flags);
+	onRun(cmd, env, [&env]() {
+		applyRegistryFlags(a.flags);
+		return run(env, a);
+	});
 }
 
 } // namespace tb::cli

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <tb/caches.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -14,13 +15,15 @@ namespace {
 
 struct ExtractArgs {
 	CacheExtractRequest request;
+	std::string dir;
 	bool skipCompat = false;
 	bool quiet = false;
+	RegistryFlags flags;
 };
 
 void printWarning(std::string_view message)
 {
-	fmt::print(stderr, "tb: warning: {}\n", message);
+	fmt::print(stderr, "tb: warning: {}\n", printable(message));
 }
 
 // The match table, before the verdict (an error, if any, follows it).
@@ -67,13 +70,22 @@ void registerExtract(CLI::App &app, Env &env)
 	cmd->add_option("-i,--image", a.request.image,
 			"Image to read (store name or transport:location)")
 		->required();
-	cmd->add_option("-d,--dir", a.request.destination,
-			"Destination (default: $TRITON_CACHE_DIR, else "
-			"${TRITON_HOME:-$HOME}/.triton/cache)");
+	auto *dir = cmd->add_option("-d,--dir", a.dir,
+				    "Destination (default: $TRITON_CACHE_DIR, else "
+				    "${TRITON_HOME:-~}/.triton/cache; never / or ~ itself)");
+	cmd->add_flag("--allow-any-top-level", a.request.allowAnyTopLevel,
+		      "Also extract names other than Triton cache-key directories at the top of "
+		      "the cache (refused by default)");
 	cmd->add_flag("--skip-compat,--no-gpu", a.skipCompat,
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
-	onRun(cmd, env, [&env]() { return run(env, a); });
+	addRegistryFlags(cmd, a.flags);
+	onRun(cmd, env, [&env, dir]() {
+		applyRegistryFlags(a.flags);
+		if (dir->count() > 0)
+			a.request.destination = a.dir;
+		return run(env, a);
+	});
 }
 
 } // namespace tb::cli

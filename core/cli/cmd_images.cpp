@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <tb/images.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -62,12 +63,13 @@ void printTable(const std::vector<ImageSummary> &images)
 	std::vector<Row> rows;
 	size_t wn = 4, wv = 7;
 	for (const auto &i : images) {
-		Row r{i.name.empty() ? "<none>" : i.name, i.digest.hex.substr(0, 12),
-		      humanSize(i.size), i.variant.empty() ? "-" : i.variant, ""};
+		Row r{i.name.empty() ? "<none>" : printable(i.name), i.digest.hex.substr(0, 12),
+		      humanSize(i.size), i.variant.empty() ? "-" : printable(i.variant), ""};
 		for (const auto &t : i.targets)
 			r.targets += (r.targets.empty() ? "" : ",") + targetText(t);
+		r.targets = printable(r.targets);
 		if (!i.error.empty())
-			r.targets = "error: " + i.error;
+			r.targets = "error: " + printable(i.error);
 		else if (r.targets.empty())
 			r.targets = "-";
 		wn = std::max(wn, r.name.size());

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <tb/images.h>
+#include <tb/printable.h>
 
 #include "cli.h"
 
@@ -110,7 +111,7 @@ void printText(const ImageInspection &i)
 {
 	auto row = [](std::string_view k, const std::string &v) {
 		if (!v.empty())
-			fmt::print("{:<15}{}\n", std::string(k) + ":", v);
+			fmt::print("{:<15}{}\n", std::string(k) + ":", printable(v));
 	};
 	row("Name", i.name);
 	row("Digest", i.digest.str());
@@ -143,16 +144,16 @@ void printText(const ImageInspection &i)
 	row("Cache error", i.cacheError);
 	fmt::print("Layers:\n");
 	for (const auto &l : i.layers)
-		fmt::print("  {}  {}  {} bytes\n", l.digest.str(), l.mediaType, l.size);
+		fmt::print("  {}  {}  {} bytes\n", l.digest.str(), printable(l.mediaType), l.size);
 	if (!i.labels.empty()) {
 		fmt::print("Labels:\n");
 		for (const auto &[k, v] : i.labels)
-			fmt::print("  {}={}\n", k, v);
+			fmt::print("  {}={}\n", printable(k), printable(v));
 	}
 	if (!i.annotations.empty()) {
 		fmt::print("Annotations:\n");
 		for (const auto &[k, v] : i.annotations)
-			fmt::print("  {}={}\n", k, v);
+			fmt::print("  {}={}\n", printable(k), printable(v));
 	}
 }
 
@@ -168,7 +169,10 @@ void registerInspect(CLI::App &app, Env &env)
 		->required();
 	cmd->add_flag("--json", json, "Machine-readable output (skopeo inspect field names)");
 	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
+	static RegistryFlags flags;
+	addRegistryFlags(cmd, flags);
 	onRun(cmd, env, [&env]() -> Status {
+		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
 		if (raw) {
 			auto src = TB_TRY(openImageSource(*ctx, ref));

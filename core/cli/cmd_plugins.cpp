@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <fmt/core.h>
 
+#include <tb/printable.h>
+
 #include "cli.h"
 
 namespace tb::cli {
@@ -61,9 +63,9 @@ void printTable(const std::vector<PluginInfo> &plugins, bool verbose, bool colou
 			padded = statusColour(p.status) + status + "\033[0m" +
 				 std::string(ws - status.size(), ' ');
 		fmt::print("{:<{}}  {:<{}}  {:<{}}  {}  {}\n", p.kind, wk, p.name, wn,
-			   p.version.empty() ? "-" : p.version, wv, padded, p.path);
+			   p.version.empty() ? "-" : p.version, wv, padded, printable(p.path));
 		if (verbose && !p.reason.empty())
-			fmt::print("    reason: {}\n", p.reason);
+			fmt::print("    reason: {}\n", printable(p.reason));
 	}
 	if (plugins.empty())
 		fmt::print("(no plugins found; set TB_PLUGIN_PATH or [core] plugin_path)\n");

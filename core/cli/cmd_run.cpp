@@ -1,25 +1,120 @@
 // SPDX-License-Identifier: Apache-2.0
-// `tb run [--runtime R] [--profile P] [--gpus SEL] IMAGE [COMMAND...]`: a GPU container.
+// `tb run [--runtime R] [--profile P] [--gpus SEL] ... IMAGE [COMMAND...]`: a GPU container.
+// libtb prepares the run (spec, lease, cache, argv); this verb starts the runtime, forwards
+// signals and passes its exit code on; the plan's resources go when the verb returns.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
 #include <fmt/core.h>
 
 #include <tb/run.h>
 
 #include "cli.h"
+#include "run_child.h"
 
 namespace tb::cli {
+namespace {
+
+struct RunArgs {
+	RunOptions o;
+	std::vector<std::string> env;
+	std::string boltfile;
+};
+
+// -e K=V sets; -e K passes tb's own value of K (as docker and podman do), if it has one.
+Result<EnvList> parseEnv(const std::vector<std::string> &items)
+{
+	EnvList out;
+	for (const auto &e : items) {
+		auto eq = e.find('=');
+		if (eq == 0 || e.empty())
+			return err(Errc::InvalidArgument,
+				   "run: -e '" + e + "': expected KEY=VALUE");
+		if (eq != std::string::npos) {
+			out.emplace_back(e.substr(0, eq), e.substr(eq + 1));
+		} else if (const char *v = std::getenv(e.c_str())) {
+			out.emplace_back(e, v);
+		}
+	}
+	return out;
+}
+
+void printDryRun(const RunPlan &plan)
+{
+	std::vector<std::string> line;
+	for (const auto &[k, v] : plan.invocation.env)
+		line.push_back(k + "=" + v);
+	line.insert(line.end(), plan.invocation.argv.begin(), plan.invocation.argv.end());
+	std::printf("%s\n", shellQuote(line).c_str());
+	for (const auto &[path, text] : plan.specs)
+		std::printf("# %s\n%s%s", path.c_str(), text.c_str(),
+			    !text.empty() && text.back() == '\n' ? "" : "\n");
+}
+
+Status run(Env &env, RunArgs &a)
+{
+	// Before anything is written: a SIGINT from now on is handled, never fatal.
+	SignalGuard guard;
+	Context *ctx = TB_TRY(env.openContext());
+	a.o.env = TB_TRY(parseEnv(a.env));
+	if (!a.boltfile.empty())
+		a.o.dryRun = true; // writing a Boltfile starts nothing
+	RunPlan plan = TB_TRY(buildRunInvocation(*ctx, a.o));
+	for (const auto &w : plan.warnings)
+		std::fprintf(stderr, "tb: warning: %s\n", w.c_str());
+	if (!a.boltfile.empty()) {
+		std::string text = TB_TRY(boltfileFor(*ctx, plan));
+		std::ofstream f(a.boltfile, std::ios::binary | std::ios::trunc);
+		f << text;
+		if (!f.flush())
+			return err(Errc::Io,
+				   "run: --emit-boltfile: cannot write '" + a.boltfile + "'");
+		return ExitOk;
+	}
+	if (a.o.dryRun) {
+		printDryRun(plan);
+		return ExitOk;
+	}
+	if (int sig = guard.takePending())
+		return 128 + sig; // stopped before the runtime started; the plan is released
+	auto code = runChild(plan.invocation, guard);
+	if (!code)
+		return Status(code.error(), 127); // the shell's "command not found"
+	return *code;
+}
+
+} // namespace
 
 void registerRun(CLI::App &app, Env &env)
 {
-	auto *cmd = app.add_subcommand(
-		"run",
-		"Run a container with GPUs, a profile and a kernel cache (not implemented yet)");
-	static RunOptions o;
+	auto *cmd = app.add_subcommand("run",
+				       "Run a container with GPUs, a profile and a kernel cache");
+	static RunArgs a;
+	RunOptions &o = a.o;
 	cmd->add_option("--runtime", o.runtime,
-			"Runtime plugin (default: [runtime] default_runtime)");
+			"Runtime plugin: podman, docker, bolt or a third-party one (default: "
+			"[runtime] default_runtime)");
 	cmd->add_option("--profile", o.profile, "gaming, aiml or a [profiles.NAME] of the config");
 	cmd->add_option("--gpus", o.gpus, "all, none, first, or GPU indices/UUIDs (\"0,2\")");
-	cmd->add_option("--cache-image", o.cacheImage, "Kernel cache image to mount");
+	cmd->add_option("--isolation", o.isolation,
+			"shared, exclusive (a lease per GPU) or virtual (default: [bolt.capsule] "
+			"isolation_level)");
+	cmd->add_option("--cache-image", o.cacheImage,
+			"Kernel cache image mounted at the container's TRITON_CACHE_DIR");
 	cmd->add_option("--name", o.name, "Container name");
+	// One value per occurrence: the words after IMAGE belong to the container.
+	cmd->add_option("-e,--env", a.env, "KEY=VALUE for the container (repeatable)")
+		->allow_extra_args(false);
+	cmd->add_option("--runtime-arg", o.extraArgs,
+			"Extra argument for the runtime (repeatable; --runtime-arg=--flag for one "
+			"that starts with '-')")
+		->allow_extra_args(false);
+	cmd->add_flag("--dry-run", o.dryRun,
+		      "Print the runtime command line and the CDI spec instead of running");
+	cmd->add_option("--emit-boltfile", a.boltfile,
+			"Write a Boltfile service for this run (with --runtime bolt) instead of "
+			"running");
 	cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open");
 	cmd->add_flag("-t,--tty", o.tty, "Allocate a terminal");
 	// Everything from IMAGE on belongs to the container, options included (so global options
@@ -34,14 +129,10 @@ void registerRun(CLI::App &app, Env &env)
 					       "'run')",
 					       rest.front()));
 		if (!rest.empty()) {
-			o.image = rest.front();
-			o.command.assign(rest.begin() + 1, rest.end());
+			a.o.image = rest.front();
+			a.o.command.assign(rest.begin() + 1, rest.end());
 		}
-		Context *ctx = TB_TRY(env.openContext());
-		// A thin client of libtb: the answer (today NotImplemented, exit 2) is
-		// buildRunInvocation's.
-		TB_TRY(buildRunInvocation(*ctx, o));
-		return ExitOk;
+		return run(env, a);
 	});
 }
 

@@ -5,11 +5,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <tb/cleanup.h>
+#include <tb/printable.h>
+
 #include "cli.h"
 
 int main(int argc, char **argv)
 {
 	using namespace tb::cli;
+	// Ctrl-C or a kill in the middle of a write leaves no temp files behind.
+	tb::removeTemporariesOnSignals();
 	Env env;
 	CLI::App app{"tb: fast-starting GPU containers (kernel cache images, GPU passthrough)",
 		     "tb"};
@@ -36,6 +41,9 @@ int main(int argc, char **argv)
 	registerCdi(app, env);
 	registerRun(app, env);
 	registerWsl2(app, env);
+	registerRmi(app, env);
+	registerTag(app, env);
+	registerPrune(app, env);
 	routeGlobalJson(app, env);
 
 	try {
@@ -50,6 +58,6 @@ int main(int argc, char **argv)
 	}
 	// The one place an error is printed: verbs return it, with context added on the way up.
 	if (env.error())
-		std::fprintf(stderr, "tb: %s\n", env.error()->message.c_str());
+		std::fprintf(stderr, "tb: %s\n", tb::printable(env.error()->message).c_str());
 	return env.exitCode;
 }

@@ -120,6 +120,7 @@ toml::table configTable(const Config &c)
 				    {"system_plugins", c.core.systemPlugins},
 				    {"required_plugins", toArray(c.core.requiredPlugins)},
 				    {"disabled_plugins", toArray(c.core.disabledPlugins)},
+				    {"trusted_plugin_paths", toArray(c.core.trustedPluginPaths)},
 				    {"log_levels", c.core.logLevels},
 			    });
 	root.insert("host", toml::table{{"root", c.host.root}});
@@ -133,6 +134,7 @@ toml::table configTable(const Config &c)
 				       {"default_runtime", c.runtime.defaultRuntime},
 				       {"default_args", toArray(c.runtime.defaultArgs)},
 				       {"environment", toTable(c.runtime.environment)},
+				       {"oci_runtime", c.runtime.ociRuntime},
 			       });
 	root.insert("security", toml::table{
 					{"security_opts", toArray(c.security.securityOpts)},
@@ -151,6 +153,7 @@ toml::table configTable(const Config &c)
 				      {"default_format", c.create.defaultFormat},
 				      {"default_compression", c.create.defaultCompression},
 			      });
+	root.insert("cdi", toml::table{{"spec_dirs", toArray(c.cdi.specDirs)}});
 	toml::table regs;
 	for (const auto &[host, r] : c.registries)
 		regs.insert(host, toml::table{{"insecure", r.insecure}, {"ca", r.ca}});
@@ -198,7 +201,9 @@ toml::table configTable(const Config &c)
 	toml::table plugins;
 	for (const auto &[uri, view] : c.plugins) {
 		toml::table t;
-		for (const auto &[k, v] : view.values())
+		for (const auto &kv : view.values()) {
+			const auto &k =
+				kv.first; // a structured binding: clang 14 cannot capture it
 			std::visit(
 				[&](const auto &x) {
 					using X = std::decay_t<decltype(x)>;
@@ -207,7 +212,8 @@ toml::table configTable(const Config &c)
 					else
 						t.insert(k, x);
 				},
-				v);
+				kv.second);
+		}
 		plugins.insert(uri, std::move(t));
 	}
 	root.insert("plugins", std::move(plugins));

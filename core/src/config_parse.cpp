@@ -9,6 +9,7 @@
 
 #include <toml++/toml.h>
 
+#include "internal/config_guard.h"
 #include "internal/config_values.h"
 
 namespace tb {
@@ -187,6 +188,7 @@ void readCore(SectionReader &r, CoreSection &c)
 	r.boolean("system_plugins", c.systemPlugins);
 	r.strList("required_plugins", c.requiredPlugins, config::checkPluginUri);
 	r.strList("disabled_plugins", c.disabledPlugins, config::checkPluginUri);
+	r.strList("trusted_plugin_paths", c.trustedPluginPaths);
 	r.str("log_levels", c.logLevels, config::checkLogLevels);
 }
 
@@ -277,6 +279,7 @@ void readPluginSection(SectionReader &parent, const std::string &uri, const toml
 Result<Config> parseConfig(std::string_view text, std::string_view origin)
 {
 	toml::table root;
+	TB_TRY(checkConfigShape(text, origin)); // before toml++ can recurse on hostile input
 	try {
 		root = toml::parse(text, std::string(origin));
 	} catch (const toml::parse_error &e) {
@@ -313,6 +316,7 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		r.str("default_runtime", c.runtime.defaultRuntime, config::checkRuntimeName);
 		r.strList("default_args", c.runtime.defaultArgs);
 		r.strMap("environment", c.runtime.environment);
+		r.str("oci_runtime", c.runtime.ociRuntime);
 	});
 	section("security", [&](SectionReader &r) {
 		r.strList("security_opts", c.security.securityOpts);
@@ -331,6 +335,7 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 		r.str("default_format", c.create.defaultFormat, {"compat", "plain"});
 		r.str("default_compression", c.create.defaultCompression, {"gzip", "zstd", "none"});
 	});
+	section("cdi", [&](SectionReader &r) { r.strList("spec_dirs", c.cdi.specDirs); });
 	// [registries."HOST"], [profiles.NAME], [plugins."KIND.NAME"]: tables of tables.
 	auto tables = [&](const char *name, bool quote, auto &&fn) {
 		section(name, [&](SectionReader &r) {

@@ -95,6 +95,8 @@ std::string_view pluginStatusName(PluginStatus s) noexcept
 		return "shadowed";
 	case PluginStatus::Incompatible:
 		return "incompatible";
+	case PluginStatus::Untrusted:
+		return "untrusted";
 	}
 	return "unknown";
 }
@@ -146,6 +148,7 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 		if (c.core.systemPlugins)
 			lo.searchPath.emplace_back(systemPluginDir());
 		lo.disabled = c.core.disabledPlugins;
+		lo.trusted = c.core.trustedPluginPaths;
 		lo.sections = &c.plugins;
 		lo.paths = &impl->paths;
 		impl->plugins = PluginSet::load(lo);

@@ -9,12 +9,14 @@
 #include <dlfcn.h>
 #include <filesystem>
 #include <set>
+#include <unistd.h>
 
 #include <boost/dll/shared_library.hpp>
 
 #include "internal/config_values.h"
 #include "internal/elf_descriptor.h"
 #include "internal/log.h"
+#include "plugin_trust.h"
 
 namespace tb {
 
@@ -207,7 +209,11 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 			} else if (validate(*fd, info)) {
 				auto disabled = std::find(opts.disabled.begin(),
 							  opts.disabled.end(), info.uri);
-				if (disabled != opts.disabled.end()) {
+				if (auto distrust =
+					    pluginDistrust(path, ::geteuid(), opts.trusted)) {
+					info.status = PluginStatus::Untrusted; // never owns its uri
+					info.reason = std::move(*distrust);
+				} else if (disabled != opts.disabled.end()) {
 					info.status = PluginStatus::Disabled;
 					info.reason = "disabled by [core] disabled_plugins";
 				} else if (auto it = owner.find(info.uri); it != owner.end()) {

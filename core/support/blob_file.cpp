@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tbsupport/sha256.h"
+#include "tbsupport/temp_track.h"
 
 namespace tb::support {
 
@@ -33,26 +34,33 @@ Error errnoError(const std::string &what)
 
 namespace {
 
-// A temp file that is unlinked unless release()d.
+// A temp file that is unlinked unless release()d; locked and listed for the signal
+// cleanup while it exists (tbsupport/temp_track.h).
 struct TempFile {
 	std::string path;
 	UniqueFd fd;
+	TempTrack track;
 	~TempFile()
 	{
 		fd.reset();
 		if (!path.empty())
 			::unlink(path.c_str());
 	}
-	void release() { path.clear(); }
+	void release()
+	{
+		path.clear();
+		track.reset();
+	}
 };
 
 Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
 {
-	std::string pattern = dir + "/" + std::string(prefix) + "XXXXXX";
-	UniqueFd fd(::mkostemp(pattern.data(), O_CLOEXEC));
+	std::string pattern = tempTemplate(dir, prefix);
+	UniqueFd fd(createTracked(pattern, t.track, false));
 	if (!fd.isValid())
 		return unexpected(errnoError("create temporary file in " + dir));
 	t.path = pattern;
+	lockTemp(fd.get());
 	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
 	mode_t mask = ::umask(0);
 	::umask(mask);
@@ -148,13 +156,13 @@ Result<void> writeFileAtomic(const std::string &path, std::string_view bytes)
 	return commitTemp(t, path, dir);
 }
 
-Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
+Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs, bool shared)
 {
 	UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!fd.isValid())
 		return unexpected(errnoError("open layout " + dir + " for locking"));
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-	while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+	while (::flock(fd.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return unexpected(errnoError("lock layout " + dir));
 		if (std::chrono::steady_clock::now() > deadline) {
@@ -167,7 +175,35 @@ Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs)
 	return LayoutLock(std::move(fd));
 }
 
-Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
+StagedBlob::~StagedBlob()
+{
+	fd_.reset();
+	if (!path_.empty())
+		::unlink(path_.c_str());
+}
+
+StagedBlob &StagedBlob::operator=(StagedBlob &&o) noexcept
+{
+	if (this != &o) {
+		fd_.reset();
+		if (!path_.empty())
+			::unlink(path_.c_str());
+		path_ = std::move(o.path_);
+		fd_ = std::move(o.fd_);
+		track_ = std::move(o.track_);
+		o.path_.clear();
+	}
+	return *this;
+}
+
+void StagedBlob::adopted() noexcept
+{
+	path_.clear();
+	track_.reset();
+	fd_.reset();
+}
+
+Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
 {
 	if (d.digest.algorithm != "sha256")
 		return err(Errc::Unsupported,
@@ -201,9 +237,10 @@ Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobR
 						  ")");
 	if (::fsync(t.fd.get()) != 0)
 		return unexpected(errnoError("fsync " + t.path));
-	std::string path = t.path;
-	t.release();
-	return path;
+	// The fd stays open, and with it the lock that tells it from a dead writer's.
+	StagedBlob staged(std::move(t.path), std::move(t.fd), std::move(t.track));
+	t.path.clear();
+	return staged;
 }
 
 Result<int64_t> DirTree::size(const std::string &rel) const

@@ -107,9 +107,7 @@ Result<void> LayoutDestination::prepareDir()
 // Nothing becomes visible: staged temp files go, and directories we created with them.
 void LayoutDestination::abandon() noexcept
 {
-	for (const auto &[digest, path] : staged_)
-		::unlink(path.c_str());
-	staged_.clear();
+	staged_.clear(); // removes the temp files
 	if (topCreated_.empty())
 		return;
 	std::error_code ec;
@@ -128,6 +126,7 @@ Result<bool> LayoutDestination::hasBlob(const Descriptor &blob) noexcept
 		if (!fs::exists(dir_ + "/oci-layout", ec))
 			return false;
 		auto layout = TB_TRY(OciLayout::open(dir_));
+		TB_TRY(holdBlobs());
 		return layout.hasBlob(blob);
 	});
 }
@@ -135,10 +134,8 @@ Result<bool> LayoutDestination::hasBlob(const Descriptor &blob) noexcept
 Result<void> LayoutDestination::stage(const Descriptor &blob, BlobReader &data)
 {
 	TB_TRY(prepareDir());
-	std::string path = TB_TRY(stageBlob(dir_, blob, data));
-	auto [it, added] = staged_.emplace(blob.digest, path);
-	if (!added)
-		::unlink(path.c_str());
+	auto staged = TB_TRY(stageBlob(dir_, blob, data));
+	staged_.insert_or_assign(blob.digest, std::move(staged));
 	return {};
 }
 
@@ -161,12 +158,24 @@ Result<void> LayoutDestination::putManifest(const RawManifest &m) noexcept
 	});
 }
 
+Result<void> LayoutDestination::holdBlobs()
+{
+	if (blobsLock_)
+		return {};
+	std::error_code ec;
+	if (!fs::is_directory(dir_ + "/blobs", ec))
+		return {}; // nothing stored to rely on yet; openOrCreate() makes it
+	blobsLock_.emplace(TB_TRY(LayoutLock::acquire(dir_ + "/blobs", 60000, true)));
+	return {};
+}
+
 Result<void> LayoutDestination::commitImpl()
 {
 	if (!manifest_)
 		return err(Errc::InvalidArgument,
 			   "commit to layout " + dir_ + " without a manifest");
 	auto layout = TB_TRY(OciLayout::openOrCreate(dir_));
+	TB_TRY(holdBlobs());
 	// Blobs first, index last: a reader never sees a tag whose blobs are missing.
 	for (auto it = staged_.begin(); it != staged_.end();) {
 		TB_TRY(layout.adoptBlob(it->second, it->first));

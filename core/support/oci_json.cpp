@@ -122,12 +122,12 @@ Result<std::string> effectiveType(const RawManifest &m, const json::object &body
 	return type;
 }
 
-Result<json::object> parseManifestBody(const RawManifest &m)
+Result<json::object> parseManifestBody(const RawManifest &m, size_t cap = MaxManifestBytes)
 {
-	if (m.bytes.size() > MaxManifestBytes)
-		return err(Errc::LimitExceeded,
-			   "manifest is " + std::to_string(m.bytes.size()) + " bytes, over the " +
-				   std::to_string(MaxManifestBytes) + " byte limit");
+	if (m.bytes.size() > cap)
+		return err(Errc::LimitExceeded, "manifest is " + std::to_string(m.bytes.size()) +
+							" bytes, over the " + std::to_string(cap) +
+							" byte limit");
 	return parseObject(m.bytes, "manifest");
 }
 
@@ -174,9 +174,9 @@ Result<ImageManifest> parseImageManifest(const RawManifest &m)
 	return out;
 }
 
-Result<ImageIndex> parseImageIndex(const RawManifest &m)
+Result<ImageIndex> parseImageIndex(const RawManifest &m, size_t cap)
 {
-	json::object body = TB_TRY(parseManifestBody(m));
+	json::object body = TB_TRY(parseManifestBody(m, cap));
 	ImageIndex out;
 	out.mediaType = TB_TRY(effectiveType(m, body));
 	if (!isIndexType(out.mediaType))

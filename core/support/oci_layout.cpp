@@ -31,6 +31,18 @@ std::string hexOf(const Digest &d)
 
 } // namespace
 
+Result<void> OciLayout::writeIndex(const std::string &path, const boost::json::value &index)
+{
+	std::string text = json::serialize(index);
+	// Readers refuse an index.json over the cap: never write one.
+	if (text.size() > MaxLayoutIndexBytes)
+		return err(Errc::LimitExceeded,
+			   path + " would grow to " + std::to_string(text.size()) +
+				   " bytes, over the " + std::to_string(MaxLayoutIndexBytes) +
+				   " byte limit; remove images (tb rmi) first");
+	return writeFileAtomic(path, text);
+}
+
 // The ref.name grammar of the OCI annotations spec (what skopeo's oci: transport checks):
 // components of alphanumerics joined by one of -._:@+ or "--", separated by '/'.
 Result<void> validateLayoutTag(std::string_view tag)
@@ -145,6 +157,8 @@ Result<OciLayout> OciLayout::openOrCreate(std::string dir)
 	if (ec)
 		return err(Errc::Io, "create layout directory " + dir + ": " + ec.message());
 	auto lock = TB_TRY(LayoutLock::acquire(dir));
+	// What killed writers left (staged blobs, index rewrites): each write reclaims it.
+	reclaimStaleTemps(dir, LayoutTempPrefix);
 	if (!fs::exists(dir + "/oci-layout", ec)) {
 		if (!isEmptyLayoutDir(dir))
 			return err(Errc::Conflict,
@@ -183,8 +197,9 @@ Result<int64_t> OciLayout::blobSize(const Digest &d) const
 
 Result<std::vector<IndexEntry>> OciLayout::entries() const
 {
-	std::string bytes = TB_TRY(readTreeFile(*tree_, "index.json", MaxManifestBytes, true));
-	auto index = parseImageIndex(RawManifest{std::move(bytes), std::string(media::OciIndex)});
+	std::string bytes = TB_TRY(readTreeFile(*tree_, "index.json", MaxLayoutIndexBytes, true));
+	auto index = parseImageIndex(RawManifest{std::move(bytes), std::string(media::OciIndex)},
+				     MaxLayoutIndexBytes);
 	if (!index)
 		return unexpected(std::move(index).error().wrap(where() + ": index.json"));
 	return std::move(index->manifests);
@@ -279,14 +294,15 @@ Result<std::string> OciLayout::readBlob(const Descriptor &d, size_t cap) const
 	return out;
 }
 
-Result<void> OciLayout::adoptBlob(const std::string &staged, const Digest &d) const
+Result<void> OciLayout::adoptBlob(StagedBlob &staged, const Digest &d) const
 {
 	TB_TRY(writable());
 	std::string dir = dir_ + "/blobs/" + d.algorithm;
 	std::error_code ec;
 	fs::create_directories(dir, ec);
-	if (::rename(staged.c_str(), blobPath(d).c_str()) != 0)
+	if (::rename(staged.path().c_str(), blobPath(d).c_str()) != 0)
 		return unexpected(errnoError("rename into " + blobPath(d)));
+	staged.adopted();
 	if (UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd.isValid())
 		::fsync(dfd.get());
 	return {};
@@ -295,11 +311,8 @@ Result<void> OciLayout::adoptBlob(const std::string &staged, const Digest &d) co
 Result<void> OciLayout::putBlob(const Descriptor &d, BlobReader &data) const
 {
 	TB_TRY(writable());
-	std::string staged = TB_TRY(stageBlob(dir_, d, data));
-	auto r = adoptBlob(staged, d.digest);
-	if (!r)
-		::unlink(staged.c_str());
-	return r;
+	auto staged = TB_TRY(stageBlob(dir_, d, data));
+	return adoptBlob(staged, d.digest);
 }
 
 Result<void> OciLayout::putBlobBytes(const Descriptor &d, std::string_view bytes) const
@@ -315,7 +328,7 @@ Result<void> OciLayout::setTag(std::string_view tag, const Descriptor &manifest)
 		TB_TRY(validateLayoutTag(tag));
 	auto lock = TB_TRY(LayoutLock::acquire(dir_));
 	std::string path = dir_ + "/index.json";
-	std::string bytes = TB_TRY(readFileCapped(path, MaxManifestBytes));
+	std::string bytes = TB_TRY(readFileCapped(path, MaxLayoutIndexBytes));
 	// Edit the JSON itself so fields and entries we do not model survive the rewrite.
 	boost::system::error_code ec;
 	json::value index = json::parse(bytes, ec);
@@ -353,7 +366,7 @@ Result<void> OciLayout::setTag(std::string_view tag, const Descriptor &manifest)
 			   "descriptor for " + manifest.digest.str() + " does not serialise");
 	kept.push_back(std::move(added));
 	list = std::move(kept);
-	return writeFileAtomic(path, json::serialize(index));
+	return writeIndex(path, index);
 }
 
 } // namespace tb::support

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +52,70 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 			out.stderrText.append(buf, static_cast<size_t>(n));
 	}
 	readEnd.reset();
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	out.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return out;
+}
+
+Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
+{
+	if (argv.empty())
+		return err(Errc::InvalidArgument, "no program to run");
+	int outFds[2], errFds[2];
+	if (::pipe2(outFds, O_CLOEXEC) != 0)
+		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+	UniqueFd outRead(outFds[0]), outWrite(outFds[1]);
+	if (::pipe2(errFds, O_CLOEXEC) != 0)
+		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+	UniqueFd errRead(errFds[0]), errWrite(errFds[1]);
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&actions, outWrite.get(), 1);
+	posix_spawn_file_actions_adddup2(&actions, errWrite.get(), 2);
+	std::vector<char *> args;
+	for (const auto &a : argv)
+		args.push_back(const_cast<char *>(a.c_str()));
+	args.push_back(nullptr);
+	pid_t pid = 0;
+	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+	posix_spawn_file_actions_destroy(&actions);
+	// The child's copies are the only writers left: EOF when it exits.
+	outWrite.reset();
+	errWrite.reset();
+	if (rc != 0)
+		return err(Errc::NotFound, "run " + argv[0] + ": " + std::strerror(rc));
+	ProcessOutput out;
+	// Both pipes at once: a child blocked on a full stderr pipe would never close stdout.
+	UniqueFd *ends[2] = {&outRead, &errRead};
+	std::string *bufs[2] = {&out.stdoutText, &out.stderrText};
+	const size_t caps[2] = {size_t(1) << 20, 65536};
+	char buf[4096];
+	while (outRead.isValid() || errRead.isValid()) {
+		pollfd fds[2] = {{outRead.get(), POLLIN, 0}, {errRead.get(), POLLIN, 0}};
+		if (::poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; ++i) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ends[i]->reset();
+				continue;
+			}
+			if (bufs[i]->size() < caps[i])
+				bufs[i]->append(buf, static_cast<size_t>(n));
+		}
+	}
+	outRead.reset();
+	errRead.reset();
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}

@@ -20,6 +20,7 @@
 
 #include "tbsupport/blob_file.h"
 #include "tbsupport/tar_index.h"
+#include "tbsupport/temp_track.h"
 
 namespace tb::support {
 
@@ -123,12 +124,17 @@ std::optional<std::string> cleanArchiveName(std::string_view name)
 
 Result<TempDir> TempDir::create(std::string_view prefix, const std::string &parent)
 {
-	std::string pattern = (parent.empty() ? defaultTempParent() : parent) + "/" +
-			      std::string(prefix) + "XXXXXX";
-	if (!::mkdtemp(pattern.data()))
+	std::string dir = parent.empty() ? defaultTempParent() : parent;
+	reclaimStaleTemps(dir, prefix);
+	std::string pattern = tempTemplate(dir, prefix);
+	TempTrack track;
+	if (createTracked(pattern, track, true) < 0)
 		return err(Errc::Io,
 			   "create temporary directory " + pattern + ": " + std::strerror(errno));
-	return TempDir(std::move(pattern));
+	UniqueFd fd(::open(pattern.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (fd.isValid())
+		lockTemp(fd.get());
+	return TempDir(std::move(pattern), std::move(fd), std::move(track));
 }
 
 TempDir::~TempDir()
@@ -233,19 +239,24 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 	std::string parent = fs::path(file).parent_path().string();
 	if (parent.empty())
 		parent = ".";
-	std::string tmp = parent + "/.tb-" + fs::path(file).filename().string() + "-XXXXXX";
-	UniqueFd out(::mkostemp(tmp.data(), O_CLOEXEC));
+	std::string tmpPrefix = ".tb-" + fs::path(file).filename().string() + "-";
+	reclaimStaleTemps(parent, tmpPrefix);
+	std::string tmp = tempTemplate(parent, tmpPrefix);
+	TempTrack track;
+	UniqueFd out(createTracked(tmp, track, false));
 	if (!out.isValid())
 		return err(Errc::Io,
 			   "create temporary file next to " + file + ": " + std::strerror(errno));
+	lockTemp(out.get());
 	struct Unlink {
 		std::string path;
+		TempTrack track;
 		~Unlink()
 		{
 			if (!path.empty())
 				::unlink(path.c_str());
 		}
-	} cleanup{tmp};
+	} cleanup{tmp, std::move(track)};
 	mode_t mask = ::umask(0);
 	::umask(mask);
 	::fchmod(out.get(), 0644 & ~mask);
@@ -302,6 +313,7 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 	if (::rename(tmp.c_str(), file.c_str()) != 0)
 		return err(Errc::Io, "rename into " + file + ": " + std::strerror(errno));
 	cleanup.path.clear();
+	cleanup.track.reset();
 	return {};
 }
 

@@ -150,7 +150,7 @@ private:
 				return unexpected(support::errnoError("create " + layoutDir));
 			for (const char *name : {"oci-layout", "index.json"}) {
 				auto bytes = TB_TRY(support::readTreeFile(
-					**index, name, support::MaxManifestBytes));
+					**index, name, support::MaxLayoutIndexBytes));
 				TB_TRY(support::writeFileAtomic(layoutDir + "/" + name, bytes));
 			}
 			return Base(std::move(*index));

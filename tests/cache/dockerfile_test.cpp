@@ -74,7 +74,7 @@ TEST(Dockerfile, WritesTheDockerfileAndStagesExactlyThePackedFiles)
 {
 	TempDir t;
 	sourceCache(t / "src");
-	ShellResult r = tb("create -i oci:" + (t / "vector-add") + ":v1 -d " + (t / "src") +
+	ShellResult r = tb("create --title vector-add -i oci:" + (t / "vector-add") + ":v1 -d " + (t / "src") +
 			   " --dockerfile " + (t / "build/Dockerfile"));
 	ASSERT_EQ(r.status, 0) << r.output;
 	EXPECT_NE(r.output.find("build context " + (t / "build")), std::string::npos) << r.output;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb create` / `tb extract` as libtb calls, through the public API only: the GPU preflight
-// policy, the Dockerfile build context, default titles, and both verbs in process.
+// policy, the Dockerfile build context, and both verbs in process.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -123,17 +123,6 @@ TEST(Preflight, AGpuWithoutComputeStackSaysWhy)
 	EXPECT_EQ(describeGpuCompute(bare), "intel 0 0000:00:02.0: no usable driver");
 }
 
-TEST(DefaultTitle, IsTheImageNameWithoutPathTagOrDigest)
-{
-	EXPECT_EQ(defaultImageTitle({"", "mycache:v1"}), "mycache");
-	EXPECT_EQ(defaultImageTitle({"docker", "//quay.io:443/org/kernels:v2@sha256:ab"}),
-		  "kernels");
-	EXPECT_EQ(defaultImageTitle({"oci", "/srv/layouts/triton/:v1"}), "triton");
-	EXPECT_EQ(defaultImageTitle({"oci", "/srv/l:org/name:v1"}), "name");
-	EXPECT_EQ(defaultImageTitle({"oci-archive", "/tmp/cache.tar:v1"}), "cache");
-	EXPECT_EQ(defaultImageTitle({"docker-archive", "/tmp/c.tar:org/name:v1"}), "name");
-}
-
 TEST(BuildContext, StagesExactlyThePackedFilesAndReplacesItsOwn)
 {
 	TempDir t;
@@ -189,10 +178,11 @@ TEST(BuildContext, RefusesTheCacheDirAndForeignFiles)
 			  "Dockerfile elsewhere");
 }
 
-std::unique_ptr<Context> contextOn(const std::string &host)
+std::unique_ptr<Context> contextOn(const std::string &host, const std::string &config = {})
 {
 	ContextOptions o;
 	o.hostRoot = std::string(TB_TEST_DATA) + "/hosts/" + host;
+	o.configFile = config;
 	auto ctx = Context::create(o);
 	EXPECT_TRUE(ctx) << ctx.error().message;
 	return ctx ? std::move(*ctx) : nullptr;
@@ -214,7 +204,8 @@ TEST(Verbs, CreateAndExtractInProcess)
 	ASSERT_TRUE(created) << created.error().message;
 	EXPECT_EQ(created->format, "compat");
 	EXPECT_EQ(created->options.compression, Compression::Zstd);
-	EXPECT_EQ(created->options.title, "layout");
+	EXPECT_EQ(created->options.title, ""); // opt-in: the digest depends on content only
+	EXPECT_EQ(created->options.threads, 0);
 	ASSERT_TRUE(created->buildContext);
 	EXPECT_TRUE(fs::exists(t / "build/Dockerfile"));
 
@@ -282,6 +273,71 @@ TEST(Verbs, CreateRefusesABadRequestBeforeWriting)
 				     "loaded; see `tb plugins ls`)");
 	EXPECT_FALSE(fs::exists(t / "layout"));
 	EXPECT_FALSE(fs::exists(t / "build"));
+}
+
+// The request carries what the flags say: -d '' is refused (never the default), and the
+// caps of the context's [extract] section apply to create too.
+TEST(Verbs, EmptyDestinationIsRefused)
+{
+	TempDir t;
+	auto ctx = contextOn("no-gpu");
+	ASSERT_TRUE(ctx);
+	CacheExtractRequest x;
+	x.image = "oci:" + (t / "missing") + ":v1";
+	x.destination = "";
+	auto r = extractCacheImage(*ctx, x);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+	EXPECT_EQ(r.error().message, "-d/--dir: empty directory name");
+}
+
+TEST(Verbs, CreateRefusesWhatExtractWouldRefuse)
+{
+	TempDir t;
+	{
+		std::ofstream(t / "tb.toml") << "[extract]\nmax_entries = 3\n";
+	}
+	auto ctx = contextOn("no-gpu", t / "tb.toml");
+	ASSERT_TRUE(ctx);
+	CacheCreateRequest c;
+	c.image = "oci:" + (t / "layout") + ":v1";
+	c.dir = Cuda;
+	c.threads = 2;
+	auto r = createCacheImage(*ctx, c);
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("over [extract] max_entries 3"), std::string::npos)
+		<< r.error().message;
+	EXPECT_FALSE(fs::exists(t / "layout/index.json"));
+}
+
+TEST(Verbs, TopLevelNamesArePolicedUnlessAllowed)
+{
+	TempDir t;
+	fs::create_directories(t / "src");
+	fs::copy(Cuda, t / "src", fs::copy_options::recursive);
+	{
+		std::ofstream(t / "src/.bashrc") << "echo owned\n";
+	}
+	auto ctx = contextOn("no-gpu");
+	ASSERT_TRUE(ctx);
+	CacheCreateRequest c;
+	c.image = "oci:" + (t / "layout") + ":v1";
+	c.dir = t / "src";
+	auto created = createCacheImage(*ctx, c);
+	ASSERT_TRUE(created) << created.error().message;
+	CacheExtractRequest x;
+	x.image = c.image;
+	x.destination = t / "dest";
+	x.checkGpus = false;
+	auto refused = extractCacheImage(*ctx, x);
+	ASSERT_FALSE(refused);
+	EXPECT_NE(refused.error().message.find("--allow-any-top-level"), std::string::npos)
+		<< refused.error().message;
+	EXPECT_FALSE(fs::exists(t / "dest/.bashrc"));
+	x.allowAnyTopLevel = true;
+	auto r = extractCacheImage(*ctx, x);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_TRUE(fs::exists(t / "dest/.bashrc"));
 }
 
 } // namespace

@@ -23,7 +23,7 @@ RunRequest sampleRequest()
 	r.image = "docker.io/library/ubuntu:24.04";
 	r.command = {"sh", "-c", "nvidia-smi; echo \"done\""};
 	r.cdiDevices = {"nvidia.com/gpu=0"};
-	r.devices = {DeviceNode{"/dev/nvidia-uvm", 'c', 510, 0, 0666}};
+	r.devices = {DeviceNode{"/dev/nvidia-uvm", 'c', 510, 0, 0666, ""}};
 	r.mounts = {Mount{"/var/cache/tb/k1", "/root/.triton/cache", {"ro"}}};
 	r.env = {{"TRITON_CACHE_DIR", "/root/.triton/cache"}};
 	r.securityOpts = {"label=disable"};

@@ -8,6 +8,7 @@
 #include <tb/transport.h>
 #include <tbsupport/sha256.h>
 
+#include "../registry/registry_harness.h"
 #include "conformance.h"
 #include "string_reader.h"
 
@@ -69,12 +70,25 @@ protected:
 		ASSERT_TRUE(ctx_);
 		t_ = ctx_->transport(GetParam());
 		ASSERT_NE(t_, nullptr);
+		if (GetParam() == "docker") {
+			// A registry transport needs a registry: a real one on loopback.
+			if (std::system("command -v docker-registry >/dev/null 2>&1") != 0)
+				GTEST_SKIP() << "docker-registry is not installed";
+			std::filesystem::create_directories(tmp_.path() + "/registry");
+			ASSERT_TRUE(registry_.start(tmp_.path() + "/registry"));
+		}
 	}
-	std::string location() const { return tmp_.path() + "/image"; }
+	std::string location() const
+	{
+		if (GetParam() == "docker")
+			return "//" + registry_.host() + "/conformance/image:v1";
+		return tmp_.path() + "/image";
+	}
 
 	std::unique_ptr<Context> ctx_;
 	Transport *t_ = nullptr;
 	TempDir tmp_;
+	test::Registry registry_; ///< stopped before tmp_ is removed
 };
 
 TEST_P(TransportSuite, MissingImageIsACleanError)

@@ -72,8 +72,8 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 			  " TB_CONFIG= " + shq((ext / "libtb-client").string()));
 	ASSERT_EQ(client.rc, 0) << client.err;
 	EXPECT_EQ(client.out, "default_runtime=podman\n"
-			      "cdi=not-implemented: cdi generate: not implemented in this version\n"
-			      "run=not-implemented: run: not implemented in this version\n");
+			      "cdi=not-found: cdi generate: no GPU found on this host\n"
+			      "run=not-found: run: no runtime plugin 'podman' is loaded (loaded: none)\n");
 
 	auto ls = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" +
 		      shq(tmp.string()) + " TB_PLUGIN_PATH=" + shq(ext.string()) + " " +

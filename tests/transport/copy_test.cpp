@@ -299,10 +299,11 @@ TEST_F(Copy, RefusesAWrongMediaType)
 
 TEST_F(Copy, UnavailableTransportsAndBadNames)
 {
-	auto r = copyImage(*ctx_, "docker://quay.io/a/b:c", "x:v1");
+	// A transport no plugin provides (docker:// is the registry transport now).
+	auto r = copyImage(*ctx_, "docker-daemon:quay.io/a/b:c", "x:v1");
 	ASSERT_FALSE(r);
 	EXPECT_EQ(r.error().code, Errc::Unsupported);
-	EXPECT_NE(r.error().message.find("transport 'docker'"), std::string::npos);
+	EXPECT_NE(r.error().message.find("transport 'docker-daemon'"), std::string::npos);
 	auto bad = copyImage(*ctx_, src(), "Bad Name");
 	ASSERT_FALSE(bad);
 	EXPECT_EQ(bad.error().code, Errc::InvalidArgument);

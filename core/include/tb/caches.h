@@ -50,6 +50,11 @@ struct ScannedCache {
 /// \return empty when \a hash is not 64 hex digits
 std::string tritonKeyForHash(std::string_view hash);
 
+/// \brief Whether \a name is a directory name Triton gives a cache entry: the 52-character
+/// base32 key of Triton 3 (A-Z, 2-7), or the 64 / 32 lower-case hex digits of older versions.
+/// Nothing else lives at the top of a Triton cache dir.
+bool isTritonCacheKey(std::string_view name) noexcept;
+
 /// \brief Scan a Triton cache dir (kernel dirs, __grp__ files, helper .so dirs; tmp.* skipped).
 /// \return Errc::NotFound / Errc::InvalidArgument for a missing or empty dir
 Result<ScannedCache> scanTritonCache(const std::string &dir);
@@ -58,12 +63,28 @@ enum class Compression { Gzip, Zstd, None };
 Result<Compression> parseCompression(std::string_view name);
 std::string_view compressionName(Compression c) noexcept;
 
+/// \brief Caps on what one extract may write ([extract] in the config).
+struct ExtractLimits {
+	int64_t maxTotalBytes = int64_t(64) << 30; ///< uncompressed tar bytes over all layers
+	int64_t maxEntries = 1'000'000;
+	int64_t maxPathLength = 4096;
+	double maxRatio = 1000; ///< uncompressed / compressed, checked past ratioFloorBytes
+	int64_t ratioFloorBytes = int64_t(1) << 20;
+	/// The image manifest and the layer's io.triton.manifest/manifest.json, each
+	int64_t maxManifestBytes = int64_t(4) << 20;
+};
+
 struct CreateOptions {
 	std::string title; ///< org.opencontainers.image.title
 	Compression compression = Compression::Gzip;
 	bool dockerMediaTypes = false;
 	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
 	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
+	/// Compression threads; 0 = one per online CPU. The layer is the same bytes for any value.
+	int threads = 0;
+	/// createCache refuses an image `tb extract` with these caps would refuse (entries,
+	/// name length, total size, expansion ratio); nullopt = no check.
+	std::optional<ExtractLimits> extractLimits = ExtractLimits{};
 };
 
 struct CreateResult {
@@ -90,17 +111,6 @@ std::string cacheManifestJson(const ScannedCache &cache);
 std::string cacheDockerfile(const ScannedCache &cache, const CreateOptions &options,
 			    std::string_view cacheDirName);
 
-/// \brief Caps on what one extract may write ([extract] in the config).
-struct ExtractLimits {
-	int64_t maxTotalBytes = int64_t(64) << 30; ///< uncompressed tar bytes over all layers
-	int64_t maxEntries = 1'000'000;
-	int64_t maxPathLength = 4096;
-	double maxRatio = 1000; ///< uncompressed / compressed, checked past ratioFloorBytes
-	int64_t ratioFloorBytes = int64_t(1) << 20;
-	/// The image manifest and the layer's io.triton.manifest/manifest.json, each
-	int64_t maxManifestBytes = int64_t(4) << 20;
-};
-
 /// \brief A cache image opened for reading: manifest and config checked, format chosen.
 struct CacheImage {
 	std::string name;     ///< for messages: the reference the user gave
@@ -120,6 +130,12 @@ struct ExtractOptions {
 	/// Called with warnings (stripped setuid bits, unverifiable diff_id, ...).
 	void (*warn)(void *user, std::string_view message) = nullptr;
 	void *warnUser = nullptr;
+	/// Where the cache will be seen by Triton when that is not \a destination (a container
+	/// mounts it elsewhere): __grp__ child paths are rewritten to this dir. "" = destination.
+	std::string groupRoot;
+	/// Extract top-level names other than cache keys (isTritonCacheKey) and plain files
+	/// there. Off: an image carrying `.bashrc` or `bin/` is refused.
+	bool allowAnyTopLevel = false;
 };
 
 struct ExtractReport {
@@ -175,10 +191,6 @@ Result<DockerBuildContext> checkDockerBuildContext(const std::string &dockerfile
 Result<void> writeDockerBuildContext(const DockerBuildContext &where, const ScannedCache &cache,
 				     const CreateOptions &options);
 
-/// \brief org.opencontainers.image.title for \a ref: the image name without registry path,
-/// tag or digest; for oci:DIR[:TAG] DIR's name, for archives FILE's stem.
-std::string defaultImageTitle(const ImageReference &ref);
-
 /// \brief What `tb create` is asked to do (the fields are its flags).
 struct CacheCreateRequest {
 	std::string image;       ///< store name or transport:location to write
@@ -186,9 +198,10 @@ struct CacheCreateRequest {
 	std::string format;      ///< "" = [create] default_format
 	std::string compression; ///< "" = [create] default_compression
 	std::string created;     ///< RFC 3339 or Unix seconds; "" = none (reproducible)
-	std::string title;       ///< "" = defaultImageTitle()
+	std::string title;       ///< "" = none: the digest depends on the content only
 	bool dockerMediaTypes = false;
 	std::string dockerfile; ///< also write this Dockerfile and its build context (compat only)
+	int threads = 0;        ///< compression threads; 0 = one per online CPU
 	/// Called with what the scan found worth telling ("ROOT/PATH: why"), before writing.
 	std::function<void(std::string_view)> warn;
 };
@@ -202,8 +215,9 @@ struct CacheCreateReport {
 };
 
 /// \brief `tb create`: scan, pack with the chosen format, write to the image, and (with a
-/// Dockerfile) stage its build context. A build context tb may not write is refused before
-/// any image is written.
+/// Dockerfile) stage its build context. An image `tb extract` with \a ctx's [extract] limits
+/// would refuse, and a build context tb may not write, are refused before any image is
+/// written.
 Result<CacheCreateReport> createCacheImage(Context &ctx, const CacheCreateRequest &request);
 
 /// \brief The GPU preflight of an extract: the image's targets against the host's GPUs.
@@ -226,9 +240,13 @@ std::string describeGpuCompute(const GpuDevice &gpu);
 
 /// \brief What `tb extract` is asked to do.
 struct CacheExtractRequest {
-	std::string image;       ///< store name or transport:location to read
-	std::string destination; ///< "" = defaultTritonCacheDir()
-	bool checkGpus = true;   ///< run the preflight and refuse an image no GPU here can use
+	std::string image; ///< store name or transport:location to read
+	/// nullopt = defaultTritonCacheDir(); "" is refused (an unset variable, never a request
+	/// for the default); `/` and the home directory themselves are always refused.
+	std::optional<std::string> destination;
+	bool checkGpus = true; ///< run the preflight and refuse an image no GPU here can use
+	/// Also extract top-level names other than cache keys (ExtractOptions::allowAnyTopLevel).
+	bool allowAnyTopLevel = false;
 	/// Called with the preflight before its verdict is acted on (e.g. to print the table).
 	std::function<void(const CacheImage &, const CachePreflight &)> onPreflight;
 	/// Called with warnings (stripped setuid bits, unverifiable diff_id, ...).

@@ -20,7 +20,9 @@ struct CoreSection {
 	bool systemPlugins = true;                ///< also scan the compiled-in plugin dir
 	std::vector<std::string> requiredPlugins; ///< "kind.name"
 	std::vector<std::string> disabledPlugins; ///< "kind.name"
-	std::string logLevels = "*:warn";         ///< replaced by TB_LOG_LEVELS, --log-level
+	/// Plugin files or dirs loaded even when others could write them (plugin_trust.h).
+	std::vector<std::string> trustedPluginPaths;
+	std::string logLevels = "*:warn"; ///< replaced by TB_LOG_LEVELS, --log-level
 	bool operator==(const CoreSection &) const = default;
 };
 
@@ -44,6 +46,7 @@ struct RuntimeSection {
 	std::string defaultRuntime = "podman";
 	std::vector<std::string> defaultArgs = {"--rm"};
 	std::map<std::string, std::string> environment = {{"NVIDIA_DRIVER_CAPABILITIES", "all"}};
+	std::string ociRuntime; ///< what tb-runtime execs: "" = runc, else crun, on PATH
 	bool operator==(const RuntimeSection &) const = default;
 };
 
@@ -76,6 +79,12 @@ struct CreateSection {
 	std::string defaultFormat = "compat";    ///< compat | plain
 	std::string defaultCompression = "gzip"; ///< gzip | zstd | none
 	bool operator==(const CreateSection &) const = default;
+};
+
+/// \brief `[cdi]`: CDI spec directories read after /etc/cdi and /var/run/cdi (later wins).
+struct CdiSection {
+	std::vector<std::string> specDirs;
+	bool operator==(const CdiSection &) const = default;
 };
 
 /// \brief `[registries."HOST"]`: per-registry transport settings.
@@ -148,6 +157,7 @@ struct Config {
 	StoreSection store;
 	ExtractSection extract;
 	CreateSection create;
+	CdiSection cdi;
 	std::map<std::string, RegistryEntry> registries;
 	BoltSection bolt;
 	std::map<std::string, Profile> profiles;

@@ -27,7 +27,7 @@ struct ContextOptions {
 };
 
 /// \brief Outcome of loading one plugin file.
-enum class PluginStatus { Ok, Skipped, Failed, Disabled, Shadowed, Incompatible };
+enum class PluginStatus { Ok, Skipped, Failed, Disabled, Shadowed, Incompatible, Untrusted };
 
 std::string_view pluginStatusName(PluginStatus s) noexcept;
 

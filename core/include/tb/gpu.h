@@ -16,6 +16,9 @@ struct DeviceNode {
 	int64_t major = -1;
 	int64_t minor = -1;
 	uint32_t fileMode = 0; ///< permission bits, 0 = unknown
+	/// Where the node is on this machine when not at path (a host root such as a fixture
+	/// tree or a mounted host); "" = path. Probes leave it empty.
+	std::string hostPath;
 	bool operator==(const DeviceNode &) const = default;
 };
 

@@ -120,6 +120,45 @@ struct ImageSummary {
 };
 
 /// \brief Every image of the embedded store, sorted by name. An absent store is empty.
+/// Reads index.json once and each distinct manifest once (linear in the number of tags).
 Result<std::vector<ImageSummary>> listImages(Context &ctx);
+
+/// \brief What `tb rmi` did. Names that failed are in \a errors; the others were removed.
+struct RemovalReport {
+	std::vector<std::string> untagged; ///< store names removed from the index
+	std::vector<Digest> deleted;       ///< manifests no tag uses any more, now deleted
+	int64_t bytesFreed = 0;            ///< blobs deleted with them
+	std::vector<Error> errors;         ///< one per NAME that could not be removed
+};
+
+/// \brief Remove images from the store by name ("name[:tag]", ":latest" by default) or by
+/// digest or a unique prefix of its hex ("sha256:3f2a...", "3f2a9c"), then delete the blobs
+/// no remaining image uses. A digest tagged more than once needs \a force (all its tags go).
+/// Safe against concurrent tb writers: blob collection waits for their commits.
+/// \return the report; an Error only when the store itself cannot be used
+Result<RemovalReport> removeImages(Context &ctx, const std::vector<std::string> &names,
+				   bool force = false);
+
+/// \brief Give store image \a source (a name or digest, as removeImages takes) the name
+/// \a target ("name[:tag]"), replacing whatever \a target named. \return the manifest
+Result<Descriptor> tagImage(Context &ctx, std::string_view source, std::string_view target);
+
+/// \brief One thing `tb prune` removes (or would remove).
+struct PrunedItem {
+	enum class Kind { Blob, TempFile };
+	Kind kind = Kind::Blob;
+	std::string path;
+	int64_t bytes = 0;
+};
+
+struct PruneReport {
+	std::vector<PrunedItem> items;
+	int64_t bytes = 0;
+	bool dryRun = false;
+};
+
+/// \brief Delete the store's blobs no image uses and the temp files of dead tb processes
+/// (with \a dryRun only list them). Waits for concurrent writers' commits (up to 60 s).
+Result<PruneReport> pruneStore(Context &ctx, bool dryRun);
 
 } // namespace tb

@@ -2,9 +2,11 @@
 // libtb: turn "run IMAGE with GPUs, a profile and a kernel cache" into a runtime's argv.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <tb/gpu.h>
 #include <tb/result.h>
 #include <tb/runtime.h>
 
@@ -26,13 +28,56 @@ struct RunOptions {
 	std::string name;                   ///< container name, may be empty
 	bool interactive = false;
 	bool tty = false;
+	std::string
+		isolation; ///< shared | exclusive | virtual; "" = [bolt.capsule] isolation_level
+	/// Build everything but write nothing: no transient CDI spec, no lease, no cache
+	/// extraction (the image is only opened and checked), no writable view.
+	bool dryRun = false;
 };
 
-/// \brief Apply config and profile, probe the GPUs, and let the runtime plugin build the
+/// \brief A run ready to start: the runtime's invocation plus what tb holds for it (the
+/// transient CDI spec, the GPU lease, the container's writable kernel-cache view). All of it
+/// is released when the plan is destroyed or release() is called, on every exit path.
+class RunPlan {
+public:
+	RunPlan();
+	~RunPlan();
+	RunPlan(RunPlan &&) noexcept;
+	RunPlan &operator=(RunPlan &&) noexcept;
+
+	std::string runtime;         ///< the runtime plugin used
+	std::vector<GpuDevice> gpus; ///< the GPUs passed to the container
+	RunRequest request;          ///< what the plugin was given
+	Invocation invocation;       ///< argv + environment of the runtime process
+	/// The transient CDI spec files (written, or to be written in a dry run), with their text.
+	std::vector<std::pair<std::string, std::string>> specs;
+	std::string cacheDir;  ///< node-local shared copy of the kernel cache ("" = none)
+	std::string cacheView; ///< the container's writable view of it ("" = none / dry run)
+	std::string viewKind;  ///< "overlay" or "copy"
+	std::vector<std::string> warnings; ///< what the spec left out or cannot honour
+
+	/// \brief Remove the transient specs and the cache view, drop the lease. Idempotent.
+	void release() noexcept;
+
+	struct Held; ///< owned resources (libtb-internal)
+	std::unique_ptr<Held> held;
+};
+
+/// \brief Apply config and profile, probe the GPUs, make the run's CDI spec, take the
+/// isolation lease, prepare the kernel cache, and let the runtime plugin build the
 /// invocation (argv + environment) that starts the container. Nothing is executed.
-/// \return Errc::InvalidArgument for a missing image, a bad runtime name or an unknown
-///	    profile; Errc::NotImplemented until `tb run` lands (the API is in place so programs
-///	    can be written against it)
-Result<Invocation> buildRunInvocation(Context &ctx, const RunOptions &options);
+/// \return Errc::InvalidArgument for a missing image, a bad runtime name, an unknown profile
+///	    or a request the runtime cannot express; Errc::NotFound for a runtime plugin that
+///	    is not loaded; the runtime's own error when it is not usable here (a dry run
+///	    accepts a runtime that is not installed)
+Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &options);
+
+/// \brief A Boltfile (Bolt's Boltfile.toml) with one service for \a plan: image, command,
+/// env, volumes and devices, and the GPU settings Bolt's schema has (`[services.X.gaming]`,
+/// `.gpu`, `.gpu.nvidia`/`.amd`, `.gpu.gaming`/`.gpu.aiml` from the profile and `[bolt.*]`).
+Result<std::string> boltfileFor(const Context &ctx, const RunPlan &plan);
+
+/// \brief One line a POSIX shell reads back as \a argv (single quotes where needed).
+std::string shellQuote(const std::vector<std::string> &argv);
 
 } // namespace tb

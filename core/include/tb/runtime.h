@@ -41,6 +41,9 @@ struct RunRequest {
 	bool remove = true;
 	bool interactive = false;
 	bool tty = false;
+	/// GPU isolation level ("shared", "exclusive", "virtual"); tb enforces it itself, a
+	/// runtime that has a matching option (Bolt's capsules) passes it on.
+	std::string isolation;
 };
 
 /// \brief A ready-to-exec command line.

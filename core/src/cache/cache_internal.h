@@ -11,7 +11,28 @@
 
 #include "tbsupport/blob_file.h"
 
+struct archive;
+
 namespace tb::cache {
+
+/// \brief archive_error_string(), which is NULL when nothing recorded an error.
+std::string archiveError(struct archive *a);
+
+/// \brief UTF-8 character handling on this thread while it lives (uselocale, C.UTF-8):
+/// libarchive converts entry names between the locale and the UTF-8 of pax headers, and in
+/// the "C" locale of a program that never called setlocale it refuses every non-ASCII name.
+/// Forcing UTF-8 also makes a layer's bytes independent of the user's locale.
+class Utf8Locale {
+public:
+	Utf8Locale();
+	~Utf8Locale();
+	Utf8Locale(const Utf8Locale &) = delete;
+	Utf8Locale &operator=(const Utf8Locale &) = delete;
+
+private:
+	void *locale_ = nullptr; ///< locale_t
+	void *previous_ = nullptr;
+};
 
 /// \brief A BlobReader over an open file descriptor from its current offset (not owned).
 class FdReader : public BlobReader {
@@ -25,6 +46,9 @@ private:
 
 /// \brief Write all of \a data to \a fd.
 Result<void> writeAll(int fd, const void *data, size_t size);
+
+/// \brief \a dir, else $TMPDIR, else /tmp.
+std::string tempDirectory(const std::string &dir);
 
 /// \brief An anonymous temporary file in \a dir (O_TMPFILE, else mkstemp + unlink).
 Result<int> openTempFile(const std::string &dir);

@@ -8,11 +8,40 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <locale.h>
 #include <unistd.h>
+
+#include <archive.h>
 
 #include "tbsupport/sha256.h"
 
 namespace tb::cache {
+
+Utf8Locale::Utf8Locale()
+{
+	for (const char *name : {"C.UTF-8", "C.utf8", "en_US.UTF-8"}) {
+		locale_t l = ::newlocale(LC_CTYPE_MASK, name, static_cast<locale_t>(nullptr));
+		if (l) {
+			locale_ = l;
+			previous_ = ::uselocale(l);
+			return;
+		}
+	}
+}
+
+Utf8Locale::~Utf8Locale()
+{
+	if (!locale_)
+		return;
+	::uselocale(static_cast<locale_t>(previous_));
+	::freelocale(static_cast<locale_t>(locale_));
+}
+
+std::string archiveError(struct archive *a)
+{
+	const char *e = archive_error_string(a);
+	return e ? e : "unknown libarchive error";
+}
 
 Result<size_t> FdReader::read(void *buffer, size_t size) noexcept
 {
@@ -40,13 +69,17 @@ Result<void> writeAll(int fd, const void *data, size_t size)
 	return {};
 }
 
+std::string tempDirectory(const std::string &dir)
+{
+	if (!dir.empty())
+		return dir;
+	const char *t = std::getenv("TMPDIR");
+	return t && *t ? t : "/tmp";
+}
+
 Result<int> openTempFile(const std::string &dirIn)
 {
-	std::string dir = dirIn;
-	if (dir.empty()) {
-		const char *t = std::getenv("TMPDIR");
-		dir = t && *t ? t : "/tmp";
-	}
+	std::string dir = tempDirectory(dirIn);
 	int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		return fd;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb create` and `tb extract` as one libtb call each, so a runtime or an operator can do in
 // process what the CLI does; the CLI only parses flags and prints.
-#include <filesystem>
-
 #include <fmt/core.h>
 
 #include <tb/caches.h>
@@ -13,20 +11,6 @@ namespace tb {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-// The last name of a reference: "quay.io:443/org/name:tag@sha256:…" -> "name".
-std::string repositoryName(std::string s)
-{
-	if (auto at = s.find('@'); at != std::string::npos)
-		s.resize(at);
-	if (auto slash = s.rfind('/'); slash != std::string::npos)
-		s = s.substr(slash + 1);
-	if (auto colon = s.find(':'); colon != std::string::npos)
-		s.resize(colon);
-	return s;
-}
-
 // ExtractOptions takes a plain function pointer; requests carry a std::function.
 void forwardWarning(void *user, std::string_view message)
 {
@@ -35,27 +19,6 @@ void forwardWarning(void *user, std::string_view message)
 }
 
 } // namespace
-
-std::string defaultImageTitle(const ImageReference &ref)
-{
-	std::string loc = ref.location.substr(0, ref.location.find('@'));
-	if (ref.transport != "oci" && ref.transport != "oci-archive" &&
-	    ref.transport != "docker-archive") {
-		while (loc.rfind("/", 0) == 0)
-			loc.erase(0, 1); // docker://host/repo
-		return repositoryName(loc);
-	}
-	// oci:DIR[:TAG] is named after DIR (a tag is a version), an archive after FILE's stem,
-	// unless the tag is itself a reference (docker-archive:FILE:org/name:v1).
-	auto colon = loc.find(':');
-	std::string tag = colon == std::string::npos ? "" : loc.substr(colon + 1);
-	if (ref.transport == "docker-archive" ? !tag.empty() : tag.find('/') != std::string::npos)
-		return repositoryName(tag);
-	fs::path p = fs::path(loc.substr(0, colon)).lexically_normal();
-	if (p.filename().empty())
-		p = p.parent_path(); // "dir/"
-	return (ref.transport == "oci" ? p.filename() : p.stem()).string();
-}
 
 Result<CacheCreateReport> createCacheImage(Context &ctx, const CacheCreateRequest &request)
 {
@@ -75,7 +38,7 @@ Result<CacheCreateReport> createCacheImage(Context &ctx, const CacheCreateReques
 			   fmt::format("--dockerfile needs --format compat: a Dockerfile builds a "
 				       "container image, and the {} format is not one",
 				       report.format));
-	auto ref = TB_TRY(parseImageReference(ctx, request.image));
+	TB_TRY(parseImageReference(ctx, request.image)); // a bad reference fails before the scan
 	report.cache = TB_TRY(scanTritonCache(request.dir));
 	const ScannedCache &scan = report.cache;
 	if (request.warn)
@@ -88,10 +51,12 @@ Result<CacheCreateReport> createCacheImage(Context &ctx, const CacheCreateReques
 		report.buildContext = TB_TRY_CTX(checkDockerBuildContext(request.dockerfile, scan),
 						 dockerfileFlag);
 	CreateOptions &o = report.options;
-	o.title = request.title.empty() ? defaultImageTitle(ref) : request.title;
+	o.title = request.title; // opt-in: a digest depends on content only
 	o.dockerMediaTypes = request.dockerMediaTypes;
+	o.threads = request.threads;
 	if (!request.created.empty())
 		o.created = request.created;
+	o.extractLimits = extractLimits(ctx); // never pack what tb extract here would refuse
 	auto dest = TB_TRY(openImageDestination(ctx, request.image));
 	report.result = TB_TRY_CTX(createCache(scan, *format, *dest, o),
 				   fmt::format("creating '{}'", request.image));
@@ -102,6 +67,9 @@ Result<CacheCreateReport> createCacheImage(Context &ctx, const CacheCreateReques
 
 Result<ExtractReport> extractCacheImage(Context &ctx, const CacheExtractRequest &request)
 {
+	// -d '' is a mistake (an unset variable), never a request for the default.
+	if (request.destination && request.destination->empty())
+		return err(Errc::InvalidArgument, "-d/--dir: empty directory name");
 	auto source = TB_TRY(openImageSource(ctx, request.image));
 	auto image = TB_TRY(openCacheImage(*source, request.image, ctx.cacheFormats()));
 	if (request.checkGpus) {
@@ -116,11 +84,13 @@ Result<ExtractReport> extractCacheImage(Context &ctx, const CacheExtractRequest 
 	}
 	ExtractOptions o;
 	o.limits = extractLimits(ctx);
+	o.allowAnyTopLevel = request.allowAnyTopLevel;
 	if (request.warn) {
 		o.warn = forwardWarning;
 		o.warnUser = const_cast<std::function<void(std::string_view)> *>(&request.warn);
 	}
-	return extractCache(*source, image, defaultTritonCacheDir(request.destination), o);
+	return extractCache(*source, image, defaultTritonCacheDir(request.destination.value_or("")),
+			    o);
 }
 
 } // namespace tb

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// zlib and libzstd streams for layer blobs: reproducible encoders, truncation-checked decoders.
+// zlib, ISA-L and libzstd streams for layer blobs: reproducible encoders, truncation-checked
+// decoders.
 #include "cache/codec.h"
+#include "cache/isal_inflate.h"
+#include "cache/pgzip.h"
 
 #include <cstring>
 #include <vector>
@@ -14,56 +17,13 @@ namespace {
 
 constexpr size_t ChunkSize = 256 * 1024;
 
-class GzipEncoder : public Encoder {
-public:
-	explicit GzipEncoder(ByteSink sink) : sink_(std::move(sink)), out_(ChunkSize) {}
-	~GzipEncoder() override
-	{
-		if (ready_)
-			deflateEnd(&z_);
-	}
-	Result<void> init()
-	{
-		// windowBits 31 = gzip wrapper; zlib writes mtime 0 and no name unless told to.
-		if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
-			return err(Errc::Internal, "gzip: deflateInit2 failed");
-		ready_ = true;
-		return {};
-	}
-	Result<void> write(const void *data, size_t size) override
-	{
-		return pump(data, size, Z_NO_FLUSH);
-	}
-	Result<void> finish() override { return pump(nullptr, 0, Z_FINISH); }
-
-private:
-	Result<void> pump(const void *data, size_t size, int flush)
-	{
-		z_.next_in = static_cast<Bytef *>(const_cast<void *>(data));
-		z_.avail_in = static_cast<uInt>(size);
-		for (;;) {
-			z_.next_out = out_.data();
-			z_.avail_out = static_cast<uInt>(out_.size());
-			int rc = deflate(&z_, flush);
-			if (rc == Z_STREAM_ERROR)
-				return err(Errc::Internal, "gzip: deflate failed");
-			size_t have = out_.size() - z_.avail_out;
-			if (have)
-				TB_TRY(sink_(out_.data(), have));
-			if (flush == Z_FINISH ? rc == Z_STREAM_END : z_.avail_out != 0)
-				return {};
-		}
-	}
-	ByteSink sink_;
-	std::vector<unsigned char> out_;
-	z_stream z_{};
-	bool ready_ = false;
-};
-
 class ZstdEncoder : public Encoder {
 public:
-	explicit ZstdEncoder(ByteSink sink) : sink_(std::move(sink)), out_(ZSTD_CStreamOutSize()) {}
+	ZstdEncoder(ByteSink sink, int threads)
+	    : sink_(std::move(sink)), out_(ZSTD_CStreamOutSize()),
+	      threads_(threads < 1 ? 1 : threads)
+	{
+	}
 	~ZstdEncoder() override { ZSTD_freeCCtx(cctx_); }
 	Result<void> init()
 	{
@@ -72,6 +32,12 @@ public:
 		    ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 3)) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1)))
 			return err(Errc::Internal, "zstd: cannot set up the compressor");
+		// Always zstd's multithreaded mode (even with one worker): its frames depend only
+		// on the input, never on the worker count; single-threaded mode frames differently.
+		if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, threads_)))
+			return err(Errc::Unsupported,
+				   "zstd: this libzstd has no multithreading, which tb's "
+				   "reproducible zstd layers need");
 		return {};
 	}
 	Result<void> write(const void *data, size_t size) override
@@ -98,6 +64,7 @@ private:
 	}
 	ByteSink sink_;
 	std::vector<unsigned char> out_;
+	int threads_;
 	ZSTD_CCtx *cctx_ = nullptr;
 };
 
@@ -240,16 +207,13 @@ private:
 
 } // namespace
 
-Result<std::unique_ptr<Encoder>> makeEncoder(Compression c, ByteSink sink)
+Result<std::unique_ptr<Encoder>> makeEncoder(Compression c, ByteSink sink, int threads)
 {
 	switch (c) {
-	case Compression::Gzip: {
-		auto e = std::make_unique<GzipEncoder>(std::move(sink));
-		TB_TRY(e->init());
-		return std::unique_ptr<Encoder>(std::move(e));
-	}
+	case Compression::Gzip:
+		return makeParallelGzipEncoder(std::move(sink), threads);
 	case Compression::Zstd: {
-		auto e = std::make_unique<ZstdEncoder>(std::move(sink));
+		auto e = std::make_unique<ZstdEncoder>(std::move(sink), threads);
 		TB_TRY(e->init());
 		return std::unique_ptr<Encoder>(std::move(e));
 	}
@@ -274,6 +238,9 @@ Result<std::unique_ptr<BlobReader>> makeDecoder(Compression c, BlobReader &sourc
 {
 	switch (c) {
 	case Compression::Gzip: {
+#ifdef TB_HAVE_ISAL
+		return makeIsalGzipDecoder(source);
+#endif
 		auto d = std::make_unique<GzipDecoder>(source);
 		TB_TRY(d->init());
 		return std::unique_ptr<BlobReader>(std::move(d));

@@ -23,9 +23,10 @@ public:
 	virtual Result<void> finish() = 0;
 };
 
-/// \brief gzip has no name and mtime 0 in its header; zstd is single-threaded, level 3, with
-/// checksum: the same input gives the same bytes on every run.
-Result<std::unique_ptr<Encoder>> makeEncoder(Compression c, ByteSink sink);
+/// \brief gzip: one member, no name, mtime 0, deflated in 128 KiB blocks on \a threads
+/// threads (pgzip.h); zstd: level 3 with checksum, zstd's multithreaded mode with \a threads
+/// workers. The same input gives the same bytes on every run and for every thread count.
+Result<std::unique_ptr<Encoder>> makeEncoder(Compression c, ByteSink sink, int threads = 1);
 
 /// \brief Compression recognised from the first bytes: gzip 1f 8b, zstd 28 b5 2f fd or a
 /// skippable frame, anything else plain tar.

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "cache/extract_place.h"
 #include "cache/layer_stream.h"
 #include "cache/staging_tree.h"
+#include "tbsupport/temp_track.h"
 #include "tbsupport/unique_fd.h"
 
 namespace tb {
@@ -116,6 +118,44 @@ Result<void> lockDestination(const fs::path &dest, DirLock &lock, std::vector<st
 					   " times while waiting for its lock");
 }
 
+// The user's home directory: $HOME, else the passwd entry (as Python's expanduser does).
+std::string homeDirectory()
+{
+	if (const char *h = std::getenv("HOME"); h && *h)
+		return h;
+	struct passwd pw {};
+	struct passwd *found = nullptr;
+	char buf[4096];
+	if (::getpwuid_r(::getuid(), &pw, buf, sizeof buf, &found) == 0 && found && found->pw_dir &&
+	    *found->pw_dir)
+		return found->pw_dir;
+	return {};
+}
+
+bool sameDirectory(const std::string &a, const std::string &b)
+{
+	struct stat sa = {};
+	struct stat sb = {};
+	return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// Entries land at the top of DEST: "/" or a home directory is a mistyped -d, never a cache.
+Result<void> checkDestination(const fs::path &dest)
+{
+	std::string home = homeDirectory();
+	bool isRoot = dest == dest.root_path() || sameDirectory(dest.string(), "/");
+	bool isHome = !home.empty() && (dest == fs::path(home).lexically_normal() ||
+					sameDirectory(dest.string(), home));
+	if (isRoot || isHome)
+		return err(Errc::InvalidArgument,
+			   "refusing to extract into '" + dest.string() + "' (" +
+				   (isRoot ? "the root directory" : "the home directory") +
+				   "): give the cache dir itself, e.g. '" +
+				   (home.empty() ? std::string("~") : home) + "/.triton/cache'");
+	return {};
+}
+
 // Warnings name the image and the layer being read, as errors do.
 struct WarnContext {
 	const ExtractOptions *outer = nullptr;
@@ -179,11 +219,17 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 		options.warn = warnWithContext;
 		options.warnUser = &warnContext;
 	}
+	if (destination.empty())
+		return err(Errc::InvalidArgument,
+			   "extracting '" + image.name +
+				   "': no destination (an empty directory name; and no HOME, "
+				   "passwd entry or TRITON_CACHE_DIR to default to)");
 	std::error_code ec;
 	fs::path dest = fs::absolute(destination, ec).lexically_normal();
 	if (!dest.empty() && dest.filename().empty())
 		dest = dest.parent_path(); // "dir/" -> "dir"
 	std::string where = "extracting '" + image.name + "' into '" + dest.string() + "'";
+	TB_TRY_CTX(checkDestination(dest), "extracting '" + image.name + "'");
 	std::vector<std::string> created;
 	auto undoCreate = [&created] {
 		for (auto it = created.rbegin(); it != created.rend(); ++it)
@@ -196,11 +242,16 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 	}
 	removeStaleStaging(dest.string());
 	std::string staging = (dest / (std::string(StagingPrefix) + "XXXXXX")).string();
-	if (!::mkdtemp(staging.data())) {
+	// A SIGINT/SIGTERM removes it too; after a SIGKILL the next extract here does.
+	support::TempTrack track;
+	if (support::createTracked(staging, track, true) < 0) {
 		undoCreate();
 		return err(Errc::Io, where + ": staging dir: " + std::strerror(errno));
 	}
-	auto cleanup = [&] { fs::remove_all(staging, ec); };
+	auto cleanup = [&] {
+		fs::remove_all(staging, ec);
+		track.reset();
+	};
 	support::UniqueFd stagingDir(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	int stagingFd = stagingDir.get();
 	ExtractReport report;
@@ -221,7 +272,8 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 		}
 	}
 	if (r) {
-		auto rewritten = cache::rewriteGroups(staging, dest.string());
+		auto rewritten = cache::rewriteGroups(
+			staging, options.groupRoot.empty() ? dest.string() : options.groupRoot);
 		if (rewritten)
 			report.groupsRewritten = *rewritten;
 		else
@@ -245,10 +297,12 @@ std::string defaultTritonCacheDir(const std::string &explicitDir)
 		return explicitDir;
 	if (const char *d = std::getenv("TRITON_CACHE_DIR"); d && *d)
 		return d;
-	const char *home = std::getenv("TRITON_HOME");
-	if (!home || !*home)
-		home = std::getenv("HOME");
-	return std::string(home && *home ? home : ".") + "/.triton/cache";
+	// Triton: TRITON_HOME, else os.path.expanduser("~"): $HOME, else the passwd entry.
+	const char *th = std::getenv("TRITON_HOME");
+	std::string home = th && *th ? th : homeDirectory();
+	if (home.empty())
+		return {}; // no home at all: extractCache says so
+	return home + "/.triton/cache";
 }
 
 } // namespace tb

@@ -13,6 +13,8 @@
 
 #include <boost/json.hpp>
 
+#include <tb/printable.h>
+
 #include "cache/cache_internal.h"
 #include "tbsupport/cache_meta.h"
 
@@ -121,7 +123,7 @@ Result<int64_t> rewriteGroups(const std::string &staging, const std::string &des
 			    !it->is_regular_file(ec) || it->is_symlink(ec))
 				continue;
 			if (TB_TRY_CTX(rewriteGroup(it->path(), dest, key),
-				       "entry '" + key + "/" + name + "'"))
+				       "entry '" + printable(key + "/" + name) + "'"))
 				++count;
 		}
 	}
@@ -231,8 +233,8 @@ Result<void> placeEntries(int stagingFd, int destFd, const std::string &staging,
 			continue;
 		}
 		if (errno != EEXIST)
-			return err(Errc::Io,
-				   "moving '" + n + "' into place: " + std::strerror(errno));
+			return err(Errc::Io, "moving '" + printable(n) +
+						     "' into place: " + std::strerror(errno));
 		if (sameTree(staging + "/" + n, dest + "/" + n)) {
 			report.unchanged.push_back(n);
 			continue;
@@ -241,7 +243,8 @@ Result<void> placeEntries(int stagingFd, int destFd, const std::string &staging,
 		if (isRealDir(staging + "/" + n) && isRealDir(dest + "/" + n))
 			changed = TB_TRY(mergeInto(staging + "/" + n, dest + "/" + n));
 		else if (::renameat2(stagingFd, n.c_str(), destFd, n.c_str(), RENAME_EXCHANGE) != 0)
-			return err(Errc::Io, "replacing '" + n + "': " + std::strerror(errno));
+			return err(Errc::Io,
+				   "replacing '" + printable(n) + "': " + std::strerror(errno));
 		(changed ? report.replaced : report.unchanged).push_back(n);
 	}
 	return {};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One layer, streamed: blob bytes verified (size, digest), decoded, diff_id hashed, capped,
-// untarred.
+// One layer, streamed: blob bytes verified (size, digest), decoded and diff_id hashed on a
+// read-ahead thread; capped and untarred on the caller's.
 #include "cache/layer_stream.h"
 
 #include <cstring>
@@ -9,7 +9,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <tb/printable.h>
+
+#include "cache/cache_internal.h"
 #include "cache/codec.h"
+#include "cache/pipeline.h"
 #include "tbsupport/sha256.h"
 
 namespace tb::cache {
@@ -67,28 +71,28 @@ private:
 	support::Sha256 hash_;
 };
 
+// The consumer end of the pipeline: the caps, then libarchive.
 struct ReadContext {
-	BlobReader *decoded = nullptr;
-	VerifyingReader *blob = nullptr;
-	support::Sha256 diff;
+	ReadAhead *decoded = nullptr;
 	int64_t uncompressed = 0;
 	int64_t totalBefore = 0;
 	const ExtractLimits *limits = nullptr;
-	std::vector<char> buffer = std::vector<char>(256 * 1024);
+	const char *data = nullptr;
 	std::optional<Error> error;
 
 	Result<size_t> next()
 	{
-		size_t n = TB_TRY(decoded->read(buffer.data(), buffer.size()));
-		diff.update(buffer.data(), n);
+		auto c = TB_TRY(decoded->next());
+		data = c.data;
+		size_t n = c.size;
 		uncompressed += static_cast<int64_t>(n);
 		// Entries are capped on their declared sizes; this backstop allows for tar padding.
 		if (totalBefore + uncompressed > limits->maxTotalBytes + PaddingSlack)
 			return err(Errc::LimitExceeded,
 				   "uncompressed data over max_total_bytes " +
 					   std::to_string(limits->maxTotalBytes));
-		if (uncompressed > limits->ratioFloorBytes && blob->count() > 0 &&
-		    double(uncompressed) / double(blob->count()) > limits->maxRatio)
+		if (uncompressed > limits->ratioFloorBytes && c.compressed > 0 &&
+		    double(uncompressed) / double(c.compressed) > limits->maxRatio)
 			return err(Errc::LimitExceeded,
 				   "expands more than " + std::to_string(int(limits->maxRatio)) +
 					   "x (max_ratio): decompression bomb");
@@ -105,7 +109,7 @@ la_ssize_t readCallback(struct archive *a, void *user, const void **out)
 		archive_set_error(a, EIO, "%s", ctx->error->message.c_str());
 		return -1;
 	}
-	*out = ctx->buffer.data();
+	*out = ctx->data;
 	return static_cast<la_ssize_t>(*n);
 }
 
@@ -118,14 +122,25 @@ struct ReaderDeleter {
 Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Digest *diffId,
 			     StagingTree &tree, const ExtractOptions &options, int64_t totalBefore)
 {
+	Utf8Locale utf8; // entry names as the UTF-8 create wrote
 	VerifyingReader verified(blob, layer.size);
 	std::string magic = TB_TRY(verified.peek(4));
 	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
 					    magic.size());
 	auto decoder = TB_TRY(makeDecoder(compression, verified));
+	// Reading, the blob digest, decoding and the diff_id run on the read-ahead thread; tar
+	// parsing and file writes on this one. Declared after what it uses: destroyed first.
+	// An uncompressed layer's diff_id is its blob digest: those bytes are hashed once.
+	bool plain = compression == Compression::None;
+	support::Sha256 diffHash;
+	ReadAhead readAhead(
+		*decoder, [&verified] { return verified.count(); },
+		[&diffHash, plain](const char *d, size_t n) {
+			if (!plain)
+				diffHash.update(d, n);
+		});
 	ReadContext ctx;
-	ctx.decoded = decoder.get();
-	ctx.blob = &verified;
+	ctx.decoded = &readAhead;
 	ctx.totalBefore = totalBefore;
 	ctx.limits = &options.limits;
 
@@ -134,8 +149,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	if (archive_read_open(a.get(), &ctx, nullptr, readCallback, nullptr) != ARCHIVE_OK)
 		return err(ctx.error ? ctx.error->code : Errc::Corrupt,
 			   ctx.error ? ctx.error->message
-				     : std::string("not a tar stream: ") +
-					       archive_error_string(a.get()));
+				     : std::string("not a tar stream: ") + archiveError(a.get()));
 	tree.beginLayer();
 	std::string last; // names the entry in stream-level errors (caps, corrupt data)
 	auto streamError = [&](std::string_view where) {
@@ -152,10 +166,10 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 			return streamError("after");
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 			return err(Errc::Corrupt,
-				   std::string("bad tar stream: ") + archive_error_string(a.get()) +
+				   std::string("bad tar stream: ") + archiveError(a.get()) +
 					   (last.empty() ? "" : " (after entry '" + last + "')"));
 		const char *name = archive_entry_pathname(e);
-		last = name ? name : "";
+		last = printable(name ? name : ""); // for messages only
 		auto r = tree.addEntry(a.get(), e, totalBefore);
 		if (ctx.error) // the data callback failed under addEntry: that is the real cause
 			return streamError("in");
@@ -170,6 +184,7 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 		if (n == 0)
 			break;
 	}
+	readAhead.stop(); // the decoder and blob are ours again
 	char probe[1];
 	if (TB_TRY(verified.read(probe, 1)) != 0)
 		return err(Errc::Corrupt, "data after the end of the compressed stream");
@@ -182,11 +197,28 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	Digest got = verified.digest();
 	if (got != layer.digest)
 		return err(Errc::Corrupt, "blob digest mismatch: got " + got.str());
-	Digest diff = ctx.diff.finish();
+	Digest diff = plain ? got : diffHash.finish();
 	if (diffId && !diffId->empty() && diff != *diffId)
 		return err(Errc::Corrupt, "diff_id mismatch: uncompressed digest is " + diff.str() +
 						  ", config says " + diffId->str());
 	return ctx.uncompressed;
+}
+
+Result<void> checkLayerStream(BlobReader &blob, const Descriptor &layer,
+			      const ExtractLimits &limits)
+{
+	VerifyingReader verified(blob, layer.size);
+	std::string magic = TB_TRY(verified.peek(4));
+	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
+					    magic.size());
+	auto decoder = TB_TRY(makeDecoder(compression, verified));
+	ReadAhead readAhead(*decoder, [&verified] { return verified.count(); });
+	ReadContext ctx;
+	ctx.decoded = &readAhead;
+	ctx.limits = &limits;
+	while (TB_TRY(ctx.next()) > 0) {
+	}
+	return {};
 }
 
 } // namespace tb::cache

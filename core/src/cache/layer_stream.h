@@ -17,4 +17,9 @@ namespace tb::cache {
 Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Digest *diffId,
 			     StagingTree &tree, const ExtractOptions &options, int64_t totalBefore);
 
+/// \brief Decode \a blob exactly as extractLayer reads it and apply the same stream caps
+/// (expansion ratio, total bytes); no tar parsing, nothing written.
+Result<void> checkLayerStream(BlobReader &blob, const Descriptor &layer,
+			      const ExtractLimits &limits);
+
 } // namespace tb::cache

@@ -151,7 +151,9 @@ void scanKernelJson(ScannedCache &out, const std::string &rel, const fs::path &p
 	out.entries.push_back(std::move(e));
 }
 
-void walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
+// A directory that cannot be listed fails the scan: packing it as empty would ship an image
+// without those kernels and exit 0.
+Result<void> walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
 {
 	std::error_code ec;
 	for (fs::directory_iterator it(root / prefix, ec), end; !ec && it != end;
@@ -166,9 +168,19 @@ void walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
 		} else if (fs::is_symlink(st)) {
 			out.issues.push_back({rel, "symbolic link; not packaged"});
 		} else if (fs::is_directory(st)) {
+			if (prefix.empty() && !isTritonCacheKey(name))
+				out.issues.push_back(
+					{rel,
+					 "not a Triton cache-key directory; tb extract refuses "
+					 "it unless --allow-any-top-level"});
 			out.files.push_back({rel, true, true, 0});
-			walk(out, root, rel);
+			TB_TRY(walk(out, root, rel));
 		} else if (fs::is_regular_file(st)) {
+			if (prefix.empty())
+				out.issues.push_back(
+					{rel,
+					 "a file at the top of the cache; tb extract refuses it "
+					 "unless --allow-any-top-level"});
 			auto size = static_cast<int64_t>(fs::file_size(it->path(), ec));
 			bool exec = (st.permissions() & fs::perms::owner_exec) != fs::perms::none;
 			out.files.push_back({rel, false, exec, size});
@@ -183,11 +195,22 @@ void walk(ScannedCache &out, const fs::path &root, const std::string &prefix)
 		}
 	}
 	if (ec)
-		out.issues.push_back(
-			{prefix.empty() ? "." : prefix, "cannot list: " + ec.message()});
+		return err(Errc::Io, "cache dir '" + (root / prefix).lexically_normal().string() +
+					     "': cannot list: " + ec.message());
+	return {};
 }
 
 } // namespace
+
+bool isTritonCacheKey(std::string_view name) noexcept
+{
+	auto all = [&](auto pred) { return std::all_of(name.begin(), name.end(), pred); };
+	if (name.size() == 52)
+		return all([](char c) { return (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'); });
+	if (name.size() == 64 || name.size() == 32)
+		return all([](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+	return false;
+}
 
 std::string tritonKeyForHash(std::string_view hash)
 {
@@ -225,7 +248,7 @@ Result<ScannedCache> scanTritonCache(const std::string &dir)
 	ScannedCache out;
 	out.root = fs::absolute(dir, ec).lexically_normal().string();
 	try {
-		walk(out, out.root, "");
+		TB_TRY(walk(out, out.root, ""));
 	} catch (const std::exception &e) {
 		return err(Errc::Io, "scanning cache dir '" + dir + "': " + e.what());
 	}

@@ -14,6 +14,8 @@
 #include <archive_entry.h>
 #include <fmt/core.h>
 
+#include <tb/printable.h>
+
 #include "cache/cache_internal.h"
 #include "tbsupport/unique_fd.h"
 
@@ -53,6 +55,46 @@ bool hasTransientComponent(std::string_view rel)
 	return false;
 }
 
+// pwrite all of \a data; a short write (a filling disk, a file size limit) is continued, so a
+// failure leaves the real errno.
+bool writeAt(int fd, const void *data, size_t size, int64_t offset)
+{
+	auto p = static_cast<const char *>(data);
+	while (size > 0) {
+		ssize_t n = ::pwrite(fd, p, size, offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		if (n == 0) { // no progress and no errno: say so rather than print a stale one
+			errno = EIO;
+			return false;
+		}
+		p += n;
+		size -= static_cast<size_t>(n);
+		offset += n;
+	}
+	return true;
+}
+
+// The process umask, without the race of umask(umask(0)) against other threads.
+mode_t currentUmask()
+{
+	if (FILE *f = std::fopen("/proc/self/status", "re")) {
+		char line[256];
+		unsigned mask = 0;
+		bool found = false;
+		while (!found && std::fgets(line, sizeof line, f))
+			found = std::sscanf(line, "Umask: %o", &mask) == 1;
+		std::fclose(f);
+		if (found)
+			return static_cast<mode_t>(mask & 0777);
+	}
+	mode_t m = ::umask(022);
+	::umask(m);
+	return m;
+}
+
 } // namespace
 
 Result<std::string> normalizeEntryName(std::string_view raw)
@@ -83,8 +125,21 @@ Result<std::string> normalizeEntryName(std::string_view raw)
 }
 
 StagingTree::StagingTree(int rootFd, const ExtractOptions &options)
-    : rootFd_(rootFd), options_(options)
+    : rootFd_(rootFd), options_(options), umask_(currentUmask())
 {
+}
+
+// As create writes them: 0755 for directories and executables, 0644 for the rest, less the
+// umask; the image's own bits (a 0777 kernel dir, a group-writable .so) are never kept. The
+// owner can always read and write what it extracted.
+unsigned StagingTree::fileMode(unsigned imageMode) const
+{
+	return ((imageMode & 0111 ? 0755u : 0644u) & ~umask_) | 0600;
+}
+
+unsigned StagingTree::dirMode() const
+{
+	return (0755u & ~umask_) | 0700;
 }
 
 StagingTree::~StagingTree() = default;
@@ -101,13 +156,13 @@ void StagingTree::warn(const std::string &message) const
 		options_.warn(options_.warnUser, message);
 }
 
-void StagingTree::warnSpecialBits(unsigned mode, const std::string &rel) const
+void StagingTree::warnSpecialBits(unsigned mode, unsigned written, const std::string &rel) const
 {
 	if (!(mode & (S_ISUID | S_ISGID | S_ISVTX)))
 		return;
 	warn(fmt::format("entry 'io.triton.cache/{}': setuid/setgid/sticky bits stripped (mode "
 			 "{:04o} -> {:04o})",
-			 rel, mode & 07777, mode & 0777));
+			 printable(rel), mode & 07777, written & 07777));
 }
 
 Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, int64_t usedBefore)
@@ -115,7 +170,7 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 	const char *rawName = archive_entry_pathname(e);
 	std::string raw = rawName ? rawName : "";
 	auto fail = [&raw](Error er) {
-		return unexpected(std::move(er).wrap("entry '" + raw + "'"));
+		return unexpected(std::move(er).wrap("entry '" + printable(raw) + "'"));
 	};
 	if (++entries_ > options_.limits.maxEntries)
 		return fail({Errc::LimitExceeded,
@@ -155,10 +210,22 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 	} else if (name->rfind(std::string(CachePrefix) + "/", 0) == 0) {
 		sawCache_ = true;
 		std::string rel = name->substr(CachePrefix.size() + 1);
+		std::string top = rel.substr(0, rel.find('/'));
+		bool atTop = top == rel;
 		if (hasTransientComponent(rel)) {
 			// A half-written file of a Triton that packed a live cache: never read.
 			if (transientsSkipped_++ == 0)
-				firstTransient_ = *name;
+				firstTransient_ = printable(*name);
+		} else if (!options_.allowAnyTopLevel &&
+			   !(atTop && type == AE_IFLNK && !hardlink) && !isTritonCacheKey(top)) {
+			// A wrong -d (a home directory) must not get .bashrc or .ssh/ from an
+			// image.
+			r = corrupt("'" + printable(top) +
+				    "' is not a Triton cache-key directory (allow it with "
+				    "--allow-any-top-level)");
+		} else if (!options_.allowAnyTopLevel && atTop && (hardlink || type == AE_IFREG)) {
+			r = corrupt("a file at the top of io.triton.cache/; Triton keeps files in "
+				    "cache-key directories (allow it with --allow-any-top-level)");
 		} else if (hardlink)
 			r = makeHardlink(e, rel);
 		else if (type == AE_IFDIR)
@@ -190,7 +257,7 @@ Result<void> StagingTree::readManifest(struct archive *a, struct archive_entry *
 	std::string text(static_cast<size_t>(declared), '\0');
 	if (!text.empty() &&
 	    archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
-		return corrupt(fmt::format("short manifest.json: {}", archive_error_string(a)));
+		return corrupt(fmt::format("short manifest.json: {}", archiveError(a)));
 	manifest_ = std::move(text);
 	return {};
 }
@@ -215,8 +282,9 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		if (!nfd.isValid() && errno == ENOENT) {
 			if (::mkdirat(fd, comp.c_str(), 0755) != 0 && errno != EEXIST)
-				return sysErr("creating '" + prefix + "'");
+				return sysErr("creating '" + printable(prefix) + "'");
 			kinds_[prefix] = Kind::Dir;
+			::fchmodat(fd, comp.c_str(), dirMode(), 0); // as an explicit entry gets
 			nfd.reset(::openat(fd, comp.c_str(),
 					   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		}
@@ -224,11 +292,13 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 		if (!nfd.isValid()) {
 			auto k = kinds_.find(prefix);
 			if (k != kinds_.end() && k->second == Kind::Link)
-				return corrupt("writes through symbolic link '" + prefix + "'");
+				return corrupt("writes through symbolic link '" +
+					       printable(prefix) + "'");
 			if (saved == ELOOP || saved == ENOTDIR)
-				return corrupt("parent '" + prefix + "' is not a directory");
+				return corrupt("parent '" + printable(prefix) +
+					       "' is not a directory");
 			errno = saved;
-			return sysErr("opening '" + prefix + "'");
+			return sysErr("opening '" + printable(prefix) + "'");
 		}
 		owned = std::move(nfd);
 		fd = owned.get();
@@ -251,7 +321,7 @@ Result<void> StagingTree::clearEarlierLayer(int dirFd, const std::string &name,
 		return corrupt("replaces a directory of an earlier layer");
 	}
 	if (::unlinkat(dirFd, name.c_str(), 0) != 0 && errno != ENOENT)
-		return sysErr("replacing '" + rel + "'");
+		return sysErr("replacing '" + printable(rel) + "'");
 	kinds_.erase(it);
 	return {};
 }
@@ -262,13 +332,12 @@ Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e,
 	int pfd = TB_TRY(parentFd(rel));
 	std::string name = baseName(rel);
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::File));
-	unsigned perm = archive_entry_perm(e);
-	warnSpecialBits(perm, rel);
-	perm = (perm & 0777) | 0600;
+	unsigned perm = fileMode(archive_entry_perm(e));
+	warnSpecialBits(archive_entry_perm(e), perm, rel);
 	UniqueFd out(::openat(pfd, name.c_str(),
 			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
 	if (!out.isValid())
-		return sysErr("creating 'io.triton.cache/" + rel + "'");
+		return sysErr("creating 'io.triton.cache/" + printable(rel) + "'");
 	int fd = out.get();
 	kinds_[rel] = Kind::File;
 	Result<void> r;
@@ -280,21 +349,21 @@ Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e,
 		if (rc == ARCHIVE_EOF)
 			break;
 		if (rc != ARCHIVE_OK) {
-			r = corrupt(std::string("reading data: ") + archive_error_string(a));
+			r = corrupt(std::string("reading data: ") + archiveError(a));
 			break;
 		}
-		if (size && ::pwrite(fd, buf, size, offset) != static_cast<ssize_t>(size)) {
-			r = sysErr("writing 'io.triton.cache/" + rel + "'");
+		if (size && !writeAt(fd, buf, size, offset)) {
+			r = sysErr("writing 'io.triton.cache/" + printable(rel) + "'");
 			break;
 		}
 	}
 	int64_t declared = archive_entry_size(e);
 	if (r && ::ftruncate(fd, declared) != 0) // sparse tails
-		r = sysErr("sizing 'io.triton.cache/" + rel + "'");
+		r = sysErr("sizing 'io.triton.cache/" + printable(rel) + "'");
 	if (r && ::fchmod(fd, perm) != 0)
-		r = sysErr("chmod 'io.triton.cache/" + rel + "'");
+		r = sysErr("chmod 'io.triton.cache/" + printable(rel) + "'");
 	if (out.close() != 0 && r)
-		r = sysErr("closing 'io.triton.cache/" + rel + "'");
+		r = sysErr("closing 'io.triton.cache/" + printable(rel) + "'");
 	TB_TRY(std::move(r));
 	++cacheFiles_;
 	cacheBytes_ += declared;
@@ -306,15 +375,15 @@ Result<void> StagingTree::makeDir(struct archive_entry *e, const std::string &re
 	int pfd = TB_TRY(parentFd(rel));
 	std::string name = baseName(rel);
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::Dir));
-	warnSpecialBits(archive_entry_perm(e), rel);
-	unsigned perm = (archive_entry_perm(e) & 0777) | 0700;
+	unsigned perm = dirMode();
+	warnSpecialBits(archive_entry_perm(e), perm, rel);
 	if (::mkdirat(pfd, name.c_str(), perm) != 0) {
 		if (errno != EEXIST || kinds_.count(rel) == 0)
-			return sysErr("creating 'io.triton.cache/" + rel + "'");
+			return sysErr("creating 'io.triton.cache/" + printable(rel) + "'");
 	}
 	kinds_[rel] = Kind::Dir;
 	if (::fchmodat(pfd, name.c_str(), perm, 0) != 0)
-		return sysErr("chmod 'io.triton.cache/" + rel + "'");
+		return sysErr("chmod 'io.triton.cache/" + printable(rel) + "'");
 	return {};
 }
 
@@ -325,16 +394,16 @@ Result<void> StagingTree::makeSymlink(struct archive_entry *e, const std::string
 	if (rel.find('/') == std::string::npos)
 		return corrupt("top-level symbolic link in io.triton.cache/");
 	if (target.empty() || target.front() == '/')
-		return corrupt("symbolic link to absolute path '" + target + "'");
+		return corrupt("symbolic link to absolute path '" + printable(target) + "'");
 	// Only downward links: with no "..", no chain of links can leave its directory.
 	auto norm = normalizeEntryName(target);
 	if (!norm)
-		return corrupt("symbolic link '" + target + "' escapes its directory");
+		return corrupt("symbolic link '" + printable(target) + "' escapes its directory");
 	int pfd = TB_TRY(parentFd(rel));
 	std::string name = baseName(rel);
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::Link));
 	if (::symlinkat(target.c_str(), pfd, name.c_str()) != 0)
-		return sysErr("creating symbolic link 'io.triton.cache/" + rel + "'");
+		return sysErr("creating symbolic link 'io.triton.cache/" + printable(rel) + "'");
 	kinds_[rel] = Kind::Link;
 	return {};
 }
@@ -344,19 +413,20 @@ Result<void> StagingTree::makeHardlink(struct archive_entry *e, const std::strin
 	std::string raw = archive_entry_hardlink(e);
 	auto target = normalizeEntryName(raw);
 	if (!target)
-		return corrupt("hard link to '" + raw + "': " + target.error().message);
+		return corrupt("hard link to '" + printable(raw) + "': " + target.error().message);
 	std::string prefix = std::string(CachePrefix) + "/";
 	if (target->rfind(prefix, 0) != 0)
-		return corrupt("hard link to '" + raw + "' outside io.triton.cache/");
+		return corrupt("hard link to '" + printable(raw) + "' outside io.triton.cache/");
 	std::string trel = target->substr(prefix.size());
 	auto it = kinds_.find(trel);
 	if (it == kinds_.end() || it->second != Kind::File)
-		return corrupt("hard link to '" + raw + "', which is no file extracted before it");
+		return corrupt("hard link to '" + printable(raw) +
+			       "', which is no file extracted before it");
 	int pfd = TB_TRY(parentFd(rel));
 	std::string name = baseName(rel);
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::File));
 	if (::linkat(rootFd_, trel.c_str(), pfd, name.c_str(), 0) != 0)
-		return sysErr("creating hard link 'io.triton.cache/" + rel + "'");
+		return sysErr("creating hard link 'io.triton.cache/" + printable(rel) + "'");
 	kinds_[rel] = Kind::File;
 	++cacheFiles_;
 	return {};

@@ -54,10 +54,13 @@ private:
 	Result<void> clearEarlierLayer(int dirFd, const std::string &name, const std::string &rel,
 				       Kind replacement);
 	void warn(const std::string &message) const;
-	void warnSpecialBits(unsigned mode, const std::string &rel) const;
+	void warnSpecialBits(unsigned mode, unsigned written, const std::string &rel) const;
+	unsigned fileMode(unsigned imageMode) const;
+	unsigned dirMode() const;
 
 	int rootFd_;
 	const ExtractOptions &options_;
+	unsigned umask_;
 	std::unordered_set<std::string> seenInLayer_;
 	std::unordered_map<std::string, Kind> kinds_; ///< everything written, by staging path
 	std::string lastParent_;

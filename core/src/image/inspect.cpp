@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <tb/context.h>
 
 #include "image/reference.h"
 #include "image/verify.h"
+#include "tbsupport/layout_image.h"
 #include "tbsupport/oci_layout.h"
 
 namespace tb {
@@ -152,34 +154,41 @@ Result<std::vector<ImageSummary>> listImages(Context &ctx)
 	std::error_code ec;
 	if (!std::filesystem::exists(store + "/oci-layout", ec))
 		return out;
-	Transport *t = image::storeTransport(ctx);
-	if (!t)
+	if (!image::storeTransport(ctx))
 		return err(Errc::Unsupported,
 			   "the local store needs the oci transport plugin (transport.oci), "
 			   "which is not loaded (see tb plugins ls)");
-	if (store.find(':') != std::string::npos)
-		return err(Errc::InvalidArgument,
-			   "store path '" + store + "' contains ':' ([store] path)");
-	auto entries = TB_TRY_CTX(t->list(store), "list the local store " + store);
+	// One read of index.json for the whole listing, and one inspection per manifest however
+	// many tags name it: linear in the number of tags.
+	auto layout = TB_TRY_CTX(support::OciLayout::open(store), "list the local store " + store);
+	auto entries = TB_TRY_CTX(layout.entries(), "list the local store " + store);
 	auto formats = ctx.cacheFormats();
-	for (const auto &e : entries) {
-		ImageSummary s;
-		s.name = e.name;
-		s.digest = e.manifest.digest;
-		s.mediaType = e.manifest.mediaType;
-		std::string ref = e.name.empty() ? "@" + e.manifest.digest.str() : e.name;
-		std::string shown = e.name.empty() ? e.manifest.digest.str() : e.name;
-		auto src = t->openSource(store + ":" + ref);
-		auto info = src ? inspectImage(**src, shown, formats)
-				: Result<ImageInspection>(unexpected(std::move(src).error()));
-		if (!info) {
-			s.error = info.error().message;
-		} else {
-			s.size = info->size;
-			s.variant = info->variant;
-			s.targets = info->targets;
-			s.entryCount = info->entryCount;
+	std::map<Digest, ImageSummary> seen;
+	out.reserve(entries.size());
+	for (auto &e : entries) {
+		auto it = e.descriptor.annotations.find(std::string(support::RefNameAnnotation));
+		std::string name =
+			it != e.descriptor.annotations.end() ? it->second : std::string();
+		auto known = seen.find(e.descriptor.digest);
+		if (known == seen.end()) {
+			ImageSummary s;
+			s.digest = e.descriptor.digest;
+			s.mediaType = e.descriptor.mediaType;
+			support::LayoutSource src(layout, e.descriptor);
+			std::string shown = name.empty() ? e.descriptor.digest.str() : name;
+			auto info = inspectImage(src, shown, formats);
+			if (!info) {
+				s.error = info.error().message;
+			} else {
+				s.size = info->size;
+				s.variant = info->variant;
+				s.targets = info->targets;
+				s.entryCount = info->entryCount;
+			}
+			known = seen.emplace(e.descriptor.digest, std::move(s)).first;
 		}
+		ImageSummary s = known->second;
+		s.name = std::move(name);
 		out.push_back(std::move(s));
 	}
 	std::stable_sort(out.begin(), out.end(),

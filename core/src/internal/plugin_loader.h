@@ -21,6 +21,7 @@ namespace tb {
 struct LoaderOptions {
 	std::vector<std::string> searchPath; ///< directories, highest priority first
 	std::vector<std::string> disabled;   ///< "kind.name"
+	std::vector<std::string> trusted;    ///< [core] trusted_plugin_paths
 	const std::map<std::string, ConfigView> *sections = nullptr;
 	const HostPaths *paths = nullptr;
 };

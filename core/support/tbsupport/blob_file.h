@@ -13,6 +13,7 @@
 #include <tb/result.h>
 #include <tb/transport.h>
 
+#include "tbsupport/temp_track.h"
 #include "tbsupport/unique_fd.h"
 
 namespace tb::support {
@@ -48,9 +49,10 @@ Result<bool> readAll(BlobReader &r, std::string &out, size_t max);
 /// \brief An exclusive flock on a layout directory, released on destruction.
 class LayoutLock {
 public:
-	/// \brief Wait up to \a timeoutMs for the lock.
+	/// \brief Wait up to \a timeoutMs for the lock (\a shared: LOCK_SH).
 	/// \return Errc::Conflict after the timeout, Errc::Io
-	static Result<LayoutLock> acquire(const std::string &dir, int timeoutMs = 60000);
+	static Result<LayoutLock> acquire(const std::string &dir, int timeoutMs = 60000,
+					  bool shared = false);
 	LayoutLock(LayoutLock &&o) noexcept = default;
 	LayoutLock &operator=(LayoutLock &&) = delete;
 
@@ -65,9 +67,34 @@ Result<void> writeFileAtomic(const std::string &path, std::string_view bytes);
 /// \brief Read a whole small file, failing over \a cap bytes.
 Result<std::string> readFileCapped(const std::string &path, size_t cap);
 
-/// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-*" in \a dir; nothing
-/// is a blob yet. \return its path; Errc::Corrupt on mismatch (the file is removed)
-Result<std::string> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data);
+/// \brief A verified temp file ".tb-blob-<pid>-*", removed on destruction unless adopted.
+/// It stays open and locked, so no other tb takes it for a dead writer's leftover.
+class StagedBlob {
+public:
+	StagedBlob(std::string path, UniqueFd fd, TempTrack track)
+	    : path_(std::move(path)), fd_(std::move(fd)), track_(std::move(track))
+	{
+	}
+	StagedBlob(StagedBlob &&o) noexcept
+	    : path_(std::move(o.path_)), fd_(std::move(o.fd_)), track_(std::move(o.track_))
+	{
+		o.path_.clear();
+	}
+	StagedBlob &operator=(StagedBlob &&o) noexcept;
+	~StagedBlob();
+	const std::string &path() const noexcept { return path_; }
+	/// \brief The file was renamed into place: nothing to remove any more.
+	void adopted() noexcept;
+
+private:
+	std::string path_;
+	UniqueFd fd_; ///< held open: its flock tells a live writer's temp from a dead one's
+	TempTrack track_;
+};
+
+/// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-<pid>-*" in \a dir;
+/// nothing is a blob yet. \return it; Errc::Corrupt on mismatch (the file is removed)
+Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data);
 
 /// \brief Regular files by relative path ("blobs/sha256/<hex>", "index.json").
 class FileTree {

@@ -71,10 +71,14 @@ private:
 	std::string tag_;
 	bool dirReady_ = false;
 	std::string topCreated_; ///< the outermost directory we created, "" when it existed
-	std::map<Digest, std::string> staged_; ///< verified temp files, by digest
+	std::map<Digest, StagedBlob> staged_; ///< verified temp files, by digest
 	std::optional<Descriptor> manifest_;
 	std::map<std::string, std::string> extra_;
 	bool committed_ = false;
+	/// Shared lock on blobs/ from the first blob found there to commit(): collecting blobs
+	/// (tb rmi, tb prune) cannot take one this image will rely on.
+	std::optional<LayoutLock> blobsLock_;
+	Result<void> holdBlobs();
 };
 
 /// \brief Run \a f, turning an escaping exception into Errc::Internal (plugin boundaries).

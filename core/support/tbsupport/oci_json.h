@@ -17,6 +17,9 @@ namespace tb::support {
 
 /// Cap on manifest and index bodies (containers/image and oras-go use the same).
 inline constexpr size_t MaxManifestBytes = 4u << 20;
+/// Cap on a layout's index.json: one entry per tag (~250 bytes), so the local store holds
+/// ~250,000 tags. Writers refuse to grow it past this, so a store never becomes unreadable.
+inline constexpr size_t MaxLayoutIndexBytes = 64u << 20;
 /// Cap on image config blobs read into memory.
 inline constexpr size_t MaxConfigBytes = 4u << 20;
 
@@ -71,7 +74,8 @@ Result<std::string> manifestMediaType(const RawManifest &m);
 /// \return the errors of manifestMediaType(), and Errc::Corrupt when \a m is an index
 Result<ImageManifest> parseImageManifest(const RawManifest &m);
 /// \return the errors of manifestMediaType(), and Errc::Corrupt when \a m is not an index
-Result<ImageIndex> parseImageIndex(const RawManifest &m);
+/// \a cap: MaxManifestBytes for an index blob, MaxLayoutIndexBytes for a layout's index.json.
+Result<ImageIndex> parseImageIndex(const RawManifest &m, size_t cap = MaxManifestBytes);
 /// \return Errc::Corrupt for bad JSON, Errc::LimitExceeded over MaxConfigBytes
 Result<ImageConfig> parseImageConfig(std::string_view bytes);
 

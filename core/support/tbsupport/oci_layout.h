@@ -3,11 +3,15 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/fwd.hpp>
 
 #include <tb/oci.h>
 #include <tb/result.h>
@@ -18,6 +22,9 @@
 #include "tbsupport/tar_index.h"
 
 namespace tb::support {
+
+/// Our temp files in a layout's root directory start with this (".tb-blob-<pid>-...").
+inline constexpr std::string_view LayoutTempPrefix = ".tb-";
 
 /// Annotation holding the tag of an index.json entry.
 inline constexpr std::string_view RefNameAnnotation = "org.opencontainers.image.ref.name";
@@ -63,11 +70,28 @@ public:
 	Result<void> putBlob(const Descriptor &d, BlobReader &data) const;
 	Result<void> putBlobBytes(const Descriptor &d, std::string_view bytes) const;
 	/// \brief Move a file made by stageBlob() into blobs/ (atomic rename).
-	Result<void> adoptBlob(const std::string &staged, const Digest &d) const;
+	Result<void> adoptBlob(StagedBlob &staged, const Digest &d) const;
 
 	/// \brief Under the layout lock, point \a tag at \a manifest in index.json (replacing an
 	/// entry with the same tag; with "" an untagged entry of the same digest); atomic rewrite.
 	Result<void> setTag(std::string_view tag, const Descriptor &manifest) const;
+
+	// Store management (layout_gc.cpp).
+	/// \brief The lock writers share from their first blob check to their commit, and blob
+	/// collection takes alone: a flock on blobs/, so no lock file is left in the layout.
+	/// \return Errc::Conflict after \a timeoutMs
+	Result<LayoutLock> lockBlobs(bool exclusive, int timeoutMs = 60000) const;
+	/// \brief Under the layout lock, \a keep says for each index.json entry whether it stays;
+	/// index.json is rewritten (entries and fields kept as they were) when one goes.
+	Result<void>
+	filterIndex(const std::function<std::vector<bool>(const std::vector<IndexEntry> &)> &keep)
+		const;
+	/// \brief Every blob the images of index.json use: manifests, configs, layers, the children
+	/// of indexes. \return Errc::Corrupt naming an image whose manifest cannot be read (its
+	/// blobs cannot be told apart from garbage)
+	Result<std::set<Digest>> referencedBlobs() const;
+	/// \brief The sha256 blobs stored, with their sizes.
+	Result<std::vector<std::pair<Digest, int64_t>>> storedBlobs() const;
 
 private:
 	OciLayout(std::string dir, std::shared_ptr<const FileTree> tree)
@@ -75,6 +99,7 @@ private:
 	{
 	}
 	static Result<void> checkLayoutFile(const FileTree &tree, const std::string &what);
+	static Result<void> writeIndex(const std::string &path, const boost::json::value &index);
 	Result<void> writable() const;
 	std::string dir_; ///< "" for a read-only tree
 	std::shared_ptr<const FileTree> tree_;

@@ -18,6 +18,17 @@ struct ProcessResult {
 /// \return Errc::NotFound when the program cannot be started
 Result<ProcessResult> runProcess(const std::vector<std::string> &argv);
 
+struct ProcessOutput {
+	int exitCode = -1;      ///< -1 when killed by a signal
+	std::string stdoutText; ///< at most 1 MiB
+	std::string stderrText; ///< at most 64 KiB
+};
+
+/// \brief Run \a argv (looked up on PATH) with stdin on /dev/null; capture stdout and stderr
+/// (a runtime's `info` or `--help` answer).
+/// \return Errc::NotFound when the program cannot be started
+Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv);
+
 /// \brief The last non-empty line of \a text (a helper's error message).
 std::string lastLine(const std::string &text);
 

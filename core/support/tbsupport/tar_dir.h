@@ -9,21 +9,35 @@
 
 #include <tb/result.h>
 
+#include "tbsupport/temp_track.h"
+#include "tbsupport/unique_fd.h"
+
 namespace tb::support {
 
-/// \brief A private (0700) directory removed with everything in it on destruction.
+/// \brief A private (0700) directory removed with everything in it on destruction (and on
+/// SIGINT/SIGTERM); locked while it exists, so only a dead owner's is ever reclaimed.
 class TempDir {
 public:
-	/// \brief Create "<parent>/<prefix>XXXXXX"; \a parent "" = $TMPDIR, else /var/tmp.
+	/// \brief Create "<parent>/<prefix><pid>-XXXXXX"; \a parent "" = $TMPDIR, else
+	/// /var/tmp. Stale "<prefix>*" siblings of dead processes are removed first.
 	static Result<TempDir> create(std::string_view prefix, const std::string &parent = {});
-	TempDir(TempDir &&o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+	TempDir(TempDir &&o) noexcept
+	    : path_(std::move(o.path_)), fd_(std::move(o.fd_)), track_(std::move(o.track_))
+	{
+		o.path_.clear();
+	}
 	TempDir &operator=(TempDir &&) = delete;
 	~TempDir();
 	const std::string &path() const noexcept { return path_; }
 
 private:
-	explicit TempDir(std::string path) : path_(std::move(path)) {}
+	TempDir(std::string path, UniqueFd fd, TempTrack track)
+	    : path_(std::move(path)), fd_(std::move(fd)), track_(std::move(track))
+	{
+	}
 	std::string path_;
+	UniqueFd fd_; ///< holds the lock
+	TempTrack track_;
 };
 
 /// \brief Normalise a tar member name: "./" and trailing "/" dropped; "" for the root;

@@ -24,7 +24,9 @@ constexpr const char *kWatched[] = {"/sys", "/proc",  "/dev",   "/usr",         
 				    "/lib", "/lib32", "/lib64", "/bin",           "/sbin",
 				    "/run", "/var",   "/opt",   "/tmp/nvidia-mps"};
 // Opened by libc or the loader on their own behalf, never by a probe.
-constexpr const char *kIgnored[] = {"/etc/ld.so.cache", "/etc/ld.so.preload", "/dev/null"};
+// GnuTLS reads its config when it is loaded (libcurl pulls it in through librtmp).
+constexpr const char *kIgnored[] = {"/etc/ld.so.cache", "/etc/ld.so.preload", "/dev/null",
+				     "/etc/gnutls/config"};
 
 thread_local bool tInside = false; // our own work must not be logged
 

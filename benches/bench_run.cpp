@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// `tb run` overhead (docs/benchmarks.md, "tb run"): the whole `tb run --dry-run` process on
+// the 8x H100 fixture host (probe + CDI spec + argv), and the container's writable view of a
+// shared kernel cache: overlay mount vs per-run copy, on tmpfs and on disk.
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <benchmark/benchmark.h>
+
+#include "bench_common.h"
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run/cache_view.h"
+
+extern char **environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char *name)
+{
+	const char *v = std::getenv(name);
+	return v ? v : "";
+}
+
+void tbRunDryRunProcess(benchmark::State &state)
+{
+	std::string exe = env("TB_EXE"), root = env("TB_FIXTURE_HOSTS") + "/h100x8-open-mig";
+	std::vector<std::string> args = {"tb",        "--host-root", root,     "run",
+					 "--dry-run", "--runtime",   "podman", "--profile",
+					 "aiml",      "--gpus",      "all",    "--isolation",
+					 "shared",    "img",         "true"};
+	std::vector<char *> argv;
+	for (auto &a : args)
+		argv.push_back(a.data());
+	argv.push_back(nullptr);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	for (auto _ : state) {
+		pid_t pid;
+		if (posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ) != 0) {
+			state.SkipWithError("cannot spawn tb (TB_EXE)");
+			break;
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			state.SkipWithError("tb run --dry-run failed");
+			break;
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+// A Triton cache like a small model's: 64 kernel dirs of 6 files (json, source, IRs, binary).
+std::string makeCache(const std::string &dir)
+{
+	std::string cache = dir + "/shared";
+	if (fs::exists(cache))
+		return cache;
+	std::string blob(16 * 1024, 'k');
+	for (int k = 0; k < 64; ++k) {
+		std::string d = cache + "/KERNEL" + std::to_string(k);
+		fs::create_directories(d);
+		for (const char *f :
+		     {"k.json", "k.source", "k.ttir", "k.ttgir", "k.llir", "k.hsaco"})
+			if (FILE *fp = std::fopen((d + "/" + f).c_str(), "w")) {
+				std::fwrite(blob.data(), 1, blob.size(), fp);
+				std::fclose(fp);
+			}
+	}
+	return cache;
+}
+
+void cacheView(benchmark::State &state, tb::run::CacheViewKind kind, const char *base)
+{
+	std::string dir = std::string(base) + "/tb-bench-view-" + std::to_string(::getpid());
+	std::string shared = makeCache(dir);
+	int n = 0;
+	for (auto _ : state) {
+		auto view =
+			tb::run::makeCacheView(shared, dir + "/run" + std::to_string(n++), kind);
+		if (!view) {
+			state.SkipWithError(view.error().message.c_str());
+			break;
+		}
+		view->remove();
+	}
+	state.counters["files"] = 64 * 6;
+	fs::remove_all(dir);
+}
+
+} // namespace
+
+BENCHMARK(tbRunDryRunProcess)
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(tb::bench::repetitions(10))
+	->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(cacheView, overlay_tmpfs, tb::run::CacheViewKind::Overlay, "/dev/shm")
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(tb::bench::repetitions(5))
+	->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(cacheView, copy_tmpfs, tb::run::CacheViewKind::Copy, "/dev/shm")
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(tb::bench::repetitions(5))
+	->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(cacheView, overlay_disk, tb::run::CacheViewKind::Overlay, "/var/tmp")
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(tb::bench::repetitions(5))
+	->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(cacheView, copy_disk, tb::run::CacheViewKind::Copy, "/var/tmp")
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(tb::bench::repetitions(5))
+	->ReportAggregatesOnly(true);
+BENCHMARK_MAIN();

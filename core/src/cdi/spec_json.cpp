@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+// A spec as JSON or YAML text: fixed key order (the CDI Go structs' order), empty fields
+// left out, two-space indentation. The YAML is the same tree with every string quoted.
+#include <tb/cdi.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace tb {
+
+namespace {
+
+// One emitter, two syntaxes: JSON ({ "k": v, ... }) or YAML block style.
+class Writer {
+public:
+	explicit Writer(bool yaml) : yaml_(yaml) {}
+
+	std::string str(std::string_view s) const
+	{
+		std::string o = "\"";
+		for (char ch : s) {
+			auto c = static_cast<unsigned char>(ch);
+			switch (c) {
+			case '"':
+				o += "\\\"";
+				break;
+			case '\\':
+				o += "\\\\";
+				break;
+			case '\n':
+				o += "\\n";
+				break;
+			case '\t':
+				o += "\\t";
+				break;
+			case '\r':
+				o += "\\r";
+				break;
+			default:
+				if (c < 0x20 || c == 0x7f) {
+					char buf[8];
+					std::snprintf(buf, sizeof buf, "\\u%04x", c);
+					o += buf;
+				} else {
+					o += ch;
+				}
+			}
+		}
+		return o + "\"";
+	}
+
+	// A value is a scalar string, or an object/array built with the calls below.
+	struct Node {
+		enum { Scalar, Object, Array } kind = Scalar;
+		std::string scalar;
+		std::vector<std::pair<std::string, Node>> members; // object
+		std::vector<Node> items;                           // array
+	};
+
+	std::string render(const Node &n) const
+	{
+		std::string out;
+		if (yaml_)
+			yamlValue(n, 0, out, false);
+		else
+			jsonValue(n, 0, out);
+		return out + "\n";
+	}
+
+private:
+	// A YAML key stays plain when it is made of characters that cannot start or end YAML
+	// syntax; anything else is quoted.
+	std::string key(const std::string &k) const
+	{
+		bool plain = !k.empty() && std::isalpha(static_cast<unsigned char>(k[0]));
+		for (char c : k)
+			plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+					  c == '.' || c == '/' || c == '-');
+		return plain ? k : str(k);
+	}
+
+	static bool inlineList(const Node &n)
+	{
+		size_t width = 0;
+		for (const auto &i : n.items) {
+			if (i.kind != Node::Scalar)
+				return false;
+			width += i.scalar.size() + 2;
+		}
+		return width <= 72;
+	}
+
+	static std::string pad(int n) { return std::string(static_cast<size_t>(n) * 2, ' '); }
+
+	void jsonValue(const Node &n, int depth, std::string &out) const
+	{
+		if (n.kind == Node::Scalar) {
+			out += n.scalar;
+		} else if (n.kind == Node::Object) {
+			out += "{\n";
+			for (size_t i = 0; i < n.members.size(); ++i) {
+				out += pad(depth + 1) + str(n.members[i].first) + ": ";
+				jsonValue(n.members[i].second, depth + 1, out);
+				out += i + 1 < n.members.size() ? ",\n" : "\n";
+			}
+			out += pad(depth) + "}";
+		} else if (inlineList(n)) {
+			// Short lists of strings and numbers stay on one line: options, gids.
+			out += "[";
+			for (size_t i = 0; i < n.items.size(); ++i)
+				out += (i ? ", " : "") + n.items[i].scalar;
+			out += "]";
+		} else {
+			out += "[\n";
+			for (size_t i = 0; i < n.items.size(); ++i) {
+				out += pad(depth + 1);
+				jsonValue(n.items[i], depth + 1, out);
+				out += i + 1 < n.items.size() ? ",\n" : "\n";
+			}
+			out += pad(depth) + "]";
+		}
+	}
+
+	// \a inline_: the first line continues a "- " already written.
+	void yamlValue(const Node &n, int depth, std::string &out, bool inline_) const
+	{
+		if (n.kind == Node::Object) {
+			for (size_t i = 0; i < n.members.size(); ++i) {
+				if (!(inline_ && i == 0))
+					out += pad(depth);
+				out += key(n.members[i].first) + ":";
+				const Node &v = n.members[i].second;
+				if (v.kind == Node::Object && v.members.empty()) {
+					out += " {}\n";
+				} else if (v.kind == Node::Array && v.items.empty()) {
+					out += " []\n";
+				} else if (v.kind == Node::Scalar) {
+					out += " " + v.scalar + "\n";
+				} else {
+					out += "\n";
+					yamlValue(v, v.kind == Node::Array ? depth : depth + 1, out,
+						  false);
+				}
+			}
+		} else if (n.kind == Node::Array) {
+			for (const auto &item : n.items) {
+				out += pad(depth) + "- ";
+				if (item.kind == Node::Scalar)
+					out += item.scalar + "\n";
+				else
+					yamlValue(item, depth + 1, out, true);
+			}
+		}
+	}
+
+	bool yaml_;
+};
+
+using Node = Writer::Node;
+
+struct Obj {
+	explicit Obj(const Writer &writer) : w(writer) {}
+	Node n{Node::Object, {}, {}, {}};
+	const Writer &w;
+	Obj &s(const char *k, const std::string &v)
+	{
+		if (!v.empty())
+			n.members.push_back({k, Node{Node::Scalar, w.str(v), {}, {}}});
+		return *this;
+	}
+	Obj &i(const char *k, int64_t v)
+	{
+		n.members.push_back({k, Node{Node::Scalar, std::to_string(v), {}, {}}});
+		return *this;
+	}
+	Obj &node(const char *k, Node v)
+	{
+		if (!(v.kind == Node::Array && v.items.empty()) &&
+		    !(v.kind == Node::Object && v.members.empty()))
+			n.members.push_back({k, std::move(v)});
+		return *this;
+	}
+};
+
+Node strings(const Writer &w, const std::vector<std::string> &v)
+{
+	Node a{Node::Array, {}, {}, {}};
+	for (const auto &s : v)
+		a.items.push_back({Node::Scalar, w.str(s), {}, {}});
+	return a;
+}
+
+Node map(const Writer &w, const std::map<std::string, std::string> &m)
+{
+	Node o{Node::Object, {}, {}, {}};
+	for (const auto &[k, v] : m)
+		o.members.push_back({k, {Node::Scalar, w.str(v), {}, {}}});
+	return o;
+}
+
+Node edits(const Writer &w, const CdiContainerEdits &e)
+{
+	Obj o(w);
+	o.node("env", strings(w, e.env));
+	Node nodes{Node::Array, {}, {}, {}};
+	for (const auto &d : e.deviceNodes) {
+		Obj n(w);
+		n.s("path", d.path).s("hostPath", d.hostPath).s("type", d.type);
+		if (d.major > 0 || d.minor > 0)
+			n.i("major", d.major).i("minor", d.minor);
+		if (d.fileMode)
+			n.i("fileMode", d.fileMode);
+		n.s("permissions", d.permissions);
+		if (d.gid >= 0)
+			n.i("gid", d.gid);
+		nodes.items.push_back(std::move(n.n));
+	}
+	o.node("deviceNodes", std::move(nodes));
+	Node hooks{Node::Array, {}, {}, {}};
+	for (const auto &h : e.hooks) {
+		Obj n(w);
+		n.s("hookName", h.hookName).s("path", h.path);
+		n.node("args", strings(w, h.args)).node("env", strings(w, h.env));
+		if (h.timeout > 0)
+			n.i("timeout", h.timeout);
+		hooks.items.push_back(std::move(n.n));
+	}
+	o.node("hooks", std::move(hooks));
+	Node mounts{Node::Array, {}, {}, {}};
+	for (const auto &m : e.mounts) {
+		Obj n(w);
+		n.s("hostPath", m.hostPath).s("containerPath", m.containerPath);
+		n.node("options", strings(w, m.options)).s("type", m.type);
+		mounts.items.push_back(std::move(n.n));
+	}
+	o.node("mounts", std::move(mounts));
+	Node gids{Node::Array, {}, {}, {}};
+	for (uint32_t g : e.additionalGids)
+		gids.items.push_back({Node::Scalar, std::to_string(g), {}, {}});
+	o.node("additionalGids", std::move(gids));
+	return std::move(o.n);
+}
+
+std::string render(const CdiSpec &spec, bool yaml)
+{
+	Writer w(yaml);
+	Obj top(w);
+	top.s("cdiVersion", spec.cdiVersion.empty() ? cdiRequiredVersion(spec) : spec.cdiVersion);
+	top.s("kind", spec.kind);
+	top.node("annotations", map(w, spec.annotations));
+	Node devices{Node::Array, {}, {}, {}};
+	for (const auto &d : spec.devices) {
+		Obj o(w);
+		o.s("name", d.name).node("annotations", map(w, d.annotations));
+		Node e = edits(w, d.containerEdits);
+		o.n.members.push_back({"containerEdits", std::move(e)}); // required, even if empty
+		devices.items.push_back(std::move(o.n));
+	}
+	top.n.members.push_back({"devices", std::move(devices)});
+	top.node("containerEdits", edits(w, spec.containerEdits));
+	return w.render(top.n);
+}
+
+} // namespace
+
+std::string cdiSpecJson(const CdiSpec &spec)
+{
+	return render(spec, false);
+}
+
+std::string cdiSpecYaml(const CdiSpec &spec)
+{
+	return render(spec, true);
+}
+
+std::string cdiSpecFileName(const CdiSpec &spec, CdiFormat format)
+{
+	std::string name = spec.kind;
+	for (char &c : name)
+		if (c == '/')
+			c = '-';
+	return name + (format == CdiFormat::Json ? ".json" : ".yaml");
+}
+
+} // namespace tb

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// A real podman for the tests: private store, busybox-static rootfs image, runc wrapper.
+#include "podman_harness.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef TB_PODMAN_WRAPPER
+#error "TB_PODMAN_WRAPPER (path of runc-no-rlimits) must be defined by the build"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace tb::test::podman {
+
+namespace {
+
+constexpr const char *kBusybox = "/bin/busybox";
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	std::ostringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+bool onPath(const std::string &program)
+{
+	const char *path = std::getenv("PATH");
+	std::stringstream ss(path ? path : "");
+	std::string d;
+	while (std::getline(ss, d, ':'))
+		if (!d.empty() && ::access((d + "/" + program).c_str(), X_OK) == 0)
+			return true;
+	return false;
+}
+
+// A static busybox runs in an empty rootfs; a dynamic one would need its libc there too.
+bool busyboxIsStatic()
+{
+	auto r = run({"sh", "-c", std::string("LC_ALL=C file -b ") + kBusybox + " 2>/dev/null"});
+	if (r.status == 0 && !r.out.empty())
+		return r.out.find("statically linked") != std::string::npos ||
+		       r.out.find("static-pie") != std::string::npos;
+	// No file(1): accept busybox-static's own path, which is the one deps.sh installs.
+	return ::access(kBusybox, X_OK) == 0;
+}
+
+} // namespace
+
+Cmd run(const std::vector<std::string> &argv, const std::vector<std::string> &env)
+{
+	Cmd r;
+	char outTmpl[] = "/tmp/tb-pm-out-XXXXXX", errTmpl[] = "/tmp/tb-pm-err-XXXXXX";
+	int outFd = ::mkstemp(outTmpl), errFd = ::mkstemp(errTmpl);
+	if (outFd < 0 || errFd < 0)
+		return r;
+	pid_t pid = ::fork();
+	if (pid == 0) {
+		::dup2(outFd, 1);
+		::dup2(errFd, 2);
+		int devNull = ::open("/dev/null", O_RDONLY);
+		if (devNull >= 0)
+			::dup2(devNull, 0);
+		for (const auto &kv : env)
+			::putenv(const_cast<char *>(kv.c_str()));
+		std::vector<char *> args;
+		for (const auto &a : argv)
+			args.push_back(const_cast<char *>(a.c_str()));
+		args.push_back(nullptr);
+		::execvp(args[0], args.data());
+		::_exit(127);
+	}
+	int status = 0;
+	if (pid > 0 && ::waitpid(pid, &status, 0) == pid)
+		r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	::close(outFd);
+	::close(errFd);
+	r.out = slurp(outTmpl);
+	r.err = slurp(errTmpl);
+	::unlink(outTmpl);
+	::unlink(errTmpl);
+	return r;
+}
+
+std::string runtimeWrapper()
+{
+	return TB_PODMAN_WRAPPER;
+}
+
+std::string unavailableReason()
+{
+	for (const char *p : {"podman", "runc", "jq"})
+		if (!onPath(p))
+			return std::string(p) + " is not installed";
+	if (::geteuid() != 0)
+		return "podman with CDI specs in /var/run/cdi needs root";
+	if (!busyboxIsStatic())
+		return std::string("no static busybox at ") + kBusybox +
+		       " (package busybox-static)";
+	return "";
+}
+
+PrivateStore::PrivateStore(std::string dir) : dir_(std::move(dir))
+{
+	std::error_code ec;
+	for (const char *sub : {"root", "run", "tmp"})
+		fs::create_directories(dir_ + "/" + sub, ec);
+}
+
+PrivateStore::~PrivateStore()
+{
+	// vfs layers are plain directories; nothing stays mounted once a --rm container ended.
+	std::error_code ec;
+	for (const char *sub :
+	     {"root", "run", "tmp", "rootfs", "rootfs.tar", "containers.conf", "storage.conf"})
+		fs::remove_all(dir_ + "/" + sub, ec);
+}
+
+std::vector<std::string> PrivateStore::storeArgs() const
+{
+	return {"--root", dir_ + "/root", "--runroot", dir_ + "/run", "--storage-driver", "vfs"};
+}
+
+Cmd PrivateStore::podman(std::vector<std::string> args) const
+{
+	std::vector<std::string> argv{"podman"};
+	auto store = storeArgs();
+	argv.insert(argv.end(), store.begin(), store.end());
+	argv.insert(argv.end(), args.begin(), args.end());
+	return run(argv, {"TMPDIR=" + dir_ + "/tmp"});
+}
+
+bool PrivateStore::importBusybox(const std::string &ref, std::string &why) const
+{
+	std::string rootfs = dir_ + "/rootfs", tarball = dir_ + "/rootfs.tar";
+	std::error_code ec;
+	fs::remove_all(rootfs, ec);
+	fs::create_directories(rootfs + "/bin", ec);
+	fs::copy_file(kBusybox, rootfs + "/bin/busybox", ec);
+	if (ec) {
+		why = std::string("cannot copy ") + kBusybox + ": " + ec.message();
+		return false;
+	}
+	auto applets = run({kBusybox, "--list"});
+	if (applets.status != 0) {
+		why = std::string(kBusybox) + " --list failed: " + applets.err;
+		return false;
+	}
+	std::istringstream names(applets.out);
+	for (std::string name; std::getline(names, name);)
+		if (!name.empty() && name != "busybox")
+			fs::create_symlink("busybox", rootfs + "/bin/" + name, ec);
+	for (const char *d : {"dev", "proc", "sys", "etc", "tmp", "usr/lib"})
+		fs::create_directories(rootfs + "/" + d, ec);
+	auto tar = run({"tar", "-C", rootfs, "-cf", tarball, "."});
+	if (tar.status != 0) {
+		why = "tar of the busybox rootfs failed: " + tar.err;
+		return false;
+	}
+	auto imp = podman({"import", "-q", tarball, ref});
+	if (imp.status != 0) {
+		why = "podman import failed: " + imp.err;
+		return false;
+	}
+	return true;
+}
+
+Cmd PrivateStore::runContainer(const std::vector<std::string> &extra, const std::string &image,
+			       const std::vector<std::string> &cmd) const
+{
+	std::vector<std::string> args{"run",  "--rm",      "--network",
+				      "none", "--runtime", runtimeWrapper()};
+	args.insert(args.end(), extra.begin(), extra.end());
+	args.push_back(image);
+	args.insert(args.end(), cmd.begin(), cmd.end());
+	return podman(args);
+}
+
+std::vector<std::string> PrivateStore::confEnv() const
+{
+	std::string conf = dir_ + "/containers.conf", storage = dir_ + "/storage.conf";
+	std::ofstream(conf, std::ios::binary | std::ios::trunc)
+		<< "# test-only: runc without rlimits\n[engine]\nruntime = \"tb-test-runc\"\n"
+		   "[engine.runtimes]\ntb-test-runc = [\""
+		<< runtimeWrapper() << "\"]\n";
+	std::ofstream(storage, std::ios::binary | std::ios::trunc)
+		<< "[storage]\ndriver = \"vfs\"\ngraphroot = \"" << dir_ << "/root\"\nrunroot = \""
+		<< dir_ << "/run\"\n";
+	return {"CONTAINERS_CONF=" + conf, "CONTAINERS_STORAGE_CONF=" + storage,
+		"TMPDIR=" + dir_ + "/tmp"};
+}
+
+} // namespace tb::test::podman

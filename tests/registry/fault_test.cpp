@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// A real registry behind a loopback fault proxy: a connection dropped mid-blob is resumed,
+// 500/429 answers are retried (Retry-After honoured), a stalled connection times out and is
+// retried, an upload chunk that failed is resumed; a fault that persists fails clearly after
+// the retry bound and leaves the destination as it was.
+#include <chrono>
+#include <filesystem>
+
+#include "registry_fixture.h"
+
+using namespace tb::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+class Faults : public RegistryTest {
+protected:
+	void SetUp() override
+	{
+		RegistryTest::SetUp();
+		if (IsSkipped())
+			return;
+		if (!fs::exists("/usr/bin/python3"))
+			GTEST_SKIP() << "/usr/bin/python3 missing";
+		fs::create_directories(tmp_ / "reg");
+		ASSERT_TRUE(reg_.start(tmp_ / "reg")) << reg_.log();
+		writeConfig("retry_attempts = 4\nstall_timeout = 2\n");
+		image_ = makeImage("faults", {2u << 20});
+		writeLayout(tmp_ / "src", "v1", image_);
+		auto push = tb({"copy", "oci:" + (tmp_ / "src") + ":v1",
+				"docker://" + reg_.host() + "/f/image:v1"});
+		ASSERT_EQ(push.status, 0) << push.err;
+	}
+	void proxy(const std::string &rules)
+	{
+		ASSERT_TRUE(proxy_.start(tmp_.path(), reg_.port(), rules));
+	}
+	std::string ref(const std::string &repoTag = "f/image:v1") const
+	{
+		return "docker://" + proxy_.host() + "/" + repoTag;
+	}
+	size_t count(const std::string &needle) const
+	{
+		std::string log = proxy_.log();
+		size_t n = 0;
+		for (size_t p = log.find(needle); p != std::string::npos;
+		     p = log.find(needle, p + 1))
+			++n;
+		return n;
+	}
+	Ran pull() { return tb({"copy", "-q", ref(), "oci:" + (tmp_ / "dst") + ":v1"}); }
+	std::string digest() const { return image_.manifestDesc.digest.str(); }
+
+	Registry reg_;
+	FaultProxy proxy_;
+	TestImage image_;
+};
+
+} // namespace
+
+TEST_F(Faults, DroppedConnectionMidBlobIsResumed)
+{
+	proxy(R"([{"method":"GET","path":")" + image_.layerDescs[0].digest.str() +
+	      R"(","action":"drop","after":300000,"times":1}])");
+	auto r = pull();
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(firstLine(r.out), digest());
+	EXPECT_EQ(count("GET /v2/f/image/blobs/" + image_.layerDescs[0].digest.str()), 2u)
+		<< proxy_.log();
+	EXPECT_EQ(count("range=bytes=300000-"), 1u) << proxy_.log();
+}
+
+TEST_F(Faults, ServerErrorsAndTooManyRequestsAreRetried)
+{
+	proxy(R"([{"path":"/manifests/","action":"status","code":500,"times":2},
+		  {"path":"/blobs/","action":"status","code":429,"retry_after":1,"times":1}])");
+	auto start = std::chrono::steady_clock::now();
+	auto r = pull();
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(firstLine(r.out), digest());
+	EXPECT_EQ(count(" status"), 3u) << proxy_.log();
+	EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900))
+		<< "Retry-After: 1 was not honoured";
+}
+
+TEST_F(Faults, StalledConnectionTimesOutAndIsRetried)
+{
+	proxy(R"([{"method":"GET","path":")" + image_.layerDescs[0].digest.str() +
+	      R"(","action":"stall","after":1000,"times":1}])");
+	auto r = pull();
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(firstLine(r.out), digest());
+}
+
+TEST_F(Faults, FailedUploadChunkIsResumed)
+{
+	writeConfig("retry_attempts = 4\nmonolithic_max = 65536\nchunk_size = 524288\n");
+	proxy(R"([{"method":"PATCH","action":"status","code":500,"times":1},
+		  {"method":"PUT","path":"/blobs/uploads/","action":"status","code":503,"times":1}])");
+	auto r = tb({"copy", "-q", "oci:" + (tmp_ / "src") + ":v1", ref("f/pushed:v1")});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(firstLine(r.out), digest());
+	auto back = tb({"copy", "-q", "docker://" + reg_.host() + "/f/pushed:v1",
+			"oci:" + (tmp_ / "back") + ":v1"});
+	ASSERT_EQ(back.status, 0) << back.err;
+}
+
+TEST_F(Faults, PersistentFailureFailsClearlyAndLeavesTheDestination)
+{
+	proxy(R"([{"path":"/blobs/","action":"status","code":503,"times":-1}])");
+	auto r = pull();
+	EXPECT_EQ(r.status, 1);
+	EXPECT_NE(r.err.find("503"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("UNAVAILABLE"), std::string::npos) << r.err;
+	EXPECT_FALSE(fs::exists(tmp_ / "dst"));
+	// An extract into a populated cache dir leaves it as it was.
+	std::string cacheRef = "docker://" + reg_.host() + "/f/cache:v1";
+	createLayout(tmp_ / "cache");
+	ASSERT_EQ(tb({"copy", "oci:" + (tmp_ / "cache") + ":v1", cacheRef}).status, 0);
+	fs::create_directories(tmp_ / "triton/keep");
+	writeFile(tmp_ / "triton/keep/file", "mine");
+	auto before = snapshot(tmp_ / "triton");
+	auto x = tb({"extract", "--skip-compat", "-i", ref("f/cache:v1"), "-d", tmp_ / "triton"});
+	EXPECT_EQ(x.status, 1);
+	EXPECT_EQ(snapshot(tmp_ / "triton"), before);
+}
