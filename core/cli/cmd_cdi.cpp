@@ -2,6 +2,7 @@
 // `tb cdi generate|list|validate`: Container Device Interface specs. The work is libtb's
 // (generateCdi, listCdiDevices, validateCdiSpecFile); this file parses flags and prints.
 #include <tb/cdi.h>
+#include <tb/json_output.h>
 
 #include <fmt/core.h>
 
@@ -52,8 +53,8 @@ Status generate(Env &env, GenerateFlags &f)
 	}
 	auto written = TB_TRY(writeCdiSpecs(gen.specs, f.output, format));
 	for (size_t i = 0; i < written.size(); ++i)
-		fmt::print(stderr, "Generated CDI spec {} (cdiVersion {}) in {}\n", gen.specs[i].kind,
-			   gen.specs[i].cdiVersion, written[i]);
+		fmt::print(stderr, "Generated CDI spec {} (cdiVersion {}) in {}\n",
+			   gen.specs[i].kind, gen.specs[i].cdiVersion, written[i]);
 	return ExitOk;
 }
 
@@ -62,25 +63,7 @@ Status list(Env &env, bool json)
 	Context *ctx = TB_TRY(env.openContext(false));
 	CdiListing l = listCdiDevices(cdiSpecDirs(ctx->config()));
 	if (json) {
-		std::string out = "{\n  \"devices\": [";
-		auto q = [](const std::string &s) {
-			std::string o = "\"";
-			for (char c : s)
-				o += (c == '"' || c == '\\') ? std::string("\\") + c
-							     : std::string(1, c);
-			return o + "\"";
-		};
-		for (size_t i = 0; i < l.devices.size(); ++i)
-			out += (i ? ",\n    " : "\n    ") +
-			       fmt::format("{{\"name\": {}, \"file\": {}, \"conflict\": {}}}",
-					   q(l.devices[i].name), q(l.devices[i].file),
-					   l.devices[i].conflict.empty()
-						   ? "null"
-						   : q(l.devices[i].conflict));
-		out += l.devices.empty() ? "],\n  \"errors\": [" : "\n  ],\n  \"errors\": [";
-		for (size_t i = 0; i < l.errors.size(); ++i)
-			out += (i ? ", " : "") + q(l.errors[i]);
-		fmt::print("{}]\n}}\n", out);
+		fmt::print("{}", cdiListingJson(l));
 	} else {
 		size_t w = 6;
 		for (const auto &d : l.devices)
