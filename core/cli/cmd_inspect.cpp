@@ -90,8 +90,7 @@ void registerInspect(CLI::App &app, Env &env)
 		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
 		if (raw) {
-			auto src = TB_TRY(openImageSource(*ctx, ref));
-			auto m = TB_TRY(readTopManifest(*src, ref));
+			auto m = TB_TRY(readTopManifest(*ctx, ref));
 			std::fwrite(m.bytes.data(), 1, m.bytes.size(), stdout);
 			return ExitOk;
 		}

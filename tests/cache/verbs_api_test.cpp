@@ -208,6 +208,13 @@ TEST(Verbs, CreateAndExtractInProcess)
 	EXPECT_EQ(created->options.threads, 0);
 	ASSERT_TRUE(created->buildContext);
 	EXPECT_TRUE(fs::exists(t / "build/Dockerfile"));
+	// `tb inspect --raw`: the manifest's bytes as stored, the digest create reported.
+	auto raw = readTopManifest(*ctx, c.image);
+	ASSERT_TRUE(raw) << raw.error().message;
+	auto inspected = inspectImage(*ctx, c.image);
+	ASSERT_TRUE(inspected) << inspected.error().message;
+	EXPECT_EQ(raw->bytes, inspected->raw.bytes);
+	EXPECT_EQ(inspected->digest, created->result.manifestDigest);
 
 	CacheExtractRequest x;
 	x.image = c.image;
