@@ -3,6 +3,7 @@
 // (generateCdi, listCdiDevices, validateCdiSpecFile); this file parses flags and prints.
 #include <tb/cdi.h>
 #include <tb/json_output.h>
+#include <tb/printable.h>
 
 #include <fmt/core.h>
 
@@ -65,18 +66,19 @@ Status list(Env &env, bool json)
 	if (json) {
 		fmt::print("{}", cdiListingJson(l));
 	} else {
+		// Names and paths come from spec files: control characters are shown escaped.
 		size_t w = 6;
 		for (const auto &d : l.devices)
-			w = std::max(w, d.name.size());
+			w = std::max(w, printable(d.name).size());
 		if (!l.devices.empty())
 			fmt::print("{:<{}}  {}\n", "DEVICE", w, "SPEC FILE");
 		for (const auto &d : l.devices)
-			fmt::print("{:<{}}  {}{}\n", d.name, w, d.file,
-				   d.conflict.empty() ? "" : "  (" + d.conflict + ")");
+			fmt::print("{:<{}}  {}{}\n", printable(d.name), w, printable(d.file),
+				   d.conflict.empty() ? "" : "  (" + printable(d.conflict) + ")");
 		if (l.devices.empty())
 			fmt::print("No CDI devices found.\n");
 		for (const auto &e : l.errors)
-			fmt::print(stderr, "tb: warning: {}\n", e);
+			fmt::print(stderr, "tb: warning: {}\n", printable(e));
 	}
 	return ExitOk;
 }

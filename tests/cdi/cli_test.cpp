@@ -138,8 +138,9 @@ TEST(CdiCli, ValidateReportsEveryProblemAndExits1)
 }
 
 // A spec dir's path is the user's and may hold any byte: `cdi list --json` escaped only '"'
-// and '\\', so a control character in a path made the document invalid JSON.
-TEST(CdiCli, ListJsonEscapesControlCharacters)
+// and '\\', so a control character in a path made the document invalid JSON, and the table
+// printed it raw.
+TEST(CdiCli, ListEscapesControlCharacters)
 {
 	TempDir t;
 	std::string odd = t / "odd\x01"
@@ -152,6 +153,11 @@ TEST(CdiCli, ListJsonEscapesControlCharacters)
 		  std::string::npos)
 		<< j.out;
 	EXPECT_EQ(j.out.find('\x01'), std::string::npos) << j.out;
+	// The table too (a terminal would take the raw byte as a control code).
+	auto o = runTb("--config '" + (t / "nvbind.toml") + "' cdi list");
+	ASSERT_EQ(o.rc, 0) << o.err;
+	EXPECT_NE(o.out.find("nvidia.com/gpu=all"), std::string::npos) << o.out;
+	EXPECT_EQ(o.out.find('\x01'), std::string::npos) << o.out;
 }
 
 TEST(CdiCli, ListReadsTheConfiguredSpecDirs)
