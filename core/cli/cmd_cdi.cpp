@@ -2,6 +2,8 @@
 // `tb cdi generate|list|validate`: Container Device Interface specs. The work is libtb's
 // (generateCdi, listCdiDevices, validateCdiSpecFile); this file parses flags and prints.
 #include <tb/cdi.h>
+#include <tb/json_output.h>
+#include <tb/printable.h>
 
 #include <fmt/core.h>
 
@@ -52,8 +54,8 @@ Status generate(Env &env, GenerateFlags &f)
 	}
 	auto written = TB_TRY(writeCdiSpecs(gen.specs, f.output, format));
 	for (size_t i = 0; i < written.size(); ++i)
-		fmt::print(stderr, "Generated CDI spec {} (cdiVersion {}) in {}\n", gen.specs[i].kind,
-			   gen.specs[i].cdiVersion, written[i]);
+		fmt::print(stderr, "Generated CDI spec {} (cdiVersion {}) in {}\n",
+			   gen.specs[i].kind, gen.specs[i].cdiVersion, written[i]);
 	return ExitOk;
 }
 
@@ -62,38 +64,21 @@ Status list(Env &env, bool json)
 	Context *ctx = TB_TRY(env.openContext(false));
 	CdiListing l = listCdiDevices(cdiSpecDirs(ctx->config()));
 	if (json) {
-		std::string out = "{\n  \"devices\": [";
-		auto q = [](const std::string &s) {
-			std::string o = "\"";
-			for (char c : s)
-				o += (c == '"' || c == '\\') ? std::string("\\") + c
-							     : std::string(1, c);
-			return o + "\"";
-		};
-		for (size_t i = 0; i < l.devices.size(); ++i)
-			out += (i ? ",\n    " : "\n    ") +
-			       fmt::format("{{\"name\": {}, \"file\": {}, \"conflict\": {}}}",
-					   q(l.devices[i].name), q(l.devices[i].file),
-					   l.devices[i].conflict.empty()
-						   ? "null"
-						   : q(l.devices[i].conflict));
-		out += l.devices.empty() ? "],\n  \"errors\": [" : "\n  ],\n  \"errors\": [";
-		for (size_t i = 0; i < l.errors.size(); ++i)
-			out += (i ? ", " : "") + q(l.errors[i]);
-		fmt::print("{}]\n}}\n", out);
+		fmt::print("{}", cdiListingJson(l));
 	} else {
+		// Names and paths come from spec files: control characters are shown escaped.
 		size_t w = 6;
 		for (const auto &d : l.devices)
-			w = std::max(w, d.name.size());
+			w = std::max(w, printable(d.name).size());
 		if (!l.devices.empty())
 			fmt::print("{:<{}}  {}\n", "DEVICE", w, "SPEC FILE");
 		for (const auto &d : l.devices)
-			fmt::print("{:<{}}  {}{}\n", d.name, w, d.file,
-				   d.conflict.empty() ? "" : "  (" + d.conflict + ")");
+			fmt::print("{:<{}}  {}{}\n", printable(d.name), w, printable(d.file),
+				   d.conflict.empty() ? "" : "  (" + printable(d.conflict) + ")");
 		if (l.devices.empty())
 			fmt::print("No CDI devices found.\n");
 		for (const auto &e : l.errors)
-			fmt::print(stderr, "tb: warning: {}\n", e);
+			fmt::print(stderr, "tb: warning: {}\n", printable(e));
 	}
 	return ExitOk;
 }

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/core.h>
 
 #include <tb/images.h>
+#include <tb/json_output.h>
 #include <tb/printable.h>
 
 #include "cli.h"
@@ -36,23 +36,7 @@ std::string humanSize(int64_t bytes)
 
 void printJson(const std::vector<ImageSummary> &images)
 {
-	boost::json::array arr;
-	for (const auto &i : images) {
-		boost::json::array targets;
-		for (const auto &t : i.targets)
-			targets.push_back({{"backend", t.backend},
-					   {"arch", t.arch},
-					   {"warp_size", t.warpSize}});
-		boost::json::object o{{"name", i.name},           {"digest", i.digest.str()},
-				      {"mediaType", i.mediaType}, {"size", i.size},
-				      {"variant", i.variant},     {"targets", targets}};
-		if (i.entryCount)
-			o["entryCount"] = *i.entryCount;
-		if (!i.error.empty())
-			o["error"] = i.error;
-		arr.push_back(std::move(o));
-	}
-	fmt::print("{}\n", boost::json::serialize(arr));
+	fmt::print("{}\n", imageListJson(images));
 }
 
 void printTable(const std::vector<ImageSummary> &images)

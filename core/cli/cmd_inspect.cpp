@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/core.h>
 
 #include <tb/images.h>
+#include <tb/json_output.h>
 #include <tb/printable.h>
 
 #include "cli.h"
@@ -17,94 +17,9 @@ namespace tb::cli {
 
 namespace {
 
-boost::json::object stringObject(const std::map<std::string, std::string> &m)
-{
-	boost::json::object o;
-	for (const auto &[k, v] : m)
-		o[k] = v;
-	return o;
-}
-
-boost::json::object descriptorObject(const Descriptor &d)
-{
-	boost::json::object o{
-		{"MIMEType", d.mediaType}, {"Digest", d.digest.str()}, {"Size", d.size}};
-	if (!d.annotations.empty())
-		o["Annotations"] = stringObject(d.annotations);
-	return o;
-}
-
-boost::json::value stringArrayOrNull(const std::optional<std::vector<std::string>> &v)
-{
-	if (!v)
-		return nullptr;
-	boost::json::array a;
-	for (const auto &s : *v)
-		a.emplace_back(s);
-	return a;
-}
-
-// tb's own facts, apart from skopeo's keys (skopeo's "Variant" is the platform variant).
-boost::json::value cacheObject(const ImageInspection &i)
-{
-	if (i.variant.empty())
-		return nullptr;
-	boost::json::array targets;
-	for (const auto &t : i.targets)
-		targets.push_back(
-			{{"backend", t.backend}, {"arch", t.arch}, {"warp_size", t.warpSize}});
-	boost::json::object o{{"Variant", i.variant}, {"Targets", targets}};
-	if (i.entryCount)
-		o["EntryCount"] = *i.entryCount;
-	if (i.cacheSizeBytes)
-		o["CacheSizeBytes"] = *i.cacheSizeBytes;
-	if (!i.cacheError.empty())
-		o["Error"] = i.cacheError;
-	return o;
-}
-
-// skopeo 1.9's keys with its JSON types first (null where Go prints a nil map, slice or
-// time), then tb's: MediaType, Config, Annotations, Size, IndexDigest, Cache.
 void printJson(const ImageInspection &i)
 {
-	boost::json::array layers, layersData, tags;
-	for (const auto &l : i.layers) {
-		layers.push_back(boost::json::string(l.digest.str()));
-		boost::json::object d = descriptorObject(l);
-		if (!d.contains("Annotations"))
-			d["Annotations"] = nullptr;
-		layersData.push_back(std::move(d));
-	}
-	for (const auto &t : i.repoTags)
-		tags.emplace_back(t);
-	boost::json::object o{
-		{"Name", i.name},
-		{"Digest", i.digest.str()},
-		{"RepoTags", tags},
-		{"Created",
-		 i.created.empty() ? boost::json::value(nullptr) : boost::json::value(i.created)},
-		{"DockerVersion", i.dockerVersion},
-		{"Labels", i.hasLabels || !i.labels.empty()
-				   ? boost::json::value(stringObject(i.labels))
-				   : boost::json::value(nullptr)},
-		{"Architecture", i.architecture},
-		{"Os", i.os},
-		{"Layers", layers},
-		{"LayersData", layersData},
-		{"Env", stringArrayOrNull(i.env)},
-		{"MediaType", i.mediaType},
-		{"Config", descriptorObject(i.config)},
-		{"Annotations", stringObject(i.annotations)},
-		{"Size", i.size},
-		{"Cache", cacheObject(i)},
-	};
-	if (!i.platformVariant.empty())
-		o["Variant"] = i.platformVariant;
-	if (i.indexDigest)
-		o["IndexDigest"] = i.indexDigest->str();
-	if (!i.artifactType.empty())
-		o["ArtifactType"] = i.artifactType;
-	fmt::print("{}\n", boost::json::serialize(o));
+	fmt::print("{}\n", imageInspectionJson(i));
 }
 
 void printText(const ImageInspection &i)
@@ -175,8 +90,7 @@ void registerInspect(CLI::App &app, Env &env)
 		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
 		if (raw) {
-			auto src = TB_TRY(openImageSource(*ctx, ref));
-			auto m = TB_TRY(readTopManifest(*src, ref));
+			auto m = TB_TRY(readTopManifest(*ctx, ref));
 			std::fwrite(m.bytes.data(), 1, m.bytes.size(), stdout);
 			return ExitOk;
 		}

@@ -2,10 +2,10 @@
 // `tb prune [--dry-run]`: delete the local store's unused blobs and dead writers' temp files.
 #include <string>
 
-#include <boost/json.hpp>
 #include <fmt/core.h>
 
 #include <tb/images.h>
+#include <tb/json_output.h>
 
 #include "cli.h"
 
@@ -13,25 +13,16 @@ namespace tb::cli {
 
 namespace {
 
-const char *kindName(PrunedItem::Kind k)
-{
-	return k == PrunedItem::Kind::Blob ? "blob" : "temp";
-}
-
 void printJson(const PruneReport &r)
 {
-	boost::json::array items;
-	for (const auto &i : r.items)
-		items.push_back({{"kind", kindName(i.kind)}, {"path", i.path}, {"bytes", i.bytes}});
-	boost::json::object o{{"dryRun", r.dryRun}, {"bytes", r.bytes}, {"items", items}};
-	fmt::print("{}\n", boost::json::serialize(o));
+	fmt::print("{}\n", pruneReportJson(r));
 }
 
 void printText(const PruneReport &r)
 {
 	for (const auto &i : r.items)
 		fmt::print("{}{} {} ({} bytes)\n", r.dryRun ? "would remove " : "removed ",
-			   kindName(i.kind), i.path, i.bytes);
+			   prunedItemKindName(i.kind), i.path, i.bytes);
 	fmt::print("{} {} bytes in {} item(s)\n", r.dryRun ? "Would reclaim" : "Reclaimed", r.bytes,
 		   r.items.size());
 }

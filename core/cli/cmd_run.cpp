@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb run [--runtime R] [--profile P] [--gpus SEL] ... IMAGE [COMMAND...]`: a GPU container.
-// libtb prepares the run (spec, lease, cache, argv); this verb starts the runtime, forwards
-// signals and passes its exit code on; the plan's resources go when the verb returns.
+// libtb prepares the run (spec, lease, cache, argv) and starts the runtime, forwarding signals;
+// this verb passes its exit code on; the plan's resources go when the verb returns.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -9,9 +9,9 @@
 #include <fmt/core.h>
 
 #include <tb/run.h>
+#include <tb/run_process.h>
 
 #include "cli.h"
-#include "run_child.h"
 
 namespace tb::cli {
 namespace {
@@ -57,7 +57,7 @@ void printDryRun(const RunPlan &plan)
 Status run(Env &env, RunArgs &a)
 {
 	// Before anything is written: a SIGINT from now on is handled, never fatal.
-	SignalGuard guard;
+	RunSignalGuard guard;
 	Context *ctx = TB_TRY(env.openContext());
 	a.o.env = TB_TRY(parseEnv(a.env));
 	if (!a.boltfile.empty())
@@ -80,7 +80,7 @@ Status run(Env &env, RunArgs &a)
 	}
 	if (int sig = guard.takePending())
 		return 128 + sig; // stopped before the runtime started; the plan is released
-	auto code = runChild(plan.invocation, guard);
+	auto code = runInvocation(plan.invocation, guard);
 	if (!code)
 		return Status(code.error(), 127); // the shell's "command not found"
 	return *code;

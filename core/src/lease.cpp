@@ -18,6 +18,7 @@
 #include <tb/context.h>
 
 #include "tbsupport/host_fs.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb {
 
@@ -170,13 +171,14 @@ Result<GpuLease> acquireGpuLease(const std::string &dir, const std::vector<std::
 	GpuLease lease; // releases what was taken if a later GPU is busy
 	for (const auto &g : gpus) {
 		std::string file = lockPath(dir, g);
-		int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0)
+		support::UniqueFd owned(
+			::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+		if (!owned.isValid())
 			return err(Errc::Io, "GPU " + g + ": cannot open lease " + file + ": " +
 						     std::strerror(errno));
-		if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (::flock(owned.get(), LOCK_EX | LOCK_NB) != 0) {
 			int e = errno;
-			::close(fd);
+			owned.reset();
 			if (e != EWOULDBLOCK)
 				return err(Errc::Io, "GPU " + g + ": cannot lock " + file + ": " +
 							     std::strerror(e));
@@ -192,6 +194,7 @@ Result<GpuLease> acquireGpuLease(const std::string &dir, const std::vector<std::
 						   : std::string("another process")) +
 					   " (lease " + file + ")");
 		}
+		int fd = owned.release(); // the lease owns it from here
 		lease.fds_.push_back(fd);
 		lease.gpus_.push_back(g);
 		std::string oneLine = command;
@@ -213,17 +216,17 @@ Result<GpuLeaseHolder> gpuLeaseHolder(const std::string &dir, const std::string 
 	if (!validId(gpu))
 		return err(Errc::InvalidArgument, "GPU lease id '" + gpu + "': not a plain name");
 	std::string file = lockPath(dir, gpu);
-	int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	support::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+	if (!fd.isValid())
 		return err(Errc::NotFound, "GPU " + gpu + ": not leased");
 	// A shared lock succeeds only when nobody holds the exclusive one.
-	bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+	bool free = ::flock(fd.get(), LOCK_SH | LOCK_NB) == 0;
 	std::string text;
 	char buf[1024];
-	ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+	ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
 	if (n > 0)
 		text.assign(buf, static_cast<size_t>(n));
-	::close(fd);
+	fd.reset();
 	if (free)
 		return err(Errc::NotFound, "GPU " + gpu + ": not leased");
 	return parseHolder(text, file);

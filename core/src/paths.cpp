@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tbsupport/unique_fd.h"
+
 namespace tb::paths {
 
 namespace {
@@ -67,23 +69,23 @@ Result<void> writeFileAtomic(const std::string &path, const std::string &data, b
 				   "create directory " + parent.string() + ": " + ec.message());
 	}
 	std::string tmp = path + ".tmp." + std::to_string(getpid());
-	int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	support::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+	if (!fd.isValid())
 		return err(Errc::Io, "create " + tmp + ": " + std::strerror(errno));
 	size_t off = 0;
 	while (off < data.size()) {
-		ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+		ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int e = errno;
-			::close(fd);
+			fd.reset();
 			::unlink(tmp.c_str());
 			return err(Errc::Io, "write " + tmp + ": " + std::strerror(e));
 		}
 		off += static_cast<size_t>(n);
 	}
-	if (::fsync(fd) != 0 || ::close(fd) != 0) {
+	if (::fsync(fd.get()) != 0 || fd.close() != 0) {
 		::unlink(tmp.c_str());
 		return err(Errc::Io, "write " + tmp + ": " + std::strerror(errno));
 	}

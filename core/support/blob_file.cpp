@@ -38,12 +38,11 @@ namespace {
 // cleanup while it exists (tbsupport/temp_track.h).
 struct TempFile {
 	std::string path;
-	int fd = -1;
+	UniqueFd fd;
 	TempTrack track;
 	~TempFile()
 	{
-		if (fd >= 0)
-			::close(fd);
+		fd.reset();
 		if (!path.empty())
 			::unlink(path.c_str());
 	}
@@ -57,16 +56,16 @@ struct TempFile {
 Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view prefix)
 {
 	std::string pattern = tempTemplate(dir, prefix);
-	int fd = createTracked(pattern, t.track, false);
-	if (fd < 0)
+	UniqueFd fd(createTracked(pattern, t.track, false));
+	if (!fd.isValid())
 		return unexpected(errnoError("create temporary file in " + dir));
-	t.fd = fd;
 	t.path = pattern;
-	lockTemp(fd);
+	lockTemp(fd.get());
 	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
 	mode_t mask = ::umask(0);
 	::umask(mask);
-	::fchmod(fd, 0644 & ~mask);
+	::fchmod(fd.get(), 0644 & ~mask);
+	t.fd = std::move(fd);
 	return {};
 }
 
@@ -87,33 +86,24 @@ Result<void> writeAll(int fd, const char *p, size_t n, const std::string &what)
 // fsync the file, rename it over \a target, fsync the directory.
 Result<void> commitTemp(TempFile &t, const std::string &target, const std::string &dir)
 {
-	if (::fsync(t.fd) != 0)
+	if (::fsync(t.fd.get()) != 0)
 		return unexpected(errnoError("fsync " + t.path));
-	::close(t.fd);
-	t.fd = -1;
+	if (t.fd.close() != 0)
+		return unexpected(errnoError("close " + t.path));
 	if (::rename(t.path.c_str(), target.c_str()) != 0)
 		return unexpected(errnoError("rename into " + target));
 	t.release();
-	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		::fsync(dfd);
-		::close(dfd);
-	}
+	if (UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd.isValid())
+		::fsync(dfd.get());
 	return {};
 }
 
 } // namespace
 
-FdBlobReader::~FdBlobReader()
-{
-	if (fd_ >= 0)
-		::close(fd_);
-}
-
 Result<size_t> FdBlobReader::read(void *buffer, size_t size) noexcept
 {
 	for (;;) {
-		ssize_t n = ::read(fd_, buffer, size);
+		ssize_t n = ::read(fd_.get(), buffer, size);
 		if (n >= 0)
 			return static_cast<size_t>(n);
 		if (errno != EINTR)
@@ -162,43 +152,32 @@ Result<void> writeFileAtomic(const std::string &path, std::string_view bytes)
 		dir = ".";
 	TempFile t;
 	TB_TRY(makeTemp(t, dir, ".tb-" + fs::path(path).filename().string() + "-"));
-	TB_TRY(writeAll(t.fd, bytes.data(), bytes.size(), t.path));
+	TB_TRY(writeAll(t.fd.get(), bytes.data(), bytes.size(), t.path));
 	return commitTemp(t, path, dir);
-}
-
-LayoutLock::~LayoutLock()
-{
-	if (fd_ >= 0)
-		::close(fd_); // closing drops the flock
 }
 
 Result<LayoutLock> LayoutLock::acquire(const std::string &dir, int timeoutMs, bool shared)
 {
-	int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!fd.isValid())
 		return unexpected(errnoError("open layout " + dir + " for locking"));
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-	while (::flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			Error e = errnoError("lock layout " + dir);
-			::close(fd);
-			return unexpected(std::move(e));
-		}
+	while (::flock(fd.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return unexpected(errnoError("lock layout " + dir));
 		if (std::chrono::steady_clock::now() > deadline) {
-			::close(fd);
 			return err(Errc::Conflict, "lock layout " + dir +
 							   ": still held by another writer after " +
 							   std::to_string(timeoutMs / 1000) + " s");
 		}
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	}
-	return LayoutLock(fd);
+	return LayoutLock(std::move(fd));
 }
 
 StagedBlob::~StagedBlob()
 {
-	if (fd_ >= 0)
-		::close(fd_);
+	fd_.reset();
 	if (!path_.empty())
 		::unlink(path_.c_str());
 }
@@ -206,15 +185,13 @@ StagedBlob::~StagedBlob()
 StagedBlob &StagedBlob::operator=(StagedBlob &&o) noexcept
 {
 	if (this != &o) {
-		if (fd_ >= 0)
-			::close(fd_);
+		fd_.reset();
 		if (!path_.empty())
 			::unlink(path_.c_str());
 		path_ = std::move(o.path_);
-		fd_ = o.fd_;
+		fd_ = std::move(o.fd_);
 		track_ = std::move(o.track_);
 		o.path_.clear();
-		o.fd_ = -1;
 	}
 	return *this;
 }
@@ -223,9 +200,7 @@ void StagedBlob::adopted() noexcept
 {
 	path_.clear();
 	track_.reset();
-	if (fd_ >= 0)
-		::close(fd_);
-	fd_ = -1;
+	fd_.reset();
 }
 
 Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data)
@@ -249,7 +224,7 @@ Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobRe
 							  std::to_string(d.size) +
 							  " bytes its descriptor says");
 		hash.update(buf.data(), n);
-		TB_TRY(writeAll(t.fd, buf.data(), n, t.path));
+		TB_TRY(writeAll(t.fd.get(), buf.data(), n, t.path));
 	}
 	if (total != d.size)
 		return err(Errc::Corrupt, "blob " + d.digest.str() + ": truncated at " +
@@ -260,12 +235,11 @@ Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobRe
 		return err(Errc::Corrupt, "blob " + d.digest.str() +
 						  ": digest mismatch (content is " + got.str() +
 						  ")");
-	if (::fsync(t.fd) != 0)
+	if (::fsync(t.fd.get()) != 0)
 		return unexpected(errnoError("fsync " + t.path));
 	// The fd stays open, and with it the lock that tells it from a dead writer's.
-	StagedBlob staged(std::move(t.path), t.fd, std::move(t.track));
+	StagedBlob staged(std::move(t.path), std::move(t.fd), std::move(t.track));
 	t.path.clear();
-	t.fd = -1;
 	return staged;
 }
 

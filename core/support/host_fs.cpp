@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include <tb/host.h>
+
+#include "tbsupport/unique_fd.h"
 
 namespace tb::support {
 
@@ -48,8 +51,8 @@ bool isRealRoot(std::string_view root) noexcept
 
 Result<std::string> readFile(const std::string &path, size_t maxBytes)
 {
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid()) {
 		int e = errno;
 		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
 			 : e == EACCES               ? Errc::PermissionDenied
@@ -59,25 +62,20 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 	std::string out;
 	char buf[8192];
 	for (;;) {
-		ssize_t n = ::read(fd, buf, sizeof buf);
+		ssize_t n = ::read(fd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			::close(fd);
-			return err(Errc::Io, "cannot read " + path + ": " + std::strerror(e));
-		}
+		if (n < 0)
+			return err(Errc::Io, "cannot read " + path + ": " + std::strerror(errno));
 		if (n == 0)
 			break;
 		if (out.size() + static_cast<size_t>(n) > maxBytes) {
-			::close(fd);
 			return err(Errc::LimitExceeded, "cannot read " + path + ": larger than " +
 								std::to_string(maxBytes) +
 								" bytes");
 		}
 		out.append(buf, static_cast<size_t>(n));
 	}
-	::close(fd);
 	return out;
 }
 
@@ -169,15 +167,15 @@ bool isSymlink(const std::string &path)
 std::vector<std::string> listDir(const std::string &path)
 {
 	std::vector<std::string> out;
-	DIR *d = ::opendir(path.c_str());
+	std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(path.c_str()), ::closedir);
 	if (!d)
 		return out;
-	while (struct dirent *e = ::readdir(d)) {
+	while (struct dirent *e = ::readdir(d.get())) {
 		if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
 			continue;
 		out.emplace_back(e->d_name);
 	}
-	::closedir(d);
+	d.reset();
 	std::sort(out.begin(), out.end());
 	return out;
 }

@@ -303,11 +303,8 @@ Result<void> OciLayout::adoptBlob(StagedBlob &staged, const Digest &d) const
 	if (::rename(staged.path().c_str(), blobPath(d).c_str()) != 0)
 		return unexpected(errnoError("rename into " + blobPath(d)));
 	staged.adopted();
-	int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		::fsync(dfd);
-		::close(dfd);
-	}
+	if (UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dfd.isValid())
+		::fsync(dfd.get());
 	return {};
 }
 

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tbsupport/unique_fd.h"
+
 extern char **environ;
 
 namespace tb::support {
@@ -26,11 +28,12 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 	int pipeFds[2];
 	if (::pipe2(pipeFds, O_CLOEXEC) != 0)
 		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
+	UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
+	posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), 2);
 	std::vector<char *> args;
 	for (const auto &a : argv)
 		args.push_back(const_cast<char *>(a.c_str()));
@@ -38,15 +41,13 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 	pid_t pid = 0;
 	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
 	posix_spawn_file_actions_destroy(&actions);
-	::close(pipeFds[1]);
-	if (rc != 0) {
-		::close(pipeFds[0]);
+	writeEnd.reset(); // the child's copy is the only writer left: EOF when it exits
+	if (rc != 0)
 		return err(Errc::NotFound, "run " + argv[0] + ": " + std::strerror(rc));
-	}
 	ProcessResult out;
 	char buf[4096];
 	for (;;) {
-		ssize_t n = ::read(pipeFds[0], buf, sizeof buf);
+		ssize_t n = ::read(readEnd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -54,7 +55,7 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 		if (out.stderrText.size() < 65536)
 			out.stderrText.append(buf, static_cast<size_t>(n));
 	}
-	::close(pipeFds[0]);
+	readEnd.reset();
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
@@ -69,16 +70,15 @@ Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
 	int outFds[2], errFds[2];
 	if (::pipe2(outFds, O_CLOEXEC) != 0)
 		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
-	if (::pipe2(errFds, O_CLOEXEC) != 0) {
-		::close(outFds[0]);
-		::close(outFds[1]);
+	UniqueFd outRead(outFds[0]), outWrite(outFds[1]);
+	if (::pipe2(errFds, O_CLOEXEC) != 0)
 		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
-	}
+	UniqueFd errRead(errFds[0]), errWrite(errFds[1]);
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&actions, outFds[1], 1);
-	posix_spawn_file_actions_adddup2(&actions, errFds[1], 2);
+	posix_spawn_file_actions_adddup2(&actions, outWrite.get(), 1);
+	posix_spawn_file_actions_adddup2(&actions, errWrite.get(), 2);
 	std::vector<char *> args;
 	for (const auto &a : argv)
 		args.push_back(const_cast<char *>(a.c_str()));
@@ -86,21 +86,19 @@ Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
 	pid_t pid = 0;
 	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
 	posix_spawn_file_actions_destroy(&actions);
-	::close(outFds[1]);
-	::close(errFds[1]);
-	if (rc != 0) {
-		::close(outFds[0]);
-		::close(errFds[0]);
+	// The child's copies are the only writers left: EOF when it exits.
+	outWrite.reset();
+	errWrite.reset();
+	if (rc != 0)
 		return err(Errc::NotFound, "run " + argv[0] + ": " + std::strerror(rc));
-	}
 	ProcessOutput out;
 	// Both pipes at once: a child blocked on a full stderr pipe would never close stdout.
-	pollfd fds[2] = {{outFds[0], POLLIN, 0}, {errFds[0], POLLIN, 0}};
+	UniqueFd *ends[2] = {&outRead, &errRead};
 	std::string *bufs[2] = {&out.stdoutText, &out.stderrText};
 	const size_t caps[2] = {size_t(1) << 20, 65536};
-	int open = 2;
 	char buf[4096];
-	while (open > 0) {
+	while (outRead.isValid() || errRead.isValid()) {
+		pollfd fds[2] = {{outRead.get(), POLLIN, 0}, {errRead.get(), POLLIN, 0}};
 		if (::poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -113,18 +111,15 @@ Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
-				::close(fds[i].fd);
-				fds[i].fd = -1;
-				--open;
+				ends[i]->reset();
 				continue;
 			}
 			if (bufs[i]->size() < caps[i])
 				bufs[i]->append(buf, static_cast<size_t>(n));
 		}
 	}
-	for (auto &f : fds)
-		if (f.fd >= 0)
-			::close(f.fd);
+	outRead.reset();
+	errRead.reset();
 	int status = 0;
 	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}

@@ -28,11 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct ReadArchive {
-	archive *a = archive_read_new();
-	~ReadArchive() { archive_read_free(a); }
-};
-
 struct WriteArchive {
 	archive *a = archive_write_new();
 	~WriteArchive() { archive_write_free(a); }
@@ -41,15 +36,6 @@ struct WriteArchive {
 struct Entry {
 	archive_entry *e = archive_entry_new();
 	~Entry() { archive_entry_free(e); }
-};
-
-struct Fd {
-	int fd = -1;
-	~Fd()
-	{
-		if (fd >= 0)
-			::close(fd);
-	}
 };
 
 // mkdir -p below \a root; \a rel is already clean, and we never create symlinks, so nothing
@@ -78,36 +64,29 @@ Result<void> makeDirs(const std::string &root, const std::string &rel)
 	return {};
 }
 
-Result<void> writeEntryData(archive *a, const std::string &target, const std::string &what)
+Result<void> writeMember(BlobReader &in, const std::string &target, const std::string &what)
 {
-	Fd out;
-	out.fd =
-		::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out.fd < 0)
+	UniqueFd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			    0644));
+	if (!out.isValid())
 		return err(Errc::Io, what + ": create " + target + ": " + std::strerror(errno));
-	const void *buf;
-	size_t size;
-	la_int64_t offset;
+	std::vector<char> buf(1 << 20);
 	for (;;) {
-		int r = archive_read_data_block(a, &buf, &size, &offset);
-		if (r == ARCHIVE_EOF)
+		size_t n = TB_TRY(in.read(buf.data(), buf.size()));
+		if (n == 0)
 			break;
-		if (r < ARCHIVE_WARN)
-			return err(Errc::Corrupt, what + ": " + archive_error_string(a));
-		if (::lseek(out.fd, offset, SEEK_SET) < 0)
-			return err(Errc::Io, what + ": seek: " + std::strerror(errno));
-		const char *p = static_cast<const char *>(buf);
-		while (size > 0) {
-			ssize_t w = ::write(out.fd, p, size);
+		for (size_t done = 0; done < n;) {
+			ssize_t w = ::write(out.get(), buf.data() + done, n - done);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
 				return err(Errc::Io, what + ": write " + target + ": " +
 							     std::strerror(errno));
-			p += w;
-			size -= static_cast<size_t>(w);
+			done += static_cast<size_t>(w);
 		}
 	}
+	if (out.close() != 0)
+		return err(Errc::Io, what + ": close " + target + ": " + std::strerror(errno));
 	return {};
 }
 
@@ -152,10 +131,10 @@ Result<TempDir> TempDir::create(std::string_view prefix, const std::string &pare
 	if (createTracked(pattern, track, true) < 0)
 		return err(Errc::Io,
 			   "create temporary directory " + pattern + ": " + std::strerror(errno));
-	int fd = ::open(pattern.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		lockTemp(fd);
-	return TempDir(std::move(pattern), fd, std::move(track));
+	UniqueFd fd(::open(pattern.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (fd.isValid())
+		lockTemp(fd.get());
+	return TempDir(std::move(pattern), std::move(fd), std::move(track));
 }
 
 TempDir::~TempDir()
@@ -164,62 +143,20 @@ TempDir::~TempDir()
 		std::error_code ec;
 		fs::remove_all(path_, ec);
 	}
-	if (fd_ >= 0)
-		::close(fd_);
 }
 
 Result<void> unpackArchive(const std::string &file, const std::string &dest,
 			   const UnpackLimits &limits)
 {
-	ReadArchive r;
-	archive_read_support_filter_all(r.a);
-	archive_read_support_format_tar(r.a);
-	if (archive_read_open_filename(r.a, file.c_str(), 1 << 16) != ARCHIVE_OK) {
-		std::string why =
-			archive_error_string(r.a) ? archive_error_string(r.a) : "cannot open";
-		Errc code = ::access(file.c_str(), F_OK) != 0 ? Errc::NotFound : Errc::Corrupt;
-		return err(code, "archive " + file + ": " + why);
-	}
 	if (::mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST)
 		return err(Errc::Io, "create directory " + dest + ": " + std::strerror(errno));
-	int64_t count = 0;
-	for (;;) {
-		archive_entry *e = nullptr;
-		int rc = archive_read_next_header(r.a, &e);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc < ARCHIVE_WARN)
-			return err(Errc::Corrupt,
-				   "archive " + file + ": " + archive_error_string(r.a));
-		if (++count > limits.maxEntries)
-			return err(Errc::LimitExceeded, "archive " + file + ": more than " +
-								std::to_string(limits.maxEntries) +
-								" entries");
-		const char *raw = archive_entry_pathname(e);
-		std::string rawName = raw ? raw : "";
-		if (static_cast<int64_t>(rawName.size()) > limits.maxPathLength)
-			return err(Errc::LimitExceeded,
-				   "archive " + file + ": entry name longer than " +
-					   std::to_string(limits.maxPathLength));
-		auto name = cleanArchiveName(rawName);
-		if (!name)
-			return err(Errc::Corrupt,
-				   "archive " + file + ": entry '" + rawName + "': unsafe path");
-		std::string what = "archive " + file + ": entry '" + rawName + "'";
-		mode_t type = archive_entry_filetype(e);
-		if (name->empty() || (type != AE_IFDIR && type != AE_IFREG) ||
-		    archive_entry_hardlink(e)) {
-			archive_read_data_skip(r.a);
-			continue;
-		}
-		if (type == AE_IFDIR) {
-			TB_TRY(makeDirs(dest, *name));
-			continue;
-		}
-		auto slash = name->rfind('/');
-		if (slash != std::string::npos)
-			TB_TRY(makeDirs(dest, name->substr(0, slash)));
-		TB_TRY(writeEntryData(r.a, dest + "/" + *name, what));
+	// The same members, by the same rules, as reading the archive in place (TarIndex).
+	auto index = TB_TRY(indexArchive(file, ".tb-unpack-", dest, limits));
+	for (const auto &[rel, member] : index->members()) {
+		if (auto slash = rel.rfind('/'); slash != std::string::npos)
+			TB_TRY(makeDirs(dest, rel.substr(0, slash)));
+		auto in = TB_TRY(index->open(rel, false));
+		TB_TRY(writeMember(*in, dest + "/" + rel, index->name(rel)));
 	}
 	return {};
 }
@@ -305,13 +242,12 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 	std::string tmpPrefix = ".tb-" + fs::path(file).filename().string() + "-";
 	reclaimStaleTemps(parent, tmpPrefix);
 	std::string tmp = tempTemplate(parent, tmpPrefix);
-	Fd out;
 	TempTrack track;
-	out.fd = createTracked(tmp, track, false);
-	if (out.fd < 0)
+	UniqueFd out(createTracked(tmp, track, false));
+	if (!out.isValid())
 		return err(Errc::Io,
 			   "create temporary file next to " + file + ": " + std::strerror(errno));
-	lockTemp(out.fd);
+	lockTemp(out.get());
 	struct Unlink {
 		std::string path;
 		TempTrack track;
@@ -323,11 +259,11 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 	} cleanup{tmp, std::move(track)};
 	mode_t mask = ::umask(0);
 	::umask(mask);
-	::fchmod(out.fd, 0644 & ~mask);
+	::fchmod(out.get(), 0644 & ~mask);
 
 	WriteArchive w;
 	archive_write_set_format_pax_restricted(w.a);
-	if (archive_write_open_fd(w.a, out.fd) != ARCHIVE_OK)
+	if (archive_write_open_fd(w.a, out.get()) != ARCHIVE_OK)
 		return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
 	std::vector<char> buf(1 << 20);
 	for (const auto &[rel, isDir, fromBase] : items) {
@@ -345,15 +281,11 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 			archive_entry_set_size(e.e, fromBase->size);
 		} else if (!isDir) {
 			path = dir + "/" + rel;
-			int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
 			struct stat st;
-			if (fd < 0 || ::fstat(fd, &st) != 0) {
-				Error failed = errnoError("read " + path);
-				if (fd >= 0)
-					::close(fd);
-				return unexpected(std::move(failed));
-			}
-			in = std::make_unique<FdBlobReader>(fd);
+			if (!fd.isValid() || ::fstat(fd.get(), &st) != 0)
+				return unexpected(errnoError("read " + path));
+			in = std::make_unique<FdBlobReader>(std::move(fd));
 			archive_entry_set_size(e.e, st.st_size);
 		}
 		if (archive_write_header(w.a, e.e) != ARCHIVE_OK)
@@ -376,7 +308,7 @@ Result<void> packDirectory(const std::string &dir, const std::string &file, cons
 	}
 	if (archive_write_close(w.a) != ARCHIVE_OK)
 		return err(Errc::Io, "write archive " + file + ": " + archive_error_string(w.a));
-	if (::fsync(out.fd) != 0)
+	if (::fsync(out.get()) != 0 || out.close() != 0)
 		return err(Errc::Io, "fsync " + tmp + ": " + std::strerror(errno));
 	if (::rename(tmp.c_str(), file.c_str()) != 0)
 		return err(Errc::Io, "rename into " + file + ": " + std::strerror(errno));

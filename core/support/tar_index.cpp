@@ -6,10 +6,14 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "tbsupport/blob_file.h"
 
@@ -204,46 +208,77 @@ Result<bool> startsWithTarBlock(int fd, const std::string &file)
 	return isZero(h) || checksumOk(h);
 }
 
-// A compressed archive unpacked into a temp dir: named like the archive in messages.
-class UnpackedTree : public DirTree {
-public:
-	UnpackedTree(TempDir dir, std::string file)
-	    : DirTree(dir.path()), dir_(std::move(dir)), file_(std::move(file))
-	{
-	}
-	std::string name(const std::string &rel) const override
-	{
-		return "archive " + file_ + ": " + rel;
-	}
-
-private:
-	TempDir dir_;
-	std::string file_;
+struct ReadArchive {
+	archive *a = archive_read_new();
+	~ReadArchive() { archive_read_free(a); }
 };
+
+// The tar inside a compressed archive, decompressed into an unlinked temp file: libarchive
+// only undoes the compression ("raw" format); the tar itself is parsed by TarIndex alone, so
+// a compressed archive cannot read differently from the same tar uncompressed.
+Result<UniqueFd> decompressToTemp(const std::string &file, std::string_view tmpPrefix,
+				  const std::string &tmpParent)
+{
+	ReadArchive r;
+	archive_read_support_filter_all(r.a);
+	archive_read_support_format_raw(r.a);
+	archive_entry *e = nullptr;
+	int rc = archive_read_open_filename(r.a, file.c_str(), 1 << 16);
+	if (rc == ARCHIVE_OK)
+		rc = archive_read_next_header(r.a, &e);
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_EOF) {
+		const char *why = archive_error_string(r.a);
+		Errc code = ::access(file.c_str(), F_OK) != 0 ? Errc::NotFound : Errc::Corrupt;
+		return err(code, "archive " + file + ": " + (why ? why : "cannot open"));
+	}
+	UniqueFd out;
+	{
+		// The file outlives its directory: unlinked at once, it goes when its fd does.
+		auto dir = TB_TRY(TempDir::create(tmpPrefix, tmpParent));
+		std::string path = dir.path() + "/archive.tar";
+		out.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+		if (!out.isValid())
+			return unexpected(errnoError("create " + path));
+		::unlink(path.c_str());
+	}
+	std::vector<char> buf(1 << 20);
+	while (rc == ARCHIVE_OK) { // ARCHIVE_EOF: an empty file, an empty tar
+		la_ssize_t n = archive_read_data(r.a, buf.data(), buf.size());
+		if (n == 0)
+			break;
+		if (n < 0)
+			return err(Errc::Corrupt,
+				   "archive " + file + ": " + archive_error_string(r.a));
+		for (la_ssize_t done = 0; done < n;) {
+			ssize_t w = ::write(out.get(), buf.data() + done,
+					    static_cast<size_t>(n - done));
+			if (w < 0 && errno != EINTR)
+				return unexpected(errnoError("decompressing archive " + file));
+			done += std::max<ssize_t>(w, 0);
+		}
+	}
+	return out;
+}
 
 } // namespace
 
-TarIndex::~TarIndex()
-{
-	if (fd_ >= 0)
-		::close(fd_);
-}
+TarIndex::~TarIndex() = default;
 
 Result<std::shared_ptr<TarIndex>> TarIndex::open(const std::string &file,
 						 const UnpackLimits &limits)
 {
-	int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid())
 		return unexpected(errnoError("archive " + file));
-	return adopt(file, fd, limits);
+	return adopt(file, std::move(fd), limits);
 }
 
-Result<std::shared_ptr<TarIndex>> TarIndex::adopt(const std::string &file, int fd,
+Result<std::shared_ptr<TarIndex>> TarIndex::adopt(const std::string &file, UniqueFd fd,
 						  const UnpackLimits &limits)
 {
-	std::shared_ptr<TarIndex> index(new TarIndex(file, fd));
+	std::shared_ptr<TarIndex> index(new TarIndex(file, std::move(fd)));
 	struct stat st;
-	if (::fstat(fd, &st) != 0)
+	if (::fstat(index->fd_.get(), &st) != 0)
 		return unexpected(errnoError("stat archive " + file));
 	if (!S_ISREG(st.st_mode))
 		return err(Errc::InvalidArgument, "archive " + file + " is not a regular file");
@@ -262,7 +297,7 @@ Result<void> TarIndex::scan(int64_t fileSize, const UnpackLimits &limits)
 		if (pos + Block > fileSize)
 			return err(Errc::Corrupt,
 				   what + ": truncated header at byte " + std::to_string(pos));
-		TB_TRY(readAt(fd_, pos, h, Block, what));
+		TB_TRY(readAt(fd_.get(), pos, h, Block, what));
 		if (isZero(h))
 			break; // end of archive (what follows is padding)
 		if (!checksumOk(h))
@@ -286,7 +321,7 @@ Result<void> TarIndex::scan(int64_t fileSize, const UnpackLimits &limits)
 					   what + ": extended header over " +
 						   std::to_string(MaxMetaBytes) + " bytes");
 			std::string body(static_cast<size_t>(size), '\0');
-			TB_TRY(readAt(fd_, data, body.data(), body.size(), what));
+			TB_TRY(readAt(fd_.get(), data, body.data(), body.size(), what));
 			if (type == 'x')
 				TB_TRY(parsePax(body, pax, what));
 			else if (type == 'L')
@@ -349,7 +384,7 @@ Result<std::unique_ptr<BlobReader>> TarIndex::open(const std::string &rel, bool)
 		return err(Errc::NotFound, name(rel) + " is missing");
 	auto self = std::shared_ptr<const void>(shared_from_this());
 	return std::unique_ptr<BlobReader>(std::make_unique<RangeReader>(
-		std::move(self), fd_, it->second.offset, it->second.size, name(rel)));
+		std::move(self), fd_.get(), it->second.offset, it->second.size, name(rel)));
 }
 
 std::string TarIndex::name(const std::string &rel) const
@@ -359,31 +394,30 @@ std::string TarIndex::name(const std::string &rel) const
 
 Result<bool> isUncompressedTar(const std::string &file)
 {
-	int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid())
 		return unexpected(errnoError("archive " + file));
-	FdBlobReader closer(fd);
-	return startsWithTarBlock(fd, file);
+	return startsWithTarBlock(fd.get(), file);
+}
+
+Result<std::shared_ptr<TarIndex>> indexArchive(const std::string &file, std::string_view tmpPrefix,
+					       const std::string &tmpParent,
+					       const UnpackLimits &limits)
+{
+	// One open serves both the sniff and the index.
+	UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid())
+		return unexpected(errnoError("archive " + file));
+	auto plain = TB_TRY(startsWithTarBlock(fd.get(), file));
+	if (!plain) // compressed: random access would mean decompressing again per blob
+		fd = TB_TRY(decompressToTemp(file, tmpPrefix, tmpParent));
+	return TarIndex::adopt(file, std::move(fd), limits);
 }
 
 Result<std::shared_ptr<const FileTree>>
 openArchiveTree(const std::string &file, std::string_view tmpPrefix, const std::string &tmpParent)
 {
-	// One open serves both the sniff and the index.
-	int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return unexpected(errnoError("archive " + file));
-	auto plain = startsWithTarBlock(fd, file);
-	if (plain && *plain)
-		return std::shared_ptr<const FileTree>(TB_TRY(TarIndex::adopt(file, fd, {})));
-	::close(fd);
-	if (!plain)
-		return unexpected(std::move(plain).error());
-	// Compressed: random access would mean decompressing again per blob, so unpack once.
-	auto dir = TB_TRY(TempDir::create(tmpPrefix, tmpParent));
-	TB_TRY(unpackArchive(file, dir.path()));
-	return std::shared_ptr<const FileTree>(
-		std::make_shared<UnpackedTree>(std::move(dir), file));
+	return std::shared_ptr<const FileTree>(TB_TRY(indexArchive(file, tmpPrefix, tmpParent)));
 }
 
 } // namespace tb::support

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tbsupport/unique_fd.h"
+
 namespace tb::support {
 
 namespace fs = std::filesystem;
@@ -55,12 +57,11 @@ bool pidRunning(pid_t pid)
 // Whether a live process holds the temp's lock (a failed open: it is gone or not ours).
 bool lockHeld(const std::string &path)
 {
-	int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+	if (!fd.isValid())
 		return errno == EACCES; // someone else's: leave it
-	bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-	::close(fd); // drops our probe lock
-	return held;
+	// Closing fd drops our probe lock.
+	return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 // "...-<pid>-XXXXXX" (mkstemp's suffix has no '-'): the pid, or 0 for an older tb's name.

@@ -75,8 +75,8 @@ public:
 							   "): " + why);
 				}
 				// Read in place: the export is the only copy made. The index reads
-				// it through its own fd (a compressed one is unpacked into a temp
-				// dir of its own), so it is unlinked now: a killed tb leaves no
+				// it through its own fd (a compressed one is decompressed into an
+				// unlinked temp file), so it is unlinked now: a killed tb leaves no
 				// export behind.
 				auto tree = TB_TRY(support::openArchiveTree(
 					tar, "tb-containers-storage-", tmpDir_));

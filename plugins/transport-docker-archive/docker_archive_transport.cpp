@@ -74,7 +74,7 @@ public:
 	}
 
 private:
-	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
+	// Read in place when uncompressed; a compressed archive is decompressed to tmp_dir first.
 	Result<std::shared_ptr<const support::FileTree>> open(const std::string &file)
 	{
 		return support::openTransportArchive("docker-archive", file, tmpDir_);

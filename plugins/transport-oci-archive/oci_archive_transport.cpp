@@ -162,7 +162,7 @@ private:
 		return Base();
 	}
 
-	// Read in place when uncompressed; only a compressed archive is unpacked to tmp_dir.
+	// Read in place when uncompressed; a compressed archive is decompressed to tmp_dir first.
 	Result<std::shared_ptr<const support::FileTree>> open(const std::string &file)
 	{
 		return support::openTransportArchive("oci-archive", file, tmpDir_);

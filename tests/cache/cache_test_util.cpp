@@ -3,10 +3,12 @@
 #include "cache_test_util.h"
 
 #include <cstdio>
+#include <cstring>
 #include <sys/wait.h>
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/core.h>
 
 #include <tb/images.h>
 
@@ -39,6 +41,37 @@ std::string putBlob(const std::string &dir, const std::string &bytes)
 	std::string d = support::Sha256::of(bytes).str();
 	writeFile(dir + "/blobs/sha256/" + d.substr(7), bytes);
 	return d;
+}
+
+// Rewrite the ustar size field (octal, 11 digits) and checksum of regular file \a name: a
+// header may declare more than the archive holds, which libarchive's writer would pad out.
+void patchDeclaredSize(std::string &tar, const std::string &name, int64_t size)
+{
+	auto octal = [&](size_t at, size_t len) {
+		int64_t v = 0;
+		for (size_t i = at; i < at + len && tar[i] >= '0' && tar[i] <= '7'; ++i)
+			v = v * 8 + (tar[i] - '0');
+		return v;
+	};
+	for (size_t off = 0; off + 512 <= tar.size() && tar[off] != '\0';) {
+		int64_t stored = octal(off + 124, 12);
+		char type = tar[off + 156];
+		if ((type == '0' || type == '\0') &&
+		    tar.compare(off, name.size() + 1, name.c_str(), name.size() + 1) == 0) {
+			ASSERT_LT(size, int64_t(1) << 33) << "ustar sizes have 11 octal digits";
+			tar.replace(off + 124, 11, fmt::format("{:011o}", size));
+			tar[off + 135] = '\0';
+			std::memset(&tar[off + 148], ' ', 8);
+			unsigned sum = 0;
+			for (size_t i = off; i < off + 512; ++i)
+				sum += static_cast<unsigned char>(tar[i]);
+			tar.replace(off + 148, 6, fmt::format("{:06o}", sum));
+			tar[off + 154] = '\0';
+			return;
+		}
+		off += 512 + static_cast<size_t>((stored + 511) / 512 * 512);
+	}
+	ADD_FAILURE() << "no regular file '" << name << "' in the tar";
 }
 
 } // namespace
@@ -84,9 +117,7 @@ std::string makeTar(const std::vector<TarEntry> &entries)
 			break;
 		default:
 			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_size(e, t.declaredSize >= 0
-							  ? t.declaredSize
-							  : static_cast<int64_t>(t.data.size()));
+			archive_entry_set_size(e, static_cast<int64_t>(t.data.size()));
 		}
 		archive_write_header(a, e);
 		if (t.type == 'f' && !t.data.empty())
@@ -95,6 +126,9 @@ std::string makeTar(const std::vector<TarEntry> &entries)
 	}
 	archive_write_close(a);
 	archive_write_free(a);
+	for (const auto &t : entries)
+		if (t.type == 'f' && t.declaredSize >= 0)
+			patchDeclaredSize(out, t.name, t.declaredSize);
 	return out;
 }
 

@@ -108,7 +108,7 @@ struct TarEntry {
 	std::string data; ///< file contents
 	std::string link; ///< symlink / hardlink target
 	unsigned mode = 0644;
-	int64_t declaredSize = -1; ///< override the header size (data is still written as given)
+	int64_t declaredSize = -1; ///< header size to declare (below 8 GiB); only data is written
 };
 
 /// \brief A tar stream built with libarchive, entries in the given order.

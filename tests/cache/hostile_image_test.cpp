@@ -2,7 +2,12 @@
 // Hostile blobs and manifests (compression, sizes, digests, media types), and what the user
 // sees: one line from `tb extract` naming image and entry, destination untouched.
 #include "cache_test_util.h"
+
 #include "tbsupport/sha256.h"
+#include <cstdio>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace tb::test {
 namespace {
@@ -174,6 +179,89 @@ TEST(HostileImage, CliPrintsOneLineNamingImageAndEntry)
 		  0u)
 		<< m.output;
 	EXPECT_EQ(snapshot(dest), before);
+}
+
+// A 1 KiB layer whose header declares 4 GiB for io.triton.manifest/manifest.json is refused
+// on the declared size, before anything is allocated for it: under an address-space limit
+// far below 4 GiB the extract still ends with LimitExceeded (it used to die allocating).
+TEST(HostileImage, HugeDeclaredManifestIsRefusedBeforeAllocating)
+{
+	auto entries = benignEntries();
+	TarEntry m{"io.triton.manifest/manifest.json", 'f', std::string(1024, ' ')};
+	m.declaredSize = int64_t(4) << 30;
+	entries.push_back(m);
+	LayoutSpec s;
+	s.tars.push_back(makeTar(entries));
+	pid_t pid = ::fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		// The child's current mappings plus 1 GiB of headroom for the extract itself.
+		long pages = 0;
+		if (FILE *f = std::fopen("/proc/self/statm", "r")) {
+			if (std::fscanf(f, "%ld", &pages) != 1)
+				pages = 0;
+			std::fclose(f);
+		}
+		rlim_t cap =
+			static_cast<rlim_t>(pages) * ::sysconf(_SC_PAGESIZE) + (rlim_t(1) << 30);
+		struct rlimit rl = {cap, cap};
+		if (pages == 0 || ::setrlimit(RLIMIT_AS, &rl) != 0)
+			::_exit(3);
+		try {
+			Outcome o = runExtract(s);
+			bool refused =
+				!o.ok && o.code == Errc::LimitExceeded && o.untouched &&
+				o.message.find("manifest.json declares 4294967296 bytes, over "
+					       "max_manifest_bytes 4194304") != std::string::npos;
+			if (!refused)
+				std::fprintf(stderr, "extract: %s\n", o.message.c_str());
+			::_exit(refused ? 0 : 1);
+		} catch (...) {
+			::_exit(2); // std::bad_alloc: the declared size was allocated
+		}
+	}
+	int status = 0;
+	ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status)) << "the extract died (signal " << WTERMSIG(status) << ")";
+	EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not refused as expected, 2: out of memory";
+}
+
+// [extract] max_manifest_bytes caps both the image manifest and manifest.json of the layer.
+TEST(HostileImage, ManifestCapsComeFromTheLimits)
+{
+	auto entries = benignEntries();
+	entries.push_back({"io.triton.manifest/manifest.json", 'f', std::string(2000, ' ')});
+	LayoutSpec s;
+	s.tars.push_back(makeTar(entries));
+	ExtractLimits l;
+	l.maxManifestBytes = 1024;
+	expectRefused(runExtract(s, l), Errc::LimitExceeded,
+		      "manifest.json declares 2000 bytes, over max_manifest_bytes 1024",
+		      "io.triton.manifest/manifest.json");
+	l.maxManifestBytes = 2000;
+	EXPECT_TRUE(runExtract(s, l).ok);
+	l.maxManifestBytes = 100; // below the image manifest's own size
+	expectRefused(runExtract(s, l), Errc::LimitExceeded, "over max_manifest_bytes 100");
+}
+
+// The same cap set in the config file reaches `tb extract`.
+TEST(HostileImage, CliTakesTheManifestCapFromTheConfig)
+{
+	TempDir t;
+	auto entries = benignEntries();
+	entries.push_back({"io.triton.manifest/manifest.json", 'f', std::string(2000, ' ')});
+	LayoutSpec s;
+	s.tars.push_back(makeTar(entries));
+	std::string ref = writeLayout(t / "layout", s);
+	writeFile(t / "tb.toml", "[extract]\nmax_manifest_bytes = 1024\n");
+	std::string dest = t / "cache";
+	ShellResult r = sh(tbExe() + " --config " + (t / "tb.toml") + " extract -q --no-gpu -i " +
+			   ref + " -d " + dest);
+	EXPECT_EQ(r.status, 1) << r.output;
+	EXPECT_NE(r.output.find("manifest.json declares 2000 bytes, over max_manifest_bytes 1024"),
+		  std::string::npos)
+		<< r.output;
+	EXPECT_FALSE(std::filesystem::exists(dest)) << r.output;
 }
 
 } // namespace

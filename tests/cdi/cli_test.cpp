@@ -137,6 +137,29 @@ TEST(CdiCli, ValidateReportsEveryProblemAndExits1)
 	EXPECT_EQ(v.err.rfind(t / "missing.json: ", 0), 0u) << v.err;
 }
 
+// A spec dir's path is the user's and may hold any byte: `cdi list --json` escaped only '"'
+// and '\\', so a control character in a path made the document invalid JSON, and the table
+// printed it raw.
+TEST(CdiCli, ListEscapesControlCharacters)
+{
+	TempDir t;
+	std::string odd = t / "odd\x01"
+			      "dir"; // (a hex escape takes every hex digit)
+	spit(odd + "/nvidia.json", golden("t4-proprietary-default.json"));
+	spit(t / "nvbind.toml", "[cdi]\nspec_dirs = [\"" + (t / "odd\\u0001dir") + "\"]\n");
+	auto j = runTb("--config '" + (t / "nvbind.toml") + "' cdi list --json");
+	ASSERT_EQ(j.rc, 0) << j.err;
+	EXPECT_NE(j.out.find("\"file\": \"" + (t / "odd\\u0001dir/nvidia.json") + "\""),
+		  std::string::npos)
+		<< j.out;
+	EXPECT_EQ(j.out.find('\x01'), std::string::npos) << j.out;
+	// The table too (a terminal would take the raw byte as a control code).
+	auto o = runTb("--config '" + (t / "nvbind.toml") + "' cdi list");
+	ASSERT_EQ(o.rc, 0) << o.err;
+	EXPECT_NE(o.out.find("nvidia.com/gpu=all"), std::string::npos) << o.out;
+	EXPECT_EQ(o.out.find('\x01'), std::string::npos) << o.out;
+}
+
 TEST(CdiCli, ListReadsTheConfiguredSpecDirs)
 {
 	TempDir t;

@@ -307,3 +307,57 @@ TEST(TarIndex, CompressedArchivesAreNotIndexed)
 		EXPECT_EQ(*readTreeFile(**tree, "a", 100), "x") << name;
 	}
 }
+
+// One tar parser whatever the compression: each archive below reads the same (members, bytes,
+// or the error class) plain and gzipped, and unpackArchive() writes exactly those members.
+// The cases are where a second parser (libarchive's) used to decide otherwise.
+TEST(TarIndex, CompressionNeverChangesWhatAnArchiveHolds)
+{
+	TmpDir tmp;
+	const std::vector<std::pair<std::string, std::string>> cases = {
+		{"duplicate", member("a", "first") + member("./a", "second") + end()},
+		{"hidden-by-link", member("a", "file") + header("a", '2', 0) + end()},
+		{"hidden-by-dir", member("a", "file") + header("a/", '5', 0) + end()},
+		{"link-then-file", header("a", '2', 0) + member("a", "again") + end()},
+		{"pax-path", paxMember(paxRecord("path", "long/name"), "short", "data") + end()},
+		{"base-256", header("s", '0', 3, true) + padded("abc") + end()},
+		{"sparse", header("s", 'S', 0) + end()},
+		{"dir-with-data", header("d/", '5', 3) + padded("abc") + end()},
+		{"unsafe", member("fine", "x") + member("../evil", "x") + end()},
+		{"empty", end()},
+	};
+	auto describe = [](const Result<std::shared_ptr<TarIndex>> &r) {
+		if (!r)
+			return std::string("error ") + std::string(errcName(r.error().code));
+		std::string out;
+		for (const auto &[name, m] : (*r)->members())
+			out += name + "=" + contentOf(**r, name) + ";";
+		return out;
+	};
+	for (const auto &[what, bytes] : cases) {
+		writeFile(tmp / "t.tar", bytes);
+		fs::remove(tmp / "t.tar.gz");
+		ASSERT_EQ(run({"gzip", "-k", tmp / "t.tar"}).status, 0);
+		auto plain = indexArchive(tmp / "t.tar", "tb-test-", tmp.path());
+		auto gz = indexArchive(tmp / "t.tar.gz", "tb-test-", tmp.path());
+		EXPECT_EQ(describe(plain), describe(gz)) << what;
+		std::string out = tmp / ("out-" + what);
+		auto unpacked = unpackArchive(tmp / "t.tar.gz", out);
+		EXPECT_EQ(unpacked.has_value(), plain.has_value()) << what;
+		if (!plain || !unpacked)
+			continue;
+		std::string files;
+		for (const auto &[name, m] : (*plain)->members())
+			files += name + "=" + readFile(out + "/" + name) + ";";
+		EXPECT_EQ(files, describe(plain)) << what;
+		size_t count = 0;
+		for (const auto &e : fs::recursive_directory_iterator(out))
+			count += e.is_regular_file() ? 1 : 0;
+		EXPECT_EQ(count, (*plain)->members().size())
+			<< what << ": only members are written";
+	}
+	// A compressed archive leaves no temp file or dir behind once indexed.
+	for (const auto &e : fs::directory_iterator(tmp.path()))
+		EXPECT_EQ(e.path().filename().string().rfind("tb-test-", 0), std::string::npos)
+			<< e.path();
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 #include <tb/cache_format.h>
 #include <tb/gpu.h>
+#include <tb/gpus.h>
 #include <tb/oci.h>
 #include <tb/result.h>
 #include <tb/transport.h>
@@ -68,6 +70,8 @@ struct ExtractLimits {
 	int64_t maxPathLength = 4096;
 	double maxRatio = 1000; ///< uncompressed / compressed, checked past ratioFloorBytes
 	int64_t ratioFloorBytes = int64_t(1) << 20;
+	/// The image manifest and the layer's io.triton.manifest/manifest.json, each
+	int64_t maxManifestBytes = int64_t(4) << 20;
 };
 
 struct CreateOptions {
@@ -136,6 +140,7 @@ struct ExtractOptions {
 
 struct ExtractReport {
 	std::string destination;
+	std::string variant;                ///< the cache format's variant of the image ("compat")
 	std::vector<std::string> added;     ///< top-level cache entries newly placed
 	std::vector<std::string> replaced;  ///< existing ones whose contents differed
 	std::vector<std::string> unchanged; ///< existing and identical (re-extract)
@@ -167,5 +172,89 @@ struct CompatReport {
 };
 CompatReport checkCacheCompat(const std::vector<CacheTarget> &targets,
 			      const std::vector<GpuDevice> &gpus);
+
+/// \brief Where `tb create --dockerfile FILE` writes: FILE, and next to it the build context
+/// io.triton.cache/ (exactly the packed files) and io.triton.manifest/manifest.json.
+struct DockerBuildContext {
+	std::string dockerfile; ///< absolute
+	std::string dir;        ///< its directory
+};
+
+/// \brief Check that \a dockerfile's directory can take the build context of \a cache: not
+/// inside the cache dir, and any io.triton.* there staged by an earlier run (its stamp file).
+/// \return Errc::InvalidArgument (inside or being the cache dir), Errc::Conflict (not tb's)
+Result<DockerBuildContext> checkDockerBuildContext(const std::string &dockerfile,
+						   const ScannedCache &cache);
+
+/// \brief Stage the build context privately, swap each part in with one rename, then write
+/// the Dockerfile; a previous run's context is replaced.
+Result<void> writeDockerBuildContext(const DockerBuildContext &where, const ScannedCache &cache,
+				     const CreateOptions &options);
+
+/// \brief What `tb create` is asked to do (the fields are its flags).
+struct CacheCreateRequest {
+	std::string image;       ///< store name or transport:location to write
+	std::string dir;         ///< the Triton cache dir to pack
+	std::string format;      ///< "" = [create] default_format
+	std::string compression; ///< "" = [create] default_compression
+	std::string created;     ///< RFC 3339 or Unix seconds; "" = none (reproducible)
+	std::string title;       ///< "" = none: the digest depends on the content only
+	bool dockerMediaTypes = false;
+	std::string dockerfile; ///< also write this Dockerfile and its build context (compat only)
+	int threads = 0;        ///< compression threads; 0 = one per online CPU
+	/// Called with what the scan found worth telling ("ROOT/PATH: why"), before writing.
+	std::function<void(std::string_view)> warn;
+};
+
+struct CacheCreateReport {
+	CreateResult result;
+	std::string format;    ///< the format used
+	CreateOptions options; ///< as applied: compression, title, created
+	ScannedCache cache;    ///< what was packed
+	std::optional<DockerBuildContext> buildContext;
+};
+
+/// \brief `tb create`: scan, pack with the chosen format, write to the image, and (with a
+/// Dockerfile) stage its build context. An image `tb extract` with \a ctx's [extract] limits
+/// would refuse, and a build context tb may not write, are refused before any image is
+/// written.
+Result<CacheCreateReport> createCacheImage(Context &ctx, const CacheCreateRequest &request);
+
+/// \brief The GPU preflight of an extract: the image's targets against the host's GPUs.
+struct CachePreflight {
+	std::vector<CacheTarget> targets; ///< the image's; none means nothing could be checked
+	CompatReport compat;
+	/// Errc::Unsupported when targets are declared and no GPU is found or none matches.
+	Result<void> verdict;
+};
+
+/// \brief The preflight policy over a given inventory (each failed or skipped probe is named
+/// when no GPU is found).
+CachePreflight judgeCachePreflight(const CacheImage &image, const GpuInventory &inventory);
+/// \brief Probe \a ctx's GPUs, then judgeCachePreflight(). \return probing errors only
+Result<CachePreflight> preflightCacheImage(Context &ctx, const CacheImage &image);
+/// \brief "cuda 90 (warp 32), hip gfx90a (warp 64)"; unknown fields print as "?".
+std::string describeCacheTargets(const std::vector<CacheTarget> &targets);
+/// \brief "nvidia 0 Tesla T4: cuda 75 (warp 32)", or why no compute stack can drive it.
+std::string describeGpuCompute(const GpuDevice &gpu);
+
+/// \brief What `tb extract` is asked to do.
+struct CacheExtractRequest {
+	std::string image; ///< store name or transport:location to read
+	/// nullopt = defaultTritonCacheDir(); "" is refused (an unset variable, never a request
+	/// for the default); `/` and the home directory themselves are always refused.
+	std::optional<std::string> destination;
+	bool checkGpus = true; ///< run the preflight and refuse an image no GPU here can use
+	/// Also extract top-level names other than cache keys (ExtractOptions::allowAnyTopLevel).
+	bool allowAnyTopLevel = false;
+	/// Called with the preflight before its verdict is acted on (e.g. to print the table).
+	std::function<void(const CacheImage &, const CachePreflight &)> onPreflight;
+	/// Called with warnings (stripped setuid bits, unverifiable diff_id, ...).
+	std::function<void(std::string_view)> warn;
+};
+
+/// \brief `tb extract`: open and police the image, run the GPU preflight, then extract with
+/// the [extract] caps of \a ctx.
+Result<ExtractReport> extractCacheImage(Context &ctx, const CacheExtractRequest &request);
 
 } // namespace tb

@@ -51,6 +51,8 @@ Result<std::unique_ptr<BlobReader>> verifyingReader(std::unique_ptr<BlobReader> 
 /// \brief Read the top-level manifest or index of \a source and check it: size cap (4 MiB),
 /// JSON, media type present and consistent, not both manifest and index.
 Result<RawManifest> readTopManifest(ImageSource &source, std::string_view image);
+/// \brief Same, opening the image \a ref (`tb inspect --raw`).
+Result<RawManifest> readTopManifest(Context &ctx, std::string_view ref);
 
 struct CopyReport {
 	Digest manifestDigest; ///< digest of the manifest (or index) committed

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "tbsupport/json_fields.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb::auth {
 
@@ -42,8 +43,8 @@ std::string configHome()
 
 Result<std::optional<std::string>> readSmallFile(const std::string &path)
 {
-	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	support::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid()) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return std::optional<std::string>();
 		return err(Errc::Io, "reading '" + path + "': " + std::strerror(errno));
@@ -51,18 +52,15 @@ Result<std::optional<std::string>> readSmallFile(const std::string &path)
 	std::string out;
 	char buf[65536];
 	for (;;) {
-		ssize_t n = ::read(fd, buf, sizeof buf);
+		ssize_t n = ::read(fd.get(), buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		out.append(buf, static_cast<size_t>(n));
-		if (out.size() > MaxAuthFileBytes) {
-			::close(fd);
+		if (out.size() > MaxAuthFileBytes)
 			return err(Errc::LimitExceeded, "'" + path + "' is larger than 4 MiB");
-		}
 	}
-	::close(fd);
 	return std::optional<std::string>(std::move(out));
 }
 
@@ -141,24 +139,24 @@ Result<void> writeAtomically(const std::string &path, const std::string &text)
 		::chmod(p.parent_path().c_str(), 0700);
 	}
 	std::string tmp = path + ".tmp-XXXXXX";
-	int fd = ::mkstemp(tmp.data());
-	if (fd < 0)
+	support::UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+	if (!fd.isValid())
 		return err(Errc::Io, "writing '" + path + "': " + std::strerror(errno));
-	::fchmod(fd, 0600);
+	::fchmod(fd.get(), 0600);
 	size_t off = 0;
 	while (off < text.size()) {
-		ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+		ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int e = errno;
-			::close(fd);
+			fd.reset();
 			::unlink(tmp.c_str());
 			return err(Errc::Io, "writing '" + path + "': " + std::strerror(e));
 		}
 		off += static_cast<size_t>(n);
 	}
-	if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+	if (::fsync(fd.get()) != 0 || fd.close() != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
 		int e = errno;
 		::unlink(tmp.c_str());
 		return err(Errc::Io, "writing '" + path + "': " + std::strerror(e));

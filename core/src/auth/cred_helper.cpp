@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tbsupport/json_fields.h"
+#include "tbsupport/unique_fd.h"
 
 extern char **environ;
 
@@ -22,21 +23,6 @@ namespace {
 
 constexpr size_t MaxHelperOutput = 1u << 20;
 
-struct Fd {
-	int fd = -1;
-	~Fd()
-	{
-		if (fd >= 0)
-			::close(fd);
-	}
-	void reset()
-	{
-		if (fd >= 0)
-			::close(fd);
-		fd = -1;
-	}
-};
-
 struct Output {
 	int status = -1;
 	std::string out, err;
@@ -44,10 +30,15 @@ struct Output {
 
 Result<Output> runHelper(const std::string &program, const std::string &input)
 {
-	int in[2], out[2], errp[2];
-	if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(errp, O_CLOEXEC))
-		return err(Errc::Io, "pipe: " + std::string(std::strerror(errno)));
-	Fd inW{in[1]}, inR{in[0]}, outR{out[0]}, outW{out[1]}, errR{errp[0]}, errW{errp[1]};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+	bool piped =
+		!::pipe2(in, O_CLOEXEC) && !::pipe2(out, O_CLOEXEC) && !::pipe2(errp, O_CLOEXEC);
+	int pipeErrno = errno;
+	// Owned before the check: a failed third pipe must not leak the first two.
+	support::UniqueFd inW(in[1]), inR(in[0]), outR(out[0]), outW(out[1]), errR(errp[0]),
+		errW(errp[1]);
+	if (!piped)
+		return err(Errc::Io, "pipe: " + std::string(std::strerror(pipeErrno)));
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
@@ -65,12 +56,12 @@ Result<Output> runHelper(const std::string &program, const std::string &input)
 	errW.reset();
 	// The input is one short line: it fits the pipe buffer, so write it before reading.
 	std::string line = input + "\n";
-	if (::write(inW.fd, line.data(), line.size()) < 0) {
+	if (::write(inW.get(), line.data(), line.size()) < 0) {
 		// the helper may exit without reading; its exit status tells
 	}
 	inW.reset();
 	Output o;
-	pollfd fds[2] = {{outR.fd, POLLIN, 0}, {errR.fd, POLLIN, 0}};
+	pollfd fds[2] = {{outR.get(), POLLIN, 0}, {errR.get(), POLLIN, 0}};
 	int open = 2;
 	while (open > 0) {
 		if (::poll(fds, 2, 30'000) <= 0)

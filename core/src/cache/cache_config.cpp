@@ -15,6 +15,7 @@ ExtractLimits extractLimits(const Context &ctx)
 	l.maxEntries = x.maxEntries;
 	l.maxPathLength = x.maxPathLength;
 	l.maxRatio = static_cast<double>(x.maxRatio);
+	l.maxManifestBytes = x.maxManifestBytes;
 	return l;
 }
 

@@ -17,6 +17,7 @@
 #include "tbsupport/cache_meta.h"
 #include "tbsupport/oci_json.h"
 #include "tbsupport/sha256.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb {
 
@@ -92,9 +93,10 @@ Result<void> writeData(struct archive *a, const void *data, size_t size, const s
 Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile &f,
 		      const std::string &entryPath, std::vector<char> &buf)
 {
-	int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	support::UniqueFd file(::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+	if (!file.isValid())
 		return err(Errc::Io, "cache file '" + src + "': " + std::strerror(errno));
+	int fd = file.get();
 	int64_t left = f.size;
 	Result<void> r;
 	while (r && left > 0) {
@@ -112,7 +114,6 @@ Result<void> copyFile(struct archive *a, const std::string &src, const CacheFile
 	char probe;
 	if (r && ::read(fd, &probe, 1) > 0)
 		r = err(Errc::Conflict, "cache file '" + src + "' grew while packaging");
-	::close(fd);
 	return r;
 }
 
@@ -234,11 +235,9 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &format,
 				 ImageDestination &dest, const CreateOptions &options)
 {
-	int fd = TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer");
-	struct Closer {
-		int fd;
-		~Closer() { ::close(fd); }
-	} closer{fd};
+	support::UniqueFd layer(
+		TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer"));
+	int fd = layer.get();
 	PackInput in;
 	bool ratioSuspect = false;
 	in.layer = TB_TRY_CTX(writeLayer(cache, options, fd, ratioSuspect),

@@ -11,12 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <tb/caches.h>
 
 #include "cache/extract_place.h"
 #include "cache/layer_stream.h"
 #include "cache/staging_tree.h"
 #include "tbsupport/temp_track.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb {
 
@@ -29,47 +32,37 @@ constexpr std::string_view StagingPrefix = ".tb-extract-";
 // Holds an exclusive flock on the destination directory itself: no lock file is left behind.
 class DirLock {
 public:
-	~DirLock()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
 	Result<void> acquire(const std::string &dir, const ExtractOptions &options)
 	{
-		fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd_ < 0)
+		fd_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (!fd_.isValid())
 			return err(Errc::Io, "opening '" + dir + "': " + std::strerror(errno));
-		if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
+		if (::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0)
 			return {};
 		if (errno != EWOULDBLOCK)
 			return err(Errc::Io, "locking '" + dir + "': " + std::strerror(errno));
 		if (options.warn)
 			options.warn(options.warnUser,
 				     "waiting for another extract into '" + dir + "' to finish");
-		while (::flock(fd_, LOCK_EX) != 0)
+		while (::flock(fd_.get(), LOCK_EX) != 0)
 			if (errno != EINTR)
 				return err(Errc::Io,
 					   "locking '" + dir + "': " + std::strerror(errno));
 		return {};
 	}
-	int fd() const { return fd_; }
+	int fd() const { return fd_.get(); }
 	/// \brief Whether the directory we hold is still the one at \a dir (dev/ino).
 	bool stillAt(const std::string &dir) const
 	{
 		struct stat held = {};
 		struct stat now = {};
-		return ::fstat(fd_, &held) == 0 && ::stat(dir.c_str(), &now) == 0 &&
+		return ::fstat(fd_.get(), &held) == 0 && ::stat(dir.c_str(), &now) == 0 &&
 		       held.st_dev == now.st_dev && held.st_ino == now.st_ino;
 	}
-	void release()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-		fd_ = -1;
-	}
+	void release() { fd_.reset(); }
 
 private:
-	int fd_ = -1;
+	support::UniqueFd fd_; ///< closing it drops the flock
 };
 
 // Leftovers of a killed extract; only ever removed while holding the lock.
@@ -213,6 +206,13 @@ Result<void> stageLayers(ImageSource &source, const CacheImage &image, cache::St
 Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 				   const std::string &destination, const ExtractOptions &outer)
 {
+	// The transports cap manifests at 4 MiB; [extract] max_manifest_bytes may ask for less.
+	if (auto size = static_cast<int64_t>(image.manifest.bytes.size());
+	    size > outer.limits.maxManifestBytes)
+		return err(Errc::LimitExceeded,
+			   fmt::format("extracting '{}': manifest is {} bytes, over "
+				       "max_manifest_bytes {}",
+				       image.name, size, outer.limits.maxManifestBytes));
 	WarnContext warnContext{&outer, "extracting '" + image.name + "': ", ""};
 	ExtractOptions options = outer;
 	if (outer.warn) {
@@ -252,9 +252,11 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 		fs::remove_all(staging, ec);
 		track.reset();
 	};
-	int stagingFd = ::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	support::UniqueFd stagingDir(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	int stagingFd = stagingDir.get();
 	ExtractReport report;
 	report.destination = dest.string();
+	report.variant = std::string(image.info.variant);
 	Result<void> r;
 	if (stagingFd < 0) {
 		r = err(Errc::Io, "staging dir: " + std::string(std::strerror(errno)));
@@ -279,8 +281,7 @@ Result<ExtractReport> extractCache(ImageSource &source, const CacheImage &image,
 	}
 	if (r)
 		r = cache::placeEntries(stagingFd, lock.fd(), staging, dest.string(), report);
-	if (stagingFd >= 0)
-		::close(stagingFd);
+	stagingDir.reset();
 	cleanup();
 	if (!r) {
 		if (report.added.empty() && report.replaced.empty())

@@ -12,18 +12,21 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fmt/core.h>
 
 #include <tb/printable.h>
 
 #include "cache/cache_internal.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb::cache {
+
+using support::UniqueFd;
 
 namespace {
 
 constexpr std::string_view CachePrefix = "io.triton.cache";
 constexpr std::string_view ManifestPath = "io.triton.manifest/manifest.json";
-constexpr size_t MaxManifestBytes = 4u << 20;
 
 Unexpected<Error> corrupt(const std::string &why)
 {
@@ -139,11 +142,7 @@ unsigned StagingTree::dirMode() const
 	return (0755u & ~umask_) | 0700;
 }
 
-StagingTree::~StagingTree()
-{
-	if (lastParentFd_ >= 0)
-		::close(lastParentFd_);
-}
+StagingTree::~StagingTree() = default;
 
 void StagingTree::beginLayer()
 {
@@ -161,10 +160,9 @@ void StagingTree::warnSpecialBits(unsigned mode, unsigned written, const std::st
 {
 	if (!(mode & (S_ISUID | S_ISGID | S_ISVTX)))
 		return;
-	char modes[32];
-	std::snprintf(modes, sizeof modes, "%04o -> %04o", mode & 07777, written & 07777);
-	warn("entry 'io.triton.cache/" + printable(rel) +
-	     "': setuid/setgid/sticky bits stripped (mode " + modes + ")");
+	warn(fmt::format("entry 'io.triton.cache/{}': setuid/setgid/sticky bits stripped (mode "
+			 "{:04o} -> {:04o})",
+			 printable(rel), mode & 07777, written & 07777));
 }
 
 Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, int64_t usedBefore)
@@ -237,20 +235,30 @@ Result<void> StagingTree::addEntry(struct archive *a, struct archive_entry *e, i
 		else
 			r = writeFile(a, e, rel);
 	} else if (*name == ManifestPath && type == AE_IFREG && !hardlink) {
-		if (archive_entry_size(e) > static_cast<int64_t>(MaxManifestBytes))
-			r = err(Errc::LimitExceeded, "manifest.json over 4 MiB");
-		std::string text(static_cast<size_t>(std::max<int64_t>(archive_entry_size(e), 0)),
-				 '\0');
-		if (r && !text.empty() &&
-		    archive_read_data(a, text.data(), text.size()) !=
-			    static_cast<la_ssize_t>(text.size()))
-			r = corrupt(std::string("short manifest.json: ") + archiveError(a));
-		if (r)
-			manifest_ = std::move(text);
+		r = readManifest(a, e);
 	}
 	// Anything else (other tools' metadata, io.vllm.cache/) is read past, never written.
 	if (!r)
 		return fail(std::move(r).error());
+	return {};
+}
+
+// The size a header declares is checked before a byte is allocated for it: a 1 KiB layer
+// may claim gigabytes.
+Result<void> StagingTree::readManifest(struct archive *a, struct archive_entry *e)
+{
+	int64_t declared = std::max<int64_t>(archive_entry_size(e), 0);
+	int64_t cap = options_.limits.maxManifestBytes;
+	if (declared > cap)
+		return err(
+			Errc::LimitExceeded,
+			fmt::format("manifest.json declares {} bytes, over max_manifest_bytes {}",
+				    declared, cap));
+	std::string text(static_cast<size_t>(declared), '\0');
+	if (!text.empty() &&
+	    archive_read_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
+		return corrupt(fmt::format("short manifest.json: {}", archiveError(a)));
+	manifest_ = std::move(text);
 	return {};
 }
 
@@ -260,8 +268,9 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 	std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
 	if (parent.empty())
 		return rootFd_;
-	if (lastParentFd_ >= 0 && parent == lastParent_)
-		return lastParentFd_;
+	if (lastParentFd_.isValid() && parent == lastParent_)
+		return lastParentFd_.get();
+	UniqueFd owned; // the directory walked so far, once below the root
 	int fd = rootFd_;
 	size_t pos = 0;
 	while (pos < parent.size()) {
@@ -269,24 +278,18 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 		if (next == std::string::npos)
 			next = parent.size();
 		std::string comp = parent.substr(pos, next - pos), prefix = parent.substr(0, next);
-		int nfd =
-			::openat(fd, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT) {
-			if (::mkdirat(fd, comp.c_str(), 0755) != 0 && errno != EEXIST) {
-				auto e = sysErr("creating '" + printable(prefix) + "'");
-				if (fd != rootFd_)
-					::close(fd);
-				return e;
-			}
+		UniqueFd nfd(::openat(fd, comp.c_str(),
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		if (!nfd.isValid() && errno == ENOENT) {
+			if (::mkdirat(fd, comp.c_str(), 0755) != 0 && errno != EEXIST)
+				return sysErr("creating '" + printable(prefix) + "'");
 			kinds_[prefix] = Kind::Dir;
 			::fchmodat(fd, comp.c_str(), dirMode(), 0); // as an explicit entry gets
-			nfd = ::openat(fd, comp.c_str(),
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			nfd.reset(::openat(fd, comp.c_str(),
+					   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		}
 		int saved = errno;
-		if (fd != rootFd_)
-			::close(fd);
-		if (nfd < 0) {
+		if (!nfd.isValid()) {
 			auto k = kinds_.find(prefix);
 			if (k != kinds_.end() && k->second == Kind::Link)
 				return corrupt("writes through symbolic link '" +
@@ -297,12 +300,11 @@ Result<int> StagingTree::parentFd(const std::string &rel)
 			errno = saved;
 			return sysErr("opening '" + printable(prefix) + "'");
 		}
-		fd = nfd;
+		owned = std::move(nfd);
+		fd = owned.get();
 		pos = next + 1;
 	}
-	if (lastParentFd_ >= 0)
-		::close(lastParentFd_);
-	lastParentFd_ = fd;
+	lastParentFd_ = std::move(owned);
 	lastParent_ = parent;
 	return fd;
 }
@@ -332,10 +334,11 @@ Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e,
 	TB_TRY(clearEarlierLayer(pfd, name, rel, Kind::File));
 	unsigned perm = fileMode(archive_entry_perm(e));
 	warnSpecialBits(archive_entry_perm(e), perm, rel);
-	int fd = ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0600);
-	if (fd < 0)
+	UniqueFd out(::openat(pfd, name.c_str(),
+			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+	if (!out.isValid())
 		return sysErr("creating 'io.triton.cache/" + printable(rel) + "'");
+	int fd = out.get();
 	kinds_[rel] = Kind::File;
 	Result<void> r;
 	const void *buf;
@@ -359,7 +362,8 @@ Result<void> StagingTree::writeFile(struct archive *a, struct archive_entry *e,
 		r = sysErr("sizing 'io.triton.cache/" + printable(rel) + "'");
 	if (r && ::fchmod(fd, perm) != 0)
 		r = sysErr("chmod 'io.triton.cache/" + printable(rel) + "'");
-	::close(fd);
+	if (out.close() != 0 && r)
+		r = sysErr("closing 'io.triton.cache/" + printable(rel) + "'");
 	TB_TRY(std::move(r));
 	++cacheFiles_;
 	cacheBytes_ += declared;

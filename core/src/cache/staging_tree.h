@@ -10,6 +10,8 @@
 
 #include <tb/caches.h>
 
+#include "tbsupport/unique_fd.h"
+
 struct archive;
 struct archive_entry;
 
@@ -44,6 +46,7 @@ public:
 private:
 	enum class Kind : char { File = 'f', Dir = 'd', Link = 'l' };
 	Result<int> parentFd(const std::string &rel);
+	Result<void> readManifest(struct archive *a, struct archive_entry *e);
 	Result<void> writeFile(struct archive *a, struct archive_entry *e, const std::string &rel);
 	Result<void> makeDir(struct archive_entry *e, const std::string &rel);
 	Result<void> makeSymlink(struct archive_entry *e, const std::string &rel);
@@ -61,7 +64,7 @@ private:
 	std::unordered_set<std::string> seenInLayer_;
 	std::unordered_map<std::string, Kind> kinds_; ///< everything written, by staging path
 	std::string lastParent_;
-	int lastParentFd_ = -1;
+	support::UniqueFd lastParentFd_;
 	int64_t entries_ = 0, cacheFiles_ = 0, cacheBytes_ = 0;
 	int64_t declaredBytes_ = 0; ///< tar headers + declared sizes, this layer
 	bool sawCache_ = false;

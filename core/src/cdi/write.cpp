@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tbsupport/unique_fd.h"
+
 namespace tb {
 
 namespace {
@@ -17,7 +19,9 @@ namespace {
 Result<void> writeAtomic(const std::string &path, const std::string &data)
 {
 	std::string tmp = path + ".tmp." + std::to_string(::getpid());
-	int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	support::UniqueFd out(
+		::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+	int fd = out.get();
 	if (fd < 0)
 		return err(errno == EACCES ? Errc::PermissionDenied : Errc::Io,
 			   "cannot create " + tmp + ": " + std::strerror(errno));
@@ -33,7 +37,7 @@ Result<void> writeAtomic(const std::string &path, const std::string &data)
 	int e = off == data.size() ? 0 : errno;
 	if (!e && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0))
 		e = errno;
-	if (::close(fd) != 0 && !e)
+	if (out.close() != 0 && !e)
 		e = errno;
 	if (!e && ::rename(tmp.c_str(), path.c_str()) != 0)
 		e = errno;

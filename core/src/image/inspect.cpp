@@ -147,6 +147,12 @@ Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref)
 	return out;
 }
 
+Result<RawManifest> readTopManifest(Context &ctx, std::string_view ref)
+{
+	auto source = TB_TRY(openImageSource(ctx, ref));
+	return readTopManifest(*source, ref);
+}
+
 Result<std::vector<ImageSummary>> listImages(Context &ctx)
 {
 	const std::string &store = ctx.paths().storeDir;

@@ -20,6 +20,7 @@
 
 #include "run/cache_view.h"
 #include "run/run_internal.h"
+#include "tbsupport/unique_fd.h"
 
 namespace fs = std::filesystem;
 
@@ -54,17 +55,12 @@ Result<void> preflight(const CacheImage &img, const std::vector<GpuDevice> &gpus
 
 class FileLock {
 public:
-	~FileLock()
-	{
-		if (fd_ >= 0)
-			::close(fd_); // closing drops the flock
-	}
 	Result<void> lock(const std::string &path)
 	{
-		fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (fd_ < 0)
+		fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+		if (!fd_.isValid())
 			return err(Errc::Io, "opening '" + path + "': " + std::strerror(errno));
-		while (::flock(fd_, LOCK_EX) != 0)
+		while (::flock(fd_.get(), LOCK_EX) != 0)
 			if (errno != EINTR)
 				return err(Errc::Io,
 					   "locking '" + path + "': " + std::strerror(errno));
@@ -72,7 +68,7 @@ public:
 	}
 
 private:
-	int fd_ = -1;
+	support::UniqueFd fd_; ///< closing it drops the flock
 };
 
 // Extract once per digest: concurrent runs of one image wait on the digest's lock, and the

@@ -14,6 +14,7 @@
 #include <tb/transport.h>
 
 #include "tbsupport/temp_track.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb::support {
 
@@ -23,14 +24,12 @@ Error errnoError(const std::string &what);
 /// \brief Reads a file descriptor to its end; owns and closes it.
 class FdBlobReader : public BlobReader {
 public:
+	explicit FdBlobReader(UniqueFd fd) : fd_(std::move(fd)) {}
 	explicit FdBlobReader(int fd) : fd_(fd) {}
-	~FdBlobReader() override;
-	FdBlobReader(const FdBlobReader &) = delete;
-	FdBlobReader &operator=(const FdBlobReader &) = delete;
 	Result<size_t> read(void *buffer, size_t size) noexcept override;
 
 private:
-	int fd_;
+	UniqueFd fd_;
 };
 
 /// \brief Reads a string as a blob (the caller keeps the bytes alive).
@@ -54,13 +53,12 @@ public:
 	/// \return Errc::Conflict after the timeout, Errc::Io
 	static Result<LayoutLock> acquire(const std::string &dir, int timeoutMs = 60000,
 					  bool shared = false);
-	LayoutLock(LayoutLock &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+	LayoutLock(LayoutLock &&o) noexcept = default;
 	LayoutLock &operator=(LayoutLock &&) = delete;
-	~LayoutLock();
 
 private:
-	explicit LayoutLock(int fd) : fd_(fd) {}
-	int fd_;
+	explicit LayoutLock(UniqueFd fd) : fd_(std::move(fd)) {}
+	UniqueFd fd_; ///< closing it drops the flock
 };
 
 /// \brief Write \a bytes to \a path atomically: temp file in the same dir, fsync, rename.
@@ -73,15 +71,14 @@ Result<std::string> readFileCapped(const std::string &path, size_t cap);
 /// It stays open and locked, so no other tb takes it for a dead writer's leftover.
 class StagedBlob {
 public:
-	StagedBlob(std::string path, int fd, TempTrack track)
-	    : path_(std::move(path)), fd_(fd), track_(std::move(track))
+	StagedBlob(std::string path, UniqueFd fd, TempTrack track)
+	    : path_(std::move(path)), fd_(std::move(fd)), track_(std::move(track))
 	{
 	}
 	StagedBlob(StagedBlob &&o) noexcept
-	    : path_(std::move(o.path_)), fd_(o.fd_), track_(std::move(o.track_))
+	    : path_(std::move(o.path_)), fd_(std::move(o.fd_)), track_(std::move(o.track_))
 	{
 		o.path_.clear();
-		o.fd_ = -1;
 	}
 	StagedBlob &operator=(StagedBlob &&o) noexcept;
 	~StagedBlob();
@@ -91,7 +88,7 @@ public:
 
 private:
 	std::string path_;
-	int fd_ = -1;
+	UniqueFd fd_; ///< held open: its flock tells a live writer's temp from a dead one's
 	TempTrack track_;
 };
 

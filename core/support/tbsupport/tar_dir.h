@@ -10,6 +10,7 @@
 #include <tb/result.h>
 
 #include "tbsupport/temp_track.h"
+#include "tbsupport/unique_fd.h"
 
 namespace tb::support {
 
@@ -21,22 +22,21 @@ public:
 	/// /var/tmp. Stale "<prefix>*" siblings of dead processes are removed first.
 	static Result<TempDir> create(std::string_view prefix, const std::string &parent = {});
 	TempDir(TempDir &&o) noexcept
-	    : path_(std::move(o.path_)), fd_(o.fd_), track_(std::move(o.track_))
+	    : path_(std::move(o.path_)), fd_(std::move(o.fd_)), track_(std::move(o.track_))
 	{
 		o.path_.clear();
-		o.fd_ = -1;
 	}
 	TempDir &operator=(TempDir &&) = delete;
 	~TempDir();
 	const std::string &path() const noexcept { return path_; }
 
 private:
-	TempDir(std::string path, int fd, TempTrack track)
-	    : path_(std::move(path)), fd_(fd), track_(std::move(track))
+	TempDir(std::string path, UniqueFd fd, TempTrack track)
+	    : path_(std::move(path)), fd_(std::move(fd)), track_(std::move(track))
 	{
 	}
 	std::string path_;
-	int fd_ = -1; ///< holds the lock
+	UniqueFd fd_; ///< holds the lock
 	TempTrack track_;
 };
 
@@ -50,10 +50,11 @@ struct UnpackLimits {
 	int64_t maxPathLength = 4096;
 };
 
-/// \brief Unpack regular files and directories of the tar \a archive (any compression
-/// libarchive detects) into the empty directory \a dest (created if missing). Links, devices and
-/// FIFOs are skipped (docker-archive's legacy layer.tar symlinks); absolute and ".." names are
-/// refused. \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
+/// \brief Unpack the members of the tar \a archive (any compression libarchive detects) into
+/// the empty directory \a dest (created if missing): the regular files indexArchive() finds,
+/// with their parent directories. Links, devices and FIFOs are no members (docker-archive's
+/// legacy layer.tar symlinks); absolute and ".." names are refused.
+/// \return Errc::Corrupt naming the archive and entry, Errc::NotFound, Errc::Io
 Result<void> unpackArchive(const std::string &archive, const std::string &dest,
 			   const UnpackLimits &limits = {});
 

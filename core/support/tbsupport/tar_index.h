@@ -42,16 +42,17 @@ public:
 	const std::map<std::string, Member> &members() const noexcept { return members_; }
 
 private:
-	friend Result<std::shared_ptr<const FileTree>>
-	openArchiveTree(const std::string &file, std::string_view tmpPrefix,
-			const std::string &tmpParent);
-	TarIndex(std::string file, int fd) : file_(std::move(file)), fd_(fd) {}
-	/// \brief open() on an open \a fd, which the index owns from here on (even on error).
-	static Result<std::shared_ptr<TarIndex>> adopt(const std::string &file, int fd,
+	friend Result<std::shared_ptr<TarIndex>> indexArchive(const std::string &file,
+							      std::string_view tmpPrefix,
+							      const std::string &tmpParent,
+							      const UnpackLimits &limits);
+	TarIndex(std::string file, UniqueFd fd) : file_(std::move(file)), fd_(std::move(fd)) {}
+	/// \brief open() on an open \a fd.
+	static Result<std::shared_ptr<TarIndex>> adopt(const std::string &file, UniqueFd fd,
 						       const UnpackLimits &limits);
 	Result<void> scan(int64_t fileSize, const UnpackLimits &limits);
 	std::string file_;
-	int fd_;
+	UniqueFd fd_; ///< served to readers with pread, never moved
 	std::map<std::string, Member> members_;
 };
 
@@ -59,9 +60,15 @@ private:
 /// be indexed in place. False for compressed or non-tar files. \return Errc::NotFound, Io
 Result<bool> isUncompressedTar(const std::string &file);
 
-/// \brief The tree of the archive \a file: indexed in place when it is an uncompressed tar;
-/// otherwise (gzip, zstd, ...) unpacked into a private temp dir under \a tmpParent ("" =
-/// $TMPDIR, else /var/tmp) that lives as long as the tree.
+/// \brief Index the archive \a file: in place when it is an uncompressed tar; otherwise (gzip,
+/// zstd, ... as libarchive detects) its tar is decompressed into an unlinked temp file under
+/// \a tmpParent ("" = $TMPDIR, else /var/tmp) that lives as long as the index. Either way one
+/// parser (TarIndex) reads the tar, so compression never changes what an archive holds.
+Result<std::shared_ptr<TarIndex>> indexArchive(const std::string &file, std::string_view tmpPrefix,
+					       const std::string &tmpParent,
+					       const UnpackLimits &limits = {});
+
+/// \brief indexArchive() as a read-only tree.
 Result<std::shared_ptr<const FileTree>>
 openArchiveTree(const std::string &file, std::string_view tmpPrefix, const std::string &tmpParent);
 

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// `tb run`'s child process: spawn, forward signals, reap, report the exit status.
-#include "run_child.h"
-
+// A run's runtime process: spawn it with the caller's stdio, forward the signals the caller
+// receives, reap it, report its exit status.
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
+#include <tb/run_process.h>
+
 extern char **environ;
 
-namespace tb::cli {
+namespace tb {
 namespace {
 
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -29,21 +33,21 @@ int statusCode(int status)
 
 } // namespace
 
-SignalGuard::SignalGuard()
+RunSignalGuard::RunSignalGuard()
 {
 	sigemptyset(&set_);
 	for (int s : kForwarded)
 		sigaddset(&set_, s);
 	sigaddset(&set_, SIGCHLD);
-	::sigprocmask(SIG_BLOCK, &set_, &old_);
+	::pthread_sigmask(SIG_BLOCK, &set_, &old_);
 }
 
-SignalGuard::~SignalGuard()
+RunSignalGuard::~RunSignalGuard()
 {
-	::sigprocmask(SIG_SETMASK, &old_, nullptr);
+	::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
 
-int SignalGuard::takePending()
+int RunSignalGuard::takePending()
 {
 	sigset_t pending;
 	sigemptyset(&pending);
@@ -61,7 +65,7 @@ int SignalGuard::takePending()
 	return 0;
 }
 
-Result<int> runChild(const Invocation &inv, const SignalGuard &guard)
+Result<int> runInvocation(const Invocation &inv, const RunSignalGuard &guard)
 {
 	if (inv.argv.empty())
 		return err(Errc::InvalidArgument, "run: the runtime gave no command");
@@ -85,7 +89,7 @@ Result<int> runChild(const Invocation &inv, const SignalGuard &guard)
 		argv.push_back(const_cast<char *>(a.c_str()));
 	argv.push_back(nullptr);
 
-	// The child starts with tb's original mask and default dispositions.
+	// The child starts with the caller's original mask and default dispositions.
 	posix_spawnattr_t attr;
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &guard.previous());
@@ -95,8 +99,8 @@ Result<int> runChild(const Invocation &inv, const SignalGuard &guard)
 	int rc = ::posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), envp.data());
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0)
-		return err(Errc::NotFound,
-			   "run: cannot start '" + inv.argv[0] + "': " + std::strerror(rc));
+		return err(Errc::NotFound, fmt::format("run: cannot start '{}': {}", inv.argv[0],
+						       std::strerror(rc)));
 
 	for (;;) {
 		int status = 0;
@@ -104,8 +108,8 @@ Result<int> runChild(const Invocation &inv, const SignalGuard &guard)
 		if (done == pid)
 			return statusCode(status);
 		if (done < 0 && errno != EINTR)
-			return err(Errc::Internal, "run: waiting for '" + inv.argv[0] +
-							   "': " + std::strerror(errno));
+			return err(Errc::Internal, fmt::format("run: waiting for '{}': {}",
+							       inv.argv[0], std::strerror(errno)));
 		siginfo_t info{};
 		int sig = ::sigwaitinfo(&guard.blocked(), &info);
 		if (sig < 0 || sig == SIGCHLD)
@@ -118,4 +122,4 @@ Result<int> runChild(const Invocation &inv, const SignalGuard &guard)
 	}
 }
 
-} // namespace tb::cli
+} // namespace tb
