@@ -166,8 +166,9 @@ Settings readSettings(const ConfigView &c)
 	return s;
 }
 
-// tb.registry-tls: the host merges the records above with its certs.d roots (and the proxy
-// environment); an explicit `certs_dirs` keeps its own roots.
+// tb.registry-tls: the host answers `insecure` and `ca` from the records above and the certs.d
+// directories that exist for the registry; an explicit `certs_dirs` keeps its own roots. (Its
+// proxy answer is what libcurl reads from the same environment variables anyway.)
 std::function<registry::EndpointConfig(const std::string &)>
 endpointsFromHost(Host &host, const ConfigView &c, const registry::EndpointConfig &base)
 {
