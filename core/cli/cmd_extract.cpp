@@ -22,6 +22,7 @@ struct ExtractArgs {
 	bool skipCompat = false;
 	bool quiet = false;
 	RegistryFlags flags;
+	std::string platform;
 	bool allowAnyTopLevel = false;
 };
 
@@ -99,7 +100,7 @@ Status run(Env &env, const ExtractArgs &a)
 		return err(Errc::InvalidArgument, "-d/--dir: empty directory name");
 	Context *ctx = TB_TRY(env.openContext());
 	auto source = TB_TRY(openImageSource(*ctx, a.image));
-	auto img = TB_TRY(openCacheImage(*source, a.image, ctx->cacheFormats()));
+	auto img = TB_TRY(openCacheImage(*source, a.image, ctx->cacheFormats(), a.platform));
 	if (!a.skipCompat)
 		TB_TRY(preflight(*ctx, img, a.quiet));
 	ExtractOptions o;
@@ -136,8 +137,10 @@ void registerExtract(CLI::App &app, Env &env)
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
 	addRegistryFlags(cmd, a.flags);
+	addPlatformFlag(cmd, a.platform);
 	onRun(cmd, env, [&env, dir]() {
 		applyRegistryFlags(a.flags);
+		quietTransfers(a.quiet);
 		a.dirGiven = dir->count() > 0;
 		return run(env, a);
 	});

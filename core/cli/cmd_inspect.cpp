@@ -171,6 +171,8 @@ void registerInspect(CLI::App &app, Env &env)
 	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
 	static RegistryFlags flags;
 	addRegistryFlags(cmd, flags);
+	static std::string platform;
+	addPlatformFlag(cmd, platform);
 	onRun(cmd, env, [&env]() -> Status {
 		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
@@ -180,7 +182,7 @@ void registerInspect(CLI::App &app, Env &env)
 			std::fwrite(m.bytes.data(), 1, m.bytes.size(), stdout);
 			return ExitOk;
 		}
-		return printResult(inspectImage(*ctx, ref), json, printJson, printText);
+		return printResult(inspectImage(*ctx, ref, platform), json, printJson, printText);
 	});
 }
 

@@ -149,7 +149,13 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 			lo.searchPath.emplace_back(systemPluginDir());
 		lo.disabled = c.core.disabledPlugins;
 		lo.trusted = c.core.trustedPluginPaths;
-		lo.sections = &c.plugins;
+		// The registry transport refuses an over-long manifest before downloading it, so
+		// it needs the core's cap: lent to it as a key of its section (its own key wins).
+		auto sections = c.plugins;
+		auto values = sections["transport.docker"].values();
+		values.try_emplace("max_manifest_bytes", c.extract.maxManifestBytes);
+		sections["transport.docker"] = ConfigView(std::move(values));
+		lo.sections = &sections;
 		lo.paths = &impl->paths;
 		impl->plugins = PluginSet::load(lo);
 		for (const auto &i : impl->plugins.infos()) {

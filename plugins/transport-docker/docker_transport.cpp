@@ -113,6 +113,10 @@ Settings readSettings(const ConfigView &c)
 	s.timeouts.connectSeconds = static_cast<long>(c.getInt("connect_timeout", 30));
 	s.monolithicMax = std::max<int64_t>(c.getInt("monolithic_max", s.monolithicMax), 0);
 	s.chunkSize = std::clamp<int64_t>(c.getInt("chunk_size", s.chunkSize), 64 << 10, 1ll << 30);
+	// The core passes `[extract] max_manifest_bytes` here (and a key of this section wins).
+	s.maxManifestBytes = static_cast<size_t>(std::clamp<int64_t>(
+		c.getInt("max_manifest_bytes", static_cast<int64_t>(s.maxManifestBytes)), 1024,
+		1ll << 30));
 	s.endpoints.certsDirs =
 		c.has("certs_dirs") ? c.getStrings("certs_dirs") : registry::defaultCertsDirs();
 	for (const auto &h : c.getStrings("insecure_registries"))
@@ -131,7 +135,7 @@ Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 				 {"jobs", "retry_attempts", "retry_delay_ms", "retry_max_delay_ms",
 				  "retry_total_seconds", "stall_timeout", "connect_timeout",
 				  "certs_dirs", "insecure_registries", "tls_verify",
-				  "monolithic_max", "chunk_size"});
+				  "monolithic_max", "chunk_size", "max_manifest_bytes"});
 	registry::CredentialSource creds = [](const std::string &registry) {
 		return auth::lookupCredential(registry);
 	};

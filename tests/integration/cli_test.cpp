@@ -41,7 +41,7 @@ TEST_F(Cli, VersionPrintsCoreAndAbi)
 	auto o = tb("version");
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
-	EXPECT_NE(o.out.find("plugin ABI 1 (transport 1, cache 1, probe 1, runtime 1)"),
+	EXPECT_NE(o.out.find("plugin ABI 1 (transport 2, cache 1, probe 1, runtime 1)"),
 		  std::string::npos);
 	EXPECT_EQ(tb("--version").rc, 0);
 }

@@ -118,8 +118,11 @@ struct CacheImage {
 };
 
 /// \brief Read and police manifest + config, let every format bid, describe with the best.
+/// An index is resolved to the child of \a platform ("OS/ARCH[/VARIANT]"; "" = the host's,
+/// else the only child); none matching is Errc::NotFound listing the index's platforms.
 Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
-				  const std::vector<CacheFormat *> &formats);
+				  const std::vector<CacheFormat *> &formats,
+				  std::string_view platform = {});
 
 struct ExtractOptions {
 	ExtractLimits limits;

@@ -13,7 +13,7 @@
 #include <tb/plugin.h>
 #include <tb/result.h>
 
-#define TB_TRANSPORT_API_VERSION 1u
+#define TB_TRANSPORT_API_VERSION 2u
 
 namespace tb {
 
@@ -38,6 +38,9 @@ public:
 	virtual Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept = 0;
 	/// \brief Stream a blob. The caller verifies size and digest against \a blob.
 	virtual Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept = 0;
+	/// \brief (API 2) True when openBlob() may be called from several threads at once and
+	/// the readers used each on its own thread. Otherwise the core serialises every call.
+	virtual bool concurrentBlobs() const noexcept { return false; }
 };
 
 /// \brief A writable image. Nothing is visible to readers before commit().
@@ -53,6 +56,10 @@ public:
 	virtual bool acceptsIndex() const noexcept { return true; }
 	/// \brief Publish the manifest under the destination's name/tag, atomically.
 	virtual Result<void> commit() noexcept = 0;
+	/// \brief (API 2) True when hasBlob() and putBlob() may be called from several threads
+	/// at once for different blobs (the core then copies up to CopyOptions::jobs at once).
+	/// putManifest() and commit() are always called alone, after every blob.
+	virtual bool concurrentBlobs() const noexcept { return false; }
 };
 
 /// \brief A transport plugin. Its plugin name is the reference prefix ("oci", "docker-archive").
