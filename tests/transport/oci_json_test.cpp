@@ -152,7 +152,9 @@ TEST(OciJson, PicksLinuxAmd64ThenTheOnlyChild)
 	EXPECT_NE(none.error().message.find("linux/s390x"), std::string::npos);
 }
 
-// "linux/arm/v7" -> an entry of that platform (the variant in the architecture text).
+namespace {
+
+// "linux/arm/v7" -> an entry of that platform, variant included.
 std::string entryOf(const std::string &platform, char fill)
 {
 	auto p = parsePlatform(platform);
@@ -171,6 +173,8 @@ std::string pick(const std::vector<std::pair<std::string, char>> &entries, const
 	auto c = selectPlatform(*idx, std::string_view(want));
 	return c ? std::string(1, c->descriptor.digest.hex[0]) : "error: " + c.error().message;
 }
+
+} // namespace
 
 TEST(Platform, ParsesAndNormalises)
 {
