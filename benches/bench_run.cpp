@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -28,13 +29,11 @@ std::string env(const char *name)
 	return v ? v : "";
 }
 
-void tbRunDryRunProcess(benchmark::State &state)
+// Spawn `tb ARGS` (stdout to /dev/null) once per iteration; the whole process is measured.
+void tbProcess(benchmark::State &state, std::vector<std::string> args)
 {
-	std::string exe = env("TB_EXE"), root = env("TB_FIXTURE_HOSTS") + "/h100x8-open-mig";
-	std::vector<std::string> args = {"tb",        "--host-root", root,     "run",
-					 "--dry-run", "--runtime",   "podman", "--profile",
-					 "aiml",      "--gpus",      "all",    "--isolation",
-					 "shared",    "img",         "true"};
+	std::string exe = env("TB_EXE");
+	args.insert(args.begin(), "tb");
 	std::vector<char *> argv;
 	for (auto &a : args)
 		argv.push_back(a.data());
@@ -51,11 +50,25 @@ void tbRunDryRunProcess(benchmark::State &state)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			state.SkipWithError("tb run --dry-run failed");
+			state.SkipWithError("tb failed");
 			break;
 		}
 	}
 	posix_spawn_file_actions_destroy(&fa);
+}
+
+// probe + CDI generation for 8 GPUs + the run's spec + argv; no runtime process is asked.
+void tbRunDryRunProcess(benchmark::State &state)
+{
+	tbProcess(state, {"--host-root", env("TB_FIXTURE_HOSTS") + "/h100x8-open-mig", "run",
+			  "--dry-run", "--runtime", "podman", "--profile", "aiml", "--gpus", "all",
+			  "--isolation", "shared", "img", "true"});
+}
+
+// The floor under it: starting tb at all (dynamic linking of libtb and its libraries).
+void tbVersionProcess(benchmark::State &state)
+{
+	tbProcess(state, {"--version"});
 }
 
 // A Triton cache like a small model's: 64 kernel dirs of 6 files (json, source, IRs, binary).
@@ -99,6 +112,10 @@ void cacheView(benchmark::State &state, tb::run::CacheViewKind kind, const char 
 } // namespace
 
 BENCHMARK(tbRunDryRunProcess)
+	->Unit(benchmark::kMillisecond)
+	->Repetitions(tb::bench::repetitions(10))
+	->ReportAggregatesOnly(true);
+BENCHMARK(tbVersionProcess)
 	->Unit(benchmark::kMillisecond)
 	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);

@@ -47,6 +47,8 @@ void printDryRun(const RunPlan &plan)
 		line.push_back(k + "=" + v);
 	line.insert(line.end(), plan.invocation.argv.begin(), plan.invocation.argv.end());
 	std::printf("%s\n", shellQuote(line).c_str());
+	for (const auto &file : plan.persistentSpecs)
+		std::printf("# devices from %s (no transient spec)\n", file.c_str());
 	for (const auto &[path, text] : plan.specs)
 		std::printf("# %s\n%s%s", path.c_str(), text.c_str(),
 			    !text.empty() && text.back() == '\n' ? "" : "\n");
@@ -59,7 +61,7 @@ Status run(Env &env, RunArgs &a)
 	Context *ctx = TB_TRY(env.openContext());
 	a.o.env = TB_TRY(parseEnv(a.env));
 	if (!a.boltfile.empty())
-		a.o.dryRun = true; // writing a Boltfile starts nothing
+		a.o.forBoltfile = true; // writing a Boltfile starts nothing
 	RunPlan plan = TB_TRY(buildRunInvocation(*ctx, a.o));
 	for (const auto &w : plan.warnings)
 		std::fprintf(stderr, "tb: warning: %s\n", w.c_str());

@@ -201,7 +201,9 @@ toml::table configTable(const Config &c)
 	toml::table plugins;
 	for (const auto &[uri, view] : c.plugins) {
 		toml::table t;
-		for (const auto &[k, v] : view.values())
+		for (const auto &kv : view.values()) {
+			const auto &k =
+				kv.first; // a structured binding: clang 14 cannot capture it
 			std::visit(
 				[&](const auto &x) {
 					using X = std::decay_t<decltype(x)>;
@@ -210,7 +212,8 @@ toml::table configTable(const Config &c)
 					else
 						t.insert(k, x);
 				},
-				v);
+				kv.second);
+		}
 		plugins.insert(uri, std::move(t));
 	}
 	root.insert("plugins", std::move(plugins));

@@ -5,9 +5,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include <cstdlib>
+#include <string_view>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +130,60 @@ Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
 	}
 	out.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	return out;
+}
+
+Result<std::string> findProgram(const std::string &program)
+{
+	auto runnable = [](const std::string &p) {
+		struct stat st {};
+		return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+		       ::access(p.c_str(), X_OK) == 0;
+	};
+	if (program.empty())
+		return err(Errc::NotFound, "no program name");
+	if (program.find('/') != std::string::npos) {
+		if (runnable(program))
+			return program;
+		return err(Errc::NotFound, program + " is not an executable file");
+	}
+	// posix_spawnp's search: PATH, or the confstr default when PATH is unset.
+	const char *env = std::getenv("PATH");
+	std::string_view path = env ? env : "/bin:/usr/bin";
+	while (true) {
+		size_t colon = path.find(':');
+		std::string dir(path.substr(0, colon));
+		std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+		if (runnable(candidate))
+			return candidate;
+		if (colon == std::string_view::npos)
+			break;
+		path.remove_prefix(colon + 1);
+	}
+	return err(Errc::NotFound, program + " is not on PATH");
+}
+
+bool versionAtLeast(const std::string &version, const std::string &minimum)
+{
+	auto part = [](const std::string &v, size_t &pos) {
+		long n = 0;
+		bool digits = false;
+		while (pos < v.size() && v[pos] >= '0' && v[pos] <= '9') {
+			n = n * 10 + (v[pos++] - '0');
+			digits = true;
+		}
+		while (pos < v.size() && v[pos] != '.')
+			++pos; // "1-rc1": the suffix does not count
+		if (pos < v.size())
+			++pos;
+		return digits ? n : 0L;
+	};
+	size_t a = 0, b = 0;
+	while (a < version.size() || b < minimum.size()) {
+		long x = part(version, a), y = part(minimum, b);
+		if (x != y)
+			return x > y;
+	}
+	return true;
 }
 
 std::string lastLine(const std::string &text)

@@ -6,6 +6,8 @@
 //            when `bolt surge run --help` advertises --cdi-device;
 //  run:      Bolt's real `bolt run IMAGE [-n N] [-e K=V]... [-v H:C]...`, which has no way
 //            to pass a device and no trailing command.
+#include <optional>
+
 #include <tb/runtime.h>
 
 #include "tbsupport/run_args.h"
@@ -20,51 +22,58 @@ enum class Form { Auto, Contract, Run };
 class BoltRuntime final : public Runtime {
 public:
 	BoltRuntime(Host &host, std::string binary, Form form)
-	    : host_(host), binary_(std::move(binary)), configured_(form),
-	      form_(form == Form::Run ? Form::Run : Form::Contract)
+	    : host_(host), binary_(std::move(binary)), configured_(form)
 	{
 	}
 
 	std::string_view runtimeName() const noexcept override { return "bolt"; }
 
+	// Asked by real runs only; no `bolt --version` (nothing depends on it), so no version.
 	Result<std::string> available() noexcept override
 	{
-		auto v = support::runProcessOutput({binary_, "--version"});
-		if (!v)
+		if (!support::findProgram(binary_))
 			return err(Errc::Skip, "bolt: " + binary_ + " is not installed");
-		if (v->exitCode != 0)
-			return err(Errc::Unavailable, "bolt: '" + binary_ + " --version' failed: " +
-							      support::lastLine(v->stderrText));
-		if (configured_ == Form::Auto) {
-			auto help = support::runProcessOutput({binary_, "surge", "run", "--help"});
-			bool contract =
-				help && help->exitCode == 0 &&
-				(help->stdoutText + help->stderrText).find("--cdi-device") !=
-					std::string::npos;
-			form_ = contract ? Form::Contract : Form::Run;
-			host_.log(LogLevel::Debug,
-				  contract ? "bolt surge run --cdi-device found: "
-					     "the integration contract form"
-					   : "no bolt surge run --cdi-device: Bolt's "
-					     "own `bolt run` form");
-		}
-		// "bolt 0.1.0"
-		std::string line = support::lastLine(v->stdoutText);
-		auto sp = line.rfind(' ');
-		return sp == std::string::npos ? line : line.substr(sp + 1);
+		form();
+		return std::string();
 	}
 
 	// In the contract form Bolt resolves CDI names; `bolt run` passes no devices at all.
-	bool supportsCdi() const noexcept override { return form_ == Form::Contract; }
+	bool supportsCdi() const noexcept override { return form() == Form::Contract; }
 
 	Result<Invocation> buildInvocation(const RunRequest &r) const noexcept override
 	{
 		if (r.image.empty())
 			return err(Errc::InvalidArgument, "bolt: no image given");
-		return form_ == Form::Contract ? contract(r) : run(r);
+		return form() == Form::Contract ? contract(r) : run(r);
 	}
 
 private:
+	// Auto: asked of `bolt surge run --help` once, when first needed (a dry run too: the
+	// form decides the argv). A Bolt that is not installed is shown in the contract form.
+	Form form() const
+	{
+		if (form_)
+			return *form_;
+		if (configured_ != Form::Auto) {
+			form_ = configured_;
+			return *form_;
+		}
+		auto help = support::runProcessOutput({binary_, "surge", "run", "--help"});
+		if (!help) {
+			form_ = Form::Contract;
+			return *form_;
+		}
+		bool contract = help->exitCode == 0 &&
+				(help->stdoutText + help->stderrText).find("--cdi-device") !=
+					std::string::npos;
+		form_ = contract ? Form::Contract : Form::Run;
+		host_.log(LogLevel::Debug, contract ? "bolt surge run --cdi-device found: "
+						      "the integration contract form"
+						    : "no bolt surge run --cdi-device: Bolt's "
+						      "own `bolt run` form");
+		return *form_;
+	}
+
 	Result<Invocation> contract(const RunRequest &r) const
 	{
 		if (r.interactive || r.tty || !r.name.empty())
@@ -145,7 +154,7 @@ private:
 	Host &host_;
 	std::string binary_;
 	Form configured_;
-	Form form_;
+	mutable std::optional<Form> form_; ///< settled by form()
 };
 
 Result<std::unique_ptr<Runtime>> create(Host &host, const ConfigView &config)

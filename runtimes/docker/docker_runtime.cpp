@@ -15,12 +15,11 @@ using namespace tb;
 
 enum class CdiMode { Auto, On, Off };
 
-// What `docker info --format '{{json .CDISpecDirs}}'` says: the daemon lists its spec
-// dirs only when CDI is enabled ("null" or "[]" otherwise).
-bool cdiEnabled(const std::string &out)
+// What `docker info --format '{{.ServerVersion}} {{json .CDISpecDirs}}'` says: the daemon
+// lists its spec dirs only when CDI is enabled ("null" or "[]" otherwise).
+bool cdiEnabled(const std::string &dirs)
 {
-	std::string t = support::lastLine(out);
-	return !(t.empty() || t == "null" || t == "[]" || t == "<no value>");
+	return !(dirs.empty() || dirs == "null" || dirs == "[]" || dirs == "<no value>");
 }
 
 class DockerRuntime final : public Runtime {
@@ -29,24 +28,15 @@ public:
 
 	std::string_view runtimeName() const noexcept override { return "docker"; }
 
+	// Asked by real runs only. No `docker --version`: the daemon's answer (auto mode) says
+	// both whether it runs and its version.
 	Result<std::string> available() noexcept override
 	{
-		auto v = support::runProcessOutput({binary_, "--version"});
-		if (!v)
+		if (!support::findProgram(binary_))
 			return err(Errc::Skip, "docker: " + binary_ + " is not installed");
-		if (v->exitCode != 0)
-			return err(Errc::Unavailable, "docker: '" + binary_ +
-							      " --version' failed: " +
-							      support::lastLine(v->stderrText));
 		if (mode_ == CdiMode::Auto)
 			TB_TRY(askDaemon());
-		// "Docker version 28.2.2, build e6534b4"
-		std::string line = support::lastLine(v->stdoutText);
-		auto from = line.find("version ");
-		if (from == std::string::npos)
-			return line;
-		from += 8;
-		return line.substr(from, line.find(',', from) - from);
+		return serverVersion_;
 	}
 
 	bool supportsCdi() const noexcept override
@@ -101,26 +91,31 @@ private:
 		if (daemon_)
 			return *daemon_;
 		auto r = support::runProcessOutput(
-			{binary_, "info", "--format", "{{json .CDISpecDirs}}"});
-		if (!r)
+			{binary_, "info", "--format", "{{.ServerVersion}} {{json .CDISpecDirs}}"});
+		if (!r) {
 			daemon_ = err(Errc::Skip, "docker: " + binary_ + " is not installed");
-		else if (r->exitCode == 0)
-			daemon_ = cdiEnabled(r->stdoutText);
-		else if (r->stderrText.find("CDISpecDirs") != std::string::npos)
+		} else if (r->exitCode == 0) {
+			std::string line = support::lastLine(r->stdoutText);
+			auto sp = line.find(' ');
+			serverVersion_ = line.substr(0, sp);
+			daemon_ = cdiEnabled(sp == std::string::npos ? "" : line.substr(sp + 1));
+		} else if (r->stderrText.find("CDISpecDirs") != std::string::npos) {
 			daemon_ = false; // a daemon older than 25.0: no CDI field at all
-		else // Skip: docker cannot run here, which a dry run may still show
+		} else { // Skip: docker cannot run here, which a dry run may still show
 			daemon_ =
 				err(Errc::Skip,
 				    "docker: no Docker daemon answers (" +
 					    support::lastLine(r->stderrText) +
 					    "); start dockerd or point DOCKER_HOST at one, or use "
 					    "--runtime podman");
+		}
 		return *daemon_;
 	}
 
 	std::string binary_;
 	CdiMode mode_;
 	mutable std::optional<Result<bool>> daemon_;
+	mutable std::string serverVersion_; ///< "" until the daemon answered
 };
 
 Result<std::unique_ptr<Runtime>> create(Host &host, const ConfigView &config)

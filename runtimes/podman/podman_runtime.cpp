@@ -16,8 +16,12 @@ public:
 
 	std::string_view runtimeName() const noexcept override { return "podman"; }
 
+	// Asked by real runs only (a dry run shows what would run): `podman --version` takes
+	// 70-100 ms, and only a run that passes CDI names needs its answer.
 	Result<std::string> available() noexcept override
 	{
+		if (!support::findProgram(binary_))
+			return err(Errc::Skip, "podman: " + binary_ + " is not installed");
 		auto r = support::runProcessOutput({binary_, "--version"});
 		if (!r)
 			return err(Errc::Skip, "podman: " + binary_ + " is not installed");
@@ -28,7 +32,8 @@ public:
 		// "podman version 4.3.1"
 		std::string v = support::lastLine(r->stdoutText);
 		auto sp = v.rfind(' ');
-		return sp == std::string::npos ? v : v.substr(sp + 1);
+		version_ = sp == std::string::npos ? v : v.substr(sp + 1);
+		return version_;
 	}
 
 	bool supportsCdi() const noexcept override { return true; }
@@ -37,6 +42,14 @@ public:
 	{
 		if (r.image.empty())
 			return err(Errc::InvalidArgument, "podman: no image given");
+		// Before 4.1 podman takes `--device nvidia.com/gpu=0` for a path and fails on it.
+		if (!r.cdiDevices.empty() && !version_.empty() &&
+		    !support::versionAtLeast(version_, "4.1"))
+			return err(Errc::Unsupported,
+				   "podman: podman " + version_ + " (" + binary_ +
+					   ") cannot resolve CDI device names such as " +
+					   r.cdiDevices.front() +
+					   "; CDI needs podman 4.1 or later");
 		Invocation inv;
 		auto &a = inv.argv;
 		a = {binary_, "run"};
@@ -67,6 +80,7 @@ public:
 
 private:
 	std::string binary_;
+	std::string version_; ///< "" until available() asked
 };
 
 Result<std::unique_ptr<Runtime>> create(Host &host, const ConfigView &config)

@@ -28,6 +28,19 @@ TEST(Demo, RunsTheMainJobFromACleanEnvironment)
 	      "add_kernel.cubin", "\"child_paths\""})
 		EXPECT_NE(o.out.find(want), std::string::npos) << "missing '" << want << "' in\n"
 							       << o.out;
+	// The real container, where podman can run (root, podman, runc): the profile's
+	// variables, the fixture T4's nodes and the kernel cache inside it.
+	if (o.out.find("(skipping the real `tb run --runtime podman`") == std::string::npos) {
+		for (const char *want :
+		     {"$ tb --host-root ", " run --runtime podman --profile aiml --cache-image ",
+		      "\nCUDA_CACHE_MAXSIZE=2147483648\n",
+		      "\nNVIDIA_DRIVER_CAPABILITIES=compute,utility\n",
+		      "\nTRITON_CACHE_DIR=/root/.triton/cache\n", " /dev/nvidiactl\n",
+		      "\nNNIRBEH2OVXHBOQBWMZABZQUTHRBNTKPWP7Q45RX7SE5JGCMEUPA\n"})
+			EXPECT_NE(o.out.find(want), std::string::npos)
+				<< "missing '" << want << "' in\n"
+				<< o.out;
+	}
 	// stdout is a file, not a TTY: the step headers carry no colour codes.
 	EXPECT_EQ(o.out.find("\033["), std::string::npos) << o.out;
 }

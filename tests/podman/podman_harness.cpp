@@ -2,8 +2,10 @@
 // A real podman for the tests: private store, busybox-static rootfs image, runc wrapper.
 #include "podman_harness.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +13,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +111,32 @@ std::string unavailableReason()
 	if (!busyboxIsStatic())
 		return std::string("no static busybox at ") + kBusybox +
 		       " (package busybox-static)";
+	return "";
+}
+
+std::string copyHostWithRealNodes(const std::string &from, const std::string &to)
+{
+	std::error_code ec;
+	fs::create_directories(fs::path(to).parent_path(), ec);
+	fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+	if (ec)
+		return "copying " + from + " to " + to + ": " + ec.message();
+	if (!fs::is_directory(to + "/dev"))
+		return "";
+	for (const auto &e : fs::recursive_directory_iterator(to + "/dev")) {
+		if (!e.is_regular_file() || e.file_size() > 64)
+			continue;
+		unsigned maj = 0, min = 0, mode = 0666;
+		if (std::sscanf(slurp(e.path()).c_str(), "c %u:%u %o", &maj, &min, &mode) < 2)
+			continue;
+		std::string p = e.path().string();
+		fs::remove(p, ec);
+		if (::mknod(p.c_str(), S_IFCHR | (mode & 0777), ::makedev(1, 3)) != 0 ||
+		    ::chmod(p.c_str(), mode & 0777) != 0)
+			return "mknod " + p + ": " + std::strerror(errno);
+		if ((mode & 06) != 06 && ::chown(p.c_str(), 0, 44) != 0)
+			return "chown " + p + ": " + std::strerror(errno);
+	}
 	return "";
 }
 

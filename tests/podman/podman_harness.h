@@ -27,6 +27,12 @@ std::string runtimeWrapper();
 /// jq or a static busybox missing, or not running as root (the tests write /var/run/cdi).
 std::string unavailableReason();
 
+/// \brief Copy the fixture host tree \a from to \a to, replacing every device-node stand-in
+/// under to/dev (a small file "c MAJ:MIN MODE") by a real character device with the numbers
+/// of /dev/null (harmless) and that mode; a node without access for others gets group 44
+/// (video), as on a real host. \return "" or what failed
+std::string copyHostWithRealNodes(const std::string &from, const std::string &to);
+
 /// \brief A podman store of its own under \a dir (vfs driver), removed with the object.
 class PrivateStore {
 public:

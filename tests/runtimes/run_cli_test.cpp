@@ -84,6 +84,7 @@ TEST_F(RunCli, DryRunPrintsOneShellQuotedLine)
 				 "NVIDIA_DRIVER_CAPABILITIES=all -e 'MSG=it'\\''s' --shm-size=1g "
 				 "busybox sh -c 'echo \"$MSG\"'\n");
 	EXPECT_FALSE(fs::exists(log_)) << "a dry run started the runtime";
+	EXPECT_FALSE(fs::exists(log_ + ".asked")) << "a dry run asked the runtime's version";
 	// The line is for a shell: reading it back gives the same words.
 	std::string line = o.out.substr(o.out.find(" run "));
 	line.pop_back(); // the newline
@@ -106,11 +107,79 @@ TEST_F(RunCli, ConfigAndProfileEnvironmentReachTheContainer)
 			     "--ipc=host img\n");
 }
 
+// A runtime applies a spec's env after its own -e: the profile's variables travel as -e,
+// where the user's -e can still win (config < profile < -e).
+TEST_F(RunCli, UserEnvWinsOverTheProfilesWithCdi)
+{
+	std::string host = "--host-root " + shq(envOr("TB_FIXTURE_HOSTS") + "/t4-proprietary");
+	auto o = tb(host + " run --dry-run --runtime podman --profile aiml --isolation shared -e "
+			   "CUDA_CACHE_MAXSIZE=1 img");
+	ASSERT_EQ(o.rc, 0) << o.err;
+	std::string line = o.out.substr(0, o.out.find('\n'));
+	EXPECT_NE(line.find(" -e NVIDIA_DRIVER_CAPABILITIES=compute,utility "), std::string::npos)
+		<< line;
+	EXPECT_NE(line.find(" -e CUDA_CACHE_MAXSIZE=1 "), std::string::npos) << line;
+	EXPECT_EQ(line.find("CUDA_CACHE_MAXSIZE=2147483648"), std::string::npos) << line;
+	EXPECT_EQ(line.find("NVIDIA_DRIVER_CAPABILITIES=all"), std::string::npos) << line;
+	EXPECT_EQ(o.out.find("CUDA_CACHE_MAXSIZE", line.size()), std::string::npos)
+		<< "the spec holds a variable: " << o.out;
+}
+
+// A persistent spec ([cdi] spec_dirs here; /etc/cdi and /var/run/cdi alike) that already
+// gives everything the run needs is named; no transient spec is written.
+TEST_F(RunCli, PersistentSpecCoveringTheRunIsUsed)
+{
+	std::string root = envOr("TB_FIXTURE_HOSTS") + "/t4-proprietary";
+	std::string host = "--host-root " + shq(root), specs = tmp_ + "/specs";
+	fs::create_directories(specs);
+	auto gen = [&](const std::string &flags) {
+		auto g = tb(host + " cdi generate --host-paths prefixed --profile aiml " + flags +
+			    " --output " + shq(specs + "/nvidia.json"));
+		ASSERT_EQ(g.rc, 0) << g.err;
+	};
+	gen("--max-cdi-version 0.5.0");
+	config("[cdi]\nspec_dirs = [" + shq(specs) + "]\n");
+	auto first = [](const std::string &out) { return out.substr(0, out.find('\n')); };
+
+	auto all = tb(host + " run --dry-run --runtime podman --profile aiml img");
+	ASSERT_EQ(all.rc, 0) << all.err;
+	EXPECT_NE(first(all.out).find(" run --rm --device nvidia.com/gpu=all -e "),
+		  std::string::npos)
+		<< all.out;
+	EXPECT_NE(all.out.find("\n# devices from " + specs + "/nvidia.json (no transient spec)\n"),
+		  std::string::npos)
+		<< all.out;
+	EXPECT_EQ(all.out.find("/var/run/cdi/"), std::string::npos) << all.out;
+	auto one = tb(host + " run --dry-run --runtime podman --profile aiml --gpus 0 img");
+	EXPECT_NE(first(one.out).find(" --device nvidia.com/gpu=0 "), std::string::npos) << one.out;
+
+	// Not covered: the gaming profile's mounts are not in an aiml spec; a variable of the
+	// spec would override the user's -e; a cdiVersion podman 4.3 cannot read.
+	for (const std::string &args : {std::string("--profile gaming"),
+					std::string("--profile aiml -e CUDA_CACHE_MAXSIZE=1")}) {
+		auto o = tb(host + " run --dry-run --runtime podman " + args + " img");
+		EXPECT_NE(o.out.find("# /var/run/cdi/tb-"), std::string::npos) << args << o.out;
+		EXPECT_NE(first(o.out).find(" --device nvidia.com/gpu=tb-"), std::string::npos)
+			<< args << o.out;
+	}
+	gen("");
+	auto newer = tb(host + " run --dry-run --runtime podman --profile aiml img");
+	EXPECT_NE(newer.out.find("# /var/run/cdi/tb-"), std::string::npos) << newer.out;
+
+	// A real run with the covering spec writes nothing into /var/run/cdi.
+	gen("--max-cdi-version 0.5.0");
+	auto real = tb(host + " run --runtime podman --profile aiml img");
+	EXPECT_EQ(real.rc, 0) << real.err;
+	EXPECT_EQ(slurp(log_).find("nvidia.com/gpu=tb-"), std::string::npos) << slurp(log_);
+	EXPECT_NE(slurp(log_).find("nvidia.com/gpu=all\n"), std::string::npos) << slurp(log_);
+}
+
 TEST_F(RunCli, ExitCodeOfTheRuntimeIsPassedOn)
 {
 	auto o = tb("run --runtime podman --gpus none img true", "FAKE_RUNTIME_MODE=exit:42");
 	EXPECT_EQ(o.rc, 42) << o.err;
 	EXPECT_EQ(slurp(log_), "run\n--rm\n-e\nNVIDIA_DRIVER_CAPABILITIES=all\nimg\ntrue\n");
+	EXPECT_EQ(slurp(log_ + ".asked"), "version\n"); // a real run asks, once
 	EXPECT_EQ(tb("run --runtime podman --gpus none img", "FAKE_RUNTIME_MODE=exit:0").rc, 0);
 }
 
@@ -212,20 +281,59 @@ TEST_F(RunCli, BoltRealFormOtherwise)
 			   "image; Bolt runs the image's own command\n");
 }
 
+// `--emit-boltfile`: the Boltfile for a fixture host and profile, byte for byte (the fixture
+// root is written as @HOST@). TB_UPDATE_GOLDEN=1 rewrites the golden files.
+TEST_F(RunCli, BoltfileGolden)
+{
+	struct Case {
+		const char *host, *args, *golden;
+	};
+	for (const Case &c :
+	     {Case{"t4-proprietary", "--profile gaming --name game img:1 sh -c 'echo hi'",
+		   "boltfile-t4-gaming.toml"},
+	      Case{"mi300x-mi210", "--profile aiml --gpus 1 --isolation shared -e K=V train:2",
+		   "boltfile-mi300x-aiml.toml"}}) {
+		SCOPED_TRACE(c.golden);
+		std::string root = envOr("TB_FIXTURE_HOSTS") + "/" + c.host;
+		std::string file = tmp_ + "/" + c.golden;
+		// Contract form (it resolves CDI): the Boltfile still gets explicit devices.
+		auto o = tb("--host-root " + shq(root) + " run --runtime bolt --emit-boltfile " +
+				    shq(file) + " " + c.args,
+			    "FAKE_BOLT_CONTRACT=1");
+		ASSERT_EQ(o.rc, 0) << o.err;
+		EXPECT_EQ(o.out, "");
+		EXPECT_FALSE(fs::exists(log_)) << "writing a Boltfile started bolt";
+		std::string got = slurp(file);
+		for (size_t at; (at = got.find(root)) != std::string::npos;)
+			got.replace(at, root.size(), "@HOST@");
+		std::string golden = envOr("TB_GOLDEN") + "/" + c.golden;
+		if (envOr("TB_UPDATE_GOLDEN") == "1") {
+			std::ofstream(golden, std::ios::binary) << got;
+			continue;
+		}
+		EXPECT_EQ(got, slurp(golden));
+	}
+}
+
 // The run's CDI spec exists while the runtime runs and is gone after every exit path.
 TEST_F(RunCli, TransientSpecLivesAsLongAsTheRun)
 {
 	if (::geteuid() != 0)
 		GTEST_SKIP() << "writes /var/run/cdi";
 	std::string host = "--host-root " + shq(envOr("TB_FIXTURE_HOSTS") + "/t4-proprietary");
-	auto dry = tb(host + " run --dry-run --runtime podman --profile aiml --isolation shared img");
+	auto dry =
+		tb(host + " run --dry-run --runtime podman --profile aiml --isolation shared img");
 	ASSERT_EQ(dry.rc, 0) << dry.err;
 	auto at = dry.out.find("# /var/run/cdi/tb-");
 	ASSERT_NE(at, std::string::npos) << dry.out;
 	EXPECT_NE(dry.out.find("--device nvidia.com/gpu=tb-"), std::string::npos) << dry.out;
-	EXPECT_NE(dry.out.find("\"tb.gpu/profile\": \"aiml\""), std::string::npos) << dry.out;
+	EXPECT_NE(dry.out.find(" -e BOLT_WORKLOAD_TYPE=ai-ml "), std::string::npos) << dry.out;
+	// What podman 4.3 reads: no annotations (0.6.0), no env (it would override -e).
+	EXPECT_NE(dry.out.find("\"cdiVersion\": \"0.5.0\""), std::string::npos) << dry.out;
+	EXPECT_EQ(dry.out.find("\"env\""), std::string::npos) << dry.out;
 	EXPECT_FALSE(fs::exists(dry.out.substr(at + 2, dry.out.find('\n', at) - at - 2)))
 		<< "a dry run wrote the spec";
+	EXPECT_FALSE(fs::exists(log_ + ".asked")) << "a dry run asked the runtime's version";
 	auto leftovers = [] {
 		int n = 0;
 		std::string prefix = "tb-";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Golden argv of the shipped runtime adaptors, loaded by the real loader: podman, docker in
 // CDI and fallback modes, Bolt in the integration-contract and real `bolt run` forms.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -103,6 +104,100 @@ TEST_F(RuntimeArgv, PodmanBinaryFromConfig)
 	RunRequest r;
 	r.image = "i";
 	EXPECT_EQ(argv(rt, r), "/opt/p/podman run --rm i");
+}
+
+// A stand-in program DIR/NAME that answers `--version` with \a version and counts every
+// start in DIR/NAME.starts.
+std::string versionScript(const std::string &dir, const std::string &name,
+			  const std::string &version)
+{
+	std::string path = dir + "/" + name;
+	std::ofstream(path) << "#!/bin/sh\necho started >>\"$0.starts\"\necho '" << version
+			    << "'\n";
+	fs::permissions(path, fs::perms::owner_all);
+	return path;
+}
+
+int starts(const std::string &program)
+{
+	std::ifstream f(program + ".starts");
+	int n = 0;
+	for (std::string line; std::getline(f, line);)
+		++n;
+	return n;
+}
+
+TEST_F(RuntimeArgv, PodmanBeforeCdiSaysWhichVersionItNeeds)
+{
+	std::string podman = versionScript(dir_, "podman", "podman version 4.0.2");
+	Runtime *rt = open("podman", "[plugins.\"runtime.podman\"]\nbinary = \"" + podman + "\"\n");
+	ASSERT_NE(rt, nullptr);
+	// Building the argv (a dry run) asks nothing of podman.
+	EXPECT_NE(argv(rt, sample()).find("--device nvidia.com/gpu=tb-1-ab"), std::string::npos);
+	EXPECT_EQ(starts(podman), 0);
+	// A real run asks; 4.0 would take the CDI name for a path.
+	auto v = rt->available();
+	ASSERT_TRUE(v) << v.error().message;
+	EXPECT_EQ(*v, "4.0.2");
+	EXPECT_EQ(starts(podman), 1);
+	auto bad = rt->buildInvocation(sample());
+	ASSERT_FALSE(bad);
+	EXPECT_EQ(bad.error().code, Errc::Unsupported);
+	EXPECT_EQ(bad.error().message,
+		  "podman: podman 4.0.2 (" + podman +
+			  ") cannot resolve CDI device names such as nvidia.com/gpu=tb-1-ab; CDI "
+			  "needs podman 4.1 or later");
+	RunRequest plain = sample();
+	plain.cdiDevices.clear();
+	EXPECT_TRUE(rt->buildInvocation(plain));
+
+	versionScript(dir_, "podman", "podman version 4.3.1");
+	rt = open("podman", "[plugins.\"runtime.podman\"]\nbinary = \"" + podman + "\"\n");
+	ASSERT_NE(rt, nullptr);
+	ASSERT_TRUE(rt->available());
+	EXPECT_TRUE(rt->buildInvocation(sample()));
+}
+
+TEST_F(RuntimeArgv, AvailabilityStartsNoVersionQueryOfDockerOrBolt)
+{
+	std::string docker = versionScript(dir_, "docker", "Docker version 28.2.2, build e6534b4");
+	std::string bolt = versionScript(dir_, "bolt", "bolt 0.1.0");
+	Runtime *rt = open("docker", "[plugins.\"runtime.docker\"]\ncdi = \"on\"\nbinary = \"" +
+					     docker + "\"\n");
+	ASSERT_NE(rt, nullptr);
+	EXPECT_TRUE(rt->available());
+	EXPECT_EQ(starts(docker), 0);
+	rt = open("bolt",
+		  "[plugins.\"runtime.bolt\"]\nform = \"contract\"\nbinary = \"" + bolt + "\"\n");
+	ASSERT_NE(rt, nullptr);
+	EXPECT_TRUE(rt->available());
+	EXPECT_EQ(starts(bolt), 0);
+	// Not installed is found without starting anything.
+	for (const char *name : {"podman", "docker", "bolt"}) {
+		rt = open(name, "[plugins.\"runtime." + std::string(name) + "\"]\nbinary = \"" +
+					dir_ + "/none/" + name + "\"\n");
+		ASSERT_NE(rt, nullptr);
+		auto a = rt->available();
+		ASSERT_FALSE(a) << name;
+		EXPECT_EQ(a.error().code, Errc::Skip);
+		EXPECT_EQ(a.error().message,
+			  std::string(name) + ": " + dir_ + "/none/" + name + " is not installed");
+	}
+	// A bare name is looked up on PATH, as posix_spawnp would.
+	rt = open("podman", "[plugins.\"runtime.podman\"]\nbinary = \"tb-no-such-podman\"\n");
+	ASSERT_NE(rt, nullptr);
+	auto missing = rt->available();
+	ASSERT_FALSE(missing);
+	EXPECT_EQ(missing.error().message, "podman: tb-no-such-podman is not installed");
+	std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+	::setenv("PATH", (dir_ + ":" + path).c_str(), 1);
+	versionScript(dir_, "tb-on-path-podman", "podman version 5.4.2");
+	rt = open("podman", "[plugins.\"runtime.podman\"]\nbinary = \"tb-on-path-podman\"\n");
+	ASSERT_NE(rt, nullptr);
+	auto found = rt->available();
+	::setenv("PATH", path.c_str(), 1);
+	ASSERT_TRUE(found) << found.error().message;
+	EXPECT_EQ(*found, "5.4.2");
 }
 
 TEST_F(RuntimeArgv, DockerWithDaemonCdi)

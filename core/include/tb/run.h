@@ -33,6 +33,10 @@ struct RunOptions {
 	/// Build everything but write nothing: no transient CDI spec, no lease, no cache
 	/// extraction (the image is only opened and checked), no writable view.
 	bool dryRun = false;
+	/// For a Boltfile (boltfileFor): a dry run whose GPUs are explicit devices, mounts and
+	/// variables even for a runtime that resolves CDI names (a Boltfile has no field for
+	/// them), and no invocation is built.
+	bool forBoltfile = false;
 };
 
 /// \brief A run ready to start: the runtime's invocation plus what tb holds for it (the
@@ -51,6 +55,9 @@ public:
 	Invocation invocation;       ///< argv + environment of the runtime process
 	/// The transient CDI spec files (written, or to be written in a dry run), with their text.
 	std::vector<std::pair<std::string, std::string>> specs;
+	/// Persistent spec files (CDI dirs, [cdi] spec_dirs) whose devices the run names
+	/// instead of writing a transient spec, because they already give everything it needs.
+	std::vector<std::string> persistentSpecs;
 	std::string cacheDir;  ///< node-local shared copy of the kernel cache ("" = none)
 	std::string cacheView; ///< the container's writable view of it ("" = none / dry run)
 	std::string viewKind;  ///< "overlay" or "copy"

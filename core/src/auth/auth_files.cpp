@@ -119,36 +119,14 @@ std::string helperServer(const std::string &registry)
 Result<std::optional<registry::Credential>> fromFile(const std::string &path,
 						     const std::string &registry)
 {
-	auto doc = TB_TRY(readAuthJson(path));
-	if (!doc)
+	auto text = TB_TRY(readSmallFile(path));
+	if (!text)
 		return std::optional<registry::Credential>();
-	if (const auto *helpers = doc->if_contains("credHelpers"); helpers && helpers->is_object())
-		for (const auto &[k, v] : helpers->as_object())
-			if (normaliseRegistryKey(k) == registry && v.is_string())
-				return TB_TRY_CTX(runCredentialHelper(std::string(v.get_string()),
-								      helperServer(registry)),
-						  path + ": credHelpers");
-	if (const auto *auths = doc->if_contains("auths"); auths && auths->is_object())
-		for (const auto &[k, v] : auths->as_object()) {
-			if (normaliseRegistryKey(k) != registry || !v.is_object())
-				continue;
-			const auto &e = v.as_object();
-			registry::Credential c;
-			std::string where = path + ": auths.\"" + std::string(k) + "\"";
-			if (auto a = support::stringField(e, "auth"); a && !a->empty()) {
-				auto up = TB_TRY(decodeAuth(*a, where));
-				c.username = up.first;
-				c.password = up.second;
-			}
-			c.identityToken = support::stringField(e, "identitytoken").value_or("");
-			c.registryToken = support::stringField(e, "registrytoken").value_or("");
-			if (!c.empty())
-				return std::optional<registry::Credential>(std::move(c));
-		}
-	if (auto store = support::stringField(*doc, "credsStore"); store && !store->empty())
-		return TB_TRY_CTX(runCredentialHelper(*store, helperServer(registry)),
-				  path + ": credsStore");
-	return std::optional<registry::Credential>();
+	auto entry = TB_TRY(resolveAuthJson(*text, registry, path));
+	if (entry.helper.empty())
+		return std::move(entry.credential);
+	return TB_TRY_CTX(runCredentialHelper(entry.helper, helperServer(registry)),
+			  path + ": " + entry.helperField);
 }
 
 Result<void> writeAtomically(const std::string &path, const std::string &text)
@@ -189,6 +167,49 @@ Result<void> writeAtomically(const std::string &path, const std::string &text)
 }
 
 } // namespace
+
+Result<AuthFileEntry> resolveAuthJson(std::string_view text, const std::string &registry,
+				      const std::string &where)
+{
+	AuthFileEntry out;
+	if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+		return out; // an empty file is an empty config, as podman treats it
+	auto v = support::parseJson(text);
+	if (!v || !v->is_object())
+		return err(Errc::InvalidArgument, "'" + where + "' is not a JSON object");
+	const json::object &doc = v->as_object();
+	if (const auto *helpers = doc.if_contains("credHelpers"); helpers && helpers->is_object())
+		for (const auto &[k, h] : helpers->as_object())
+			if (normaliseRegistryKey(k) == registry && h.is_string()) {
+				out.helper = std::string(h.get_string());
+				out.helperField = "credHelpers";
+				return out;
+			}
+	if (const auto *auths = doc.if_contains("auths"); auths && auths->is_object())
+		for (const auto &[k, a] : auths->as_object()) {
+			if (normaliseRegistryKey(k) != registry || !a.is_object())
+				continue;
+			const auto &e = a.as_object();
+			registry::Credential c;
+			std::string at = where + ": auths.\"" + std::string(k) + "\"";
+			if (auto b64 = support::stringField(e, "auth"); b64 && !b64->empty()) {
+				auto up = TB_TRY(decodeAuth(*b64, at));
+				c.username = up.first;
+				c.password = up.second;
+			}
+			c.identityToken = support::stringField(e, "identitytoken").value_or("");
+			c.registryToken = support::stringField(e, "registrytoken").value_or("");
+			if (!c.empty()) {
+				out.credential = std::move(c);
+				return out;
+			}
+		}
+	if (auto store = support::stringField(doc, "credsStore"); store && !store->empty()) {
+		out.helper = *store;
+		out.helperField = "credsStore";
+	}
+	return out;
+}
 
 std::string normaliseRegistryKey(std::string_view key)
 {

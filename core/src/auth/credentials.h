@@ -17,6 +17,18 @@ namespace tb::auth {
 /// a URL ("https://host:5000/v1/") as old docker configs write it.
 std::string normaliseRegistryKey(std::string_view key);
 
+/// \brief What one auth file says for a registry: a credential, a helper to ask, or nothing.
+struct AuthFileEntry {
+	std::optional<registry::Credential> credential;
+	std::string helper;      ///< "pass" for docker-credential-pass; "" = no helper
+	std::string helperField; ///< "credHelpers" or "credsStore"
+};
+
+/// \brief Parse an auth.json / docker config.json text (\a where names it in errors) and pick
+/// \a registry's entry: credHelpers[host], then auths[host], then credsStore. Runs nothing.
+Result<AuthFileEntry> resolveAuthJson(std::string_view text, const std::string &registry,
+				      const std::string &where);
+
 /// \brief The files read, in order: \a explicitFile (--authfile), else $REGISTRY_AUTH_FILE
 /// (either alone), else $XDG_RUNTIME_DIR/containers/auth.json,
 /// ${XDG_CONFIG_HOME:-~/.config}/containers/auth.json, ${DOCKER_CONFIG:-~/.docker}/config.json.

@@ -57,7 +57,7 @@ Result<std::string> boltfileFor(const Context &ctx, const RunPlan &plan)
 		volumes.push_back(m.hostPath + ":" + m.containerPath + (ro ? ":ro" : ""));
 	}
 	for (const auto &d : r.devices)
-		devices.push_back(d.path + ":" + d.path);
+		devices.push_back((d.hostPath.empty() ? d.path : d.hostPath) + ":" + d.path);
 	if (!volumes.empty())
 		svc.insert("volumes", strings(volumes));
 	// Bolt's `devices` are host nodes; CDI names have no place in its schema.

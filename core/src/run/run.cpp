@@ -77,10 +77,13 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 		return err(Errc::NotFound, "run: no runtime plugin '" + runtimeName +
 						   "' is loaded (loaded: " + knownRuntimes(ctx) +
 						   ")");
-	// Asking first also lets an adaptor settle its mode (docker's CDI, Bolt's form). A
-	// dry run shows what would run on a host that has the runtime.
-	if (auto a = rt->available(); !a && !(o.dryRun && a.error().code == Errc::Skip))
-		return unexpected(std::move(a).error().wrap("run"));
+	// A real run asks first (whether it is installed, docker's daemon, podman's version for
+	// CDI). A dry run does not: it shows what would run on a host that has the runtime, and
+	// asking costs a process or a daemon round trip (`podman --version`: 70-100 ms).
+	bool dryRun = o.dryRun || o.forBoltfile;
+	if (!dryRun)
+		if (auto a = rt->available(); !a)
+			return unexpected(std::move(a).error().wrap("run"));
 
 	RunPlan plan;
 	plan.runtime = runtimeName;
@@ -107,12 +110,14 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 
 	std::string runId = run::newRunId();
 	std::vector<GpuDevice> selected;
-	TB_TRY_CTX(run::prepareGpus(ctx, gpus, *rt, runId, o.dryRun, plan, selected), "run");
+	TB_TRY_CTX(run::prepareGpus(ctx, gpus, o.forBoltfile ? nullptr : rt, runId, dryRun, o.env,
+				    plan, selected),
+		   "run");
 	plan.gpus = selected;
 
 	std::string cacheRef = !o.cacheImage.empty() ? o.cacheImage : user ? user->cacheImage : "";
 	if (!cacheRef.empty())
-		TB_TRY_CTX(run::prepareCache(ctx, cacheRef, selected, runId, o.dryRun, plan),
+		TB_TRY_CTX(run::prepareCache(ctx, cacheRef, selected, runId, dryRun, plan),
 			   "run: --cache-image " + cacheRef);
 
 	// The user's -e last: it wins over config, profile and spec.
@@ -120,6 +125,8 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 		setEnv(r.env, k, v);
 	addRuntimeArgs(r, o.extraArgs);
 
+	if (o.forBoltfile)
+		return plan;
 	auto inv = rt->buildInvocation(r);
 	if (!inv)
 		return unexpected(std::move(inv).error().wrap("run"));

@@ -50,7 +50,8 @@ Result<CdiSpec> runSpec(const CdiSpec &spec, const std::vector<GpuDevice> &gpus,
 {
 	CdiSpec out;
 	out.kind = spec.kind;
-	out.annotations = spec.annotations;
+	// No annotations: they need cdiVersion 0.6.0 (see kTransientCdiVersion), and the
+	// isolation level reaches the container as BOLT_GPU_ISOLATION anyway.
 	out.containerEdits = spec.containerEdits;
 	CdiDevice dev;
 	dev.name = "tb-" + runId;
@@ -75,6 +76,51 @@ Result<CdiSpec> runSpec(const CdiSpec &spec, const std::vector<GpuDevice> &gpus,
 	return out;
 }
 
+// A runtime applies a spec's variables after -e: a persistent spec may only set what the
+// container gets anyway (or what nothing else sets).
+bool agrees(const std::vector<std::string> &specEnv, const EnvList &env, const EnvList &userEnv)
+{
+	for (const auto &kv : specEnv) {
+		auto eq = kv.find('=');
+		std::string k = kv.substr(0, eq),
+			    v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+		const std::string *final = nullptr;
+		for (const auto *list : {&env, &userEnv})
+			for (const auto &x : *list)
+				if (x.first == k)
+					final = &x.second;
+		if (final && *final != v)
+			return false;
+	}
+	return true;
+}
+
+void setEnv(EnvList &env, const std::string &kv)
+{
+	auto eq = kv.find('=');
+	std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+	auto it = std::find_if(env.begin(), env.end(), [&](const auto &x) { return x.first == k; });
+	if (it != env.end())
+		it->second = v;
+	else
+		env.emplace_back(k, v);
+}
+
+// The spec's variables go to the request (`-e`), in order, replacing config values: a
+// runtime applies a spec's env after its own -e, so left in the spec they would override
+// the user's -e, which must win over everything.
+void moveEnv(CdiSpec &spec, RunRequest &r)
+{
+	for (const auto &kv : spec.containerEdits.env)
+		setEnv(r.env, kv);
+	spec.containerEdits.env.clear();
+	for (auto &d : spec.devices) {
+		for (const auto &kv : d.containerEdits.env)
+			setEnv(r.env, kv);
+		d.containerEdits.env.clear();
+	}
+}
+
 // For a runtime that cannot resolve CDI names: the edits as plain request fields.
 void translate(const CdiContainerEdits &e, RunRequest &r)
 {
@@ -92,17 +138,6 @@ void translate(const CdiContainerEdits &e, RunRequest &r)
 	}
 	for (const auto &m : e.mounts)
 		r.mounts.push_back(Mount{m.hostPath, m.containerPath, m.options});
-	for (const auto &kv : e.env) {
-		auto eq = kv.find('=');
-		std::string k = kv.substr(0, eq),
-			    v = eq == std::string::npos ? "" : kv.substr(eq + 1);
-		auto it = std::find_if(r.env.begin(), r.env.end(),
-				       [&](const auto &x) { return x.first == k; });
-		if (it != r.env.end())
-			it->second = v;
-		else
-			r.env.emplace_back(k, v);
-	}
 }
 
 } // namespace
@@ -146,9 +181,9 @@ Result<std::vector<GpuDevice>> selectGpus(const std::vector<GpuDevice> &gpus,
 	return out;
 }
 
-Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime &runtime,
-			 const std::string &runId, bool dryRun, RunPlan &plan,
-			 std::vector<GpuDevice> &selected)
+Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime *runtime,
+			 const std::string &runId, bool dryRun, const EnvList &userEnv,
+			 RunPlan &plan, std::vector<GpuDevice> &selected)
 {
 	if (selection == "none")
 		return {};
@@ -164,18 +199,40 @@ Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runti
 	auto gen = TB_TRY(generateCdi(inventory, ctx.config(), ctx.paths().hostRoot, co));
 	plan.warnings.insert(plan.warnings.end(), gen.warnings.begin(), gen.warnings.end());
 	bool all = selection == "all";
-	bool cdi = runtime.supportsCdi();
+	bool cdi = runtime && runtime->supportsCdi();
 	for (const auto &spec : gen.specs) {
 		std::string vendor = vendorOf(spec);
 		if (std::none_of(selected.begin(), selected.end(),
 				 [&](const GpuDevice &g) { return g.vendor == vendor; }))
 			continue;
 		CdiSpec s = TB_TRY(runSpec(spec, selected, all, runId));
+		moveEnv(s, r);
 		if (!cdi) {
 			translate(s.containerEdits, r);
 			translate(s.devices.front().containerEdits, r);
 			continue;
 		}
+		// A persistent spec that already gives all of it: name its devices, write none.
+		std::vector<std::vector<std::string>> candidates;
+		if (all)
+			candidates.push_back({"all"});
+		else
+			for (const auto &g : selected)
+				if (g.vendor == vendor)
+					candidates.push_back(
+						g.uuid.empty()
+							? std::vector<std::string>{std::to_string(
+								  g.index)}
+							: std::vector<std::string>{
+								  std::to_string(g.index), g.uuid});
+		auto p = findPersistentDevices(cdiSpecDirs(ctx.config()), s, candidates);
+		if (p && agrees(p->env, r.env, userEnv)) {
+			r.cdiDevices.insert(r.cdiDevices.end(), p->names.begin(), p->names.end());
+			plan.persistentSpecs.insert(plan.persistentSpecs.end(), p->files.begin(),
+						    p->files.end());
+			continue;
+		}
+		TB_TRY(cdi::fitVersion(s, kTransientCdiVersion, plan.warnings));
 		std::string path =
 			kTransientSpecDir + std::string("/tb-") + runId + "-" + vendor + ".json";
 		std::string text = cdiSpecJson(s);

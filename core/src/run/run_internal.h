@@ -3,9 +3,11 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <tb/cdi.h>
 #include <tb/gpu.h>
 #include <tb/oci.h>
 #include <tb/result.h>
@@ -31,6 +33,11 @@ inline constexpr const char *kTritonCachePath = "/root/.triton/cache";
 /// /var/run/cdi is the dynamic (tmpfs) one.
 inline constexpr const char *kTransientSpecDir = "/var/run/cdi";
 
+/// \brief The newest cdiVersion a transient spec may have: podman 4.3 (Debian 12) knows up
+/// to 0.5.0, and every newer consumer reads older versions. Fields that need more (the
+/// additionalGids of group-only nodes) are left out with a warning.
+inline constexpr const char *kTransientCdiVersion = "0.5.0";
+
 /// \brief A random id for this run ("<pid>-<8 hex>"), part of the transient spec name.
 std::string newRunId();
 
@@ -43,9 +50,29 @@ Result<std::vector<GpuDevice>> selectGpus(const std::vector<GpuDevice> &gpus,
 /// hand them to the runtime: as a transient CDI spec plus device names when it resolves
 /// CDI, else as explicit device nodes, mounts and variables. Takes the exclusive lease.
 /// \a selected receives the GPUs passed (for the kernel cache check).
-Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime &runtime,
-			 const std::string &runId, bool dryRun, RunPlan &plan,
-			 std::vector<GpuDevice> &selected);
+/// \a userEnv (the user's -e, applied last) decides whether a persistent spec's variables
+/// would override something.
+/// \a runtime nullptr: explicit edits whatever the runtime (a Boltfile).
+Result<void> prepareGpus(Context &ctx, const std::string &selection, const Runtime *runtime,
+			 const std::string &runId, bool dryRun, const EnvList &userEnv,
+			 RunPlan &plan, std::vector<GpuDevice> &selected);
+
+/// \brief Devices of the host's persistent CDI specs that a run can name instead of writing
+/// its own spec.
+struct PersistentDevices {
+	std::vector<std::string> names; ///< fully qualified ("nvidia.com/gpu=all")
+	std::vector<std::string> files; ///< the spec files defining them
+	std::vector<std::string> env;   ///< the variables they set ("K=V"), applied after -e
+};
+
+/// \brief For each entry of \a candidates (the acceptable names of one GPU, or {"all"}),
+/// the first name a spec of \a wanted's kind in \a dirs defines usably (runtime precedence,
+/// no conflict, cdiVersion <= kTransientCdiVersion), provided those devices together give
+/// every device node, mount and hook of \a wanted (variables travel as -e anyway).
+/// \return nullopt when the persistent specs do not cover the request
+std::optional<PersistentDevices>
+findPersistentDevices(const std::vector<std::string> &dirs, const CdiSpec &wanted,
+		      const std::vector<std::vector<std::string>> &candidates);
 
 /// \brief The node-local, content-addressed dir holding the cache image \a digest.
 std::string sharedCacheDir(const Context &ctx, const Digest &digest);

@@ -26,6 +26,7 @@ RunPlan &RunPlan::operator=(RunPlan &&o) noexcept
 		request = std::move(o.request);
 		invocation = std::move(o.invocation);
 		specs = std::move(o.specs);
+		persistentSpecs = std::move(o.persistentSpecs);
 		cacheDir = std::move(o.cacheDir);
 		cacheView = std::move(o.cacheView);
 		viewKind = std::move(o.viewKind);

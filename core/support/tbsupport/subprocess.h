@@ -29,6 +29,15 @@ struct ProcessOutput {
 /// \return Errc::NotFound when the program cannot be started
 Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv);
 
+/// \brief Where \a program would be started from: itself when it has a '/', else the first
+/// executable regular file of that name in a PATH directory. Spawns nothing (cheap enough
+/// for a dry run). \return Errc::NotFound when there is none
+Result<std::string> findProgram(const std::string &program);
+
+/// \brief A dotted version "4.3.1" at or above \a minimum ("4.1")? Missing parts count as 0;
+/// a suffix after the digits of a part ("1-rc1") is ignored.
+bool versionAtLeast(const std::string &version, const std::string &minimum);
+
 /// \brief The last non-empty line of \a text (a helper's error message).
 std::string lastLine(const std::string &text);
 
