@@ -116,7 +116,8 @@ void printText(const ImageInspection &i)
 	row("Name", i.name);
 	row("Digest", i.digest.str());
 	if (i.indexDigest)
-		row("Index", i.indexDigest->str() + " (showing its linux/amd64 or only manifest)");
+		row("Index", i.indexDigest->str() +
+				     " (showing one platform's manifest; --platform chooses)");
 	row("Media type", i.mediaType);
 	row("Artifact type", i.artifactType);
 	row("Config", i.config.mediaType + " " + i.config.digest.str());
