@@ -214,6 +214,22 @@ TEST_F(BasicRegistry, CredsStoreHelperServesLoginPullAndLogout)
 	auto denied = run({"inspect", ref("tb/store:v1")});
 	EXPECT_EQ(denied.status, 1);
 	EXPECT_NE(denied.err.find("no credentials"), std::string::npos) << denied.err;
+
+	// A per-registry helper (credHelpers) is used the same way, and wins over credsStore.
+	writeFile(tmp_ / ".docker/config.json", "{\"credsStore\":\"missing\",\"credHelpers\":{\"" +
+							reg_.host() + "\":\"tbstore\"}}");
+	auto perHost = run({"login", reg_.host(), "-u", User, "--password-stdin"},
+			   std::string(Password) + "\n");
+	ASSERT_EQ(perHost.status, 0) << perHost.err;
+	EXPECT_TRUE(fs::exists(stored));
+	auto pulled = run({"inspect", ref("tb/store:v1")});
+	EXPECT_EQ(pulled.status, 0) << pulled.err;
+	// An explicit auth file wins over the docker config, as with podman.
+	auto explicitFile = run({"login", "--authfile", tmp_ / "explicit.json", reg_.host(), "-u",
+				 User, "--password-stdin"},
+				std::string(Password) + "\n");
+	ASSERT_EQ(explicitFile.status, 0) << explicitFile.err;
+	EXPECT_NE(readFile(tmp_ / "explicit.json").find(reg_.host()), std::string::npos);
 }
 
 class TlsRegistry : public RegistryTest {};
