@@ -32,6 +32,11 @@ private:
 };
 
 struct Shared {
+	Shared(ImageSource &source, ImageDestination &dest, std::string_view name, CopyReport &out)
+	    : src(source), dst(dest), image(name), srcGate(source.concurrentBlobs()),
+	      dstGate(dest.concurrentBlobs()), report(out)
+	{
+	}
 	ImageSource &src;
 	ImageDestination &dst;
 	std::string image;
@@ -132,9 +137,7 @@ Result<void> copyBlobs(ImageSource &src, ImageDestination &dst,
 			++report.blobsSkipped;
 	}
 	bool parallel = dst.concurrentBlobs();
-	Shared s{
-		src, dst,   std::string(image), Gate(src.concurrentBlobs()), Gate(parallel), {}, {},
-		{},  report};
+	Shared s(src, dst, image, report);
 	std::atomic<size_t> next{0};
 	auto work = [&]() noexcept {
 		try {
