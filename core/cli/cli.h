@@ -121,6 +121,10 @@ struct RegistryFlags {
 void addRegistryFlags(CLI::App *cmd, RegistryFlags &flags);
 /// \brief Make the flags effective for this process (call before opening the context).
 void applyRegistryFlags(const RegistryFlags &flags);
+/// \brief -q: no transfer progress either (progress is shown on a terminal only).
+void quietTransfers(bool quiet);
+/// \brief --platform OS/ARCH[/VARIANT] of the verbs that read an image (an index's child).
+void addPlatformFlag(CLI::App *cmd, std::string &platform);
 
 // One registration function per verb, each in its own cmd_<verb>.cpp.
 void registerVersion(CLI::App &app, Env &env);

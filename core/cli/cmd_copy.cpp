@@ -26,18 +26,23 @@ void registerCopy(CLI::App &app, Env &env)
 	cmd->add_flag("-q,--quiet", quiet, "Print only the manifest digest");
 	static RegistryFlags flags;
 	addRegistryFlags(cmd, flags);
+	static CopyOptions options;
+	addPlatformFlag(cmd, options.platform);
+	cmd->add_option("-j,--jobs", options.jobs,
+			"Blobs copied at once (default 4; 1 = one after another)")
+		->check(CLI::Range(1, 64));
 	onRun(cmd, env, [&env]() -> Status {
 		applyRegistryFlags(flags);
+		quietTransfers(quiet);
 		Context *ctx = TB_TRY(env.openContext());
-		auto r = TB_TRY(copyImage(*ctx, src, dst));
+		auto r = TB_TRY(copyImage(*ctx, src, dst, options));
 		if (quiet) {
 			fmt::print("{}\n", r.manifestDigest.str());
 			return ExitOk;
 		}
 		if (r.resolvedIndex)
-			fmt::print("note: {} holds an index; copied its linux/amd64 (or only) "
-				   "manifest\n",
-				   src);
+			fmt::print("note: {} holds an index; copied its {} manifest\n", src,
+				   r.platform.empty() ? std::string("only") : r.platform);
 		fmt::print("copied {} blob(s), {} bytes; {} already present\n", r.blobsCopied,
 			   r.bytesCopied, r.blobsSkipped);
 		fmt::print("{}\n", r.manifestDigest.str());

@@ -87,6 +87,7 @@ void registerCreate(CLI::App &app, Env &env)
 	addRegistryFlags(cmd, a.flags);
 	onRun(cmd, env, [&env]() {
 		applyRegistryFlags(a.flags);
+		quietTransfers(a.quiet);
 		return run(env, a);
 	});
 }

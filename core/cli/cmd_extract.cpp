@@ -19,6 +19,7 @@ struct ExtractArgs {
 	bool skipCompat = false;
 	bool quiet = false;
 	RegistryFlags flags;
+	std::string platform;
 };
 
 void printWarning(std::string_view message)
@@ -80,10 +81,13 @@ void registerExtract(CLI::App &app, Env &env)
 		      "Skip the check of the image targets against the host GPUs");
 	cmd->add_flag("-q,--quiet", a.quiet, "Print nothing on success");
 	addRegistryFlags(cmd, a.flags);
+	addPlatformFlag(cmd, a.platform);
 	onRun(cmd, env, [&env, dir]() {
 		applyRegistryFlags(a.flags);
+		quietTransfers(a.quiet);
 		if (dir->count() > 0)
 			a.request.destination = a.dir;
+		a.request.platform = a.platform;
 		return run(env, a);
 	});
 }

@@ -31,7 +31,8 @@ void printText(const ImageInspection &i)
 	row("Name", i.name);
 	row("Digest", i.digest.str());
 	if (i.indexDigest)
-		row("Index", i.indexDigest->str() + " (showing its linux/amd64 or only manifest)");
+		row("Index", i.indexDigest->str() +
+				     " (showing one platform's manifest; --platform chooses)");
 	row("Media type", i.mediaType);
 	row("Artifact type", i.artifactType);
 	row("Config", i.config.mediaType + " " + i.config.digest.str());
@@ -86,6 +87,8 @@ void registerInspect(CLI::App &app, Env &env)
 	cmd->add_flag("--raw", raw, "Print the manifest (or index) bytes exactly as stored");
 	static RegistryFlags flags;
 	addRegistryFlags(cmd, flags);
+	static std::string platform;
+	addPlatformFlag(cmd, platform);
 	onRun(cmd, env, [&env]() -> Status {
 		applyRegistryFlags(flags);
 		Context *ctx = TB_TRY(env.openContext());
@@ -94,7 +97,7 @@ void registerInspect(CLI::App &app, Env &env)
 			std::fwrite(m.bytes.data(), 1, m.bytes.size(), stdout);
 			return ExitOk;
 		}
-		return printResult(inspectImage(*ctx, ref), json, printJson, printText);
+		return printResult(inspectImage(*ctx, ref, platform), json, printJson, printText);
 	});
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Flags of the verbs that may touch a registry: --authfile and --tls-verify.
+// Flags of the verbs that may touch a registry: --authfile, --tls-verify, --platform.
 #include <cstdlib>
 
 #include "cli.h"
@@ -22,6 +22,20 @@ void applyRegistryFlags(const RegistryFlags &flags)
 		::setenv("REGISTRY_AUTH_FILE", flags.authFile.c_str(), 1);
 	if (flags.tlsVerify)
 		::setenv("TB_TLS_VERIFY", *flags.tlsVerify ? "true" : "false", 1);
+}
+
+void quietTransfers(bool quiet)
+{
+	// Transports show transfer progress on a terminal unless this is set (-q).
+	if (quiet)
+		::setenv("TB_NO_PROGRESS", "1", 1);
+}
+
+void addPlatformFlag(CLI::App *cmd, std::string &platform)
+{
+	cmd->add_option("--platform", platform,
+			"OS/ARCH[/VARIANT] to take from a multi-platform image (default: this "
+			"host's, e.g. linux/amd64)");
 }
 
 } // namespace tb::cli

@@ -190,8 +190,17 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 		toml::table root = text.empty() ? toml::table() : toml::parse(text);
 		std::string origin = impl->configPath.empty() ? "(defaults)" : impl->configPath;
 		Impl *im = impl.get();
-		lo.configure = [&root, &origin, im](const Declared &d) -> Result<ConfigView> {
+		int64_t manifestCap = c.extract.maxManifestBytes;
+		lo.configure = [&root, &origin, im,
+				manifestCap](const Declared &d) -> Result<ConfigView> {
 			auto v = declaredView(root, origin, d);
+			// The registry transport refuses an over-long manifest before downloading
+			// it: it is lent the core's `[extract] max_manifest_bytes`, the one knob.
+			if (v && d.uri == "transport.docker") {
+				auto values = v->values();
+				values["max_manifest_bytes"] = manifestCap;
+				v = ConfigView(std::move(values), v->tables());
+			}
 			if (v)
 				im->effective[d.uri] = *v;
 			return v;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -62,8 +63,14 @@ Result<void> makeTemp(TempFile &t, const std::string &dir, std::string_view pref
 	t.path = pattern;
 	lockTemp(fd.get());
 	// Blobs and index files are shared data: readable like skopeo's (0644 minus umask).
-	mode_t mask = ::umask(0);
-	::umask(mask);
+	// umask() can only be read by setting it: one thread at a time (parallel blob copies).
+	static std::mutex umaskMutex;
+	mode_t mask;
+	{
+		std::lock_guard lock(umaskMutex);
+		mask = ::umask(0);
+		::umask(mask);
+	}
 	::fchmod(fd.get(), 0644 & ~mask);
 	t.fd = std::move(fd);
 	return {};

@@ -120,6 +120,7 @@ void LayoutDestination::abandon() noexcept
 Result<bool> LayoutDestination::hasBlob(const Descriptor &blob) noexcept
 {
 	return guard("check blob", [&]() -> Result<bool> {
+		std::lock_guard lock(mutex_);
 		if (staged_.count(blob.digest))
 			return true;
 		std::error_code ec;
@@ -133,8 +134,12 @@ Result<bool> LayoutDestination::hasBlob(const Descriptor &blob) noexcept
 
 Result<void> LayoutDestination::stage(const Descriptor &blob, BlobReader &data)
 {
-	TB_TRY(prepareDir());
+	{
+		std::lock_guard lock(mutex_);
+		TB_TRY(prepareDir());
+	}
 	auto staged = TB_TRY(stageBlob(dir_, blob, data));
+	std::lock_guard lock(mutex_);
 	staged_.insert_or_assign(blob.digest, std::move(staged));
 	return {};
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Strict parsing of OCI/Docker manifests, indexes, descriptors and image configs.
 #include "tbsupport/oci_json.h"
+#include "tbsupport/platform.h"
 
 #include <boost/json.hpp>
 
@@ -254,27 +255,7 @@ Result<ImageConfig> parseImageConfig(std::string_view bytes)
 
 Result<IndexEntry> pickPlatform(const ImageIndex &index)
 {
-	for (const auto &e : index.manifests)
-		if (e.platform && e.platform->os == "linux" &&
-		    (e.platform->architecture == "amd64" || e.platform->architecture == "x86_64"))
-			return e;
-	// BuildKit attestations carry unknown/unknown: never pick those as "the only child".
-	std::vector<const IndexEntry *> real;
-	for (const auto &e : index.manifests)
-		if (!(e.platform && e.platform->os == "unknown" &&
-		      e.platform->architecture == "unknown"))
-			real.push_back(&e);
-	if (real.size() == 1)
-		return *real.front();
-	std::string seen;
-	for (const auto &e : index.manifests) {
-		seen += seen.empty() ? "" : ", ";
-		seen += e.platform ? e.platform->os + "/" + e.platform->architecture
-				   : std::string("(no platform)");
-	}
-	return err(Errc::NotFound, "index has no linux/amd64 manifest and " +
-					   std::to_string(real.size()) + " candidates [" + seen +
-					   "]");
+	return selectPlatform(index, std::nullopt);
 }
 
 std::string descriptorJson(const Descriptor &d)

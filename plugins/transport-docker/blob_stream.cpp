@@ -130,6 +130,9 @@ private:
 				return cr.starts_with("bytes " + std::to_string(from) + "-");
 			};
 			req.sink = [this](const char *d, size_t n) { return push(d, n); };
+			// The reader gone (a failed or stopped copy): give up without waiting for
+			// data.
+			req.abort = [this] { return isCancelled(); };
 			registry::TransferError detail;
 			auto resp = where_.client->send(req, {Client::pullScope(where_.repository)},
 							&detail);

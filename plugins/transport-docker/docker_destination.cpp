@@ -86,16 +86,21 @@ public:
 					   what + ": digest algorithm " + blob.digest.algorithm);
 			if (isManifestType(blob.mediaType))
 				return putChildManifest(blob, data);
-			regs_.slots().acquire();
+			// The upload slot is taken once the first bytes are in hand: a source
+			// download of the same plugin holds a download slot by then, so uploads
+			// waiting for their data never starve the downloads (no deadlock).
+			UploadSlot slot(regs_.uploadSlots());
 			regs_.progress().start(blob.digest.str(), what, blob.size);
 			auto r = blob.size <= regs_.settings().monolithicMax
-					 ? putMonolithic(blob, data)
-					 : putChunked(blob, data);
+					 ? putMonolithic(blob, data, slot)
+					 : putChunked(blob, data, slot);
 			regs_.progress().done(blob.digest.str(), r.has_value());
-			regs_.slots().release();
 			return std::move(r).wrap(what);
 		});
 	}
+
+	/// Uploads share the thread-safe client; each has its own upload session.
+	bool concurrentBlobs() const noexcept override { return true; }
 
 	Result<void> putManifest(const RawManifest &manifest) noexcept override
 	{
@@ -222,11 +227,12 @@ private:
 	}
 
 	// Small blobs: verified in memory, then one PUT that can be retried as a whole.
-	Result<void> putMonolithic(const Descriptor &blob, BlobReader &data)
+	Result<void> putMonolithic(const Descriptor &blob, BlobReader &data, UploadSlot &slot)
 	{
 		std::string bytes(static_cast<size_t>(std::max<int64_t>(blob.size, 0)) + 1, '\0');
 		bytes.resize(TB_TRY(readFull(data, bytes.data(), bytes.size())));
 		TB_TRY(check(blob, bytes.size(), support::Sha256::of(bytes)));
+		slot.acquire();
 		std::string loc = TB_TRY(startUpload());
 		auto r = finishUpload(loc, blob, std::move(bytes));
 		if (!r)
@@ -238,10 +244,13 @@ private:
 
 	// Big blobs: PATCH chunks held in memory; a chunk that broke off is resumed from the
 	// offset the registry reports (GET on the upload), so the source is read only once.
-	Result<void> putChunked(const Descriptor &blob, BlobReader &data)
+	Result<void> putChunked(const Descriptor &blob, BlobReader &data, UploadSlot &slot)
 	{
+		std::string chunk(static_cast<size_t>(regs_.settings().chunkSize), '\0');
+		size_t first = TB_TRY(readFull(data, chunk.data(), chunk.size()));
+		slot.acquire();
 		std::string loc = TB_TRY(startUpload());
-		auto r = uploadChunks(blob, data, loc);
+		auto r = uploadChunks(blob, data, loc, chunk, first);
 		if (!r) {
 			cancelUpload(loc);
 			return unexpected(std::move(r).error());
@@ -249,13 +258,15 @@ private:
 		return finishUpload(*r, blob, {});
 	}
 
-	Result<std::string> uploadChunks(const Descriptor &blob, BlobReader &data, std::string loc)
+	// \a chunk holds the first \a n bytes, read before the upload started.
+	Result<std::string> uploadChunks(const Descriptor &blob, BlobReader &data, std::string loc,
+					 std::string &chunk, size_t n)
 	{
 		support::Sha256 hash;
-		std::string chunk(static_cast<size_t>(regs_.settings().chunkSize), '\0');
 		int64_t offset = 0;
-		for (;;) {
-			size_t n = TB_TRY(readFull(data, chunk.data(), chunk.size()));
+		for (bool first = true;; first = false) {
+			if (!first)
+				n = TB_TRY(readFull(data, chunk.data(), chunk.size()));
 			if (n == 0)
 				break;
 			hash.update(chunk.data(), n);

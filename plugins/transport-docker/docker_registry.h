@@ -59,6 +59,29 @@ private:
 	int free_;
 };
 
+/// \brief An upload's slot, taken by acquire() once its data is at hand, released with it.
+class UploadSlot {
+public:
+	explicit UploadSlot(TransferSlots &slots) : slots_(slots) {}
+	~UploadSlot()
+	{
+		if (held_)
+			slots_.release();
+	}
+	UploadSlot(const UploadSlot &) = delete;
+	UploadSlot &operator=(const UploadSlot &) = delete;
+	void acquire()
+	{
+		if (!held_)
+			slots_.acquire();
+		held_ = true;
+	}
+
+private:
+	TransferSlots &slots_;
+	bool held_ = false;
+};
+
 class Registries {
 public:
 	Registries(Host &host, Settings settings, registry::CredentialSource creds);
@@ -79,7 +102,10 @@ public:
 	const Settings &settings() const noexcept { return settings_; }
 	Host &host() noexcept { return host_; }
 	ProgressSink &progress() noexcept { return *progress_; }
+	/// \brief Bound running downloads and running uploads, `jobs` each. Separate pools: a
+	/// registry-to-registry copy holds a download while it uploads.
 	TransferSlots &slots() noexcept { return slots_; }
+	TransferSlots &uploadSlots() noexcept { return uploadSlots_; }
 
 private:
 	std::shared_ptr<registry::Client> makeClient(const std::string &registry,
@@ -90,6 +116,7 @@ private:
 	registry::CredentialSource creds_;
 	std::unique_ptr<ProgressSink> progress_;
 	TransferSlots slots_;
+	TransferSlots uploadSlots_;
 	std::mutex mutex_;
 	std::map<std::string, std::shared_ptr<registry::Client>> clients_;
 	std::map<std::string, std::set<std::string>> seen_; ///< digest -> "registry\nrepo"

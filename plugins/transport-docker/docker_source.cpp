@@ -3,6 +3,8 @@
 // Mirrors of the registry are asked first, then the registry itself.
 #include "docker_source.h"
 
+#include <mutex>
+
 #include "blob_stream.h"
 #include "tbsupport/oci_json.h"
 #include "tbsupport/sha256.h"
@@ -42,13 +44,18 @@ public:
 	Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept override
 	{
 		return guarded("transport.docker", [&]() -> Result<std::unique_ptr<BlobReader>> {
+			std::unique_lock lock(mutex_);
 			if (!chosen_)
 				TB_TRY(pickEndpoint());
 			BlobLocation where{chosen_->client, chosen_->repository,
 					   ref_.str() + ": blob " + blob.digest.str()};
+			lock.unlock();
 			return openBlobStream(regs_, std::move(where), blob);
 		});
 	}
+
+	/// Each blob streams on its own worker thread over the thread-safe client.
+	bool concurrentBlobs() const noexcept override { return true; }
 
 private:
 	struct Endpoint {
@@ -86,8 +93,13 @@ private:
 		req.url = "/v2/" + e.repository + "/manifests/" + reference;
 		req.headers.push_back("Accept: " + manifestAccept());
 		req.maxBody = regs_.settings().maxManifestBytes;
-		auto resp =
-			TB_TRY_CTX(e.client->send(req, {Client::pullScope(e.repository)}), what);
+		auto sent = e.client->send(req, {Client::pullScope(e.repository)});
+		if (!sent && sent.error().code == Errc::LimitExceeded) {
+			Error big = std::move(sent).error().wrap(what);
+			big.message += " ([extract] max_manifest_bytes)";
+			return unexpected(std::move(big));
+		}
+		auto resp = TB_TRY_CTX(std::move(sent), what);
 		if (resp.status == 404)
 			return err(Errc::NotFound, what + ": " + Client::describe(resp));
 		if (resp.status != 200)
@@ -123,6 +135,7 @@ private:
 
 	Registries &regs_;
 	DockerRef ref_;
+	std::mutex mutex_; ///< guards chosen_ (openBlob() runs on several threads)
 	std::optional<Endpoint> chosen_;
 };
 

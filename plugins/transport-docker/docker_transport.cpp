@@ -147,6 +147,10 @@ Settings readSettings(const ConfigView &c)
 	s.timeouts.connectSeconds = static_cast<long>(c.getInt("connect_timeout", 30));
 	s.monolithicMax = std::max<int64_t>(c.getInt("monolithic_max", s.monolithicMax), 0);
 	s.chunkSize = std::clamp<int64_t>(c.getInt("chunk_size", s.chunkSize), 64 << 10, 1ll << 30);
+	// `[extract] max_manifest_bytes`, lent by the core (not a key of this section).
+	s.maxManifestBytes = static_cast<size_t>(std::clamp<int64_t>(
+		c.getInt("max_manifest_bytes", static_cast<int64_t>(s.maxManifestBytes)), 1024,
+		1ll << 30));
 	s.endpoints.certsDirs = c.getStrings("certs_dirs");
 	if (s.endpoints.certsDirs.empty())
 		s.endpoints.certsDirs = registry::defaultCertsDirs();

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Transfer progress on a terminal: one line, rewritten at most 5 times a second, with the
-// blob being moved, the bytes of all blobs and the rate. Nothing when stderr is no TTY.
+// blob being moved, the bytes of all blobs and the rate. Nothing when stderr is no TTY or
+// TB_NO_PROGRESS is set (what `-q` does).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <unistd.h>
 
 #include "docker_registry.h"
@@ -91,7 +94,9 @@ public:
 
 std::unique_ptr<ProgressSink> makeTtyProgress()
 {
-	if (::isatty(STDERR_FILENO))
+	// TB_NO_PROGRESS: `tb -q` (or a user) asks for silence on a terminal too.
+	const char *off = std::getenv("TB_NO_PROGRESS");
+	if (::isatty(STDERR_FILENO) && !(off && *off && std::string_view(off) != "0"))
 		return std::make_unique<TtyProgress>();
 	return std::make_unique<NoProgress>();
 }

@@ -130,6 +130,108 @@ TEST_F(BasicRegistry, DockerConfigAndCredentialHelper)
 	EXPECT_FALSE(mentionsSecret(r));
 }
 
+// A docker-credential-* helper implementing get, store and erase over files in
+// $TBTEST_CRED_DIR, logging each action it is asked for.
+constexpr const char *StoreHelper = R"sh(#!/bin/sh
+dir="${TBTEST_CRED_DIR:?}"
+mkdir -p "$dir"
+echo "$1" >> "$dir/calls.log"
+file() { printf '%s/%s.json' "$dir" "$(printf '%s' "$1" | tr '/:' '__')"; }
+case "$1" in
+store)
+	json=$(cat)
+	server=$(printf '%s' "$json" | sed -n 's/.*"ServerURL" *: *"\([^"]*\)".*/\1/p')
+	[ -n "$server" ] || { echo "store: no ServerURL" >&2; exit 1; }
+	printf '%s
+' "$json" > "$(file "$server")" ;;
+get)
+	read -r server
+	[ -f "$(file "$server")" ] || { echo "credentials not found in native keychain"; exit 1; }
+	cat "$(file "$server")" ;;
+erase)
+	read -r server
+	[ -f "$(file "$server")" ] || { echo "credentials not found in native keychain"; exit 1; }
+	rm -f "$(file "$server")" ;;
+*)
+	echo "unknown action $1" >&2; exit 1 ;;
+esac
+)sh";
+
+TEST_F(BasicRegistry, CredsStoreHelperServesLoginPullAndLogout)
+{
+	createLayout(tmp_ / "src");
+	fs::create_directories(tmp_ / "bin");
+	fs::create_directories(tmp_ / "run");
+	writeFile(tmp_ / "bin/docker-credential-tbstore", StoreHelper);
+	fs::permissions(tmp_ / "bin/docker-credential-tbstore", fs::perms::owner_all);
+	fs::create_directories(tmp_ / ".docker");
+	writeFile(tmp_ / ".docker/config.json", "{\"credsStore\":\"tbstore\"}");
+	// No auth file named: docker's config decides, as for `docker login`.
+	auto run = [&](std::vector<std::string> args, const std::string &input = "") {
+		args.insert(args.begin(), {tb_, "--config", tmp_ / "nvbind.toml"});
+		return runWithInput(args, input,
+				    {"HOME=" + tmp_.path(), "XDG_RUNTIME_DIR=" + (tmp_ / "run"),
+				     "TBTEST_CRED_DIR=" + (tmp_ / "creds"),
+				     "PATH=" + (tmp_ / "bin") + ":" + std::getenv("PATH")});
+	};
+	std::string stored = tmp_ / ("creds/127.0.0.1_" + std::to_string(reg_.port()) + ".json");
+	auto calls = [&] { return readFile(tmp_ / "creds/calls.log"); };
+
+	auto wrong = run({"login", reg_.host(), "-u", User, "--password-stdin"},
+			 std::string(Wrong) + "\n");
+	EXPECT_EQ(wrong.status, 1);
+	EXPECT_FALSE(fs::exists(stored)) << "refused credentials were stored";
+	EXPECT_EQ(calls().find("store"), std::string::npos) << calls();
+
+	auto login = run({"login", reg_.host(), "-u", User, "--password-stdin"},
+			 std::string(Password) + "\n");
+	ASSERT_EQ(login.status, 0) << login.err;
+	EXPECT_FALSE(mentionsSecret(login)) << login.out << login.err;
+	EXPECT_NE(calls().find("store"), std::string::npos) << calls();
+	ASSERT_TRUE(fs::exists(stored));
+	EXPECT_NE(readFile(stored).find(std::string("\"Username\":\"") + User + "\""),
+		  std::string::npos)
+		<< "the helper got no user";
+	EXPECT_FALSE(fs::exists(tmp_ / "run/containers/auth.json"))
+		<< "with a credsStore, login writes no auth.json";
+
+	// Push and pull take the credentials from the helper (get).
+	auto push = run({"copy", "oci:" + (tmp_ / "src") + ":v1", ref("tb/store:v1")});
+	ASSERT_EQ(push.status, 0) << push.err;
+	EXPECT_NE(calls().find("get"), std::string::npos) << calls();
+	auto pull = run(
+		{"extract", "-q", "--skip-compat", "-i", ref("tb/store:v1"), "-d", tmp_ / "out"});
+	ASSERT_EQ(pull.status, 0) << pull.err;
+	EXPECT_FALSE(mentionsSecret(push) || mentionsSecret(pull));
+
+	auto logout = run({"logout", reg_.host()});
+	ASSERT_EQ(logout.status, 0) << logout.err;
+	EXPECT_NE(calls().find("erase"), std::string::npos) << calls();
+	EXPECT_FALSE(fs::exists(stored));
+	auto again = run({"logout", reg_.host()});
+	EXPECT_EQ(again.status, 1);
+	EXPECT_NE(again.err.find("not logged in"), std::string::npos) << again.err;
+	auto denied = run({"inspect", ref("tb/store:v1")});
+	EXPECT_EQ(denied.status, 1);
+	EXPECT_NE(denied.err.find("no credentials"), std::string::npos) << denied.err;
+
+	// A per-registry helper (credHelpers) is used the same way, and wins over credsStore.
+	writeFile(tmp_ / ".docker/config.json", "{\"credsStore\":\"missing\",\"credHelpers\":{\"" +
+							reg_.host() + "\":\"tbstore\"}}");
+	auto perHost = run({"login", reg_.host(), "-u", User, "--password-stdin"},
+			   std::string(Password) + "\n");
+	ASSERT_EQ(perHost.status, 0) << perHost.err;
+	EXPECT_TRUE(fs::exists(stored));
+	auto pulled = run({"inspect", ref("tb/store:v1")});
+	EXPECT_EQ(pulled.status, 0) << pulled.err;
+	// An explicit auth file wins over the docker config, as with podman.
+	auto explicitFile = run({"login", "--authfile", tmp_ / "explicit.json", reg_.host(), "-u",
+				 User, "--password-stdin"},
+				std::string(Password) + "\n");
+	ASSERT_EQ(explicitFile.status, 0) << explicitFile.err;
+	EXPECT_NE(readFile(tmp_ / "explicit.json").find(reg_.host()), std::string::npos);
+}
+
 class TlsRegistry : public RegistryTest {};
 
 TEST_F(TlsRegistry, CertsDirTrustsTheTestCa)

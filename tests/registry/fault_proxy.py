@@ -8,6 +8,11 @@
 #       answer with that status instead of forwarding
 #   {"path": "/blobs/", "action": "stall", "after": 1000, "times": 1}
 #       forward `after` body bytes, then hold the connection without sending anything
+#   {"method": "GET", "path": "/blobs/", "action": "delay", "seconds": 1}
+#       hold the request `seconds` before forwarding it; its log line says how many
+#       requests were being held at that moment ("held=N"): overlapping transfers
+#   {"action": "chunked", "path": "/manifests/"}
+#       forward the answer without Content-Length (chunked): only a reader's own cap stops it
 # Prints its port on stdout; logs one line per request.
 import argparse, json, socket, sys, threading, time
 
@@ -18,6 +23,7 @@ ap.add_argument("--log", required=True)
 args = ap.parse_args()
 rules = json.loads(args.rules)
 lock = threading.Lock()
+held = 0
 
 
 def log(line):
@@ -51,6 +57,26 @@ def read_head(sock):
     return head, rest
 
 
+def dechunk(up, client):
+    """Forward the upstream answer with its Content-Length replaced by chunked encoding."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = up.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = [l for l in head.split(b"\r\n") if not l.lower().startswith(b"content-length:")]
+    client.sendall(b"\r\n".join(lines + [b"Transfer-Encoding: chunked"]) + b"\r\n\r\n")
+    while True:
+        if body:
+            client.sendall(b"%x\r\n" % len(body) + body + b"\r\n")
+        body = up.recv(65536)
+        if not body:
+            break
+    client.sendall(b"0\r\n\r\n")
+
+
 def serve(client):
     try:
         head, rest = read_head(client)
@@ -71,8 +97,18 @@ def serve(client):
         rule = pick(method, path)
         rng = [l.split(b":", 1)[1].strip().decode() for l in headers
                if l.lower().startswith(b"range:")]
-        log("%s %s %s%s" % (method, path.split("?")[0], rule["action"] if rule else "pass",
-                            " range=" + rng[0] if rng else ""))
+        global held
+        if rule and rule["action"] == "delay":
+            with lock:
+                held += 1
+                now = held
+        log("%s %s %s%s%s" % (method, path.split("?")[0], rule["action"] if rule else "pass",
+                              " range=" + rng[0] if rng else "",
+                              " held=%d" % now if rule and rule["action"] == "delay" else ""))
+        if rule and rule["action"] == "delay":
+            time.sleep(rule.get("seconds", 1))
+            with lock:
+                held -= 1
         if rule and rule["action"] == "status":
             body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}'
             extra = "Retry-After: %d\r\n" % rule["retry_after"] if "retry_after" in rule else ""
@@ -83,6 +119,10 @@ def serve(client):
         up = socket.create_connection(("127.0.0.1", args.upstream))
         up.sendall(b"\r\n".join([lines[0]] + headers + [b"Connection: close"]) + b"\r\n\r\n"
                    + rest)
+        if rule and rule["action"] == "chunked":
+            dechunk(up, client)
+            up.close()
+            return
         limit = rule.get("after") if rule else None
         sent_body = 0
         in_body = False

@@ -7,7 +7,9 @@
 #include <filesystem>
 
 #include "registry_fixture.h"
+#include "tbsupport/sha256.h"
 
+using namespace tb;
 using namespace tb::test;
 namespace fs = std::filesystem;
 
@@ -123,4 +125,52 @@ TEST_F(Faults, PersistentFailureFailsClearlyAndLeavesTheDestination)
 	auto x = tb({"extract", "--skip-compat", "-i", ref("f/cache:v1"), "-d", tmp_ / "triton"});
 	EXPECT_EQ(x.status, 1);
 	EXPECT_EQ(snapshot(tmp_ / "triton"), before);
+}
+
+// [extract] max_manifest_bytes caps what the registry transport reads of a manifest: an answer
+// announcing more (Content-Length) is refused before its body is read, and one without a
+// Content-Length is cut off at the cap.
+TEST_F(Faults, ManifestOverTheConfiguredCapIsRefused)
+{
+	TestImage big = makeImage("big-manifest", {1000});
+	big.manifest.pop_back();
+	big.manifest += ",\"annotations\":{\"pad\":\"" + std::string(200000, 'x') + "\"}}";
+	big.manifestDesc.digest = support::Sha256::of(big.manifest);
+	big.manifestDesc.size = static_cast<int64_t>(big.manifest.size());
+	writeLayout(tmp_ / "bigsrc", "v1", big);
+	auto push = tb({"copy", "-q", "oci:" + (tmp_ / "bigsrc") + ":v1",
+			"docker://" + reg_.host() + "/f/big:v1"});
+	ASSERT_EQ(push.status, 0) << push.err;
+	proxy(R"([{"path":"/f/image/manifests/","action":"chunked","times":-1}])");
+	// Under the default cap (4 MiB) it is read.
+	auto ok = tb({"inspect", "--raw", ref("f/big:v1")});
+	ASSERT_EQ(ok.status, 0) << ok.err;
+	EXPECT_EQ(ok.out, big.manifest);
+
+	writeConfig("retry_attempts = 4\n[extract]\nmax_manifest_bytes = 65536\n");
+	size_t asked = count("GET /v2/f/big/manifests/v1");
+	auto r = tb({"inspect", ref("f/big:v1")});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_NE(r.err.find("200"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("(Content-Length) is over the 65536 byte limit"), std::string::npos)
+		<< r.err;
+	EXPECT_NE(r.err.find("max_manifest_bytes"), std::string::npos) << r.err;
+	EXPECT_EQ(count("GET /v2/f/big/manifests/v1"), asked + 1) << "a size refusal is retried";
+	auto x = tb({"copy", ref("f/big:v1"), "oci:" + (tmp_ / "bigdst") + ":v1"});
+	EXPECT_EQ(x.status, 1);
+	EXPECT_FALSE(fs::exists(tmp_ / "bigdst"));
+	// The image pushed in SetUp is small and still passes, through the chunked rule: no
+	// Content-Length, read under the streaming cap.
+	auto small = pull();
+	ASSERT_EQ(small.status, 0) << small.err;
+
+	// The same big manifest without Content-Length: cut off at the cap while streaming.
+	ASSERT_EQ(tb({"copy", "oci:" + (tmp_ / "bigsrc") + ":v1",
+		      "docker://" + reg_.host() + "/f/image:big"})
+			  .status,
+		  0);
+	auto chunked = tb({"inspect", ref("f/image:big")});
+	EXPECT_EQ(chunked.status, 1);
+	EXPECT_NE(chunked.err.find("answer is larger than 65536 bytes"), std::string::npos)
+		<< chunked.err;
 }

@@ -187,3 +187,40 @@ TEST_F(PlainRegistry, CreatePushesAndCopyWorksInEveryDirection)
 		     tmp_ / "out"});
 	EXPECT_EQ(x.status, 0) << x.err;
 }
+
+// Progress goes to a terminal only (script(1) gives tb one), and -q silences it there too.
+TEST_F(PlainRegistry, ProgressOnATerminalOnlyAndNotWithQuiet)
+{
+	if (!haveProgram("script"))
+		GTEST_SKIP() << "script (bsdutils) is not installed";
+	createLayout(tmp_ / "src");
+	ASSERT_EQ(tb({"copy", "oci:" + (tmp_ / "src") + ":v1", ref("tb/cache:v1")}).status, 0);
+	auto onTty = [&](const std::string &args) {
+		std::string cmd = tb_ + " --config " + (tmp_ / "nvbind.toml") + " " + args;
+		return runWithInput(
+			{"script", "-qec", cmd, "/dev/null"}, "",
+			{"REGISTRY_AUTH_FILE=" + (tmp_ / "auth.json"), "HOME=" + tmp_.path()});
+	};
+	auto shown = onTty("copy " + ref("tb/cache:v1") + " oci:" + (tmp_ / "a") + ":v1");
+	ASSERT_EQ(shown.status, 0) << shown.out << shown.err;
+	EXPECT_NE(shown.out.find("\033[K"), std::string::npos) << shown.out;
+	EXPECT_NE(shown.out.find("total "), std::string::npos) << shown.out;
+	EXPECT_NE(shown.out.find("/s"), std::string::npos) << shown.out;
+
+	auto quiet = onTty("copy -q " + ref("tb/cache:v1") + " oci:" + (tmp_ / "b") + ":v1");
+	ASSERT_EQ(quiet.status, 0) << quiet.out << quiet.err;
+	EXPECT_EQ(quiet.out.find("\033[K"), std::string::npos) << quiet.out;
+	EXPECT_EQ(quiet.out.find("total "), std::string::npos) << quiet.out;
+	EXPECT_EQ(quiet.out.substr(0, 7), "sha256:") << quiet.out;
+
+	auto qx =
+		onTty("extract -q --skip-compat -i " + ref("tb/cache:v1") + " -d " + (tmp_ / "x"));
+	ASSERT_EQ(qx.status, 0) << qx.out << qx.err;
+	EXPECT_EQ(qx.out, "") << qx.out;
+
+	// No terminal: nothing but the result, with or without -q.
+	auto piped = tb({"copy", ref("tb/cache:v1"), "oci:" + (tmp_ / "c") + ":v1"});
+	ASSERT_EQ(piped.status, 0) << piped.err;
+	EXPECT_EQ(piped.err, "");
+	EXPECT_EQ(piped.out.find("\033"), std::string::npos) << piped.out;
+}

@@ -222,6 +222,15 @@ bool FaultProxy::start(const std::string &dir, int upstreamPort, const std::stri
 	return port_ > 0;
 }
 
+void FaultProxy::stop()
+{
+	child_.stop();
+	if (!log_.empty())
+		::unlink(log_.c_str());
+	if (auto slash = log_.rfind('/'); slash != std::string::npos)
+		::unlink((log_.substr(0, slash) + "/proxy.port").c_str());
+}
+
 std::string FaultProxy::log() const
 {
 	return slurp(log_);

@@ -80,6 +80,8 @@ private:
 class FaultProxy {
 public:
 	bool start(const std::string &workDir, int upstreamPort, const std::string &rules);
+	/// \brief Stop it and forget its log (a new start() begins a new one).
+	void stop();
 	int port() const { return port_; }
 	std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
 	std::string log() const;

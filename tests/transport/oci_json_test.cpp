@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tbsupport/oci_json.h"
+#include "tbsupport/platform.h"
 
 using namespace tb;
 using namespace tb::support;
@@ -149,6 +150,97 @@ TEST(OciJson, PicksLinuxAmd64ThenTheOnlyChild)
 	auto none = pickPlatform(*two);
 	ASSERT_FALSE(none);
 	EXPECT_NE(none.error().message.find("linux/s390x"), std::string::npos);
+}
+
+namespace {
+
+// "linux/arm/v7" -> an entry of that platform, variant included.
+std::string entryOf(const std::string &platform, char fill)
+{
+	auto p = parsePlatform(platform);
+	std::string variant = p && !p->variant.empty() ? ",\"variant\":\"" + p->variant + "\"" : "";
+	std::string e = entry(p ? p->os : "", p ? p->architecture : "", fill);
+	return e.substr(0, e.size() - 2) + variant + "}}";
+}
+
+std::string pick(const std::vector<std::pair<std::string, char>> &entries, const std::string &want)
+{
+	std::string list;
+	for (const auto &[p, c] : entries)
+		list += (list.empty() ? "" : ",") + entryOf(p, c);
+	auto idx = parseImageIndex(RawManifest{indexWith(list), ""});
+	EXPECT_TRUE(idx) << idx.error().message;
+	auto c = selectPlatform(*idx, std::string_view(want));
+	return c ? std::string(1, c->descriptor.digest.hex[0]) : "error: " + c.error().message;
+}
+
+} // namespace
+
+TEST(Platform, ParsesAndNormalises)
+{
+	auto p = parsePlatform("Linux/x86_64");
+	ASSERT_TRUE(p);
+	EXPECT_EQ(platformString(*p), "linux/amd64");
+	EXPECT_EQ(platformString(*parsePlatform("linux/aarch64/v8")), "linux/arm64");
+	EXPECT_EQ(platformString(*parsePlatform("linux/arm")), "linux/arm/v7");
+	EXPECT_EQ(platformString(*parsePlatform("linux/armhf")), "linux/arm/v7");
+	EXPECT_EQ(platformString(*parsePlatform("linux/arm/6")), "linux/arm/v6");
+	EXPECT_EQ(platformString(*parsePlatform("linux/i386")), "linux/386");
+	for (const char *bad : {"linux", "", "linux/", "/amd64", "linux/amd64/v2/x"}) {
+		auto b = parsePlatform(bad);
+		ASSERT_FALSE(b) << bad;
+		EXPECT_EQ(b.error().code, Errc::InvalidArgument);
+		EXPECT_NE(b.error().message.find("OS/ARCH"), std::string::npos);
+	}
+	EXPECT_EQ(hostPlatform().os, "linux");
+#if defined(__x86_64__)
+	EXPECT_EQ(platformString(hostPlatform()), "linux/amd64");
+#endif
+}
+
+TEST(Platform, PicksTheBestCompatibleVariantInIndexOrder)
+{
+	// Exact match wins over order; among equals the first.
+	EXPECT_EQ(pick({{"linux/amd64", 'a'}, {"linux/arm64", 'b'}, {"linux/arm64", 'c'}},
+		       "linux/arm64"),
+		  "b");
+	EXPECT_EQ(pick({{"linux/arm64", 'b'}}, "linux/arm64/v8"), "b");
+	// arm/v7 takes v7, then v6, then v5; never v8 (arm64).
+	EXPECT_EQ(pick({{"linux/arm/v5", 'a'}, {"linux/arm/v6", 'b'}, {"linux/arm64", 'c'}},
+		       "linux/arm/v7"),
+		  "b");
+	EXPECT_EQ(pick({{"linux/arm/v6", 'a'}, {"linux/arm/v7", 'b'}}, "linux/arm"), "b");
+	// amd64/v3 takes v3, v2, v1; plain amd64 does not take v3; 386 is the last resort.
+	EXPECT_EQ(pick({{"linux/amd64", 'a'}, {"linux/amd64/v2", 'b'}}, "linux/amd64/v3"), "b");
+	EXPECT_EQ(pick({{"linux/386", 'a'}, {"linux/amd64/v3", 'b'}}, "linux/amd64"), "a");
+	EXPECT_EQ(pick({{"linux/amd64/v3", 'b'}}, "linux/amd64").substr(0, 6), "error:");
+	// arm64/v9 takes v8.
+	EXPECT_EQ(pick({{"linux/arm64", 'b'}}, "linux/arm64/v9"), "b");
+	// Another architecture without a variant takes any variant.
+	EXPECT_EQ(pick({{"linux/riscv64/rva22", 'b'}}, "linux/riscv64"), "b");
+	// OS must match.
+	EXPECT_EQ(pick({{"windows/amd64", 'a'}}, "linux/amd64").substr(0, 6), "error:");
+}
+
+TEST(Platform, NoMatchListsTheRealPlatforms)
+{
+	auto idx = parseImageIndex(RawManifest{indexWith(entry("linux", "amd64", 'a') + "," +
+							 entry("linux", "aarch64", 'b') + "," +
+							 entry("unknown", "unknown", 'c')),
+					       ""});
+	ASSERT_TRUE(idx);
+	auto r = selectPlatform(*idx, std::string_view("linux/s390x"));
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::NotFound);
+	EXPECT_NE(r.error().message.find("platform linux/s390x; it has [linux/amd64, linux/arm64]"),
+		  std::string::npos)
+		<< r.error().message;
+	// Asked for explicitly, one real child of another platform is no match.
+	auto one = parseImageIndex(RawManifest{
+		indexWith(entry("linux", "arm64", 'b') + "," + entry("unknown", "unknown", 'd')),
+		""});
+	ASSERT_TRUE(one);
+	EXPECT_FALSE(selectPlatform(*one, std::string_view("linux/ppc64le")));
 }
 
 TEST(OciJson, ReadsConfigLabelsAndDiffIds)

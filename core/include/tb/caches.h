@@ -122,8 +122,11 @@ struct CacheImage {
 };
 
 /// \brief Read and police manifest + config, let every format bid, describe with the best.
+/// An index is resolved to the child of \a platform ("OS/ARCH[/VARIANT]"; "" = the host's,
+/// else the only child); none matching is Errc::NotFound listing the index's platforms.
 Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
-				  const std::vector<CacheFormat *> &formats);
+				  const std::vector<CacheFormat *> &formats,
+				  std::string_view platform = {});
 
 struct ExtractOptions {
 	ExtractLimits limits;
@@ -245,6 +248,8 @@ struct CacheExtractRequest {
 	/// for the default); `/` and the home directory themselves are always refused.
 	std::optional<std::string> destination;
 	bool checkGpus = true; ///< run the preflight and refuse an image no GPU here can use
+	/// An index's child to extract ("OS/ARCH[/VARIANT]"); "" = the host's (openCacheImage).
+	std::string platform;
 	/// Also extract top-level names other than cache keys (ExtractOptions::allowAnyTopLevel).
 	bool allowAnyTopLevel = false;
 	/// Called with the preflight before its verdict is acted on (e.g. to print the table).

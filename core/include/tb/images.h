@@ -57,20 +57,34 @@ Result<RawManifest> readTopManifest(Context &ctx, std::string_view ref);
 struct CopyReport {
 	Digest manifestDigest; ///< digest of the manifest (or index) committed
 	std::string mediaType;
-	bool resolvedIndex =
-		false; ///< an index was reduced to one child (destination can't hold one)
+	/// An index was reduced to one child (a platform was asked for, or the destination
+	/// cannot hold an index); \a platform is that child's ("linux/arm64", "" when unknown).
+	bool resolvedIndex = false;
+	std::string platform;
 	int64_t blobsCopied = 0;
 	int64_t blobsSkipped = 0; ///< already present at the destination
 	int64_t bytesCopied = 0;
 };
 
+struct CopyOptions {
+	/// "OS/ARCH[/VARIANT]": copy only that platform's image out of an index (an error listing
+	/// the index's platforms when it has none). "" = the whole index, or the host platform's
+	/// child when the destination cannot hold an index.
+	std::string platform;
+	/// Blobs copied at once (1 = one after another), when the destination allows concurrent
+	/// blob calls (ImageDestination::concurrentBlobs()); transports bound it further.
+	int jobs = 4;
+};
+
 /// \brief Copy one image: blobs byte for byte (verified while streaming), manifest bytes kept,
-/// so digests are kept. An index is copied whole with all children, or, when the destination
-/// cannot hold an index, reduced to its linux/amd64 child (else its only child).
-/// Nothing is committed unless every blob verified.
-Result<CopyReport> copyImage(ImageSource &source, ImageDestination &dest, std::string_view srcName);
+/// so digests are kept. An index is copied whole with all children, or reduced to one child
+/// (see CopyOptions::platform). Nothing is committed unless every blob verified; when one blob
+/// fails, the transfers running beside it stop at their next read and nothing is committed.
+Result<CopyReport> copyImage(ImageSource &source, ImageDestination &dest, std::string_view srcName,
+			     const CopyOptions &options = {});
 /// \brief Same, opening \a src and \a dst as references.
-Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_view dst);
+Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_view dst,
+			     const CopyOptions &options = {});
 
 /// \brief What `tb inspect` shows (the fields of `skopeo inspect`, plus cache facts).
 struct ImageInspection {
@@ -104,10 +118,13 @@ struct ImageInspection {
 	std::string cacheError; ///< describe() failed: the image claims a format but is malformed
 };
 
-/// \brief Inspect an opened image; \a formats bid on it (may be empty).
+/// \brief Inspect an opened image; \a formats bid on it (may be empty). An index shows the
+/// child of \a platform ("OS/ARCH[/VARIANT]", "" = the host's, else the only child).
 Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
-				     const std::vector<CacheFormat *> &formats);
-Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref);
+				     const std::vector<CacheFormat *> &formats,
+				     std::string_view platform = {});
+Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref,
+				     std::string_view platform = {});
 
 /// \brief One image of the embedded store (`tb images`).
 struct ImageSummary {

@@ -15,7 +15,7 @@
 
 /// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
 #define TB_TRANSPORT_API_MAJOR 2u
-#define TB_TRANSPORT_API_MINOR 1u
+#define TB_TRANSPORT_API_MINOR 2u
 
 namespace tb {
 
@@ -43,6 +43,9 @@ public:
 	virtual Result<RawManifest> manifest(const std::optional<Digest> &instance) noexcept = 0;
 	/// \brief Stream a blob. The caller verifies size and digest against \a blob.
 	virtual Result<std::unique_ptr<BlobReader>> openBlob(const Descriptor &blob) noexcept = 0;
+	/// \brief (minor 2) True when openBlob() may be called from several threads at once and
+	/// the readers used each on its own thread. Otherwise the core serialises every call.
+	virtual bool concurrentBlobs() const noexcept { return false; }
 
 protected:
 	explicit ImageSource(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
@@ -61,6 +64,10 @@ public:
 	virtual bool acceptsIndex() const noexcept { return true; }
 	/// \brief Publish the manifest under the destination's name/tag, atomically.
 	virtual Result<void> commit() noexcept = 0;
+	/// \brief (minor 2) True when hasBlob() and putBlob() may be called from several threads
+	/// at once for different blobs (the core then copies up to CopyOptions::jobs at once).
+	/// putManifest() and commit() are always called alone, after every blob.
+	virtual bool concurrentBlobs() const noexcept { return false; }
 
 protected:
 	explicit ImageDestination(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}

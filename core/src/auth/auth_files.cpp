@@ -258,27 +258,26 @@ Result<std::optional<registry::Credential>> lookupCredential(const std::string &
 	return std::optional<registry::Credential>();
 }
 
-Result<std::string> storeCredential(const std::string &registry, const std::string &user,
-				    const std::string &password, const std::string &explicitFile)
+Result<std::string> loginHelper(const std::string &registry, const std::string &explicitFile)
 {
-	std::string path = authFileForWriting(explicitFile);
-	auto doc = TB_TRY(readAuthJson(path)).value_or(json::object{});
-	json::value &auths = doc["auths"];
-	if (!auths.is_object())
-		auths = json::object{};
+	if (!explicitFile.empty() || !env("REGISTRY_AUTH_FILE").empty())
+		return std::string();
+	std::string docker = env("DOCKER_CONFIG");
+	std::string path = (docker.empty() ? home() + "/.docker" : docker) + "/config.json";
+	auto doc = TB_TRY(readAuthJson(path));
+	if (!doc)
+		return std::string();
 	std::string key = normaliseRegistryKey(registry);
-	// Drop aliases of the same registry so one entry is left.
-	for (auto it = auths.as_object().begin(); it != auths.as_object().end();)
-		if (normaliseRegistryKey(it->key()) == key)
-			it = auths.as_object().erase(it);
-		else
-			++it;
-	auths.as_object()[key] = json::object{{"auth", encodeAuth(user, password)}};
-	TB_TRY(writeAtomically(path, json::serialize(doc) + "\n"));
-	return path;
+	if (const auto *helpers = doc->if_contains("credHelpers"); helpers && helpers->is_object())
+		for (const auto &[k, v] : helpers->as_object())
+			if (normaliseRegistryKey(k) == key && v.is_string())
+				return std::string(v.get_string());
+	return support::stringField(*doc, "credsStore").value_or("");
 }
 
-Result<std::string> removeCredential(const std::string &registry, const std::string &explicitFile)
+namespace {
+
+Result<std::string> removeFromAuthFile(const std::string &registry, const std::string &explicitFile)
 {
 	std::string path = authFileForWriting(explicitFile);
 	auto doc = TB_TRY(readAuthJson(path));
@@ -301,6 +300,66 @@ Result<std::string> removeCredential(const std::string &registry, const std::str
 			   "not logged in to " + key + " (no entry in '" + path + "')");
 	TB_TRY(writeAtomically(path, json::serialize(*doc) + "\n"));
 	return path;
+}
+
+// Remove \a registry's entry from the auth file, and from the login helper if \a withHelper.
+Result<std::string> removeStored(const std::string &registry, const std::string &explicitFile,
+				 bool withHelper)
+{
+	std::string helper;
+	if (withHelper)
+		helper = TB_TRY(loginHelper(registry, explicitFile));
+	bool erased = false;
+	if (!helper.empty())
+		erased = TB_TRY(
+			eraseWithHelper(helper, helperServer(normaliseRegistryKey(registry))));
+	auto fromFile = removeFromAuthFile(registry, explicitFile);
+	if (fromFile || fromFile.error().code != Errc::NotFound)
+		return fromFile;
+	if (erased)
+		return "docker-credential-" + helper;
+	if (!helper.empty())
+		return err(Errc::NotFound, "not logged in to " + normaliseRegistryKey(registry) +
+						   " (nothing in docker-credential-" + helper +
+						   " nor in '" + authFileForWriting(explicitFile) +
+						   "')");
+	return fromFile;
+}
+
+} // namespace
+
+Result<std::string> storeCredential(const std::string &registry, const std::string &user,
+				    const std::string &password, const std::string &explicitFile)
+{
+	if (std::string helper = TB_TRY(loginHelper(registry, explicitFile)); !helper.empty()) {
+		TB_TRY(storeWithHelper(helper, helperServer(normaliseRegistryKey(registry)), user,
+				       password));
+		// An older auth.json entry would be found before the helper: it goes.
+		auto stale = removeStored(registry, explicitFile, false);
+		if (!stale && stale.error().code != Errc::NotFound)
+			return unexpected(std::move(stale).error());
+		return "docker-credential-" + helper;
+	}
+	std::string path = authFileForWriting(explicitFile);
+	auto doc = TB_TRY(readAuthJson(path)).value_or(json::object{});
+	json::value &auths = doc["auths"];
+	if (!auths.is_object())
+		auths = json::object{};
+	std::string key = normaliseRegistryKey(registry);
+	// Drop aliases of the same registry so one entry is left.
+	for (auto it = auths.as_object().begin(); it != auths.as_object().end();)
+		if (normaliseRegistryKey(it->key()) == key)
+			it = auths.as_object().erase(it);
+		else
+			++it;
+	auths.as_object()[key] = json::object{{"auth", encodeAuth(user, password)}};
+	TB_TRY(writeAtomically(path, json::serialize(doc) + "\n"));
+	return path;
+}
+
+Result<std::string> removeCredential(const std::string &registry, const std::string &explicitFile)
+{
+	return removeStored(registry, explicitFile, true);
 }
 
 } // namespace tb::auth

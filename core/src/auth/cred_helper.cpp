@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The docker-credential-* helper protocol: `docker-credential-NAME get`, server address on
 // stdin, {"ServerURL","Username","Secret"} on stdout; Username "<token>" = identity token.
+// `store` takes that JSON on stdin, `erase` the server address.
 #include "auth/credentials.h"
 
 #include <cerrno>
@@ -11,6 +12,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <boost/json.hpp>
 
 #include "tbsupport/json_fields.h"
 #include "tbsupport/unique_fd.h"
@@ -28,7 +31,8 @@ struct Output {
 	std::string out, err;
 };
 
-Result<Output> runHelper(const std::string &program, const std::string &input)
+Result<Output> runHelper(const std::string &program, const std::string &verb,
+			 const std::string &input)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
 	bool piped =
@@ -44,8 +48,8 @@ Result<Output> runHelper(const std::string &program, const std::string &input)
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	std::string get = "get";
-	char *argv[] = {const_cast<char *>(program.c_str()), get.data(), nullptr};
+	std::string action = verb;
+	char *argv[] = {const_cast<char *>(program.c_str()), action.data(), nullptr};
 	pid_t pid = -1;
 	int rc = ::posix_spawnp(&pid, program.c_str(), &fa, nullptr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -54,7 +58,8 @@ Result<Output> runHelper(const std::string &program, const std::string &input)
 	inR.reset();
 	outW.reset();
 	errW.reset();
-	// The input is one short line: it fits the pipe buffer, so write it before reading.
+	// The input is one short line (an address, or the JSON of a store): it fits the pipe
+	// buffer, so write it before reading.
 	std::string line = input + "\n";
 	if (::write(inW.get(), line.data(), line.size()) < 0) {
 		// the helper may exit without reading; its exit status tells
@@ -90,25 +95,62 @@ Result<Output> runHelper(const std::string &program, const std::string &input)
 	return o;
 }
 
+bool notFound(const Output &o)
+{
+	return o.out.find("credentials not found") != std::string::npos ||
+	       o.err.find("credentials not found") != std::string::npos;
+}
+
+// The helper's own words, but only its first line: it never echoes secrets we sent.
+Error helperFailed(const std::string &program, const std::string &verb, const Output &o)
+{
+	std::string why = o.err.empty() ? o.out : o.err;
+	why = why.substr(0, why.find('\n')).substr(0, 200);
+	return Error{Errc::Unavailable, program + " " + verb + " failed (exit " +
+						std::to_string(o.status) + ")" +
+						(why.empty() ? "" : ": " + why)};
+}
+
+Result<std::string> helperProgram(const std::string &helper)
+{
+	if (helper.empty() || helper.find('/') != std::string::npos)
+		return err(Errc::InvalidArgument, "credential helper name '" + helper + "'");
+	return "docker-credential-" + helper;
+}
+
 } // namespace
+
+Result<void> storeWithHelper(const std::string &helper, const std::string &serverUrl,
+			     const std::string &user, const std::string &password)
+{
+	std::string program = TB_TRY(helperProgram(helper));
+	boost::json::object o{{"ServerURL", serverUrl}, {"Username", user}, {"Secret", password}};
+	auto out = TB_TRY(runHelper(program, "store", boost::json::serialize(o)));
+	if (out.status != 0)
+		return unexpected(helperFailed(program, "store", out));
+	return {};
+}
+
+Result<bool> eraseWithHelper(const std::string &helper, const std::string &serverUrl)
+{
+	std::string program = TB_TRY(helperProgram(helper));
+	auto out = TB_TRY(runHelper(program, "erase", serverUrl));
+	if (out.status != 0 && notFound(out))
+		return false;
+	if (out.status != 0)
+		return unexpected(helperFailed(program, "erase", out));
+	return true;
+}
 
 Result<std::optional<registry::Credential>> runCredentialHelper(const std::string &helper,
 								const std::string &serverUrl)
 {
-	if (helper.empty() || helper.find('/') != std::string::npos)
-		return err(Errc::InvalidArgument, "credential helper name '" + helper + "'");
-	std::string program = "docker-credential-" + helper;
-	auto o = TB_TRY(runHelper(program, serverUrl));
+	std::string program = TB_TRY(helperProgram(helper));
+	auto o = TB_TRY(runHelper(program, "get", serverUrl));
 	if (o.status != 0) {
-		if (o.out.find("credentials not found") != std::string::npos ||
-		    o.err.find("credentials not found") != std::string::npos)
+		if (notFound(o))
 			return std::optional<registry::Credential>();
-		// The helper's own words, but only its first line: it never echoes secrets we sent.
-		std::string why = o.err.empty() ? o.out : o.err;
-		why = why.substr(0, why.find('\n')).substr(0, 200);
-		return err(Errc::Unavailable, program + " get failed (exit " +
-						      std::to_string(o.status) + ")" +
-						      (why.empty() ? "" : ": " + why));
+		return unexpected(helperFailed(program, "get", o));
 	}
 	auto v = support::parseJson(o.out);
 	if (!v || !v->is_object())

@@ -48,12 +48,25 @@ Result<std::optional<registry::Credential>> lookupCredential(const std::string &
 Result<std::optional<registry::Credential>> runCredentialHelper(const std::string &helper,
 								const std::string &serverUrl);
 
-/// \brief Store user/password for \a registry in the containers auth.json (mode 0600,
-/// written atomically, other entries kept).
+/// \brief `docker-credential-<helper> store` / `erase` for \a serverUrl. erase: false when
+/// the helper had nothing for it.
+Result<void> storeWithHelper(const std::string &helper, const std::string &serverUrl,
+			     const std::string &user, const std::string &password);
+Result<bool> eraseWithHelper(const std::string &helper, const std::string &serverUrl);
+
+/// \brief The helper `tb login` stores into, as docker login does: the docker config's
+/// credHelpers[registry], else its credsStore. "" when there is none, or when an auth file is
+/// named (\a explicitFile, $REGISTRY_AUTH_FILE), which then wins.
+Result<std::string> loginHelper(const std::string &registry, const std::string &explicitFile);
+
+/// \brief Store user/password for \a registry: through loginHelper() when there is one (a
+/// stale entry of the containers auth.json is removed then), else in the containers
+/// auth.json (mode 0600, written atomically, other entries kept). \return where
 Result<std::string> storeCredential(const std::string &registry, const std::string &user,
 				    const std::string &password, const std::string &explicitFile);
 
-/// \brief Remove \a registry's entry. \return Errc::NotFound when there was none
+/// \brief Remove \a registry's entry (from loginHelper() and the containers auth.json).
+/// \return Errc::NotFound when there was none
 Result<std::string> removeCredential(const std::string &registry, const std::string &explicitFile);
 
 } // namespace tb::auth

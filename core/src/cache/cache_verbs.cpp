@@ -71,7 +71,8 @@ Result<ExtractReport> extractCacheImage(Context &ctx, const CacheExtractRequest 
 	if (request.destination && request.destination->empty())
 		return err(Errc::InvalidArgument, "-d/--dir: empty directory name");
 	auto source = TB_TRY(openImageSource(ctx, request.image));
-	auto image = TB_TRY(openCacheImage(*source, request.image, ctx.cacheFormats()));
+	auto image = TB_TRY(
+		openCacheImage(*source, request.image, ctx.cacheFormats(), request.platform));
 	if (request.checkGpus) {
 		auto preflight = TB_TRY(preflightCacheImage(ctx, image));
 		if (request.onPreflight)

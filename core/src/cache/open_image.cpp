@@ -6,6 +6,7 @@
 #include "cache/cache_internal.h"
 #include "tbsupport/cache_meta.h"
 #include "tbsupport/oci_json.h"
+#include "tbsupport/platform.h"
 #include "tbsupport/sha256.h"
 
 namespace tb {
@@ -13,13 +14,13 @@ namespace tb {
 namespace {
 
 // An index (multi-platform or single-entry) is resolved to the child manifest to extract.
-Result<RawManifest> resolveManifest(ImageSource &source, RawManifest top)
+Result<RawManifest> resolveManifest(ImageSource &source, RawManifest top, std::string_view platform)
 {
 	auto type = TB_TRY_CTX(support::manifestMediaType(top), "manifest");
 	if (!support::isIndexType(type))
 		return top;
 	auto index = TB_TRY_CTX(support::parseImageIndex(top), "index");
-	auto child = TB_TRY_CTX(support::pickPlatform(index), "index");
+	auto child = TB_TRY_CTX(support::selectPlatform(index, platform), "index");
 	RawManifest m = TB_TRY_CTX(source.manifest(child.descriptor.digest),
 				   "manifest " + child.descriptor.digest.str());
 	if (m.mediaType.empty())
@@ -49,13 +50,16 @@ std::string describeLayers(const std::vector<Descriptor> &layers)
 } // namespace
 
 Result<CacheImage> openCacheImage(ImageSource &source, std::string_view name,
-				  const std::vector<CacheFormat *> &formats)
+				  const std::vector<CacheFormat *> &formats,
+				  std::string_view platform)
 {
 	std::string ctx = "image '" + std::string(name) + "'";
+	if (!platform.empty())
+		TB_TRY(support::parsePlatform(platform));
 	CacheImage img;
 	img.name = std::string(name);
 	RawManifest top = TB_TRY(readTopManifest(source, name));
-	img.manifest = TB_TRY_CTX(resolveManifest(source, std::move(top)), ctx);
+	img.manifest = TB_TRY_CTX(resolveManifest(source, std::move(top), platform), ctx);
 	img.manifestDigest = support::Sha256::of(img.manifest.bytes);
 	auto parsed = TB_TRY_CTX(support::parseImageManifest(img.manifest), ctx + ": manifest");
 	if (img.manifest.mediaType.empty())

@@ -4,38 +4,13 @@
 
 #include <tb/context.h>
 
+#include "image/copy_blobs.h"
 #include "image/verify.h"
+#include "tbsupport/platform.h"
 
 namespace tb {
 
 namespace {
-
-// Copy one blob unless the destination has it; errors name the image and the blob.
-Result<void> copyBlob(ImageSource &src, ImageDestination &dst, const Descriptor &blob,
-		      std::string_view image, CopyReport &report)
-{
-	std::string ctx = "image " + std::string(image) + ": blob " + blob.digest.str();
-	if (TB_TRY_CTX(dst.hasBlob(blob), ctx)) {
-		++report.blobsSkipped;
-		return {};
-	}
-	// Transports name the blob in their errors already.
-	auto inner = TB_TRY_CTX(src.openBlob(blob), "image " + std::string(image));
-	image::VerifyingReader reader(std::move(inner), blob, std::string(image));
-	if (blob.digest.algorithm != "sha256")
-		return err(Errc::Unsupported, ctx + ": cannot verify digest algorithm '" +
-						      blob.digest.algorithm + "'");
-	auto put = dst.putBlob(blob, reader);
-	if (!put) {
-		// The source's fault reads better than the destination's wrapping of it.
-		if (reader.failure())
-			return unexpected(*reader.failure());
-		return unexpected(std::move(put).error().wrap(ctx));
-	}
-	++report.blobsCopied;
-	report.bytesCopied += blob.size;
-	return {};
-}
 
 Result<void> putSmallBlob(ImageDestination &dst, const Descriptor &blob, std::string_view bytes,
 			  std::string_view image, CopyReport &report)
@@ -54,7 +29,7 @@ Result<void> putSmallBlob(ImageDestination &dst, const Descriptor &blob, std::st
 
 // Config first (small, verified in memory before anything is written), then layers.
 Result<void> copyImageBlobs(ImageSource &src, ImageDestination &dst, const RawManifest &raw,
-			    std::string_view image, CopyReport &report)
+			    std::string_view image, int jobs, CopyReport &report)
 {
 	auto m = support::parseImageManifest(raw);
 	if (!m)
@@ -62,8 +37,7 @@ Result<void> copyImageBlobs(ImageSource &src, ImageDestination &dst, const RawMa
 			std::move(m).error().wrap("image " + std::string(image) + ": manifest"));
 	std::string config =
 		TB_TRY(image::readBlobVerified(src, m->config, image, support::MaxConfigBytes));
-	for (const auto &layer : m->layers)
-		TB_TRY(copyBlob(src, dst, layer, image, report));
+	TB_TRY(image::copyBlobs(src, dst, m->layers, image, jobs, report));
 	return putSmallBlob(dst, m->config, config, image, report);
 }
 
@@ -80,26 +54,36 @@ Result<CopyReport> commitManifest(ImageDestination &dst, const RawManifest &m,
 
 } // namespace
 
-Result<CopyReport> copyImage(ImageSource &src, ImageDestination &dst, std::string_view image)
+Result<CopyReport> copyImage(ImageSource &src, ImageDestination &dst, std::string_view image,
+			     const CopyOptions &options)
 {
 	CopyReport report;
+	if (!options.platform.empty())
+		TB_TRY(support::parsePlatform(options.platform));
 	RawManifest top = TB_TRY(readTopManifest(src, image));
 	if (support::isImageManifestType(top.mediaType)) {
-		TB_TRY(copyImageBlobs(src, dst, top, image, report));
+		TB_TRY(copyImageBlobs(src, dst, top, image, options.jobs, report));
 		return commitManifest(dst, top, image, std::move(report));
 	}
 	auto index = support::parseImageIndex(top);
 	if (!index)
 		return unexpected(
 			std::move(index).error().wrap("image " + std::string(image) + ": index"));
-	if (!dst.acceptsIndex()) {
-		auto child = support::pickPlatform(*index);
+	if (!options.platform.empty() || !dst.acceptsIndex()) {
+		auto child = support::selectPlatform(*index, options.platform);
 		if (!child)
 			return unexpected(
 				std::move(child).error().wrap("image " + std::string(image)));
 		RawManifest m = TB_TRY(image::readChildManifest(src, child->descriptor, image));
-		TB_TRY(copyImageBlobs(src, dst, m, image, report));
+		if (!support::isImageManifestType(m.mediaType))
+			return err(Errc::Unsupported,
+				   "image " + std::string(image) + ": nested index " +
+					   child->descriptor.digest.str() + " is not supported");
+		TB_TRY(copyImageBlobs(src, dst, m, image, options.jobs, report));
 		report.resolvedIndex = true;
+		if (child->platform)
+			report.platform = support::platformString(
+				support::normalizePlatform(*child->platform));
 		return commitManifest(dst, m, image, std::move(report));
 	}
 	for (const auto &child : index->manifests) {
@@ -108,17 +92,20 @@ Result<CopyReport> copyImage(ImageSource &src, ImageDestination &dst, std::strin
 			return err(Errc::Unsupported,
 				   "image " + std::string(image) + ": nested index " +
 					   child.descriptor.digest.str() + " is not supported");
-		TB_TRY(copyImageBlobs(src, dst, m, image, report));
+		TB_TRY(copyImageBlobs(src, dst, m, image, options.jobs, report));
 		TB_TRY(putSmallBlob(dst, child.descriptor, m.bytes, image, report));
 	}
 	return commitManifest(dst, top, image, std::move(report));
 }
 
-Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_view dst)
+Result<CopyReport> copyImage(Context &ctx, std::string_view src, std::string_view dst,
+			     const CopyOptions &options)
 {
+	if (!options.platform.empty())
+		TB_TRY(support::parsePlatform(options.platform));
 	auto source = TB_TRY(openImageSource(ctx, src));
 	auto dest = TB_TRY(openImageDestination(ctx, dst));
-	return copyImage(*source, *dest, src);
+	return copyImage(*source, *dest, src, options);
 }
 
 } // namespace tb

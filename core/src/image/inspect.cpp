@@ -13,6 +13,7 @@
 #include "image/verify.h"
 #include "tbsupport/layout_image.h"
 #include "tbsupport/oci_layout.h"
+#include "tbsupport/platform.h"
 
 namespace tb {
 
@@ -87,10 +88,13 @@ std::vector<std::string> repositoryTags(Context &ctx, std::string_view text, con
 } // namespace
 
 Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
-				     const std::vector<CacheFormat *> &formats)
+				     const std::vector<CacheFormat *> &formats,
+				     std::string_view platform)
 {
 	std::string ctx = "image " + std::string(name);
 	ImageInspection out;
+	if (!platform.empty())
+		TB_TRY(support::parsePlatform(platform));
 	out.name = std::string(name);
 	out.raw = TB_TRY(readTopManifest(source, name));
 	RawManifest manifest = out.raw;
@@ -99,7 +103,7 @@ Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
 		if (!index)
 			return unexpected(std::move(index).error().wrap(ctx + ": index"));
 		out.indexDigest = support::Sha256::of(out.raw.bytes);
-		auto child = support::pickPlatform(*index);
+		auto child = support::selectPlatform(*index, platform);
 		if (!child)
 			return unexpected(std::move(child).error().wrap(ctx));
 		manifest = TB_TRY(image::readChildManifest(source, child->descriptor, name));
@@ -139,10 +143,10 @@ Result<ImageInspection> inspectImage(ImageSource &source, std::string_view name,
 	return out;
 }
 
-Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref)
+Result<ImageInspection> inspectImage(Context &ctx, std::string_view ref, std::string_view platform)
 {
 	auto source = TB_TRY(openImageSource(ctx, ref));
-	auto out = TB_TRY(inspectImage(*source, ref, ctx.cacheFormats()));
+	auto out = TB_TRY(inspectImage(*source, ref, ctx.cacheFormats(), platform));
 	out.repoTags = repositoryTags(ctx, ref, out.indexDigest.value_or(out.digest));
 	return out;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -41,6 +42,8 @@ struct Transfer {
 	Response *resp = nullptr;
 	int64_t sunk = 0;
 	bool tooLong = false;
+	int64_t announced = -1; ///< Content-Length of an over-long answer, refused unread
+	long status = 0;        ///< of the answer being received
 	bool aborted = false;
 	bool started = false;
 	std::optional<Error> sourceError;
@@ -52,12 +55,30 @@ size_t onHeader(char *data, size_t size, size_t n, void *user)
 	std::string_view line(data, size * n);
 	if (line.starts_with("HTTP/")) { // a new answer (after 100-continue or a redirect)
 		t->resp->headers.clear();
+		auto sp = line.find(' ');
+		t->status = sp == std::string_view::npos
+				    ? 0
+				    : std::strtol(std::string(line.substr(sp + 1, 3)).c_str(),
+						  nullptr, 10);
 		return size * n;
 	}
 	auto colon = line.find(':');
-	if (colon != std::string_view::npos)
-		t->resp->headers.emplace_back(lower(line.substr(0, colon)),
-					      trim(line.substr(colon + 1)));
+	if (colon == std::string_view::npos)
+		return size * n;
+	std::string name = lower(line.substr(0, colon));
+	std::string value = trim(line.substr(colon + 1));
+	// An in-memory answer that announces more than the cap is refused before its body.
+	bool inMemory = !(t->req->sink && t->status >= 200 && t->status < 300);
+	if (name == "content-length" && inMemory && t->req->method != "HEAD" &&
+	    !(t->status >= 300 && t->status < 400)) {
+		long long announced = std::strtoll(value.c_str(), nullptr, 10);
+		if (announced > 0 && static_cast<unsigned long long>(announced) > t->req->maxBody) {
+			t->tooLong = true;
+			t->announced = announced;
+			return 0;
+		}
+	}
+	t->resp->headers.emplace_back(std::move(name), std::move(value));
 	return size * n;
 }
 
@@ -99,6 +120,16 @@ size_t onRead(char *buffer, size_t size, size_t n, void *user)
 		return CURL_READFUNC_ABORT;
 	}
 	return *r;
+}
+
+int onProgress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
+{
+	auto *t = static_cast<Transfer *>(user);
+	if (t->req->abort && t->req->abort()) {
+		t->aborted = true;
+		return 1;
+	}
+	return 0;
 }
 
 std::string slurp(const std::string &path)
@@ -233,6 +264,11 @@ Result<Response> Http::perform(const Request &req, TransferError *detail) noexce
 			curl_easy_setopt(c, CURLOPT_SSLCERT, tls_.clientCert.c_str());
 			curl_easy_setopt(c, CURLOPT_SSLKEY, tls_.clientKey.c_str());
 		}
+		if (req.abort) {
+			curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, onProgress);
+			curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+		}
 		curl_slist *headers = nullptr;
 		for (const auto &hd : req.headers)
 			headers = curl_slist_append(headers, hd.c_str());
@@ -269,6 +305,12 @@ Result<Response> Http::perform(const Request &req, TransferError *detail) noexce
 			Error e;
 			if (t.sourceError)
 				e = t.sourceError->wrap(what + ": request body");
+			else if (t.tooLong && t.announced >= 0)
+				e = Error{Errc::LimitExceeded,
+					  what + ": answer of " + std::to_string(t.announced) +
+						  " bytes (Content-Length) is over the " +
+						  std::to_string(req.maxBody) +
+						  " byte limit; refused unread"};
 			else if (t.tooLong)
 				e = Error{Errc::LimitExceeded, what + ": answer is larger than " +
 								       std::to_string(req.maxBody) +

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -48,6 +49,8 @@ public:
 	Result<void> putBlob(const Descriptor &blob, BlobReader &data) noexcept override;
 	Result<void> putManifest(const RawManifest &manifest) noexcept override;
 	Result<void> commit() noexcept override;
+	/// \brief Blobs are staged in their own temp files: any number at once.
+	bool concurrentBlobs() const noexcept override { return true; }
 
 	/// \brief Add an annotation to the index.json entry commit() writes.
 	void annotate(std::string key, std::string value)
@@ -67,6 +70,7 @@ private:
 	Result<void> commitImpl();
 	void abandon() noexcept;
 
+	std::mutex mutex_; ///< guards the members below against concurrent putBlob()s
 	std::string dir_;
 	std::string tag_;
 	bool dirReady_ = false;

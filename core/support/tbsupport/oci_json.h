@@ -79,7 +79,7 @@ Result<ImageIndex> parseImageIndex(const RawManifest &m, size_t cap = MaxManifes
 /// \return Errc::Corrupt for bad JSON, Errc::LimitExceeded over MaxConfigBytes
 Result<ImageConfig> parseImageConfig(std::string_view bytes);
 
-/// \brief The first linux/amd64 child, else the only child.
+/// \brief The host platform's child, else the only child (tbsupport/platform.h).
 /// \return Errc::NotFound listing the platforms when neither exists
 Result<IndexEntry> pickPlatform(const ImageIndex &index);
 

@@ -50,6 +50,9 @@ struct Request {
 	std::function<bool(const char *, size_t)> sink;
 	/// Called once before the sink's first bytes with the 2xx status and headers; false aborts.
 	std::function<bool(long, const Response &)> onStart;
+	/// Polled while the transfer runs (also while it waits for an answer): true stops it
+	/// (TransferError::aborted), so the owner of a download can give it up at once.
+	std::function<bool()> abort;
 	size_t maxBody = 4u << 20; ///< a longer in-memory body is Errc::LimitExceeded
 	bool follow = true;        ///< follow redirects (Authorization is dropped across hosts)
 };
