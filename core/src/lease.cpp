@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -126,8 +127,15 @@ void GpuLease::release() noexcept
 {
 	// Closing the fd drops the flock; the file stays (unlinking would race a new holder
 	// that opened it but has not locked it yet).
-	for (int fd : fds_)
+	// The record is emptied first, while the lock is still held: a process that loses the
+	// race for the next lease must never read this holder's stale name.
+	for (int fd : fds_) {
+		if (::ftruncate(fd, 0) != 0) {
+			// Best effort: a stale record names a dead or finished process, which the
+			// loser's wait below also skips.
+		}
 		::close(fd);
+	}
 	fds_.clear();
 	gpus_.clear();
 }
@@ -184,7 +192,13 @@ Result<GpuLease> acquireGpuLease(const std::string &dir, const std::vector<std::
 							     std::strerror(e));
 			// The winner writes its name right after locking; give it a moment.
 			auto holder = gpuLeaseHolder(dir, g);
-			for (int i = 0; i < 50 && holder && holder->pid == 0; ++i) {
+			// A record naming a process that is gone is the last holder's (killed
+			// before it could empty it): the winner's own comes right after.
+			auto unwritten = [&] {
+				return holder && (holder->pid == 0 ||
+						  (::kill(holder->pid, 0) != 0 && errno == ESRCH));
+			};
+			for (int i = 0; i < 50 && unwritten(); ++i) {
 				::usleep(1000);
 				holder = gpuLeaseHolder(dir, g);
 			}

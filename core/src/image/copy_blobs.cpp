@@ -32,7 +32,8 @@ private:
 };
 
 // concurrentBlobs() exists from minor 2 of the transport API: older plugins are serialised.
-template <typename T> bool concurrent(const T &object)
+template<typename T>
+bool concurrent(const T &object)
 {
 	return hasMinor(object, 2) && object.concurrentBlobs();
 }
