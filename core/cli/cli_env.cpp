@@ -11,7 +11,8 @@ namespace tb::cli {
 
 Result<GpuInventory> hostGpus(Env &env)
 {
-	Context *ctx = TB_TRY(env.openContext());
+	// Only the probes: loading transports and runtimes would cost more than the probe.
+	Context *ctx = TB_TRY(env.openContext(true, {"probe"}));
 	return probeGpus(*ctx);
 }
 

@@ -32,7 +32,7 @@ CdiFormat formatOf(const GenerateFlags &f)
 
 Status generate(Env &env, GenerateFlags &f)
 {
-	Context *ctx = TB_TRY(env.openContext());
+	Context *ctx = TB_TRY(env.openContext(true, {"probe"}));
 	f.options.deviceNames = f.deviceNames == "index"  ? CdiDeviceNames::Index
 				: f.deviceNames == "uuid" ? CdiDeviceNames::Uuid
 							  : CdiDeviceNames::Both;
