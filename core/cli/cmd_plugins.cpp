@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/core.h>
 
+#include <tb/json_output.h>
 #include <tb/printable.h>
 
 #include "cli.h"
@@ -32,19 +32,7 @@ const char *statusColour(PluginStatus s)
 
 void printJson(const std::vector<PluginInfo> &plugins)
 {
-	boost::json::array arr;
-	for (const auto &p : plugins)
-		arr.push_back(boost::json::object{
-			{"kind", p.kind},
-			{"name", p.name},
-			{"uri", p.uri},
-			{"version", p.version},
-			{"apiVersion", p.apiVersion},
-			{"status", std::string(pluginStatusName(p.status))},
-			{"reason", p.reason},
-			{"path", p.path},
-		});
-	std::printf("%s\n", boost::json::serialize(boost::json::object{{"plugins", arr}}).c_str());
+	std::printf("%s\n", pluginListJson(plugins).c_str());
 }
 
 void printTable(const std::vector<PluginInfo> &plugins, bool verbose, bool colour)

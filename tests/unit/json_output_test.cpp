@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <tb/json_output.h>
+#include <tb/plugin.h>
 
 namespace tb {
 namespace {
@@ -114,6 +115,41 @@ TEST(CdiListingJson, EscapesWhatSpecFilesCarry)
 		  "\"vendor.com/gpu=line\\nbreak\\u0001\", \"file\": \"/etc/cdi/y.json\", "
 		  "\"conflict\": \"also defined in z\"}\n  ],\n  \"errors\": [\"/etc/cdi/"
 		  "broken.json: not valid JSON\"]\n}\n");
+}
+
+TEST(PluginListJson, EveryFieldOfEveryPlugin)
+{
+	EXPECT_EQ(pluginListJson({}), "{\"plugins\":[]}");
+	PluginInfo p;
+	p.kind = "transport";
+	p.name = "oci";
+	p.uri = "transport.oci";
+	p.version = "0.1.0";
+	p.apiVersion = "2.2";
+	p.status = PluginStatus::Untrusted;
+	p.reason = "directory /tmp is writable by others\n";
+	p.path = "/tmp/tb-transport-oci.so";
+	EXPECT_EQ(pluginListJson({p}),
+		  "{\"plugins\":[{\"kind\":\"transport\",\"name\":\"oci\",\"uri\":"
+		  "\"transport.oci\",\"version\":\"0.1.0\",\"apiVersion\":\"2.2\",\"status\":\"" +
+			  std::string(pluginStatusName(PluginStatus::Untrusted)) +
+			  "\",\"reason\":\"directory /tmp is writable by others\\n\",\"path\":"
+			  "\"/tmp/tb-transport-oci.so\"}]}");
+}
+
+TEST(VersionJson, CoreVersionAbiAndEveryKind)
+{
+	std::string v = versionJson();
+	EXPECT_EQ(v.rfind("{\"version\":\"" + std::string(version()) + "\",\"pluginAbiVersion\":" +
+				  std::to_string(TB_PLUGIN_ABI_VERSION) + ",",
+			  0),
+		  0u)
+		<< v;
+	for (const auto &k : pluginKinds())
+		EXPECT_NE(v.find("\"" + k.name + "\":\"" + std::to_string(k.versionMajor) + "." +
+				 std::to_string(k.versionMinor) + "\""),
+			  std::string::npos)
+			<< k.name << " in " << v;
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <tb/cdi.h>
+#include <tb/context.h>
 #include <tb/images.h>
 
 namespace tb {
@@ -31,5 +32,13 @@ std::string_view prunedItemKindName(PrunedItem::Kind kind) noexcept;
 /// one device per line. Names and paths come from spec files: every string is escaped as
 /// JSON requires (control characters included).
 std::string cdiListingJson(const CdiListing &listing);
+
+/// \brief `tb plugins ls --json`: {"plugins": [{kind, name, uri, version, apiVersion, status,
+/// reason, path}]}.
+std::string pluginListJson(const std::vector<PluginInfo> &plugins);
+
+/// \brief `tb version --json`: {version, pluginAbiVersion, cxxAbiTag, apiVersions {KIND:
+/// "MAJOR.MINOR"}} for the kinds this core loads.
+std::string versionJson();
 
 } // namespace tb

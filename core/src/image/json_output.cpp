@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <tb/json_output.h>
+#include <tb/plugin.h>
 
 namespace tb {
 
@@ -153,6 +154,36 @@ std::string cdiListingJson(const CdiListing &l)
 	for (size_t i = 0; i < l.errors.size(); ++i)
 		out += (i ? ", " : "") + q(l.errors[i]);
 	return out + "]\n}\n";
+}
+
+std::string pluginListJson(const std::vector<PluginInfo> &plugins)
+{
+	json::array arr;
+	for (const auto &p : plugins)
+		arr.push_back(json::object{
+			{"kind", p.kind},
+			{"name", p.name},
+			{"uri", p.uri},
+			{"version", p.version},
+			{"apiVersion", p.apiVersion},
+			{"status", std::string(pluginStatusName(p.status))},
+			{"reason", p.reason},
+			{"path", p.path},
+		});
+	return json::serialize(json::object{{"plugins", arr}});
+}
+
+std::string versionJson()
+{
+	json::object apis;
+	for (const auto &k : pluginKinds())
+		apis[k.name] = fmt::format("{}.{}", k.versionMajor, k.versionMinor);
+	return json::serialize(json::object{
+		{"version", std::string(version())},
+		{"pluginAbiVersion", TB_PLUGIN_ABI_VERSION},
+		{"cxxAbiTag", fmt::format("{:#x}", TB_CXX_ABI_TAG)},
+		{"apiVersions", apis},
+	});
 }
 
 } // namespace tb
