@@ -21,6 +21,24 @@ extern char **environ;
 
 namespace tb::support {
 
+namespace {
+
+// posix_spawnp() of \a argv with \a actions (destroyed here), stdin and the rest as set up.
+// \return the child's pid, or 0 with the spawn error in \a rc
+pid_t spawn(const std::vector<std::string> &argv, posix_spawn_file_actions_t &actions, int &rc)
+{
+	std::vector<char *> args;
+	for (const auto &a : argv)
+		args.push_back(const_cast<char *>(a.c_str()));
+	args.push_back(nullptr);
+	pid_t pid = 0;
+	rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+	posix_spawn_file_actions_destroy(&actions);
+	return rc == 0 ? pid : 0;
+}
+
+} // namespace
+
 Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 {
 	if (argv.empty())
@@ -34,13 +52,8 @@ Result<ProcessResult> runProcess(const std::vector<std::string> &argv)
 	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&actions, writeEnd.get(), 2);
-	std::vector<char *> args;
-	for (const auto &a : argv)
-		args.push_back(const_cast<char *>(a.c_str()));
-	args.push_back(nullptr);
-	pid_t pid = 0;
-	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-	posix_spawn_file_actions_destroy(&actions);
+	int rc = 0;
+	pid_t pid = spawn(argv, actions, rc);
 	writeEnd.reset(); // the child's copy is the only writer left: EOF when it exits
 	if (rc != 0)
 		return err(Errc::NotFound, "run " + argv[0] + ": " + std::strerror(rc));
@@ -79,13 +92,8 @@ Result<ProcessOutput> runProcessOutput(const std::vector<std::string> &argv)
 	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&actions, outWrite.get(), 1);
 	posix_spawn_file_actions_adddup2(&actions, errWrite.get(), 2);
-	std::vector<char *> args;
-	for (const auto &a : argv)
-		args.push_back(const_cast<char *>(a.c_str()));
-	args.push_back(nullptr);
-	pid_t pid = 0;
-	int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-	posix_spawn_file_actions_destroy(&actions);
+	int rc = 0;
+	pid_t pid = spawn(argv, actions, rc);
 	// The child's copies are the only writers left: EOF when it exits.
 	outWrite.reset();
 	errWrite.reset();

@@ -97,17 +97,6 @@ Result<std::pair<std::string, std::string>> decodeAuth(const std::string &b64,
 	return std::make_pair(out.substr(0, colon), out.substr(colon + 1));
 }
 
-std::string encodeAuth(const std::string &user, const std::string &password)
-{
-	std::string plain = user + ":" + password;
-	std::string enc(4 * ((plain.size() + 2) / 3) + 1, '\0');
-	int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(enc.data()),
-				reinterpret_cast<const unsigned char *>(plain.data()),
-				static_cast<int>(plain.size()));
-	enc.resize(static_cast<size_t>(n));
-	return enc;
-}
-
 // The helper's server address for a registry (Docker Hub's is a v1 URL).
 std::string helperServer(const std::string &registry)
 {
@@ -352,7 +341,8 @@ Result<std::string> storeCredential(const std::string &registry, const std::stri
 			it = auths.as_object().erase(it);
 		else
 			++it;
-	auths.as_object()[key] = json::object{{"auth", encodeAuth(user, password)}};
+	auths.as_object()[key] =
+		json::object{{"auth", registry::userPasswordBase64(user, password)}};
 	TB_TRY(writeAtomically(path, json::serialize(doc) + "\n"));
 	return path;
 }

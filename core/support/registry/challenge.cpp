@@ -107,7 +107,7 @@ std::vector<Challenge> parseChallenges(const std::vector<std::string> &values)
 	return out;
 }
 
-std::string basicAuthorization(const std::string &user, const std::string &password)
+std::string userPasswordBase64(const std::string &user, const std::string &password)
 {
 	std::string plain = user + ":" + password;
 	std::string enc(4 * ((plain.size() + 2) / 3) + 1, '\0');
@@ -115,7 +115,12 @@ std::string basicAuthorization(const std::string &user, const std::string &passw
 				reinterpret_cast<const unsigned char *>(plain.data()),
 				static_cast<int>(plain.size()));
 	enc.resize(static_cast<size_t>(n));
-	return "Basic " + enc;
+	return enc;
+}
+
+std::string basicAuthorization(const std::string &user, const std::string &password)
+{
+	return "Basic " + userPasswordBase64(user, password);
 }
 
 } // namespace tb::registry

@@ -43,6 +43,9 @@ struct Challenge {
 /// \brief Parse WWW-Authenticate values (RFC 7235: several challenges, quoted strings).
 std::vector<Challenge> parseChallenges(const std::vector<std::string> &values);
 
+/// \brief base64(user:password), as Basic auth and auth.json's "auth" carry it.
+std::string userPasswordBase64(const std::string &user, const std::string &password);
+
 /// \brief "Basic base64(user:password)".
 std::string basicAuthorization(const std::string &user, const std::string &password);
 
