@@ -47,4 +47,14 @@ Result<boost::json::value> parseSpecText(std::string_view text);
 /// \brief validateCdiSpec on an already parsed tree.
 std::vector<CdiProblem> validateTree(const boost::json::value &tree);
 
+/// \brief A spec file of the CDI dirs: its path and the index of its dir.
+struct SpecFile {
+	std::string path;
+	size_t dir = 0;
+};
+
+/// \brief The spec files of \a dirs as the runtimes read them: .json and .yaml only (no
+/// .yml, no subdirectories), dir by dir, each dir's sorted by name.
+std::vector<SpecFile> specFiles(const std::vector<std::string> &dirs);
+
 } // namespace tb::cdi

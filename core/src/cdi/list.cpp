@@ -20,6 +20,26 @@ std::vector<std::string> cdiSpecDirs(const Config &config)
 	return dirs;
 }
 
+namespace cdi {
+
+std::vector<SpecFile> specFiles(const std::vector<std::string> &dirs)
+{
+	std::vector<SpecFile> out;
+	for (size_t di = 0; di < dirs.size(); ++di) {
+		std::vector<std::string> files = support::listDir(dirs[di]);
+		std::sort(files.begin(), files.end());
+		for (const auto &f : files) {
+			std::string path = dirs[di] + "/" + f;
+			if ((f.ends_with(".json") || f.ends_with(".yaml")) &&
+			    !support::isDirectory(path))
+				out.push_back({std::move(path), di});
+		}
+	}
+	return out;
+}
+
+} // namespace cdi
+
 CdiListing listCdiDevices(const std::vector<std::string> &dirs)
 {
 	CdiListing out;
@@ -29,52 +49,40 @@ CdiListing listCdiDevices(const std::vector<std::string> &dirs)
 		size_t index; // in out.devices
 	};
 	std::map<std::string, Seen> byName;
-	for (size_t di = 0; di < dirs.size(); ++di) {
-		std::vector<std::string> files = support::listDir(dirs[di]);
-		std::sort(files.begin(), files.end());
-		for (const auto &f : files) {
-			// Like the runtimes: only .json and .yaml, no subdirectories, no .yml.
-			if (!f.ends_with(".json") && !f.ends_with(".yaml"))
-				continue;
-			std::string path = dirs[di] + "/" + f;
-			if (support::isDirectory(path))
-				continue;
-			auto text = support::readFile(path, 16 << 20);
-			auto tree = text ? cdi::parseSpecText(*text)
-					 : Result<boost::json::value>(unexpected(text.error()));
-			if (!tree) {
-				out.errors.push_back(path + ": " + tree.error().message);
+	for (const auto &[path, di] : cdi::specFiles(dirs)) {
+		auto text = support::readFile(path, 16 << 20);
+		auto tree = text ? cdi::parseSpecText(*text)
+				 : Result<boost::json::value>(unexpected(text.error()));
+		if (!tree) {
+			out.errors.push_back(path + ": " + tree.error().message);
+			continue;
+		}
+		auto problems = cdi::validateTree(*tree);
+		if (!problems.empty()) {
+			out.errors.push_back(path + ": " + problems.front().path + ": " +
+					     problems.front().message);
+			continue;
+		}
+		const auto &o = tree->get_object();
+		std::string kind(o.at("kind").get_string());
+		for (const auto &d : o.at("devices").get_array()) {
+			std::string name =
+				kind + "=" + std::string(d.get_object().at("name").get_string());
+			auto it = byName.find(name);
+			out.devices.push_back({name, path, ""});
+			if (it == byName.end()) {
+				byName[name] = {path, di, out.devices.size() - 1};
 				continue;
 			}
-			auto problems = cdi::validateTree(*tree);
-			if (!problems.empty()) {
-				out.errors.push_back(path + ": " + problems.front().path + ": " +
-						     problems.front().message);
-				continue;
+			auto &prev = out.devices[it->second.index];
+			if (it->second.dir == di) {
+				out.devices.back().conflict = "also defined in " + prev.file;
+				if (prev.conflict.empty())
+					prev.conflict = "also defined in " + path;
+			} else {
+				prev.conflict = "overridden by " + path;
 			}
-			const auto &o = tree->get_object();
-			std::string kind(o.at("kind").get_string());
-			for (const auto &d : o.at("devices").get_array()) {
-				std::string name =
-					kind + "=" +
-					std::string(d.get_object().at("name").get_string());
-				auto it = byName.find(name);
-				out.devices.push_back({name, path, ""});
-				if (it == byName.end()) {
-					byName[name] = {path, di, out.devices.size() - 1};
-					continue;
-				}
-				auto &prev = out.devices[it->second.index];
-				if (it->second.dir == di) {
-					out.devices.back().conflict =
-						"also defined in " + prev.file;
-					if (prev.conflict.empty())
-						prev.conflict = "also defined in " + path;
-				} else {
-					prev.conflict = "overridden by " + path;
-				}
-				it->second = {path, di, out.devices.size() - 1};
-			}
+			it->second = {path, di, out.devices.size() - 1};
 		}
 	}
 	std::stable_sort(out.devices.begin(), out.devices.end(),

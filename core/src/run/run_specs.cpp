@@ -90,40 +90,31 @@ std::map<std::string, Defined> devicesOf(const std::vector<std::string> &dirs,
 					 const std::string &kind)
 {
 	std::map<std::string, Defined> out;
-	for (size_t di = 0; di < dirs.size(); ++di) {
-		std::vector<std::string> files = support::listDir(dirs[di]);
-		std::sort(files.begin(), files.end());
-		for (const auto &f : files) {
-			if (!f.ends_with(".json") && !f.ends_with(".yaml"))
+	for (const auto &[path, di] : cdi::specFiles(dirs)) {
+		auto text = support::readFile(path, 16 << 20);
+		if (!text || text->find(kind) == std::string::npos)
+			continue; // cheap: most files are of other kinds
+		auto tree = cdi::parseSpecText(*text);
+		if (!tree || !cdi::validateTree(*tree).empty())
+			continue;
+		const auto &o = tree->get_object();
+		if (str(o, "kind") != kind ||
+		    cdi::compareVersions(str(o, "cdiVersion"), kTransientCdiVersion) > 0)
+			continue;
+		std::set<Item> common;
+		std::vector<std::string> commonEnv;
+		itemsOf(o, common, commonEnv);
+		for (const auto &d : o.at("devices").get_array()) {
+			const auto &dev = d.get_object();
+			std::string name = str(dev, "name");
+			Defined def{path, di, false, common, commonEnv};
+			itemsOf(dev, def.items, def.env);
+			auto it = out.find(name);
+			if (it != out.end() && it->second.dir == di) {
+				it->second.conflict = true;
 				continue;
-			std::string path = dirs[di] + "/" + f;
-			if (support::isDirectory(path))
-				continue;
-			auto text = support::readFile(path, 16 << 20);
-			if (!text || text->find(kind) == std::string::npos)
-				continue; // cheap: most files are of other kinds
-			auto tree = cdi::parseSpecText(*text);
-			if (!tree || !cdi::validateTree(*tree).empty())
-				continue;
-			const auto &o = tree->get_object();
-			if (str(o, "kind") != kind ||
-			    cdi::compareVersions(str(o, "cdiVersion"), kTransientCdiVersion) > 0)
-				continue;
-			std::set<Item> common;
-			std::vector<std::string> commonEnv;
-			itemsOf(o, common, commonEnv);
-			for (const auto &d : o.at("devices").get_array()) {
-				const auto &dev = d.get_object();
-				std::string name = str(dev, "name");
-				Defined def{path, di, false, common, commonEnv};
-				itemsOf(dev, def.items, def.env);
-				auto it = out.find(name);
-				if (it != out.end() && it->second.dir == di) {
-					it->second.conflict = true;
-					continue;
-				}
-				out[name] = std::move(def);
 			}
+			out[name] = std::move(def);
 		}
 	}
 	return out;
