@@ -16,7 +16,7 @@ if [ "$target" = list ]; then
 	exit 0
 fi
 if [ ! -f "$build/build.ninja" ]; then
-	CXX=${FUZZ_CXX:-clang++-14} meson setup "$build" --buildtype=debugoptimized -Dfuzz=true \
+	CXX=${FUZZ_CXX:-clang++-14} meson setup "$build" --buildtype=debugoptimized -Dfuzz=true -Db_lundef=false \
 		-Dtests=false -Dbenches=false -Dwerror=false >/dev/null
 fi
 exe=fuzz-${target//_/-}

@@ -27,11 +27,15 @@ Registries::Registries(Host &host, Settings settings, registry::CredentialSource
 }
 
 std::shared_ptr<registry::Client> Registries::makeClient(const std::string &registry,
-							 const std::string &endpointKey)
+							 const std::string &endpointKey,
+							 registry::CredentialSource creds,
+							 std::optional<bool> tlsVerify)
 {
-	auto ep = registry::resolveEndpoint(
-		endpointKey,
-		settings_.endpointsFor ? settings_.endpointsFor(endpointKey) : settings_.endpoints);
+	auto config =
+		settings_.endpointsFor ? settings_.endpointsFor(endpointKey) : settings_.endpoints;
+	if (tlsVerify)
+		config.tlsVerify = tlsVerify;
+	auto ep = registry::resolveEndpoint(endpointKey, config);
 	registry::ClientOptions o;
 	o.retry = settings_.retry;
 	o.timeouts = settings_.timeouts;
@@ -42,8 +46,20 @@ std::shared_ptr<registry::Client> Registries::makeClient(const std::string &regi
 	};
 	o.warn = [h](const std::string &m) { h->log(LogLevel::Warn, m); };
 	// Credentials belong to the registry the user named, also when a mirror serves it.
-	return std::make_shared<registry::Client>(registry, ep.baseUrl, ep.tls, creds_, o,
+	return std::make_shared<registry::Client>(registry, ep.baseUrl, ep.tls, std::move(creds), o,
 						  ep.httpFallback);
+}
+
+std::shared_ptr<registry::Client> Registries::loginClient(const std::string &registry,
+							  registry::Credential cred,
+							  std::optional<bool> tlsVerify)
+{
+	registry::CredentialSource source =
+		[cred = std::move(cred)](
+			const std::string &) -> Result<std::optional<registry::Credential>> {
+		return std::optional<registry::Credential>(cred);
+	};
+	return makeClient(registry, registry, std::move(source), tlsVerify);
 }
 
 std::shared_ptr<registry::Client> Registries::client(const std::string &registry)
@@ -51,7 +67,7 @@ std::shared_ptr<registry::Client> Registries::client(const std::string &registry
 	std::lock_guard lock(mutex_);
 	auto &c = clients_[registry];
 	if (!c)
-		c = makeClient(registry, registry);
+		c = makeClient(registry, registry, creds_);
 	return c;
 }
 
@@ -69,7 +85,7 @@ Registries::mirrors(const std::string &registry)
 		std::lock_guard lock(mutex_);
 		auto &c = clients_["mirror\n" + host];
 		if (!c)
-			c = makeClient(host, host);
+			c = makeClient(host, host, creds_);
 		out.emplace_back(c, prefix);
 	}
 	return out;

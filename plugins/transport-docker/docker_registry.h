@@ -99,6 +99,12 @@ public:
 	std::optional<std::string> mountSource(const std::string &registry, const std::string &repo,
 					       const std::string &digest);
 
+	/// \brief A client of its own for \a registry that authenticates with \a cred only, and
+	/// verifies TLS as \a tlsVerify says when set (`tb login`).
+	std::shared_ptr<registry::Client> loginClient(const std::string &registry,
+						      registry::Credential cred,
+						      std::optional<bool> tlsVerify);
+
 	const Settings &settings() const noexcept { return settings_; }
 	Host &host() noexcept { return host_; }
 	ProgressSink &progress() noexcept { return *progress_; }
@@ -109,7 +115,9 @@ public:
 
 private:
 	std::shared_ptr<registry::Client> makeClient(const std::string &registry,
-						     const std::string &endpointKey);
+						     const std::string &endpointKey,
+						     registry::CredentialSource creds,
+						     std::optional<bool> tlsVerify = {});
 
 	Host &host_;
 	Settings settings_;

@@ -98,6 +98,15 @@ public:
 		});
 	}
 
+	Result<void> checkLogin(const LoginCheck &login) noexcept override
+	{
+		return guarded("transport.docker", [&]() -> Result<void> {
+			registry::Credential cred{login.username, login.password, {}, {}};
+			return regs_.loginClient(login.registry, std::move(cred), login.tlsVerify)
+				->checkLogin();
+		});
+	}
+
 private:
 	Registries regs_;
 };

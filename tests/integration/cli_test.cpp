@@ -41,7 +41,7 @@ TEST_F(Cli, VersionPrintsCoreAndAbi)
 	auto o = tb("version");
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
-	EXPECT_NE(o.out.find("plugin ABI 2 (transport 2.2, cache 2.0, probe 2.1, runtime 2.0)"),
+	EXPECT_NE(o.out.find("plugin ABI 2 (transport 2.3, cache 2.0, probe 2.1, runtime 2.0)"),
 		  std::string::npos)
 		<< o.out;
 	EXPECT_EQ(tb("--version").rc, 0);
@@ -131,6 +131,23 @@ TEST_F(Cli, GlobalJsonReachesEveryDataVerb)
 			<< verb << ": " << o.err;
 		EXPECT_TRUE(o.out.empty()) << verb << ": " << o.out;
 	}
+}
+
+// libtb speaks no HTTP: `tb login` checks credentials through transport.docker, and says
+// so when no such plugin is loaded (nothing is stored then).
+TEST_F(Cli, LoginWithoutTheDockerTransportSaysWhy)
+{
+	std::ofstream(tmp_ / "pw") << "s3cret-pw\n";
+	auto authFile = tmp_ / "auth.json";
+	auto o = tb("login --authfile " + shq(authFile.string()) +
+			    " 127.0.0.1:9 -u me --password-stdin < " + shq((tmp_ / "pw").string()),
+		    "TB_PLUGIN_PATH=" + shq(envOr("TB_BROKEN_DIR")));
+	EXPECT_NE(o.rc, 0);
+	EXPECT_NE(o.err.find("logging in to 127.0.0.1:9: no transport.docker plugin"),
+		  std::string::npos)
+		<< o.err;
+	EXPECT_EQ(o.err.find("s3cret-pw"), std::string::npos) << o.err;
+	EXPECT_FALSE(fs::exists(authFile));
 }
 
 TEST_F(Cli, PluginLogLinesFollowTbLogLevels)

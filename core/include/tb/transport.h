@@ -15,7 +15,7 @@
 
 /// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
 #define TB_TRANSPORT_API_MAJOR 2u
-#define TB_TRANSPORT_API_MINOR 2u
+#define TB_TRANSPORT_API_MINOR 3u
 
 namespace tb {
 
@@ -80,6 +80,14 @@ enum TransportRole : uint32_t {
 	LayoutStore = 1u << 0,
 };
 
+/// \brief (minor 3) Credentials `tb login` checks against a registry before storing them.
+struct LoginCheck {
+	std::string registry; ///< "HOST[:PORT]" as auth.json keys it
+	std::string username;
+	std::string password;          ///< never to appear in a message or a log
+	std::optional<bool> tlsVerify; ///< --tls-verify; unset = the transport's own settings
+};
+
 /// \brief A transport plugin. Its plugin name is the reference prefix ("oci", "docker-archive").
 class Transport : public Versioned {
 public:
@@ -96,6 +104,17 @@ public:
 
 	/// \brief TransportRole bits.
 	virtual uint32_t roles() const noexcept { return 0; }
+
+	// ---- minor 3: call only when apiMinor() >= 3 ----
+
+	/// \brief Check \a login against its registry (the registry's own protocol: Basic or a
+	/// token). \return Errc::PermissionDenied when refused; Errc::Unsupported for a transport
+	/// without registries
+	virtual Result<void> checkLogin(const LoginCheck &login) noexcept
+	{
+		(void)login;
+		return err(Errc::Unsupported, "this transport has no registry to log in to");
+	}
 
 protected:
 	explicit Transport(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}

@@ -54,8 +54,22 @@ public:
 	struct Node {
 		enum { Scalar, Object, Array } kind = Scalar;
 		std::string scalar;
-		std::vector<std::pair<std::string, Node>> members; // object
-		std::vector<Node> items;                           // array
+		std::vector<Node> members; // object; each member carries its key in name
+		std::vector<Node> items;   // array
+		std::string name;          // key when a member of an object
+		// std::pair<std::string, Node> would need Node complete here (clang rejects it).
+		static Node of(decltype(kind) k, std::string scalar = {})
+		{
+			Node n;
+			n.kind = k;
+			n.scalar = std::move(scalar);
+			return n;
+		}
+		static Node named(std::string key, Node v)
+		{
+			v.name = std::move(key);
+			return v;
+		}
 	};
 
 	std::string render(const Node &n) const
@@ -100,8 +114,8 @@ private:
 		} else if (n.kind == Node::Object) {
 			out += "{\n";
 			for (size_t i = 0; i < n.members.size(); ++i) {
-				out += pad(depth + 1) + str(n.members[i].first) + ": ";
-				jsonValue(n.members[i].second, depth + 1, out);
+				out += pad(depth + 1) + str(n.members[i].name) + ": ";
+				jsonValue(n.members[i], depth + 1, out);
 				out += i + 1 < n.members.size() ? ",\n" : "\n";
 			}
 			out += pad(depth) + "}";
@@ -129,8 +143,8 @@ private:
 			for (size_t i = 0; i < n.members.size(); ++i) {
 				if (!(inline_ && i == 0))
 					out += pad(depth);
-				out += key(n.members[i].first) + ":";
-				const Node &v = n.members[i].second;
+				out += key(n.members[i].name) + ":";
+				const Node &v = n.members[i];
 				if (v.kind == Node::Object && v.members.empty()) {
 					out += " {}\n";
 				} else if (v.kind == Node::Array && v.items.empty()) {
@@ -161,41 +175,41 @@ using Node = Writer::Node;
 
 struct Obj {
 	explicit Obj(const Writer &writer) : w(writer) {}
-	Node n{Node::Object, {}, {}, {}};
+	Node n = Node::of(Node::Object);
 	const Writer &w;
 	Obj &s(const char *k, const std::string &v)
 	{
 		if (!v.empty())
-			n.members.push_back({k, Node{Node::Scalar, w.str(v), {}, {}}});
+			n.members.push_back(Node::named(k, Node::of(Node::Scalar, w.str(v))));
 		return *this;
 	}
 	Obj &i(const char *k, int64_t v)
 	{
-		n.members.push_back({k, Node{Node::Scalar, std::to_string(v), {}, {}}});
+		n.members.push_back(Node::named(k, Node::of(Node::Scalar, std::to_string(v))));
 		return *this;
 	}
 	Obj &node(const char *k, Node v)
 	{
 		if (!(v.kind == Node::Array && v.items.empty()) &&
 		    !(v.kind == Node::Object && v.members.empty()))
-			n.members.push_back({k, std::move(v)});
+			n.members.push_back(Node::named(k, std::move(v)));
 		return *this;
 	}
 };
 
 Node strings(const Writer &w, const std::vector<std::string> &v)
 {
-	Node a{Node::Array, {}, {}, {}};
+	Node a = Node::of(Node::Array);
 	for (const auto &s : v)
-		a.items.push_back({Node::Scalar, w.str(s), {}, {}});
+		a.items.push_back(Node::of(Node::Scalar, w.str(s)));
 	return a;
 }
 
 Node map(const Writer &w, const std::map<std::string, std::string> &m)
 {
-	Node o{Node::Object, {}, {}, {}};
+	Node o = Node::of(Node::Object);
 	for (const auto &[k, v] : m)
-		o.members.push_back({k, {Node::Scalar, w.str(v), {}, {}}});
+		o.members.push_back(Node::named(k, Node::of(Node::Scalar, w.str(v))));
 	return o;
 }
 
@@ -203,7 +217,7 @@ Node edits(const Writer &w, const CdiContainerEdits &e)
 {
 	Obj o(w);
 	o.node("env", strings(w, e.env));
-	Node nodes{Node::Array, {}, {}, {}};
+	Node nodes = Node::of(Node::Array);
 	for (const auto &d : e.deviceNodes) {
 		Obj n(w);
 		n.s("path", d.path).s("hostPath", d.hostPath).s("type", d.type);
@@ -217,7 +231,7 @@ Node edits(const Writer &w, const CdiContainerEdits &e)
 		nodes.items.push_back(std::move(n.n));
 	}
 	o.node("deviceNodes", std::move(nodes));
-	Node hooks{Node::Array, {}, {}, {}};
+	Node hooks = Node::of(Node::Array);
 	for (const auto &h : e.hooks) {
 		Obj n(w);
 		n.s("hookName", h.hookName).s("path", h.path);
@@ -227,7 +241,7 @@ Node edits(const Writer &w, const CdiContainerEdits &e)
 		hooks.items.push_back(std::move(n.n));
 	}
 	o.node("hooks", std::move(hooks));
-	Node mounts{Node::Array, {}, {}, {}};
+	Node mounts = Node::of(Node::Array);
 	for (const auto &m : e.mounts) {
 		Obj n(w);
 		n.s("hostPath", m.hostPath).s("containerPath", m.containerPath);
@@ -235,9 +249,9 @@ Node edits(const Writer &w, const CdiContainerEdits &e)
 		mounts.items.push_back(std::move(n.n));
 	}
 	o.node("mounts", std::move(mounts));
-	Node gids{Node::Array, {}, {}, {}};
+	Node gids = Node::of(Node::Array);
 	for (uint32_t g : e.additionalGids)
-		gids.items.push_back({Node::Scalar, std::to_string(g), {}, {}});
+		gids.items.push_back(Node::of(Node::Scalar, std::to_string(g)));
 	o.node("additionalGids", std::move(gids));
 	return std::move(o.n);
 }
@@ -249,15 +263,16 @@ std::string render(const CdiSpec &spec, bool yaml)
 	top.s("cdiVersion", spec.cdiVersion.empty() ? cdiRequiredVersion(spec) : spec.cdiVersion);
 	top.s("kind", spec.kind);
 	top.node("annotations", map(w, spec.annotations));
-	Node devices{Node::Array, {}, {}, {}};
+	Node devices = Node::of(Node::Array);
 	for (const auto &d : spec.devices) {
 		Obj o(w);
 		o.s("name", d.name).node("annotations", map(w, d.annotations));
 		Node e = edits(w, d.containerEdits);
-		o.n.members.push_back({"containerEdits", std::move(e)}); // required, even if empty
+		o.n.members.push_back(
+			Node::named("containerEdits", std::move(e))); // required, even if empty
 		devices.items.push_back(std::move(o.n));
 	}
-	top.n.members.push_back({"devices", std::move(devices)});
+	top.n.members.push_back(Node::named("devices", std::move(devices)));
 	top.node("containerEdits", edits(w, spec.containerEdits));
 	return w.render(top.n);
 }
