@@ -58,7 +58,8 @@ Status run(Env &env, RunArgs &a)
 {
 	// Before anything is written: a SIGINT from now on is handled, never fatal.
 	RunSignalGuard guard;
-	Context *ctx = TB_TRY(env.openContext());
+	// Transports and cache formats only when the run has a cache image (libtb loads them).
+	Context *ctx = TB_TRY(env.openContext(true, {"probe", "runtime"}));
 	a.o.env = TB_TRY(parseEnv(a.env));
 	if (!a.boltfile.empty())
 		a.o.forBoltfile = true; // writing a Boltfile starts nothing

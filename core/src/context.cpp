@@ -187,13 +187,12 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 		lo.required = c.core.requiredPlugins;
 		// parseConfig() accepted the text, so it parses; the nodes carry the positions
 		// that messages about plugin keys name.
-		toml::table root = text.empty() ? toml::table() : toml::parse(text);
-		std::string origin = impl->configPath.empty() ? "(defaults)" : impl->configPath;
+		impl->configRoot = text.empty() ? toml::table() : toml::parse(text);
+		impl->configOrigin = impl->configPath.empty() ? "(defaults)" : impl->configPath;
 		Impl *im = impl.get();
 		int64_t manifestCap = c.extract.maxManifestBytes;
-		lo.configure = [&root, &origin, im,
-				manifestCap](const Declared &d) -> Result<ConfigView> {
-			auto v = declaredView(root, origin, d);
+		lo.configure = [im, manifestCap](const Declared &d) -> Result<ConfigView> {
+			auto v = declaredView(im->configRoot, im->configOrigin, d);
 			// The registry transport refuses an over-long manifest before downloading
 			// it: it is lent the core's `[extract] max_manifest_bytes`, the one knob.
 			if (v && d.uri == "transport.docker") {
@@ -208,13 +207,15 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 		lo.trusted = c.core.trustedPluginPaths;
 		lo.paths = &impl->paths;
 		lo.services = &impl->services;
+		impl->loader = lo;
 		impl->plugins = PluginSet::load(lo);
 		// A plugin key is checked like a core key: a wrong one stops tb.
 		if (!impl->plugins.configErrors().empty())
 			return unexpected(impl->plugins.configErrors().front());
 		if (options.kinds.empty())
 			for (const auto &w :
-			     unclaimedTableWarnings(root, origin, impl->plugins.declarations()))
+			     unclaimedTableWarnings(impl->configRoot, impl->configOrigin,
+						    impl->plugins.declarations()))
 				TB_LOG("config", Warn) << w;
 		for (const auto &i : impl->plugins.infos()) {
 			if (i.status == PluginStatus::Failed ||
@@ -229,6 +230,25 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 		TB_TRY(impl->plugins.checkRequired(c.core.requiredPlugins));
 	}
 	return std::unique_ptr<Context>(new Context(std::move(impl)));
+}
+
+Result<void> Context::loadKinds(const std::vector<std::string> &kinds)
+{
+	if (!impl_->pluginsLoaded)
+		return err(Errc::InvalidArgument, "this context was made without plugins");
+	for (const auto &k : kinds)
+		if (!findKind(k))
+			return err(Errc::InvalidArgument, "unknown plugin kind '" + k + "'");
+	size_t errorsBefore = impl_->plugins.loadKinds(impl_->loader, kinds);
+	const auto &errors = impl_->plugins.configErrors();
+	if (errors.size() > errorsBefore)
+		return unexpected(errors[errorsBefore]);
+	for (const auto &i : impl_->plugins.infos())
+		if (std::find(kinds.begin(), kinds.end(), i.kind) != kinds.end() &&
+		    i.status == PluginStatus::Failed)
+			TB_LOG("loader", Warn) << "plugin " << i.path << ": "
+					       << pluginStatusName(i.status) << ": " << i.reason;
+	return {};
 }
 
 const std::string &Context::configPath() const noexcept

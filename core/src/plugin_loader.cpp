@@ -108,6 +108,8 @@ bool validate(const FileDescriptor &d, PluginInfo &info)
 	return true;
 }
 
+constexpr const char *kKindNotNeeded = "kind not needed by this command";
+
 bool wanted(const LoaderOptions &o, const PluginInfo &info)
 {
 	return o.kinds.empty() ||
@@ -204,7 +206,7 @@ void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
 			owner[info.uri] = infos_.size();
 			if (!wanted(opts, info)) {
 				info.status = PluginStatus::NotLoaded;
-				info.reason = "kind not needed by this command";
+				info.reason = kKindNotNeeded;
 			} else if (auto lib = openLibrary(path, info)) {
 				instantiate(info, std::move(lib), opts);
 			}
@@ -213,6 +215,23 @@ void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
 	TB_LOG(kLog, Debug) << info.path << ": " << info.uri << " " << pluginStatusName(info.status)
 			    << (info.reason.empty() ? "" : ": ") << info.reason;
 	infos_.push_back(std::move(info));
+}
+
+size_t PluginSet::loadKinds(const LoaderOptions &o, const std::vector<std::string> &kinds)
+{
+	size_t errorsBefore = configErrors_.size();
+	for (auto &info : infos_) {
+		if (info.status != PluginStatus::NotLoaded || info.reason != kKindNotNeeded ||
+		    std::find(kinds.begin(), kinds.end(), info.kind) == kinds.end())
+			continue;
+		info.reason.clear();
+		if (auto lib = openLibrary(info.path, info))
+			instantiate(info, std::move(lib), o);
+		TB_LOG(kLog, Debug)
+			<< info.path << ": " << info.uri << " " << pluginStatusName(info.status)
+			<< (info.reason.empty() ? "" : ": ") << info.reason;
+	}
+	return errorsBefore;
 }
 
 void PluginSet::instantiate(PluginInfo &info, std::shared_ptr<Library> lib, const LoaderOptions &o)

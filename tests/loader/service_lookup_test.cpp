@@ -197,6 +197,39 @@ TEST_F(HostServices, KindsFilterLoadsOnlyWhatTheCommandNeedsAndRequiredPlugins)
 	EXPECT_EQ(c.error().message, "unknown plugin kind 'nonsense'");
 }
 
+// `tb run` opens a context for probes and runtimes and loads the rest only when a cache
+// image needs it: the late plugins get the same checked config as create() would give them.
+TEST_F(HostServices, LoadKindsLoadsWhatTheFilterLeftOut)
+{
+	ContextOptions o;
+	o.kinds = {"probe"};
+	auto ctx = open("[plugins.\"runtime.host-info\"]\ngreeting = \"late\"\n", o);
+	ASSERT_TRUE(ctx);
+	ASSERT_EQ(ctx->runtime("host-info"), nullptr);
+	ASSERT_TRUE(ctx->loadKinds({"runtime"})) << "loading the runtimes later";
+	Runtime *late = ctx->runtime("host-info");
+	ASSERT_NE(late, nullptr);
+	EXPECT_EQ(report(*ctx)["greeting"], "late");
+	for (const auto &i : ctx->plugins()) {
+		if (i.uri == "runtime.host-info") {
+			EXPECT_EQ(i.status, PluginStatus::Ok) << i.reason;
+		}
+	}
+	// Again: nothing changes, the same object stays.
+	ASSERT_TRUE(ctx->loadKinds({"runtime"}));
+	EXPECT_EQ(ctx->runtime("host-info"), late);
+	auto unknown = ctx->loadKinds({"nonsense"});
+	ASSERT_FALSE(unknown);
+	EXPECT_EQ(unknown.error().message, "unknown plugin kind 'nonsense'");
+
+	// A wrong key of a late plugin's section stops the verb as it would at create().
+	auto bad = open("[plugins.\"runtime.host-info\"]\nlimit = \"many\"\n", o);
+	ASSERT_TRUE(bad);
+	auto r = bad->loadKinds({"runtime"});
+	ASSERT_FALSE(r);
+	EXPECT_NE(r.error().message.find("limit"), std::string::npos) << r.error().message;
+}
+
 TEST(CredentialChain, FirstProviderThatKnowsTheRegistryAnswers)
 {
 	CredentialChain chain;

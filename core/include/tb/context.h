@@ -80,6 +80,11 @@ public:
 	std::string configJson() const;
 	const HostPaths &paths() const noexcept;
 
+	/// \brief Load the plugins of \a kinds that ContextOptions::kinds left out (a verb that
+	/// finds it needs them after all: `tb run` with a cache image). Plugins already loaded
+	/// stay as they are. \return the first error of a plugin section, as create() would
+	Result<void> loadKinds(const std::vector<std::string> &kinds);
+
 	/// \brief Every plugin file found, in search order, with its status.
 	const std::vector<PluginInfo> &plugins() const noexcept;
 

@@ -8,6 +8,8 @@
 
 #include <tb/context.h>
 
+#include <toml++/toml.h>
+
 #include "internal/config.h"
 #include "internal/host_impl.h"
 #include "internal/plugin_loader.h"
@@ -27,6 +29,10 @@ public:
 	std::shared_ptr<CredentialStore> credentials;
 	std::shared_ptr<Progress> progress;
 	SharedServices services;
+	// What loadKinds() needs to load more plugins the way create() did.
+	toml::table configRoot;
+	std::string configOrigin;
+	LoaderOptions loader;
 	PluginSet plugins;
 };
 

@@ -95,6 +95,10 @@ public:
 	/// \brief Errors of plugin sections that do not match their plugin's declaration.
 	const std::vector<Error> &configErrors() const noexcept { return configErrors_; }
 
+	/// \brief Load the plugins of \a kinds that load() left out (ContextOptions::kinds), with
+	/// the options load() had. \return the number of configErrors() before the call
+	size_t loadKinds(const LoaderOptions &o, const std::vector<std::string> &kinds);
+
 	/// \return Errc::InvalidArgument naming the plugin when a required plugin is not ok
 	Result<void> checkRequired(const std::vector<std::string> &required) const;
 

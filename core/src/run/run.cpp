@@ -116,9 +116,13 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 	plan.gpus = selected;
 
 	std::string cacheRef = !o.cacheImage.empty() ? o.cacheImage : user ? user->cacheImage : "";
-	if (!cacheRef.empty())
+	if (!cacheRef.empty()) {
+		// A run without a cache image needs only probes and runtimes: the CLI loads
+		// those, and the image's transports and formats are loaded here when needed.
+		TB_TRY_CTX(ctx.loadKinds({"transport", "cache"}), "run: --cache-image " + cacheRef);
 		TB_TRY_CTX(run::prepareCache(ctx, cacheRef, selected, runId, dryRun, plan),
 			   "run: --cache-image " + cacheRef);
+	}
 
 	// The user's -e last: it wins over config, profile and spec.
 	for (const auto &[k, v] : o.env)
