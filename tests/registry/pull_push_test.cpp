@@ -212,6 +212,12 @@ TEST_F(PlainRegistry, ProgressOnATerminalOnlyAndNotWithQuiet)
 	EXPECT_EQ(quiet.out.find("\033[K"), std::string::npos) << quiet.out;
 	EXPECT_EQ(quiet.out.find("total "), std::string::npos) << quiet.out;
 	EXPECT_EQ(quiet.out.substr(0, 7), "sha256:") << quiet.out;
+	// -q: the digest and nothing else (the terminal may end the line with \r\n).
+	std::string digest = quiet.out;
+	while (!digest.empty() && (digest.back() == '\n' || digest.back() == '\r'))
+		digest.pop_back();
+	EXPECT_EQ(digest.size(), 7u + 64u) << quiet.out;
+	EXPECT_EQ(digest.find_first_not_of("0123456789abcdef", 7), std::string::npos) << quiet.out;
 
 	auto qx =
 		onTty("extract -q --skip-compat -i " + ref("tb/cache:v1") + " -d " + (tmp_ / "x"));
