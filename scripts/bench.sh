@@ -83,17 +83,31 @@ if [ $buildah = 1 ] && command -v buildah >/dev/null; then
 	row buildah_commit "rm -rf $out/bimg; buildah $bst rm -a >/dev/null 2>&1; buildah $bst rmi -a -f >/dev/null 2>&1; true" "bash -c '$bcmd'"
 fi
 
-# Hooks for rows of other verbs: each runs only when its verb works on this build.
-# - pull + extract from a loopback registry vs `skopeo copy` + `umoci unpack`: add here once the
-#   registry transport lands (start docker-registry on 127.0.0.1, push oci:$layout:gzip).
-# - `tb cdi generate` / `tb run --dry-run` whole-process on a fixture host:
-hosts=$PWD/tests/data/hosts/h100x8-open-mig
-if [ -d "$hosts" ] && "$tb" --host-root "$hosts" cdi generate >/dev/null 2>&1; then
-	row tb_cdi_generate "true" "$tb --host-root $hosts cdi generate"
-fi
-if [ -d "$hosts" ] && "$tb" --host-root "$hosts" run --dry-run --runtime podman --gpus all \
-	docker.io/library/busybox true >/dev/null 2>&1; then
-	row tb_run_dry_run "true" "$tb --host-root $hosts run --dry-run --runtime podman --gpus all docker.io/library/busybox true"
+# Pull + extract from a loopback registry (docker-registry on 127.0.0.1, temporary storage
+# under the work dir, stopped on exit) vs `skopeo copy` + `umoci unpack` of the same image.
+registry_pid=
+stop_registry() { [ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true; }
+trap stop_registry EXIT
+if command -v docker-registry >/dev/null; then
+	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	rm -rf "$work/registry" && mkdir -p "$work/registry"
+	printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+		"$work/registry/storage" "$port" >"$work/registry/config.yml"
+	docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
+	registry_pid=$!
+	for _ in $(seq 100); do
+		curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	remote=docker://127.0.0.1:$port/bench/cache:gzip
+	if "$tb" copy -q "oci:$layout:gzip" "$remote" >/dev/null 2>"$results/push.err"; then
+		row tb_pull_extract "$fresh" "$tb extract -q --skip-compat -i $remote -d $out/d/cache"
+		if command -v skopeo >/dev/null && command -v umoci >/dev/null; then
+			row skopeo_umoci "rm -rf $out/d $out/sk" "skopeo copy -q --src-tls-verify=false $remote oci:$out/sk:x && umoci unpack --image $out/sk:x $out/d >/dev/null"
+		fi
+	else
+		echo "bench: push to the loopback registry failed: $(tail -1 "$results/push.err")" >&2
+	fi
 fi
 
 for round in $(seq 0 "$runs"); do
@@ -108,6 +122,22 @@ for round in $(seq 0 "$runs"); do
 	done
 done
 rm -rf "$out" "$work/buildah"
+
+# Whole processes of a few milliseconds (`tb cdi generate`, `tb run --dry-run` on the 8-GPU
+# fixture host): one hyperfine run each, many runs, no shell in between.
+hosts=$PWD/tests/data/hosts/h100x8-open-mig
+quick() { # name, command...
+	local name=$1
+	shift
+	"$@" >/dev/null 2>&1 || return 0
+	hyperfine -N --style none --warmup 5 --runs 60 --export-json "$results/quick.$name.json" \
+		-n "$name" "$*" >/dev/null 2>"$results/quick.$name.err" || true
+}
+if [ -d "$hosts" ]; then
+	quick tb_cdi_generate "$tb" --host-root "$hosts" cdi generate
+	quick tb_run_dry_run "$tb" --host-root "$hosts" run --dry-run --runtime podman --gpus all \
+		docker.io/library/busybox true
+fi
 
 # The table: medians, ratio to each row's reference, and the machine.
 /usr/bin/python3 - "$results" "$mb" "$files" "$bytes" "$work" "$runs" <<'PY'
@@ -141,8 +171,8 @@ rows = [  # name, what, reference, target ratio (None = no target)
     ("tb_create_zstd", "`tb create --compression zstd`", "tb_create_gzip", 1.0),
     ("tar_pigz", "`tar -cf - DIR \\| pigz -6`", None, None),
     ("buildah_commit", "buildah from + copy + commit (gzip oci:)", "tb_create_gzip", None),
-    ("tb_cdi_generate", "`tb cdi generate` (8 GPUs, fixture)", None, None),
-    ("tb_run_dry_run", "`tb run --dry-run` (8 GPUs, fixture)", None, None),
+    ("tb_pull_extract", "`tb extract -i docker://` (loopback registry, gzip)", "tb_extract_gzip", 1.2),
+    ("skopeo_umoci", "`skopeo copy docker://` + `umoci unpack`", "tb_pull_extract", None),
 ]
 def sh(c):
     try:
@@ -169,6 +199,25 @@ for name, what, ref, target in rows:
     if target is not None and q:
         tgt = f"≤ {target}× — {'met' if q <= target else 'NOT met'}"
     print(f"| {what} (`{name}`) | {m:.3f} s | {cpu_s(name):.2f} s | {vs} | {ratio} | {tgt} |")
+q = paired("skopeo_umoci", "tb_pull_extract")
+if q:
+    print(f"\n`skopeo copy` + `umoci unpack` / `tb extract -i docker://` = {q:.1f}× (target ≥ 4×: {'met' if q >= 4 else 'NOT met'})")
+quick = [("tb_cdi_generate", "`tb cdi generate` (8 GPUs, fixture)", 5),
+         ("tb_run_dry_run", "`tb run --dry-run` (8 GPUs, fixture)", 10)]
+shown = False
+for name, what, target in quick:
+    f = os.path.join(res, f"quick.{name}.json")
+    if not os.path.exists(f):
+        continue
+    r = json.load(open(f))["results"][0]
+    m = statistics.median(r["times"]) * 1e3
+    c = (r["user"] + r["system"]) * 1e3
+    if not shown:
+        print("\nWhole processes of a few milliseconds (hyperfine -N, 5 warm-up + 60 runs):\n")
+        print("| command | median wall | mean CPU (user+sys) | target |")
+        print("| --- | --- | --- | --- |")
+        shown = True
+    print(f"| {what} (`{name}`) | {m:.1f} ms | {c:.1f} ms | ≤ {target} ms — {'met' if m <= target else 'NOT met'} |")
 q = paired("buildah_commit", "tb_create_gzip")
 if q:
     print(f"\nbuildah / `tb create` (gzip) = {q:.1f}× (target ≥ 8×: {'met' if q >= 8 else 'NOT met'})")
