@@ -47,6 +47,10 @@ struct GlobalOptions {
 	std::string hostRoot;
 	std::string logLevel;
 	bool json = false; ///< --json; verbs with data output bind their own --json flag here
+	/// A verb's --tls-verify, handed to libtb (ContextOptions::tlsVerify).
+	std::optional<bool> tlsVerify;
+	/// A verb's -q: no transfer progress (offered to plugins only on a terminal anyway).
+	bool quietTransfers = false;
 };
 
 /// \brief State shared by every verb: parsed global options, the lazily opened Context, and
@@ -119,10 +123,13 @@ struct RegistryFlags {
 	std::optional<bool> tlsVerify;
 };
 void addRegistryFlags(CLI::App *cmd, RegistryFlags &flags);
-/// \brief Make the flags effective for this process (call before opening the context).
-void applyRegistryFlags(const RegistryFlags &flags);
+/// \brief Make the flags effective for the context the verb opens (call before opening it).
+void applyRegistryFlags(Env &env, const RegistryFlags &flags);
 /// \brief -q: no transfer progress either (progress is shown on a terminal only).
-void quietTransfers(bool quiet);
+void quietTransfers(Env &env, bool quiet);
+/// \brief The tb.progress service `tb` offers plugins: one line on stderr, rewritten at most
+/// 5 times a second; nullptr when stderr is no terminal, on -q, or with TB_NO_PROGRESS set.
+std::shared_ptr<Progress> terminalProgress(bool quiet);
 /// \brief --platform OS/ARCH[/VARIANT] of the verbs that read an image (an index's child).
 void addPlatformFlag(CLI::App *cmd, std::string &platform);
 

@@ -70,6 +70,8 @@ Result<Context *> Env::openContext(bool loadPlugins, std::vector<std::string> ki
 		o.logLevels = global.logLevel;
 		o.loadPlugins = loadPlugins;
 		o.kinds = std::move(kinds);
+		o.tlsVerify = global.tlsVerify;
+		o.progress = terminalProgress(global.quietTransfers);
 		auto c = Context::create(o);
 		if (c) {
 			ctx_ = std::move(*c);

@@ -32,8 +32,8 @@ void registerCopy(CLI::App &app, Env &env)
 			"Blobs copied at once (default 4; 1 = one after another)")
 		->check(CLI::Range(1, 64));
 	onRun(cmd, env, [&env]() -> Status {
-		applyRegistryFlags(flags);
-		quietTransfers(quiet);
+		applyRegistryFlags(env, flags);
+		quietTransfers(env, quiet);
 		Context *ctx = TB_TRY(env.openContext());
 		auto r = TB_TRY(copyImage(*ctx, src, dst, options));
 		if (quiet) {

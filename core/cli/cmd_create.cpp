@@ -86,8 +86,8 @@ void registerCreate(CLI::App &app, Env &env)
 	cmd->add_flag("-q,--quiet", a.quiet, "Print only the digest");
 	addRegistryFlags(cmd, a.flags);
 	onRun(cmd, env, [&env]() {
-		applyRegistryFlags(a.flags);
-		quietTransfers(a.quiet);
+		applyRegistryFlags(env, a.flags);
+		quietTransfers(env, a.quiet);
 		return run(env, a);
 	});
 }

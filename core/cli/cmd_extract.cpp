@@ -83,8 +83,8 @@ void registerExtract(CLI::App &app, Env &env)
 	addRegistryFlags(cmd, a.flags);
 	addPlatformFlag(cmd, a.platform);
 	onRun(cmd, env, [&env, dir]() {
-		applyRegistryFlags(a.flags);
-		quietTransfers(a.quiet);
+		applyRegistryFlags(env, a.flags);
+		quietTransfers(env, a.quiet);
 		if (dir->count() > 0)
 			a.request.destination = a.dir;
 		a.request.platform = a.platform;

@@ -90,7 +90,7 @@ void registerInspect(CLI::App &app, Env &env)
 	static std::string platform;
 	addPlatformFlag(cmd, platform);
 	onRun(cmd, env, [&env]() -> Status {
-		applyRegistryFlags(flags);
+		applyRegistryFlags(env, flags);
 		Context *ctx = TB_TRY(env.openContext());
 		if (raw) {
 			auto m = TB_TRY(readTopManifest(*ctx, ref));

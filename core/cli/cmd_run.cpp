@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `tb run [--runtime R] [--profile P] [--gpus SEL] ... IMAGE [COMMAND...]`: a GPU container.
-// libtb prepares the run (spec, lease, cache, argv) and starts the runtime, forwarding signals;
-// this verb passes its exit code on; the plan's resources go when the verb returns.
+// One libtb call (runContainer) prepares the run (spec, lease, cache, argv), starts the runtime
+// forwarding signals and releases the plan; this verb prints its report and exit code.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include <fmt/core.h>
 
@@ -40,51 +39,22 @@ Result<EnvList> parseEnv(const std::vector<std::string> &items)
 	return out;
 }
 
-void printDryRun(const RunPlan &plan)
-{
-	std::vector<std::string> line;
-	for (const auto &[k, v] : plan.invocation.env)
-		line.push_back(k + "=" + v);
-	line.insert(line.end(), plan.invocation.argv.begin(), plan.invocation.argv.end());
-	std::printf("%s\n", shellQuote(line).c_str());
-	for (const auto &file : plan.persistentSpecs)
-		std::printf("# devices from %s (no transient spec)\n", file.c_str());
-	for (const auto &[path, text] : plan.specs)
-		std::printf("# %s\n%s%s", path.c_str(), text.c_str(),
-			    !text.empty() && text.back() == '\n' ? "" : "\n");
-}
-
 Status run(Env &env, RunArgs &a)
 {
-	// Before anything is written: a SIGINT from now on is handled, never fatal.
+	// Before the context starts any thread: a SIGINT from now on is handled, never fatal.
 	RunSignalGuard guard;
 	// Transports and cache formats only when the run has a cache image (libtb loads them).
 	Context *ctx = TB_TRY(env.openContext(true, {"probe", "runtime"}));
 	a.o.env = TB_TRY(parseEnv(a.env));
-	if (!a.boltfile.empty())
-		a.o.forBoltfile = true; // writing a Boltfile starts nothing
-	RunPlan plan = TB_TRY(buildRunInvocation(*ctx, a.o));
-	for (const auto &w : plan.warnings)
+	a.o.boltfilePath = a.boltfile;
+	a.o.onWarning = [](const std::string &w) {
 		std::fprintf(stderr, "tb: warning: %s\n", w.c_str());
-	if (!a.boltfile.empty()) {
-		std::string text = TB_TRY(boltfileFor(*ctx, plan));
-		std::ofstream f(a.boltfile, std::ios::binary | std::ios::trunc);
-		f << text;
-		if (!f.flush())
-			return err(Errc::Io,
-				   "run: --emit-boltfile: cannot write '" + a.boltfile + "'");
-		return ExitOk;
-	}
-	if (a.o.dryRun) {
-		printDryRun(plan);
-		return ExitOk;
-	}
-	if (int sig = guard.takePending())
-		return 128 + sig; // stopped before the runtime started; the plan is released
-	auto code = runInvocation(plan.invocation, guard);
-	if (!code)
-		return Status(code.error(), 127); // the shell's "command not found"
-	return *code;
+	};
+	RunOutcome r = TB_TRY(runContainer(*ctx, a.o, guard));
+	std::fputs(r.dryRun.c_str(), stdout);
+	if (r.startError)
+		return Status(*r.startError, r.exitCode);
+	return r.exitCode;
 }
 
 } // namespace

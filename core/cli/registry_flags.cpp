@@ -15,20 +15,18 @@ void addRegistryFlags(CLI::App *cmd, RegistryFlags &flags)
 			"Verify registry certificates (false also allows plain HTTP)");
 }
 
-void applyRegistryFlags(const RegistryFlags &flags)
+void applyRegistryFlags(Env &env, const RegistryFlags &flags)
 {
-	// The registry transport reads these for this process.
+	// The core's credential store reads the auth file podman's way (REGISTRY_AUTH_FILE).
 	if (!flags.authFile.empty())
 		::setenv("REGISTRY_AUTH_FILE", flags.authFile.c_str(), 1);
-	if (flags.tlsVerify)
-		::setenv("TB_TLS_VERIFY", *flags.tlsVerify ? "true" : "false", 1);
+	// Reaches the registry transport through the host service tb.registry-tls.
+	env.global.tlsVerify = flags.tlsVerify;
 }
 
-void quietTransfers(bool quiet)
+void quietTransfers(Env &env, bool quiet)
 {
-	// Transports show transfer progress on a terminal unless this is set (-q).
-	if (quiet)
-		::setenv("TB_NO_PROGRESS", "1", 1);
+	env.global.quietTransfers = quiet;
 }
 
 void addPlatformFlag(CLI::App *cmd, std::string &platform)

@@ -6,10 +6,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <sstream>
 
 #include <toml++/toml.h>
 
+#include "internal/config_keys.h"
 #include "internal/paths.h"
 #include "internal/plugin_config.h"
 #include "tbsupport/host_fs.h"
@@ -143,103 +145,78 @@ Result<void> writeDefaultConfig(const std::string &path, bool overwrite)
 
 namespace {
 
+toml::table &subTable(toml::table &root, std::string_view path)
+{
+	toml::table *t = &root;
+	while (!path.empty()) {
+		auto dot = path.find('.');
+		std::string name(path.substr(0, dot));
+		path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+		if (!t->contains(name))
+			t->insert(name, toml::table());
+		t = t->get(name)->as_table();
+	}
+	return *t;
+}
+
+template<typename Rec>
+void insertKeys(toml::table &root, std::span<const config::Key<Rec>> keys, const Rec &rec)
+{
+	for (const auto &k : keys) {
+		toml::table &t = subTable(root, k.section);
+		std::visit(
+			[&](const auto &v) {
+				using V = std::decay_t<decltype(v)>;
+				if constexpr (std::is_same_v<V, std::vector<std::string>>)
+					t.insert(k.key, toArray(v));
+				else if constexpr (std::is_same_v<V, config::StringMap>)
+					t.insert(k.key, toTable(v));
+				else
+					t.insert(k.key, v);
+			},
+			config::keyValue(k, rec));
+	}
+}
+
+// Every part of the file, defaults included, from the key table.
 toml::table configTable(const Config &c)
 {
 	toml::table root;
-	root.insert("version", c.version);
-	root.insert("core", toml::table{
-				    {"plugin_path", toArray(c.core.pluginPath)},
-				    {"system_plugins", c.core.systemPlugins},
-				    {"required_plugins", toArray(c.core.requiredPlugins)},
-				    {"disabled_plugins", toArray(c.core.disabledPlugins)},
-				    {"trusted_plugin_paths", toArray(c.core.trustedPluginPaths)},
-				    {"log_levels", c.core.logLevels},
-			    });
-	root.insert("host", toml::table{{"root", c.host.root}});
-	root.insert("gpu", toml::table{
-				   {"default_selection", c.gpu.defaultSelection},
-				   {"additional_devices", toArray(c.gpu.additionalDevices)},
-				   {"additional_libraries", toArray(c.gpu.additionalLibraries)},
-				   {"enable_isolation", c.gpu.enableIsolation},
-			   });
-	root.insert("runtime", toml::table{
-				       {"default_runtime", c.runtime.defaultRuntime},
-				       {"default_args", toArray(c.runtime.defaultArgs)},
-				       {"environment", toTable(c.runtime.environment)},
-				       {"oci_runtime", c.runtime.ociRuntime},
-			       });
-	root.insert("security", toml::table{
-					{"security_opts", toArray(c.security.securityOpts)},
-					{"allow_rootless", c.security.allowRootless},
-					{"restrict_devices", c.security.restrictDevices},
-				});
-	root.insert("store", toml::table{{"path", c.store.path}});
-	root.insert("extract", toml::table{
-				       {"max_total_bytes", c.extract.maxTotalBytes},
-				       {"max_entries", c.extract.maxEntries},
-				       {"max_path_length", c.extract.maxPathLength},
-				       {"max_ratio", c.extract.maxRatio},
-				       {"max_manifest_bytes", c.extract.maxManifestBytes},
-			       });
-	root.insert("create", toml::table{
-				      {"default_format", c.create.defaultFormat},
-				      {"default_compression", c.create.defaultCompression},
-			      });
-	root.insert("cdi", toml::table{{"spec_dirs", toArray(c.cdi.specDirs)}});
-	// Reserved tables are always shown (empty when unset), as the default file has them.
-	for (const auto &name : reservedAliasTables()) {
-		auto it = c.pluginTables.find(name);
-		root.insert(name,
-			    it == c.pluginTables.end() ? toml::table() : recordsTable(it->second));
+	for (const auto &s : config::sections()) {
+		switch (s.kind) {
+		case config::SectionKind::Keys:
+			break;
+		case config::SectionKind::Reserved: {
+			// Shown even when unset (empty), as the default file has it.
+			auto it = c.pluginTables.find(s.name);
+			root.insert(s.name, it == c.pluginTables.end() ? toml::table()
+								       : recordsTable(it->second));
+			break;
+		}
+		case config::SectionKind::Profiles: {
+			toml::table profiles;
+			for (const auto &[name, p] : c.profiles) {
+				toml::table t;
+				insertKeys(t, config::profileKeys(), p);
+				profiles.insert(name, std::move(t));
+			}
+			root.insert(s.name, std::move(profiles));
+			break;
+		}
+		case config::SectionKind::Plugins: {
+			toml::table plugins;
+			for (const auto &[uri, view] : c.plugins) {
+				toml::table t = valuesTable(view.values());
+				for (const auto &[name, records] : view.tables())
+					t.insert(name, recordsTable(records));
+				plugins.insert(uri, std::move(t));
+			}
+			root.insert(s.name, std::move(plugins));
+			break;
+		}
+		}
 	}
-	const auto &b = c.bolt;
-	root.insert("bolt", toml::table{
-				    {"capsule",
-				     toml::table{
-					     {"snapshot_gpu_state", b.capsule.snapshotGpuState},
-					     {"isolation_level", b.capsule.isolationLevel},
-					     {"quic_acceleration", b.capsule.quicAcceleration},
-					     {"gpu_memory_limit", b.capsule.gpuMemoryLimit},
-				     }},
-				    {"gaming",
-				     toml::table{
-					     {"dlss_enabled", b.gaming.dlssEnabled},
-					     {"rt_cores_enabled", b.gaming.rtCoresEnabled},
-					     {"performance_profile", b.gaming.performanceProfile},
-					     {"wine_optimizations", b.gaming.wineOptimizations},
-					     {"vrs_enabled", b.gaming.vrsEnabled},
-					     {"power_profile", b.gaming.powerProfile},
-				     }},
-				    {"aiml",
-				     toml::table{
-					     {"cuda_cache_size", b.aiml.cudaCacheSize},
-					     {"tensor_cores_enabled", b.aiml.tensorCoresEnabled},
-					     {"mixed_precision", b.aiml.mixedPrecision},
-					     {"memory_pool_size", b.aiml.memoryPoolSize},
-					     {"mig_enabled", b.aiml.migEnabled},
-				     }},
-			    });
-	toml::table profiles;
-	for (const auto &[name, p] : c.profiles)
-		profiles.insert(name, toml::table{
-					      {"description", p.description},
-					      {"extends", p.extends},
-					      {"gpus", p.gpus},
-					      {"environment", toTable(p.environment)},
-					      {"runtime_args", toArray(p.runtimeArgs)},
-					      {"security_opts", toArray(p.securityOpts)},
-					      {"additional_devices", toArray(p.additionalDevices)},
-					      {"cache_image", p.cacheImage},
-				      });
-	root.insert("profiles", std::move(profiles));
-	toml::table plugins;
-	for (const auto &[uri, view] : c.plugins) {
-		toml::table t = valuesTable(view.values());
-		for (const auto &[name, records] : view.tables())
-			t.insert(name, recordsTable(records));
-		plugins.insert(uri, std::move(t));
-	}
-	root.insert("plugins", std::move(plugins));
+	insertKeys(root, config::coreKeys(), c);
 	return root;
 }
 

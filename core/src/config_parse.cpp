@@ -2,16 +2,21 @@
 // nvbind.toml -> tb::Config: every key typed, defaulted and checked, errors naming file and key.
 #include "internal/config.h"
 
-#include <initializer_list>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include <toml++/toml.h>
 
 #include "internal/config_guard.h"
+#include "internal/config_keys.h"
 #include "internal/config_values.h"
 #include "internal/plugin_config.h"
+#include "internal/setting_values.h"
 
 namespace tb {
 
@@ -35,65 +40,28 @@ public:
 	{
 	}
 
-	void str(const char *key, std::string &out,
-		 std::initializer_list<std::string_view> allowed = {})
+	/// A bool, integer or string key, type and choices checked as a plugin's declared
+	/// setting is, then the key's own bound or grammar.
+	template<typename Rec, typename T>
+	void scalar(const config::Key<Rec> &k, T &out)
 	{
-		const toml::node *n = take(key);
+		const toml::node *n = take(k.key);
 		if (!n)
 			return;
-		auto v = n->value<std::string>();
-		if (!v || !n->is_string())
-			return fail(*n, key, "expected a string");
-		if (allowed.size()) {
-			bool ok = false;
-			std::string list;
-			for (auto a : allowed) {
-				ok = ok || a == *v;
-				list += (list.empty() ? "" : ", ") +
-					(a.empty() ? std::string("\"\"") : std::string(a));
-			}
-			if (!ok)
-				return fail(*n, key,
-					    "invalid value '" + *v + "' (expected one of: " + list +
-						    ")");
+		Setting s{k.key, *config::settingType(k), "", k.doc, k.choices};
+		auto v = settingValue(*n, s);
+		if (!v)
+			return fail(*n, k.key, v.error().message);
+		T value = std::get<T>(std::move(*v));
+		if constexpr (std::is_same_v<T, int64_t>) {
+			if (value < k.min)
+				return fail(*n, k.key, "must be at least " + std::to_string(k.min));
+		} else if constexpr (std::is_same_v<T, std::string>) {
+			if (k.check)
+				if (auto why = k.check(value))
+					return fail(*n, k.key, *why);
 		}
-		out = *v;
-	}
-
-	void str(const char *key, std::string &out, config::Check check)
-	{
-		const toml::node *n = take(key);
-		if (!n)
-			return;
-		if (!n->is_string())
-			return fail(*n, key, "expected a string");
-		std::string v = *n->value<std::string>();
-		if (auto why = check(v))
-			return fail(*n, key, *why);
-		out = std::move(v);
-	}
-
-	void boolean(const char *key, bool &out)
-	{
-		const toml::node *n = take(key);
-		if (!n)
-			return;
-		if (!n->is_boolean())
-			return fail(*n, key, "expected true or false");
-		out = *n->value<bool>();
-	}
-
-	void integer(const char *key, int64_t &out, int64_t min)
-	{
-		const toml::node *n = take(key);
-		if (!n)
-			return;
-		if (!n->is_integer())
-			return fail(*n, key, "expected an integer");
-		int64_t v = *n->value<int64_t>();
-		if (v < min)
-			return fail(*n, key, "must be at least " + std::to_string(min));
-		out = v;
+		out = std::move(value);
 	}
 
 	void strList(const char *key, std::vector<std::string> &out, config::Check check = nullptr)
@@ -135,7 +103,7 @@ public:
 	}
 
 	/// A sub-table (e.g. [bolt.capsule]); nullptr when absent.
-	const toml::table *table(const char *key)
+	const toml::table *table(const std::string &key)
 	{
 		const toml::node *n = take(key);
 		if (!n)
@@ -183,60 +151,26 @@ private:
 	std::set<std::string> seen_;
 };
 
-void readCore(SectionReader &r, CoreSection &c)
+// The keys of \a rec declared for \a section.
+template<typename Rec>
+void readKeys(SectionReader &r, std::span<const config::Key<Rec>> keys, std::string_view section,
+	      Rec &rec)
 {
-	r.strList("plugin_path", c.pluginPath);
-	r.boolean("system_plugins", c.systemPlugins);
-	r.strList("required_plugins", c.requiredPlugins, config::checkPluginUri);
-	r.strList("disabled_plugins", c.disabledPlugins, config::checkPluginUri);
-	r.strList("trusted_plugin_paths", c.trustedPluginPaths);
-	r.str("log_levels", c.logLevels, config::checkLogLevels);
-}
-
-void readProfile(SectionReader &r, Profile &p)
-{
-	r.str("description", p.description);
-	r.str("extends", p.extends, {"", "gaming", "aiml"});
-	r.str("gpus", p.gpus, config::checkProfileGpus);
-	r.strMap("environment", p.environment);
-	r.strList("runtime_args", p.runtimeArgs);
-	r.strList("security_opts", p.securityOpts);
-	r.strList("additional_devices", p.additionalDevices);
-	r.str("cache_image", p.cacheImage);
-}
-
-void readBolt(SectionReader &r, BoltSection &b, std::string_view origin,
-	      std::optional<Error> &error)
-{
-	if (const toml::table *t = r.table("capsule")) {
-		SectionReader s(*t, "bolt.capsule.", origin, error);
-		s.boolean("snapshot_gpu_state", b.capsule.snapshotGpuState);
-		s.str("isolation_level", b.capsule.isolationLevel,
-		      {"shared", "exclusive", "virtual"});
-		s.boolean("quic_acceleration", b.capsule.quicAcceleration);
-		s.str("gpu_memory_limit", b.capsule.gpuMemoryLimit, config::checkSizeOrNone);
-		s.finish();
-	}
-	if (const toml::table *t = r.table("gaming")) {
-		SectionReader s(*t, "bolt.gaming.", origin, error);
-		s.boolean("dlss_enabled", b.gaming.dlssEnabled);
-		s.boolean("rt_cores_enabled", b.gaming.rtCoresEnabled);
-		s.str("performance_profile", b.gaming.performanceProfile,
-		      {"performance", "balanced", "efficiency", "ultra-low-latency"});
-		s.boolean("wine_optimizations", b.gaming.wineOptimizations);
-		s.boolean("vrs_enabled", b.gaming.vrsEnabled);
-		s.str("power_profile", b.gaming.powerProfile,
-		      {"maximum", "balanced", "power-saver"});
-		s.finish();
-	}
-	if (const toml::table *t = r.table("aiml")) {
-		SectionReader s(*t, "bolt.aiml.", origin, error);
-		s.integer("cuda_cache_size", b.aiml.cudaCacheSize, 0);
-		s.boolean("tensor_cores_enabled", b.aiml.tensorCoresEnabled);
-		s.boolean("mixed_precision", b.aiml.mixedPrecision);
-		s.str("memory_pool_size", b.aiml.memoryPoolSize, config::checkSize);
-		s.boolean("mig_enabled", b.aiml.migEnabled);
-		s.finish();
+	for (const auto &k : keys) {
+		if (section != k.section)
+			continue;
+		std::visit(
+			[&](auto get) {
+				auto &field = get(rec);
+				using T = std::decay_t<decltype(field)>;
+				if constexpr (std::is_same_v<T, std::vector<std::string>>)
+					r.strList(k.key, field, k.check);
+				else if constexpr (std::is_same_v<T, config::StringMap>)
+					r.strMap(k.key, field);
+				else
+					r.scalar(k, field);
+			},
+			k.field);
 	}
 }
 
@@ -326,54 +260,50 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 	Config c;
 	std::optional<Error> error;
 	SectionReader top(root, "", origin, error);
-	top.integer("version", c.version, 1);
-	if (!error && c.version != 1)
-		top.fail(*root.get("version"), "version",
-			 "unsupported config version (this tb reads 1)");
-
-	auto section = [&](const char *name, auto &&fn) {
-		if (const toml::table *t = top.table(name)) {
-			SectionReader r(*t, std::string(name) + ".", origin, error);
-			fn(r);
-			r.finish();
+	// One reader per table of core keys ("bolt" too, for "bolt.capsule"), each finished
+	// (its unknown keys reported) once no later section is inside it.
+	std::map<std::string, std::unique_ptr<SectionReader>> readers;
+	std::set<std::string> finished;
+	std::function<SectionReader *(const std::string &)> open =
+		[&](const std::string &path) -> SectionReader * {
+		if (path.empty())
+			return &top;
+		if (auto it = readers.find(path); it != readers.end())
+			return it->second.get();
+		auto dot = path.rfind('.');
+		SectionReader *parent =
+			open(dot == std::string::npos ? std::string() : path.substr(0, dot));
+		const toml::table *t =
+			parent ? parent->table(path.substr(dot == std::string::npos ? 0 : dot + 1))
+			       : nullptr;
+		auto &slot = readers[path];
+		if (t)
+			slot = std::make_unique<SectionReader>(*t, path + ".", origin, error);
+		return slot.get();
+	};
+	auto sections = config::sections();
+	auto finishDone = [&](size_t i) {
+		for (std::string path = sections[i].name; !path.empty();) {
+			bool later = false;
+			for (size_t j = i + 1; j < sections.size(); ++j) {
+				std::string_view n = sections[j].name;
+				later = later || (n.size() > path.size() && n[path.size()] == '.' &&
+						  n.substr(0, path.size()) == path);
+			}
+			if (later)
+				break;
+			if (SectionReader *r = open(path); r && finished.insert(path).second)
+				r->finish();
+			auto dot = path.rfind('.');
+			path = dot == std::string::npos ? "" : path.substr(0, dot);
 		}
 	};
-	section("core", [&](SectionReader &r) { readCore(r, c.core); });
-	section("host", [&](SectionReader &r) { r.str("root", c.host.root); });
-	section("gpu", [&](SectionReader &r) {
-		r.str("default_selection", c.gpu.defaultSelection, config::checkGpuSelection);
-		r.strList("additional_devices", c.gpu.additionalDevices);
-		r.strList("additional_libraries", c.gpu.additionalLibraries);
-		r.boolean("enable_isolation", c.gpu.enableIsolation);
-	});
-	section("runtime", [&](SectionReader &r) {
-		r.str("default_runtime", c.runtime.defaultRuntime, config::checkRuntimeName);
-		r.strList("default_args", c.runtime.defaultArgs);
-		r.strMap("environment", c.runtime.environment);
-		r.str("oci_runtime", c.runtime.ociRuntime);
-	});
-	section("security", [&](SectionReader &r) {
-		r.strList("security_opts", c.security.securityOpts);
-		r.boolean("allow_rootless", c.security.allowRootless);
-		r.boolean("restrict_devices", c.security.restrictDevices);
-	});
-	section("store", [&](SectionReader &r) { r.str("path", c.store.path); });
-	section("extract", [&](SectionReader &r) {
-		r.integer("max_total_bytes", c.extract.maxTotalBytes, 1);
-		r.integer("max_entries", c.extract.maxEntries, 1);
-		r.integer("max_path_length", c.extract.maxPathLength, 16);
-		r.integer("max_ratio", c.extract.maxRatio, 1);
-		r.integer("max_manifest_bytes", c.extract.maxManifestBytes, 1024);
-	});
-	section("create", [&](SectionReader &r) {
-		r.str("default_format", c.create.defaultFormat, {"compat", "plain"});
-		r.str("default_compression", c.create.defaultCompression, {"gzip", "zstd", "none"});
-	});
-	section("cdi", [&](SectionReader &r) { r.strList("spec_dirs", c.cdi.specDirs); });
+
 	// [registries."HOST"], [profiles.NAME], [plugins."KIND.NAME"]: tables of tables.
 	auto tables = [&](const char *name, bool quote, auto &&fn) {
-		section(name, [&](SectionReader &r) {
-			for (const auto &[k, node] : *root[name].as_table()) {
+		if (const toml::table *t = top.table(name)) {
+			SectionReader r(*t, std::string(name) + ".", origin, error);
+			for (const auto &[k, node] : *t) {
 				std::string key(k.str());
 				std::string shown = quote ? "\"" + key + "\"" : key;
 				r.take(key);
@@ -382,37 +312,58 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin)
 				else
 					fn(r, key, shown, *node.as_table());
 			}
-		});
+			r.finish();
+		}
 	};
-	// Reserved top-level tables belong to the plugin that declares them; here they are
-	// only records of scalars (docs/plugin-abi.md, "Configuration").
-	for (const auto &name : reservedAliasTables())
-		tables(name.c_str(), true,
-		       [&](SectionReader &r, const std::string &key, const std::string &shown,
-			   const toml::table &t) {
-			       ConfigValues &values = c.pluginTables[name][key];
-			       for (const auto &[rk, rnode] : t)
-				       if (!pluginValue(r, shown + "." + std::string(rk.str()),
-							std::string(rk.str()), rnode, values))
-					       return;
-		       });
-	section("bolt", [&](SectionReader &r) { readBolt(r, c.bolt, origin, error); });
-	tables("profiles", false,
-	       [&](SectionReader &, const std::string &name, const std::string &shown,
-		   const toml::table &t) {
-		       SectionReader s(t, "profiles." + shown + ".", origin, error);
-		       readProfile(s, c.profiles[name]);
-		       s.finish();
-	       });
-	tables("plugins", true,
-	       [&](SectionReader &r, const std::string &uri, const std::string &shown,
-		   const toml::table &t) {
-		       if (!config::validPluginUri(uri))
-			       return r.fail(t, shown,
-					     "not a plugin name (expected kind.name with kind " +
-						     config::kindNameList() + ")");
-		       readPluginSection(r, uri, t, c.plugins);
-	       });
+	for (size_t i = 0; i < sections.size(); ++i) {
+		const config::Section &s = sections[i];
+		switch (s.kind) {
+		case config::SectionKind::Keys:
+			if (SectionReader *r = open(s.name))
+				readKeys(*r, config::coreKeys(), s.name, c);
+			if (!*s.name && !error && c.version != 1)
+				top.fail(*root.get("version"), "version",
+					 "unsupported config version (this tb reads 1)");
+			finishDone(i);
+			break;
+		case config::SectionKind::Reserved:
+			// Reserved top-level tables belong to the plugin that declares them; here
+			// they are only records of scalars (docs/plugin-abi.md, "Configuration").
+			tables(s.name, true,
+			       [&](SectionReader &r, const std::string &key,
+				   const std::string &shown, const toml::table &t) {
+				       ConfigValues &values = c.pluginTables[s.name][key];
+				       for (const auto &[rk, rnode] : t)
+					       if (!pluginValue(
+							   r, shown + "." + std::string(rk.str()),
+							   std::string(rk.str()), rnode, values))
+						       return;
+			       });
+			break;
+		case config::SectionKind::Profiles:
+			tables(s.name, false,
+			       [&](SectionReader &, const std::string &name,
+				   const std::string &shown, const toml::table &t) {
+				       SectionReader p(t, "profiles." + shown + ".", origin, error);
+				       readKeys(p, config::profileKeys(), "", c.profiles[name]);
+				       p.finish();
+			       });
+			break;
+		case config::SectionKind::Plugins:
+			tables(s.name, true,
+			       [&](SectionReader &r, const std::string &uri,
+				   const std::string &shown, const toml::table &t) {
+				       if (!config::validPluginUri(uri))
+					       return r.fail(
+						       t, shown,
+						       "not a plugin name (expected kind.name with "
+						       "kind " +
+							       config::kindNameList() + ")");
+				       readPluginSection(r, uri, t, c.plugins);
+			       });
+			break;
+		}
+	}
 	top.finish();
 
 	if (error)

@@ -171,6 +171,9 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 	impl->services.progress = impl->progress.get();
 	impl->services.cancel = &impl->cancel;
 	impl->services.certsDirs = defaultCertsDirs();
+	if (options.tlsVerify)
+		impl->services.tlsVerify = *options.tlsVerify ? TlsVerifyOverride::Verify
+							      : TlsVerifyOverride::NoVerify;
 
 	if (options.loadPlugins) {
 		impl->pluginsLoaded = true;

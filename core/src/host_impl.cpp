@@ -13,7 +13,7 @@ HostImpl::HostImpl(std::string uri, const HostPaths &paths, ConfigView config,
 		   const SharedServices &services)
     : category_(std::move(uri)), paths_(paths),
       config_(std::move(config), "[plugins.\"" + category_ + "\"]"), services_(services),
-      tls_(config_.view(), services.certsDirs)
+      tls_(config_.view(), services)
 {
 }
 

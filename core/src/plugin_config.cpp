@@ -5,6 +5,7 @@
 #include <cstring>
 #include <set>
 
+#include "internal/config_keys.h"
 #include "internal/plugin_loader.h"
 #include "internal/setting_values.h"
 
@@ -111,7 +112,13 @@ Result<ConfigView> undeclaredView(const toml::table &t, const std::string &prefi
 
 const std::vector<std::string> &reservedAliasTables()
 {
-	static const std::vector<std::string> names = {"registries"};
+	static const std::vector<std::string> names = [] {
+		std::vector<std::string> out;
+		for (const auto &s : config::sections())
+			if (s.kind == config::SectionKind::Reserved)
+				out.push_back(s.name);
+		return out;
+	}();
 	return names;
 }
 

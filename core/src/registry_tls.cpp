@@ -93,13 +93,16 @@ Result<RegistryTlsSettings> RegistryTlsImpl::settings(std::string_view registry)
 		RegistryTlsSettings s;
 		ConfigView rec = config_.record("registries", registry);
 		s.insecure = rec.getBool("insecure", false);
+		// The user's --tls-verify beats the records (a plugin of minor 0 sees it here).
+		if (services_.tlsVerify != TlsVerifyOverride::None)
+			s.insecure = services_.tlsVerify == TlsVerifyOverride::NoVerify;
 		s.verify = !s.insecure;
 		s.caFile = rec.getString("ca");
 		std::error_code ec;
 		if (!s.caFile.empty() && !fs::is_regular_file(s.caFile, ec))
 			return err(Errc::NotFound, "registry " + std::string(registry) +
 							   ": ca file " + s.caFile + ": not found");
-		for (const auto &root : certsDirs_) {
+		for (const auto &root : services_.certsDirs) {
 			fs::path dir = fs::path(root) / std::string(registry);
 			if (!fs::is_directory(dir, ec))
 				continue;

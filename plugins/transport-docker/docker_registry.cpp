@@ -22,7 +22,7 @@ void TransferSlots::release()
 
 Registries::Registries(Host &host, Settings settings, registry::CredentialSource creds)
     : host_(host), settings_(std::move(settings)), creds_(std::move(creds)),
-      progress_(makeTtyProgress()), slots_(settings_.jobs), uploadSlots_(settings_.jobs)
+      progress_(makeProgress(host)), slots_(settings_.jobs), uploadSlots_(settings_.jobs)
 {
 }
 

@@ -30,8 +30,8 @@ public:
 	virtual void done(const std::string &item, bool ok) = 0;
 };
 
-/// \brief Progress on stderr when it is a terminal (per blob and total, with the rate).
-std::unique_ptr<ProgressSink> makeTtyProgress();
+/// \brief Progress reported to the host's tb.progress service; none without it.
+std::unique_ptr<ProgressSink> makeProgress(Host &host);
 
 struct Settings {
 	registry::EndpointConfig endpoints;

@@ -173,9 +173,6 @@ Settings readSettings(const ConfigView &c)
 		s.endpoints.hosts[h].insecure = true;
 	if (!c.getBool("tls_verify", true))
 		s.endpoints.tlsVerify = false;
-	// `--tls-verify` of the verbs (the CLI sets it for this process).
-	if (const char *v = std::getenv("TB_TLS_VERIFY"); v && *v)
-		s.endpoints.tlsVerify = std::string_view(v) != "false";
 	return s;
 }
 
@@ -234,6 +231,12 @@ registry::CredentialSource credentialsFromHost(Host &host)
 Result<std::unique_ptr<Transport>> create(Host &host, const ConfigView &config)
 {
 	Settings settings = readSettings(config);
+	// The user's `--tls-verify` for this run (tb.registry-tls 1.1) beats this section.
+	if (auto tls = host.service<RegistryTls>(1)) {
+		TlsVerifyOverride o = (*tls)->tlsVerifyOverride();
+		if (o != TlsVerifyOverride::None)
+			settings.endpoints.tlsVerify = o == TlsVerifyOverride::Verify;
+	}
 	settings.endpointsFor = endpointsFromHost(host, config, settings.endpoints);
 	return std::unique_ptr<Transport>(std::make_unique<DockerTransport>(
 		host, std::move(settings), credentialsFromHost(host)));

@@ -85,6 +85,29 @@ TEST_F(HostServices, MissingServicesAreErrorsThePluginCanHandle)
 		<< "no certs.d for registry.test:5000 on this machine";
 }
 
+// `tb VERB --tls-verify=BOOL` reaches plugins as ContextOptions::tlsVerify through
+// tb.registry-tls (1.1: the override itself; 1.0: the per-registry answer), not the
+// environment.
+TEST_F(HostServices, TlsVerifyOfTheRunReachesPluginsThroughTheService)
+{
+	EXPECT_EQ(report(*open())["tls-override"], "0");
+	ContextOptions off;
+	off.tlsVerify = false;
+	auto ctx = open("", off);
+	ASSERT_TRUE(ctx);
+	auto r = report(*ctx);
+	EXPECT_EQ(r["tls-override"], "2");
+	EXPECT_EQ(r["tls"], "verify:0,insecure:1,ca:,dirs:0,cas:0,client:,proxy:");
+	ContextOptions on;
+	on.tlsVerify = true;
+	auto ctx2 = open("[registries.\"registry.test:5000\"]\ninsecure = true\n", on);
+	ASSERT_TRUE(ctx2);
+	auto r2 = report(*ctx2);
+	EXPECT_EQ(r2["tls-override"], "1");
+	EXPECT_EQ(r2["tls"], "verify:1,insecure:0,ca:,dirs:0,cas:0,client:,proxy:");
+	EXPECT_EQ(std::getenv("TB_TLS_VERIFY"), nullptr);
+}
+
 TEST_F(HostServices, DeclaredKeysAreCheckedLikeTheCoresWithFileLineColumn)
 {
 	auto expectError = [&](const std::string &text, const std::string &message) {
@@ -272,8 +295,9 @@ TEST(RegistryTls, MergesRecordsCertsDirsAndProxyEnvironment)
 			      {{"reg.test:5000", {{"ca", (tmp / "ca.pem").string()}}},
 			       {"plain.test", {{"insecure", true}}},
 			       {"badca.test", {{"ca", (tmp / "missing.pem").string()}}}}}});
-	std::vector<std::string> roots = {(tmp / "user").string(), (tmp / "system").string()};
-	RegistryTlsImpl tls(view, roots);
+	SharedServices services;
+	services.certsDirs = {(tmp / "user").string(), (tmp / "system").string()};
+	RegistryTlsImpl tls(view, services);
 	::setenv("HTTPS_PROXY", "http://proxy.test:3128", 1);
 	::setenv("HTTP_PROXY", "http://plain-proxy.test:3128", 1);
 	::setenv("NO_PROXY", "localhost, .internal.test", 1);
@@ -308,6 +332,21 @@ TEST(RegistryTls, MergesRecordsCertsDirsAndProxyEnvironment)
 	EXPECT_EQ(bad.error().code, Errc::NotFound);
 	EXPECT_NE(bad.error().message.find("missing.pem"), std::string::npos);
 	EXPECT_EQ(tls.settings("a/b").error().code, Errc::InvalidArgument);
+
+	// The user's --tls-verify for the run beats the records, for a plugin of any minor.
+	EXPECT_EQ(tls.tlsVerifyOverride(), TlsVerifyOverride::None);
+	services.tlsVerify = TlsVerifyOverride::NoVerify;
+	EXPECT_EQ(tls.tlsVerifyOverride(), TlsVerifyOverride::NoVerify);
+	auto off = tls.settings("reg.test:5000");
+	ASSERT_TRUE(off);
+	EXPECT_FALSE(off->verify);
+	EXPECT_TRUE(off->insecure);
+	services.tlsVerify = TlsVerifyOverride::Verify;
+	auto on = tls.settings("plain.test");
+	ASSERT_TRUE(on);
+	EXPECT_TRUE(on->verify);
+	EXPECT_FALSE(on->insecure) << "--tls-verify=true beats insecure = true";
+	EXPECT_EQ(on->proxy, "http://proxy.test:3128");
 	fs::remove_all(tmp);
 	saved.restore();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb::runInvocation through the public API only: exit codes, 128+N for a signal, a runtime
-// that cannot start, the invocation's environment over the caller's, signals forwarded.
+// that cannot start, the invocation's environment over the caller's, signals forwarded; and
+// tb::runContainer, `tb run` as one call: dry run, Boltfile, a signal before the start.
 #include <cstdlib>
 #include <thread>
 
@@ -8,6 +9,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <tb/context.h>
+#include <tb/run.h>
 #include <tb/run_process.h>
 
 namespace tb {
@@ -88,6 +91,87 @@ TEST(RunSignalGuard, HoldsASignalUntilTaken)
 	::kill(::getpid(), SIGINT); // blocked: pending, not fatal
 	EXPECT_EQ(guard.takePending(), SIGINT);
 	EXPECT_EQ(guard.takePending(), 0);
+}
+
+std::unique_ptr<Context> runtimesContext()
+{
+	ContextOptions o;
+	o.kinds = {"runtime"};
+	auto ctx = Context::create(o);
+	EXPECT_TRUE(ctx) << ctx.error().message;
+	return ctx ? std::move(*ctx) : nullptr;
+}
+
+RunOptions noGpuRun(const std::string &runtime)
+{
+	RunOptions o;
+	o.runtime = runtime;
+	o.gpus = "none";
+	o.image = "img";
+	o.command = {"echo", "it's"};
+	o.env = {{"MSG", "a b"}};
+	return o;
+}
+
+TEST(RunContainer, ADryRunReportsTheCommandLineAndStartsNothing)
+{
+	RunSignalGuard guard;
+	auto ctx = runtimesContext();
+	ASSERT_TRUE(ctx);
+	RunOptions o = noGpuRun("podman");
+	o.dryRun = true;
+	std::vector<std::string> warned;
+	o.onWarning = [&](const std::string &w) { warned.push_back(w); };
+	auto r = runContainer(*ctx, o, guard);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_FALSE(r->started);
+	EXPECT_EQ(r->exitCode, 0);
+	EXPECT_EQ(r->runtime, "podman");
+	EXPECT_EQ(warned, r->warnings);
+	ASSERT_FALSE(r->invocation.argv.empty());
+	EXPECT_EQ(r->invocation.argv.back(), "it's");
+	std::vector<std::string> line;
+	for (const auto &[k, v] : r->invocation.env)
+		line.push_back(k + "=" + v);
+	line.insert(line.end(), r->invocation.argv.begin(), r->invocation.argv.end());
+	EXPECT_EQ(r->dryRun.substr(0, r->dryRun.find('\n') + 1), shellQuote(line) + "\n");
+	EXPECT_NE(r->dryRun.find("'MSG=a b'"), std::string::npos) << r->dryRun;
+	EXPECT_TRUE(r->boltfile.empty());
+}
+
+TEST(RunContainer, ABoltfileIsWrittenInsteadOfRunning)
+{
+	RunSignalGuard guard;
+	auto ctx = runtimesContext();
+	ASSERT_TRUE(ctx);
+	RunOptions o = noGpuRun("bolt");
+	std::string dir = ::testing::TempDir() + "tb-run-boltfile-" + std::to_string(::getpid());
+	o.boltfilePath = dir + "/missing-dir/Boltfile.toml";
+	auto bad = runContainer(*ctx, o, guard);
+	ASSERT_FALSE(bad);
+	EXPECT_EQ(bad.error().code, Errc::Io);
+	EXPECT_EQ(bad.error().message,
+		  "run: --emit-boltfile: cannot write '" + o.boltfilePath + "'");
+	o.boltfilePath.clear();
+	o.forBoltfile = true;
+	auto r = runContainer(*ctx, o, guard);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_FALSE(r->started);
+	EXPECT_NE(r->boltfile.find("img"), std::string::npos) << r->boltfile;
+	EXPECT_TRUE(r->dryRun.empty());
+}
+
+TEST(RunContainer, ASignalBeforeTheStartStopsTheRun)
+{
+	RunSignalGuard guard;
+	auto ctx = runtimesContext();
+	ASSERT_TRUE(ctx);
+	::kill(::getpid(), SIGTERM); // blocked: pending until the run looks
+	auto r = runContainer(*ctx, noGpuRun("podman"), guard);
+	ASSERT_TRUE(r) << r.error().message;
+	EXPECT_FALSE(r->started);
+	EXPECT_EQ(r->exitCode, 128 + SIGTERM);
+	EXPECT_FALSE(r->startError);
 }
 
 } // namespace

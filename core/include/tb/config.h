@@ -11,8 +11,10 @@
 
 namespace tb {
 
-// Every key has a default, so a partial file is valid. Keys and defaults: docs/config.md.
-// A program gets these from Context::config(); only libtb creates them.
+// Every key has a default (the field's initializer), so a partial file is valid. Keys and
+// defaults: docs/config.md. A new field is read, shown and documented once it has its row in
+// the core's key table (core/src/config_keys.cpp). A program gets these from
+// Context::config(); only libtb creates them.
 
 /// \brief `[core]`: plugin search, required/disabled plugins, log levels.
 struct CoreSection {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +32,12 @@ struct ContextOptions {
 	std::vector<std::string> kinds;
 	/// Host service tb.credentials; nullptr = the core's (auth files, helpers).
 	std::shared_ptr<CredentialStore> credentials;
-	/// Host service tb.progress: receives the plugins' progress; nullptr = not offered.
+	/// Host service tb.progress: receives the plugins' progress; nullptr = not offered (and
+	/// plugins show none).
 	std::shared_ptr<Progress> progress;
+	/// `--tls-verify`: true = verified HTTPS, false = any certificate and plain HTTP, for
+	/// every registry of this run, whatever the configuration says (tb.registry-tls 1.1).
+	std::optional<bool> tlsVerify;
 };
 
 /// \brief Outcome of loading one plugin file.

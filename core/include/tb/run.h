@@ -2,8 +2,11 @@
 // libtb: turn "run IMAGE with GPUs, a profile and a kernel cache" into a runtime's argv.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tb/gpu.h>
@@ -13,6 +16,7 @@
 namespace tb {
 
 class Context;
+class RunSignalGuard;
 
 /// \brief What a caller of `tb run` asks for, before config and profile are applied. Empty
 /// fields take their value from the config (`[runtime] default_runtime`, the profile, ...).
@@ -37,6 +41,12 @@ struct RunOptions {
 	/// variables even for a runtime that resolves CDI names (a Boltfile has no field for
 	/// them), and no invocation is built.
 	bool forBoltfile = false;
+	/// runContainer(): write the Boltfile here (implies forBoltfile); "" = only
+	/// RunOutcome::boltfile.
+	std::string boltfilePath;
+	/// runContainer(): called with each warning of the plan as soon as it is known, before the
+	/// runtime starts (they are in RunOutcome::warnings too).
+	std::function<void(const std::string &)> onWarning;
 };
 
 /// \brief A run ready to start: the runtime's invocation plus what tb holds for it (the
@@ -83,6 +93,32 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &options);
 /// env, volumes and devices, and the GPU settings Bolt's schema has (`[services.X.gaming]`,
 /// `.gpu`, `.gpu.nvidia`/`.amd`, `.gpu.gaming`/`.gpu.aiml` from the profile and `[bolt.*]`).
 Result<std::string> boltfileFor(const Context &ctx, const RunPlan &plan);
+
+/// \brief What runContainer() did.
+struct RunOutcome {
+	/// The runtime's exit code, 128+N when signal N killed it or stopped the run before the
+	/// runtime started, 127 when it could not be started (startError); 0 for a dry run or
+	/// a Boltfile.
+	int exitCode = 0;
+	bool started = false;            ///< the runtime process ran
+	std::optional<Error> startError; ///< why the runtime could not be started
+	std::vector<std::string> warnings;
+	std::string runtime;   ///< the runtime plugin used
+	Invocation invocation; ///< argv + environment of the runtime (dry run: what would run)
+	/// Transient CDI spec files with their text; persistent spec files named instead.
+	std::vector<std::pair<std::string, std::string>> specs;
+	std::vector<std::string> persistentSpecs;
+	std::string dryRun; ///< options.dryRun: what `tb run --dry-run` prints (shell line, specs)
+	std::string boltfile; ///< options.forBoltfile: the Boltfile text
+};
+
+/// \brief `tb run` in one call: buildRunInvocation(), then the Boltfile (forBoltfile), the
+/// dry-run report (dryRun), or the runtime started with runInvocation() and waited for. The
+/// plan's resources (transient spec, lease, cache view) are released before it returns.
+/// \param guard created by the caller before its Context (see RunSignalGuard)
+/// \return the errors of buildRunInvocation() and boltfileFor(); Errc::Io when the Boltfile
+///	    cannot be written. A runtime that cannot be started is RunOutcome::startError.
+Result<RunOutcome> runContainer(Context &ctx, const RunOptions &options, RunSignalGuard &guard);
 
 /// \brief One line a POSIX shell reads back as \a argv (single quotes where needed).
 std::string shellQuote(const std::vector<std::string> &argv);

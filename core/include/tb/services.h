@@ -71,6 +71,13 @@ struct RegistryTlsSettings {
 	std::string proxy;                 ///< proxy URL for https (or http when insecure), ""
 };
 
+/// \brief What the user chose for this run (`tb VERB --tls-verify=BOOL`), RegistryTls 1.1.
+enum class TlsVerifyOverride : uint32_t {
+	None = 0,     ///< no choice: the per-registry settings and the plugin's own keys apply
+	Verify = 1,   ///< verified HTTPS for every registry, whatever is configured
+	NoVerify = 2, ///< any certificate, plain HTTP allowed, for every registry
+};
+
 /// \brief "tb.registry-tls" 1: TLS and proxy settings per registry, merged from the calling
 /// plugin's `registries` records (insecure, ca), the containers/docker certs.d directories
 /// and the proxy environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
@@ -78,10 +85,18 @@ class RegistryTls : public Versioned {
 public:
 	static constexpr const char *id = "tb.registry-tls";
 	static constexpr uint16_t versionMajor = 1;
-	static constexpr uint16_t versionMinor = 0;
+	static constexpr uint16_t versionMinor = 1;
 
-	/// \param registry "HOST[:PORT]"
+	/// \param registry "HOST[:PORT]". The user's override for this run is applied already
+	/// (NoVerify: verify false, insecure true; Verify: verify true, insecure false).
 	virtual Result<RegistryTlsSettings> settings(std::string_view registry) noexcept = 0;
+
+	/// \brief Since 1.1 (check `hasMinor(*tls, 1)`): the user's `--tls-verify` for this run.
+	/// It beats the plugin's own settings too (`tls_verify`, `insecure_registries`).
+	virtual TlsVerifyOverride tlsVerifyOverride() const noexcept
+	{
+		return TlsVerifyOverride::None;
+	}
 
 protected:
 	explicit RegistryTls(uint16_t m = versionMinor) noexcept : Versioned(m) {}

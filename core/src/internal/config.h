@@ -30,7 +30,8 @@ std::string configToToml(const Config &config);
 /// \brief The same as one JSON object (`tb config show --json`).
 std::string configToJson(const Config &config);
 
-/// \brief The documented default file (configs/nvbind.toml), embedded at build time.
+/// \brief The documented default file, written from the key table (configs/nvbind.toml is a
+/// committed copy, checked by the config-keys test).
 std::string_view defaultConfigText() noexcept;
 
 } // namespace tb

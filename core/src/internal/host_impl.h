@@ -20,6 +20,8 @@ struct SharedServices {
 	Cancellation *cancel = nullptr;
 	/// Roots searched for `HOST[:PORT]/` certificate directories, in order.
 	std::vector<std::string> certsDirs;
+	/// `--tls-verify` of this run (ContextOptions::tlsVerify).
+	TlsVerifyOverride tlsVerify = TlsVerifyOverride::None;
 };
 
 /// \brief The default certs.d roots: $XDG_CONFIG_HOME/containers/certs.d,
@@ -39,15 +41,19 @@ private:
 /// \brief "tb.registry-tls" for one plugin: its `registries` records, certs.d, proxy env.
 class RegistryTlsImpl final : public RegistryTls {
 public:
-	RegistryTlsImpl(const ConfigView &config, const std::vector<std::string> &certsDirs)
-	    : config_(config), certsDirs_(certsDirs)
+	RegistryTlsImpl(const ConfigView &config, const SharedServices &services)
+	    : config_(config), services_(services)
 	{
 	}
 	Result<RegistryTlsSettings> settings(std::string_view registry) noexcept override;
+	TlsVerifyOverride tlsVerifyOverride() const noexcept override
+	{
+		return services_.tlsVerify;
+	}
 
 private:
 	const ConfigView &config_;
-	const std::vector<std::string> &certsDirs_;
+	const SharedServices &services_;
 };
 
 /// \brief "tb.config" for one plugin.
