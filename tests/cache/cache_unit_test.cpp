@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Unit tests of the cache engine: base32 keys, scanner, metadata JSON, codecs, layer writer.
+#include <algorithm>
+#include <chrono>
 #include <fcntl.h>
+#include <thread>
 #include <unistd.h>
 
 #include <archive_entry.h>
@@ -9,6 +12,7 @@
 
 #include "cache/cache_internal.h"
 #include "cache/codec.h"
+#include "cache/pipeline.h"
 #include "cache/staging_tree.h"
 #include "tbsupport/cache_meta.h"
 
@@ -243,6 +247,80 @@ TEST(Codec, ZstdReadsEveryFrameAndSkipsSkippableOnes)
 	ASSERT_FALSE(cutSkippable);
 	EXPECT_NE(cutSkippable.error().message.find("truncated zstd stream"), std::string::npos)
 		<< cutSkippable.error().message;
+}
+
+// Bytes that tell their own offset, in reads of uneven sizes.
+class CountingReader : public BlobReader {
+public:
+	explicit CountingReader(size_t total) : total_(total) {}
+	Result<size_t> read(void *buffer, size_t size) noexcept override
+	{
+		size_t n = std::min({size, total_ - pos_, size_t(1000) + pos_ % 7000});
+		for (size_t i = 0; i < n; ++i)
+			static_cast<char *>(buffer)[i] = static_cast<char>((pos_ + i) * 131 % 251);
+		pos_ += n;
+		return n;
+	}
+
+private:
+	size_t total_, pos_ = 0;
+};
+
+bool isExpected(const std::string &seen, size_t from = 0)
+{
+	for (size_t i = 0; i < seen.size(); ++i)
+		if (seen[i] != static_cast<char>((from + i) * 131 % 251))
+			return false;
+	return true;
+}
+
+// The onChunk thread sees every chunk, in order, while the consumer reads the same slots;
+// a slow onChunk holds slots back from the producer rather than seeing them overwritten.
+TEST(ReadAhead, OnChunkSeesEveryByteInOrderBeforeStopReturns)
+{
+	for (bool slowHash : {false, true}) {
+		CountingReader src(200000);
+		std::string hashed, consumed;
+		cache::ReadAhead ra(
+			src, [] { return int64_t(0); },
+			[&](const char *d, size_t n) {
+				if (slowHash)
+					std::this_thread::sleep_for(std::chrono::microseconds(200));
+				hashed.append(d, n);
+			},
+			4096, 2);
+		for (;;) {
+			auto c = ra.next();
+			ASSERT_TRUE(c);
+			if (c->size == 0)
+				break;
+			consumed.append(c->data, c->size);
+		}
+		ra.stop();
+		EXPECT_EQ(consumed.size(), 200000u);
+		EXPECT_TRUE(isExpected(consumed));
+		EXPECT_EQ(hashed, consumed) << (slowHash ? "slow" : "fast") << " onChunk";
+	}
+}
+
+TEST(ReadAhead, StoppingEarlyEndsEveryThread)
+{
+	CountingReader src(1 << 20);
+	std::string hashed;
+	size_t consumed = 0;
+	{
+		cache::ReadAhead ra(
+			src, [] { return int64_t(0); },
+			[&](const char *d, size_t n) { hashed.append(d, n); }, 4096, 3);
+		for (int i = 0; i < 2; ++i) {
+			auto c = ra.next();
+			ASSERT_TRUE(c);
+			consumed += c->size;
+		}
+	} // the destructor stops and joins; what was produced has been seen
+	EXPECT_GE(hashed.size(), consumed);
+	EXPECT_LT(hashed.size(), size_t(1) << 20);
+	EXPECT_TRUE(isExpected(hashed));
 }
 
 TEST(Timestamps, ParseStrictly)

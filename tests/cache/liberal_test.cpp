@@ -165,6 +165,56 @@ TEST(Liberal, LinksInsideTheCacheAreKept)
 	EXPECT_EQ(r->tree[Key + "/soft"], "l:sub/data");
 }
 
+// GNU tar's sparse entries (pax 1.0): holes come back as zeros, a trailing hole included;
+// a file that ends in data after a hole is not cut short.
+TEST(Liberal, SparseEntriesFromGnuTar)
+{
+	TempDir t;
+	std::string dir = t / "src";
+	std::string kdir = dir + "/io.triton.cache/" + Key;
+	writeFile(kdir + "/add_kernel.json", "{\"hash\":\"x\"}");
+	writeFile(dir + "/io.triton.manifest/manifest.json", Manifest);
+	std::string trailing(3 << 20, '\0'), leading(2 << 20, '\0');
+	trailing.replace(0, 5, "head!");
+	trailing.replace(1 << 20, 4, "mid!");
+	leading.replace(leading.size() - 4, 4, "end!");
+	auto punch = [](const std::string &path, const std::string &bytes) {
+		// Only the non-zero runs are written: the rest stays a hole.
+		auto r = sh("truncate -s " + std::to_string(bytes.size()) + " " + path);
+		ASSERT_EQ(r.status, 0) << r.output;
+		FILE *f = std::fopen(path.c_str(), "r+");
+		ASSERT_NE(f, nullptr);
+		for (size_t i = 0; i < bytes.size();) {
+			if (bytes[i] == '\0') {
+				++i;
+				continue;
+			}
+			size_t j = i;
+			while (j < bytes.size() && bytes[j] != '\0')
+				++j;
+			std::fseek(f, static_cast<long>(i), SEEK_SET);
+			std::fwrite(bytes.data() + i, 1, j - i, f);
+			i = j;
+		}
+		std::fclose(f);
+	};
+	punch(kdir + "/trailing-hole.bin", trailing);
+	punch(kdir + "/leading-hole.bin", leading);
+	auto r = sh("tar --sparse --format=pax -C " + dir + " -cf " + (t / "layer.tar") +
+		    " io.triton.cache io.triton.manifest && tar -tvf " + (t / "layer.tar"));
+	ASSERT_EQ(r.status, 0) << r.output;
+	std::ifstream in(t / "layer.tar", std::ios::binary);
+	std::string tar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	ASSERT_NE(tar.find("GNU.sparse"), std::string::npos) << "tar wrote no sparse entry";
+	LayoutSpec s;
+	s.tars.push_back(tar);
+	auto x = readLayout(s);
+	ASSERT_TRUE(x) << x.error().message;
+	EXPECT_TRUE(x->tree[Key + "/trailing-hole.bin"] == trailing);
+	EXPECT_TRUE(x->tree[Key + "/leading-hole.bin"] == leading);
+	EXPECT_EQ(x->tree[Key + "/trailing-hole.bin"].size(), trailing.size());
+}
+
 TEST(Liberal, IndexIsResolvedToItsPlatformManifest)
 {
 	TempDir t;

@@ -42,9 +42,13 @@ public:
 	}
 	Result<void> write(const void *data, size_t size) override
 	{
+		written_ += static_cast<int64_t>(size);
 		return pump(data, size, ZSTD_e_continue);
 	}
 	Result<void> finish() override { return pump(nullptr, 0, ZSTD_e_end); }
+	// Everything written so far: which input a flushed chunk holds is zstd's secret (its
+	// stable API has no progression counters), so zstd layers err on the side of checking.
+	int64_t inputBehindOutput() const override { return written_; }
 
 private:
 	Result<void> pump(const void *data, size_t size, ZSTD_EndDirective mode)
@@ -65,17 +69,24 @@ private:
 	ByteSink sink_;
 	std::vector<unsigned char> out_;
 	int threads_;
+	int64_t written_ = 0;
 	ZSTD_CCtx *cctx_ = nullptr;
 };
 
 class PlainEncoder : public Encoder {
 public:
 	explicit PlainEncoder(ByteSink sink) : sink_(std::move(sink)) {}
-	Result<void> write(const void *data, size_t size) override { return sink_(data, size); }
+	Result<void> write(const void *data, size_t size) override
+	{
+		written_ += static_cast<int64_t>(size);
+		return sink_(data, size);
+	}
 	Result<void> finish() override { return {}; }
+	int64_t inputBehindOutput() const override { return written_; }
 
 private:
 	ByteSink sink_;
+	int64_t written_ = 0;
 };
 
 // Input buffering shared by the decoders.
@@ -221,6 +232,14 @@ Result<std::unique_ptr<Encoder>> makeEncoder(Compression c, ByteSink sink, int t
 		return std::unique_ptr<Encoder>(std::make_unique<PlainEncoder>(std::move(sink)));
 	}
 	return err(Errc::Internal, "unknown compression");
+}
+
+void RatioWatch::output(size_t size, int64_t behind)
+{
+	if (limits_ && behind > limits_->ratioFloorBytes &&
+	    double(behind) > limits_->maxRatio * double(out_))
+		suspect_ = true;
+	out_ += static_cast<int64_t>(size);
 }
 
 Compression sniffCompression(const unsigned char *d, size_t n) noexcept

@@ -21,6 +21,29 @@ public:
 	virtual Result<void> write(const void *data, size_t size) = 0;
 	/// \brief Flush the trailer. Call once.
 	virtual Result<void> finish() = 0;
+	/// \brief An upper bound on the input bytes a decoder gets back from the output handed
+	/// to the sink so far, this call's bytes included when called from inside the sink.
+	virtual int64_t inputBehindOutput() const = 0;
+};
+
+/// \brief Whether extract's running max_ratio check (decoded bytes over compressed bytes
+/// read, past ratioFloorBytes) could trip on a layer, judged while the layer is written.
+/// Every output chunk is checked against the input behind it, so an encoder whose output
+/// lags its input by megabytes (parallel gzip, multithreaded zstd) is not always suspect.
+class RatioWatch {
+public:
+	explicit RatioWatch(const ExtractLimits *limits) : limits_(limits) {}
+	/// \brief Before \a size output bytes go out; \a behind is the encoder's
+	/// inputBehindOutput() with them. A decoder that has read into these bytes has at most
+	/// \a behind bytes out and more than outputBytes() in.
+	void output(size_t size, int64_t behind);
+	bool suspect() const { return suspect_; }
+	int64_t outputBytes() const { return out_; }
+
+private:
+	const ExtractLimits *limits_;
+	int64_t out_ = 0;
+	bool suspect_ = false;
 };
 
 /// \brief gzip: one member, no name, mtime 0, deflated in 128 KiB blocks on \a threads

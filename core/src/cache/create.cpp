@@ -29,15 +29,11 @@ constexpr std::string_view ManifestDir = "io.triton.manifest";
 struct LayerSink {
 	support::Sha256 diff;
 	support::Sha256 blob;
-	int64_t blobSize = 0;
 	int fd = -1;
 	std::unique_ptr<cache::Encoder> encoder;
 	std::optional<Error> error;
-	int64_t tarBytes = 0;
-	const ExtractLimits *limits = nullptr;
-	/// The ratio seen so far is over the cap: extract's check might trip, decode to see.
-	/// The encoder's output lags its input, so this errs on the side of checking.
-	bool ratioSuspect = false;
+	/// Extract's ratio check might trip on what was written so far: decode to see.
+	cache::RatioWatch ratio{nullptr};
 };
 
 la_ssize_t writeCallback(struct archive *a, void *user, const void *data, size_t size)
@@ -45,10 +41,6 @@ la_ssize_t writeCallback(struct archive *a, void *user, const void *data, size_t
 	auto *s = static_cast<LayerSink *>(user);
 	s->diff.update(data, size);
 	auto r = s->encoder->write(data, size);
-	s->tarBytes += static_cast<int64_t>(size);
-	if (r && s->limits && s->tarBytes > s->limits->ratioFloorBytes &&
-	    double(s->tarBytes) > s->limits->maxRatio * double(s->blobSize))
-		s->ratioSuspect = true;
 	if (!r) {
 		s->error = std::move(r).error();
 		// Without this libarchive has no error string to give (NULL).
@@ -130,7 +122,7 @@ Result<LayerInfo> writeLayer(const ScannedCache &cache, const CreateOptions &opt
 	cache::Utf8Locale utf8;
 	LayerSink sink;
 	sink.fd = fd;
-	sink.limits = options.extractLimits ? &*options.extractLimits : nullptr;
+	sink.ratio = cache::RatioWatch(options.extractLimits ? &*options.extractLimits : nullptr);
 	int threads = options.threads > 0
 			      ? options.threads
 			      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -139,7 +131,9 @@ Result<LayerInfo> writeLayer(const ScannedCache &cache, const CreateOptions &opt
 		options.compression,
 		[&sink](const void *d, size_t n) {
 			sink.blob.update(d, n);
-			sink.blobSize += static_cast<int64_t>(n);
+			// The gzip header goes out before the encoder is assigned: no input behind
+			// it.
+			sink.ratio.output(n, sink.encoder ? sink.encoder->inputBehindOutput() : 0);
 			return cache::writeAll(sink.fd, d, n);
 		},
 		threads));
@@ -179,10 +173,10 @@ Result<LayerInfo> writeLayer(const ScannedCache &cache, const CreateOptions &opt
 	TB_TRY(sink.encoder->finish());
 	LayerInfo info;
 	info.blob.digest = sink.blob.finish();
-	info.blob.size = sink.blobSize;
+	info.blob.size = sink.ratio.outputBytes();
 	info.diffId = sink.diff.finish();
 	info.compression = std::string(compressionName(options.compression));
-	ratioSuspect = sink.ratioSuspect;
+	ratioSuspect = sink.ratio.suspect();
 	return info;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One layer, streamed: blob bytes verified (size, digest), decoded and diff_id hashed on a
-// read-ahead thread; capped and untarred on the caller's.
+// One layer, streamed: blob bytes verified (size, digest) and decoded on a read-ahead thread,
+// the diff_id hashed on another; capped and untarred on the caller's.
 #include "cache/layer_stream.h"
 
 #include <cstring>
@@ -128,17 +128,16 @@ Result<int64_t> extractLayer(BlobReader &blob, const Descriptor &layer, const Di
 	auto compression = sniffCompression(reinterpret_cast<const unsigned char *>(magic.data()),
 					    magic.size());
 	auto decoder = TB_TRY(makeDecoder(compression, verified));
-	// Reading, the blob digest, decoding and the diff_id run on the read-ahead thread; tar
-	// parsing and file writes on this one. Declared after what it uses: destroyed first.
-	// An uncompressed layer's diff_id is its blob digest: those bytes are hashed once.
+	// Reading, the blob digest and decoding run on the read-ahead thread, the diff_id on a
+	// third; tar parsing and file writes on this one. Declared after what it uses:
+	// destroyed first. An uncompressed layer's diff_id is its blob digest: hashed once.
 	bool plain = compression == Compression::None;
 	support::Sha256 diffHash;
+	std::function<void(const char *, size_t)> hashDiff;
+	if (!plain)
+		hashDiff = [&diffHash](const char *d, size_t n) { diffHash.update(d, n); };
 	ReadAhead readAhead(
-		*decoder, [&verified] { return verified.count(); },
-		[&diffHash, plain](const char *d, size_t n) {
-			if (!plain)
-				diffHash.update(d, n);
-		});
+		*decoder, [&verified] { return verified.count(); }, hashDiff);
 	ReadContext ctx;
 	ctx.decoded = &readAhead;
 	ctx.totalBefore = totalBefore;

@@ -130,6 +130,8 @@ public:
 		}
 		return sink_(trailer, sizeof trailer);
 	}
+	// emit() counts a block's input before its output goes to the sink.
+	int64_t inputBehindOutput() const override { return static_cast<int64_t>(length_); }
 
 private:
 	Result<void> submit(bool last)

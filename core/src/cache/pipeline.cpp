@@ -2,6 +2,8 @@
 // ReadAhead: a single-producer, single-consumer ring of decode buffers.
 #include "cache/pipeline.h"
 
+#include <algorithm>
+
 namespace tb::cache {
 
 ReadAhead::ReadAhead(BlobReader &source, std::function<int64_t()> compressedCount,
@@ -13,6 +15,8 @@ ReadAhead::ReadAhead(BlobReader &source, std::function<int64_t()> compressedCoun
 	for (auto &s : slots_)
 		s.buffer.resize(chunkSize);
 	thread_ = std::thread([this] { produce(); });
+	if (onChunk_)
+		onChunkThread_ = std::thread([this] { digest(); });
 }
 
 ReadAhead::~ReadAhead()
@@ -29,6 +33,14 @@ void ReadAhead::stop()
 	freed_.notify_all();
 	if (thread_.joinable())
 		thread_.join();
+	// The producer is gone: the onChunk thread sees what was produced, then ends.
+	{
+		std::lock_guard lock(mutex_);
+		produced_ = true;
+	}
+	filled_.notify_all();
+	if (onChunkThread_.joinable())
+		onChunkThread_.join();
 }
 
 void ReadAhead::produce()
@@ -39,7 +51,10 @@ void ReadAhead::produce()
 		{
 			std::unique_lock lock(mutex_);
 			// [head_, tail_) are filled or held by the consumer (the chunk it parses).
-			freed_.wait(lock, [&] { return stopping_ || tail_ - head_ < depth; });
+			freed_.wait(lock, [&] {
+				return stopping_ ||
+				       tail_ - std::min(head_, onChunk_ ? seen_ : head_) < depth;
+			});
 			if (stopping_)
 				return;
 			index = tail_ % depth;
@@ -51,14 +66,37 @@ void ReadAhead::produce()
 		s.size = n ? *n : 0;
 		if (!n)
 			s.error = std::move(n).error();
-		else if (onChunk_ && s.size)
-			onChunk_(s.buffer.data(), s.size);
 		s.compressed = compressedCount_();
 		{
 			std::lock_guard lock(mutex_);
 			++tail_;
 		}
-		filled_.notify_one();
+		filled_.notify_all();
+		if (last)
+			return;
+	}
+}
+
+void ReadAhead::digest()
+{
+	for (;;) {
+		size_t index;
+		{
+			std::unique_lock lock(mutex_);
+			filled_.wait(lock, [&] { return produced_ || seen_ < tail_; });
+			if (seen_ == tail_)
+				return;
+			index = seen_ % slots_.size();
+		}
+		const Slot &s = slots_[index];
+		bool last = s.error || s.size == 0;
+		if (!last)
+			onChunk_(s.buffer.data(), s.size);
+		{
+			std::lock_guard lock(mutex_);
+			++seen_;
+		}
+		freed_.notify_one();
 		if (last)
 			return;
 	}

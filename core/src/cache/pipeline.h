@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Extraction pipeline: reading, verifying and decoding a layer on one thread while the caller
-// hashes, untars and writes files on another.
+// Extraction pipeline: reading, verifying and decoding a layer on one thread, hashing the
+// decoded bytes on a second, while the caller untars and writes files on a third.
 #pragma once
 
 #include <condition_variable>
@@ -26,8 +26,11 @@ public:
 		int64_t compressed = 0; ///< compressedCount() when the chunk was produced
 	};
 	/// \param compressedCount read on the producer thread after each chunk
-	/// \param onChunk called on the producer thread with each chunk's bytes (hashing
-	/// there balances the two threads: the consumer's file writes are the slower stage)
+	/// \param onChunk called with each chunk's bytes, in order, on a third thread that
+	/// reads the slots alongside the consumer (a slot is reused once both are done with
+	/// it): the diff_id's SHA-256 is as costly as decoding a zstd layer, and on neither of
+	/// the other threads does it leave the three stages balanced. All of the chunks
+	/// produced are passed to it before stop() returns.
 	ReadAhead(BlobReader &source, std::function<int64_t()> compressedCount,
 		  std::function<void(const char *, size_t)> onChunk = {},
 		  size_t chunkSize = 256 * 1024, size_t depth = 8);
@@ -49,18 +52,20 @@ private:
 		std::optional<Error> error;
 	};
 	void produce();
+	void digest();
 
 	BlobReader &source_;
 	std::function<int64_t()> compressedCount_;
 	std::function<void(const char *, size_t)> onChunk_;
 	std::vector<Slot> slots_;
-	// Ring: slots [head_, tail_) are filled; the consumer holds head_-1 until next().
+	// Ring: slots [head_, tail_) are filled; the consumer holds head_-1 until next(); the
+	// onChunk thread has seen [0, seen_). A slot is free when both are past it.
 	std::mutex mutex_;
 	std::condition_variable filled_, freed_;
-	size_t head_ = 0, tail_ = 0;
-	bool holding_ = false, stopping_ = false;
+	size_t head_ = 0, tail_ = 0, seen_ = 0;
+	bool holding_ = false, stopping_ = false, produced_ = false;
 	std::optional<Result<Chunk>> final_;
-	std::thread thread_;
+	std::thread thread_, onChunkThread_;
 };
 
 } // namespace tb::cache

@@ -57,6 +57,7 @@ private:
 	void warnSpecialBits(unsigned mode, unsigned written, const std::string &rel) const;
 	unsigned fileMode(unsigned imageMode) const;
 	unsigned dirMode() const;
+	bool umaskAllows(unsigned mode) const;
 
 	int rootFd_;
 	const ExtractOptions &options_;
