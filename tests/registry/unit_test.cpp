@@ -68,6 +68,21 @@ TEST(Challenge, ParsesSeveralSchemesAndQuotedCommas)
 	EXPECT_EQ(registry::basicAuthorization("alice", "s3cret"), "Basic YWxpY2U6czNjcmV0");
 }
 
+// Found by the www_authenticate fuzz target: a quoted value without its closing quote moved
+// the scanner past the end, and the next token threw std::out_of_range.
+TEST(Challenge, UnterminatedQuoteEndsTheValue)
+{
+	std::vector<registry::Challenge> c;
+	ASSERT_NO_THROW(c = registry::parseChallenges(
+				{"Bearzer real0=\"a\\\"b\", scope=\"x,qlm=z"}));
+	ASSERT_EQ(c.size(), 1u);
+	EXPECT_EQ(c[0].scheme, "bearzer");
+	EXPECT_EQ(c[0].params["real0"], "a\"b");
+	EXPECT_EQ(c[0].params["scope"], "x,qlm=z");
+	ASSERT_NO_THROW(c = registry::parseChallenges({"Bearer realm=\"", "Basic realm=\"\\"}));
+	EXPECT_EQ(c.size(), 2u);
+}
+
 TEST(Endpoint, LoopbackIsHttpUnlessACaIsConfigured)
 {
 	TmpDir t;

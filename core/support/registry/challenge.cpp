@@ -50,7 +50,8 @@ public:
 				++i_;
 			out += s_[i_++];
 		}
-		++i_;
+		if (i_ < s_.size())
+			++i_; // closing quote; a value cut short ends at the end of the header
 		return out;
 	}
 	size_t pos() const { return i_; }
