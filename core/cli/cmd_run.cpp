@@ -43,8 +43,9 @@ Status run(Env &env, RunArgs &a)
 {
 	// Before the context starts any thread: a SIGINT from now on is handled, never fatal.
 	RunSignalGuard guard;
-	// Transports and cache formats only when the run has a cache image (libtb loads them).
-	Context *ctx = TB_TRY(env.openContext(true, {"probe", "runtime"}));
+	// The probes; libtb loads the runtime asked for, and transports and cache formats
+	// when the run has a cache image.
+	Context *ctx = TB_TRY(env.openContext(true, {"probe"}));
 	a.o.env = TB_TRY(parseEnv(a.env));
 	a.o.boltfilePath = a.boltfile;
 	a.o.onWarning = [](const std::string &w) {

@@ -17,6 +17,13 @@ namespace tb {
 
 namespace {
 
+// A kind ("runtime") or one plugin of a kind ("runtime.podman").
+bool knownKindOrPlugin(const std::string &k)
+{
+	return findKind(k) ||
+	       (k.find('.') != std::string::npos && findKind(k.substr(0, k.find('.'))));
+}
+
 std::vector<std::string> splitColon(std::string_view s)
 {
 	std::vector<std::string> out;
@@ -178,7 +185,7 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 	if (options.loadPlugins) {
 		impl->pluginsLoaded = true;
 		for (const auto &k : options.kinds)
-			if (!findKind(k))
+			if (!knownKindOrPlugin(k))
 				return err(Errc::InvalidArgument,
 					   "unknown plugin kind '" + k + "'");
 		LoaderOptions lo;
@@ -237,17 +244,18 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 
 Result<void> Context::loadKinds(const std::vector<std::string> &kinds)
 {
-	if (!impl_->pluginsLoaded)
-		return err(Errc::InvalidArgument, "this context was made without plugins");
 	for (const auto &k : kinds)
-		if (!findKind(k))
+		if (!knownKindOrPlugin(k))
 			return err(Errc::InvalidArgument, "unknown plugin kind '" + k + "'");
+	if (!impl_->pluginsLoaded)
+		return {}; // made without plugins (ContextOptions::loadPlugins): it stays so
 	size_t errorsBefore = impl_->plugins.loadKinds(impl_->loader, kinds);
 	const auto &errors = impl_->plugins.configErrors();
 	if (errors.size() > errorsBefore)
 		return unexpected(errors[errorsBefore]);
 	for (const auto &i : impl_->plugins.infos())
-		if (std::find(kinds.begin(), kinds.end(), i.kind) != kinds.end() &&
+		if ((std::find(kinds.begin(), kinds.end(), i.kind) != kinds.end() ||
+		     std::find(kinds.begin(), kinds.end(), i.uri) != kinds.end()) &&
 		    i.status == PluginStatus::Failed)
 			TB_LOG("loader", Warn) << "plugin " << i.path << ": "
 					       << pluginStatusName(i.status) << ": " << i.reason;

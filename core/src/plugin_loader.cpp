@@ -110,10 +110,16 @@ bool validate(const FileDescriptor &d, PluginInfo &info)
 
 constexpr const char *kKindNotNeeded = "kind not needed by this command";
 
+// \a kinds names kinds ("runtime") or single plugins ("runtime.podman").
+bool selected(const std::vector<std::string> &kinds, const PluginInfo &info)
+{
+	return std::find(kinds.begin(), kinds.end(), info.kind) != kinds.end() ||
+	       std::find(kinds.begin(), kinds.end(), info.uri) != kinds.end();
+}
+
 bool wanted(const LoaderOptions &o, const PluginInfo &info)
 {
-	return o.kinds.empty() ||
-	       std::find(o.kinds.begin(), o.kinds.end(), info.kind) != o.kinds.end() ||
+	return o.kinds.empty() || selected(o.kinds, info) ||
 	       std::find(o.required.begin(), o.required.end(), info.uri) != o.required.end();
 }
 
@@ -222,7 +228,7 @@ size_t PluginSet::loadKinds(const LoaderOptions &o, const std::vector<std::strin
 	size_t errorsBefore = configErrors_.size();
 	for (auto &info : infos_) {
 		if (info.status != PluginStatus::NotLoaded || info.reason != kKindNotNeeded ||
-		    std::find(kinds.begin(), kinds.end(), info.kind) == kinds.end())
+		    !selected(kinds, info))
 			continue;
 		info.reason.clear();
 		if (auto lib = openLibrary(info.path, info))

@@ -238,6 +238,13 @@ TEST_F(HostServices, LoadKindsLoadsWhatTheFilterLeftOut)
 			EXPECT_EQ(i.status, PluginStatus::Ok) << i.reason;
 		}
 	}
+	// One plugin of a kind by its kind.name.
+	ContextOptions probesOnly;
+	probesOnly.kinds = {"probe", "runtime.host-info"};
+	auto picked = open("", probesOnly);
+	ASSERT_TRUE(picked);
+	EXPECT_NE(picked->runtime("host-info"), nullptr);
+	EXPECT_EQ(picked->runtime("dup"), nullptr);
 	// Again: nothing changes, the same object stays.
 	ASSERT_TRUE(ctx->loadKinds({"runtime"}));
 	EXPECT_EQ(ctx->runtime("host-info"), late);

@@ -27,8 +27,9 @@ struct ContextOptions {
 	std::string hostRoot;   ///< --host-root DIR (overrides TB_HOST_ROOT and [host] root)
 	std::string logLevels;  ///< --log-level (overrides TB_LOG_LEVELS and [core] log_levels)
 	bool loadPlugins = true;
-	/// Kinds to load ("probe", "transport", ...); empty = all. Plugins of other kinds are
-	/// validated and listed with status not-loaded; a required plugin is always loaded.
+	/// Kinds to load ("probe", "transport", ...) or single plugins ("runtime.podman"); empty
+	/// = all. Other plugins are validated and listed with status not-loaded; a required
+	/// plugin is always loaded.
 	std::vector<std::string> kinds;
 	/// Host service tb.credentials; nullptr = the core's (auth files, helpers).
 	std::shared_ptr<CredentialStore> credentials;
@@ -85,7 +86,8 @@ public:
 	std::string configJson() const;
 	const HostPaths &paths() const noexcept;
 
-	/// \brief Load the plugins of \a kinds that ContextOptions::kinds left out (a verb that
+	/// \brief Load the plugins of \a kinds (kinds or "kind.name", as ContextOptions::kinds)
+	/// that ContextOptions::kinds left out (a verb that
 	/// finds it needs them after all: `tb run` with a cache image). Plugins already loaded
 	/// stay as they are. \return the first error of a plugin section, as create() would
 	Result<void> loadKinds(const std::vector<std::string> &kinds);

@@ -72,7 +72,13 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 			   "run: --isolation '" + isolation +
 				   "': expected shared, exclusive or virtual");
 
+	// The verb's context may hold no runtime yet: load the one asked for (and all of them
+	// when it is not there, to name what is).
+	TB_TRY_CTX(ctx.loadKinds({"runtime." + runtimeName}), "run: --runtime " + runtimeName);
 	Runtime *rt = ctx.runtime(runtimeName);
+	if (!rt)
+		TB_TRY_CTX(ctx.loadKinds({"runtime"}), "run");
+	rt = rt ? rt : ctx.runtime(runtimeName);
 	if (!rt)
 		return err(Errc::NotFound, "run: no runtime plugin '" + runtimeName +
 						   "' is loaded (loaded: " + knownRuntimes(ctx) +
