@@ -17,11 +17,15 @@ namespace tb {
 
 namespace {
 
-// A kind ("runtime") or one plugin of a kind ("runtime.podman").
-bool knownKindOrPlugin(const std::string &k)
+// Each entry a kind ("runtime") or one plugin of a kind ("runtime.podman").
+Result<void> checkKinds(const std::vector<std::string> &kinds)
 {
-	return findKind(k) ||
-	       (k.find('.') != std::string::npos && findKind(k.substr(0, k.find('.'))));
+	for (const auto &k : kinds) {
+		auto dot = k.find('.');
+		if (!findKind(k) && (dot == std::string::npos || !findKind(k.substr(0, dot))))
+			return err(Errc::InvalidArgument, "unknown plugin kind '" + k + "'");
+	}
+	return {};
 }
 
 std::vector<std::string> splitColon(std::string_view s)
@@ -184,10 +188,7 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 
 	if (options.loadPlugins) {
 		impl->pluginsLoaded = true;
-		for (const auto &k : options.kinds)
-			if (!knownKindOrPlugin(k))
-				return err(Errc::InvalidArgument,
-					   "unknown plugin kind '" + k + "'");
+		TB_TRY(checkKinds(options.kinds));
 		LoaderOptions lo;
 		lo.searchPath = c.core.pluginPath;
 		if (c.core.systemPlugins)
@@ -244,21 +245,13 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions &options)
 
 Result<void> Context::loadKinds(const std::vector<std::string> &kinds)
 {
-	for (const auto &k : kinds)
-		if (!knownKindOrPlugin(k))
-			return err(Errc::InvalidArgument, "unknown plugin kind '" + k + "'");
+	TB_TRY(checkKinds(kinds));
 	if (!impl_->pluginsLoaded)
 		return {}; // made without plugins (ContextOptions::loadPlugins): it stays so
 	size_t errorsBefore = impl_->plugins.loadKinds(impl_->loader, kinds);
 	const auto &errors = impl_->plugins.configErrors();
 	if (errors.size() > errorsBefore)
 		return unexpected(errors[errorsBefore]);
-	for (const auto &i : impl_->plugins.infos())
-		if ((std::find(kinds.begin(), kinds.end(), i.kind) != kinds.end() ||
-		     std::find(kinds.begin(), kinds.end(), i.uri) != kinds.end()) &&
-		    i.status == PluginStatus::Failed)
-			TB_LOG("loader", Warn) << "plugin " << i.path << ": "
-					       << pluginStatusName(i.status) << ": " << i.reason;
 	return {};
 }
 

@@ -236,6 +236,10 @@ size_t PluginSet::loadKinds(const LoaderOptions &o, const std::vector<std::strin
 		TB_LOG(kLog, Debug)
 			<< info.path << ": " << info.uri << " " << pluginStatusName(info.status)
 			<< (info.reason.empty() ? "" : ": ") << info.reason;
+		// Warned as Context::create warns about the plugins it loads.
+		if (info.status == PluginStatus::Failed)
+			TB_LOG(kLog, Warn) << "plugin " << info.path << ": "
+					   << pluginStatusName(info.status) << ": " << info.reason;
 	}
 	return errorsBefore;
 }

@@ -13,13 +13,6 @@ namespace tb::support {
 
 namespace {
 
-std::string lower(std::string s)
-{
-	std::transform(s.begin(), s.end(), s.begin(),
-		       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-	return s;
-}
-
 bool isDotted(std::string_view t)
 {
 	if (t.empty() || !std::isdigit(static_cast<unsigned char>(t.front())) ||
@@ -42,12 +35,12 @@ NvidiaGpuInformation parseNvidiaInformation(std::string_view text)
 	    it != kv.end() && it->second.find("?") == std::string::npos)
 		info.uuid = it->second;
 	if (auto it = kv.find("Bus Location"); it != kv.end())
-		info.busLocation = lower(it->second);
+		info.busLocation = asciiLower(it->second);
 	if (auto it = kv.find("Device Minor"); it != kv.end())
 		if (auto v = parseInt(it->second); v && *v >= 0 && *v < (1 << 20))
 			info.deviceMinor = static_cast<int>(*v);
 	if (auto it = kv.find("GPU Excluded"); it != kv.end())
-		info.excluded = lower(it->second) == "yes";
+		info.excluded = asciiLower(it->second) == "yes";
 	return info;
 }
 

@@ -3,6 +3,7 @@
 #include "tbsupport/host_fs.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -87,6 +88,14 @@ std::string_view trim(std::string_view s)
 		return {};
 	size_t e = s.find_last_not_of(ws);
 	return s.substr(b, e - b + 1);
+}
+
+std::string asciiLower(std::string_view s)
+{
+	std::string out(s);
+	for (char &c : out)
+		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	return out;
 }
 
 std::optional<std::string> readLine(const std::string &path)

@@ -2,6 +2,7 @@
 // Platform matching for image indexes, after containerd/platforms' normalisation and
 // compatibility rules (a client that picks differently pulls another image than docker).
 #include "tbsupport/platform.h"
+#include "tbsupport/host_fs.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,13 +11,6 @@
 namespace tb::support {
 
 namespace {
-
-std::string lower(std::string s)
-{
-	std::transform(s.begin(), s.end(), s.begin(),
-		       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-	return s;
-}
 
 // "v7" -> 7, "" -> fallback, anything else -> -1.
 int variantLevel(const std::string &v, int fallback)
@@ -65,9 +59,9 @@ bool isAttestation(const IndexEntry &e)
 
 Platform normalizePlatform(Platform p)
 {
-	p.os = lower(std::move(p.os));
-	p.architecture = lower(std::move(p.architecture));
-	p.variant = lower(std::move(p.variant));
+	p.os = asciiLower(std::move(p.os));
+	p.architecture = asciiLower(std::move(p.architecture));
+	p.variant = asciiLower(std::move(p.variant));
 	if (p.os == "macos")
 		p.os = "darwin";
 	const std::string &a = p.architecture;

@@ -76,9 +76,10 @@ Result<RunPlan> buildRunInvocation(Context &ctx, const RunOptions &o)
 	// when it is not there, to name what is).
 	TB_TRY_CTX(ctx.loadKinds({"runtime." + runtimeName}), "run: --runtime " + runtimeName);
 	Runtime *rt = ctx.runtime(runtimeName);
-	if (!rt)
+	if (!rt) {
 		TB_TRY_CTX(ctx.loadKinds({"runtime"}), "run");
-	rt = rt ? rt : ctx.runtime(runtimeName);
+		rt = ctx.runtime(runtimeName);
+	}
 	if (!rt)
 		return err(Errc::NotFound, "run: no runtime plugin '" + runtimeName +
 						   "' is loaded (loaded: " + knownRuntimes(ctx) +

@@ -4,18 +4,12 @@
 
 #include <openssl/evp.h>
 
+#include "tbsupport/host_fs.h"
 #include "tbsupport/reg_client.h"
 
 namespace tb::registry {
 
 namespace {
-
-std::string lower(std::string s)
-{
-	for (char &c : s)
-		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-	return s;
-}
 
 bool tokenChar(char c)
 {
@@ -76,7 +70,7 @@ void parseOne(std::string_view value, std::vector<Challenge> &out)
 		std::string scheme = s.token();
 		if (scheme.empty())
 			return; // garbage: keep what we have
-		Challenge c{lower(scheme), {}};
+		Challenge c{support::asciiLower(scheme), {}};
 		for (;;) {
 			s.spaces();
 			size_t mark = s.pos();
@@ -89,7 +83,7 @@ void parseOne(std::string_view value, std::vector<Challenge> &out)
 			s.skip();
 			s.spaces();
 			std::string v = s.peek() == '"' ? s.quoted() : s.token();
-			c.params[lower(name)] = v;
+			c.params[support::asciiLower(name)] = v;
 			s.spaces();
 			if (s.peek() == ',')
 				s.skip();

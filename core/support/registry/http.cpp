@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libcurl behind tb::registry::Http. Handles are pooled so connections stay open between
 // requests; every option is set again per request (curl_easy_reset keeps the connections).
+#include "tbsupport/host_fs.h"
 #include "tbsupport/reg_http.h"
 
 #include <algorithm>
@@ -16,23 +17,6 @@
 namespace tb::registry {
 
 namespace {
-
-std::string lower(std::string_view s)
-{
-	std::string out(s);
-	for (char &c : out)
-		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-	return out;
-}
-
-std::string trim(std::string_view s)
-{
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-		s.remove_prefix(1);
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-		s.remove_suffix(1);
-	return std::string(s);
-}
 
 std::once_flag curlInit;
 
@@ -65,8 +49,8 @@ size_t onHeader(char *data, size_t size, size_t n, void *user)
 	auto colon = line.find(':');
 	if (colon == std::string_view::npos)
 		return size * n;
-	std::string name = lower(line.substr(0, colon));
-	std::string value = trim(line.substr(colon + 1));
+	std::string name = support::asciiLower(line.substr(0, colon));
+	std::string value(support::trim(line.substr(colon + 1)));
 	// An in-memory answer that announces more than the cap is refused before its body.
 	bool inMemory = !(t->req->sink && t->status >= 200 && t->status < 300);
 	if (name == "content-length" && inMemory && t->req->method != "HEAD" &&
@@ -153,7 +137,7 @@ struct Http::Handle {
 
 std::string Response::header(std::string_view name) const
 {
-	std::string key = lower(name);
+	std::string key = support::asciiLower(name);
 	for (const auto &[k, v] : headers)
 		if (k == key)
 			return v;
@@ -162,7 +146,7 @@ std::string Response::header(std::string_view name) const
 
 std::vector<std::string> Response::headerAll(std::string_view name) const
 {
-	std::string key = lower(name);
+	std::string key = support::asciiLower(name);
 	std::vector<std::string> out;
 	for (const auto &[k, v] : headers)
 		if (k == key)

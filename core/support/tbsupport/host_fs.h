@@ -34,6 +34,8 @@ std::optional<std::string> readLink(const std::string &path);
 std::string_view baseName(std::string_view path);
 std::string_view dirName(std::string_view path);
 std::string_view trim(std::string_view s);
+/// \brief \a s with ASCII letters lowered (header names, schemes, vendor strings).
+std::string asciiLower(std::string_view s);
 
 /// \brief The path of the host file \a absolute under the host root \a root ("" = /).
 std::string underRoot(const std::string &root, std::string_view absolute);
