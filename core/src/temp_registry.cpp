@@ -22,10 +22,12 @@ enum : int { Free = 0, Writing = 1, Active = 2 };
 struct Slot {
 	std::atomic<int> state{Free};
 	bool isDir = false;
-	char path[PATH_MAX];
+	char path[PATH_MAX]{};
 };
 
-Slot slots[Slots];
+// constinit: all zeros, so the 1 MiB table stays in .bss and untouched until a slot is used.
+// A run-time initializer would write every page of it at load (256 page faults per process).
+constinit Slot slots[Slots];
 
 struct LinuxDirent64 {
 	ino64_t d_ino;

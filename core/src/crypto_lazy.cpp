@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// libcrypto, loaded on first use, as archive_lazy.cpp does for libarchive. libtb needs it only
+// for SHA-256 and base64, and mapping and relocating OpenSSL costs every process ~1.2 ms of
+// start-up (docs/benchmarks.md); `tb info`, `tb cdi generate` and `tb run` without a cache
+// image never hash. libtb's calls bind to these hidden definitions, which forward to the real
+// library (the same one the transport plugins link, so there is one copy in the process).
+#include <openssl/evp.h>
+
+#include <cstdio>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#define TB_CRYPTO_FUNCTIONS(X)                                                                     \
+	X(EVP_DecodeBlock)                                                                         \
+	X(EVP_DigestFinal_ex)                                                                      \
+	X(EVP_DigestInit_ex)                                                                       \
+	X(EVP_DigestUpdate)                                                                        \
+	X(EVP_EncodeBlock)                                                                         \
+	X(EVP_MD_CTX_free)                                                                         \
+	X(EVP_MD_CTX_new)                                                                          \
+	X(EVP_sha256)
+
+namespace {
+
+struct Api {
+#define TB_FIELD(name) decltype(&::name) name;
+	TB_CRYPTO_FUNCTIONS(TB_FIELD)
+#undef TB_FIELD
+};
+
+// As when the dynamic linker cannot find a library at start-up: say which, exit 127.
+[[noreturn]] void fail(const char *what)
+{
+	std::fprintf(stderr, "tb: cannot load libcrypto: %s\n", what ? what : "unknown error");
+	::_exit(127);
+}
+
+const Api &api()
+{
+	static const Api loaded = [] {
+		void *lib = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+		if (!lib)
+			fail(::dlerror());
+		Api a{};
+#define TB_SYMBOL(name)                                                                            \
+	a.name = reinterpret_cast<decltype(a.name)>(::dlsym(lib, #name));                          \
+	if (!a.name)                                                                               \
+		fail("no symbol " #name);
+		TB_CRYPTO_FUNCTIONS(TB_SYMBOL)
+#undef TB_SYMBOL
+		return a;
+	}();
+	return loaded;
+}
+
+} // namespace
+
+#define TB_HIDDEN __attribute__((visibility("hidden")))
+
+extern "C" {
+
+TB_HIDDEN int EVP_DecodeBlock(unsigned char *t, const unsigned char *f, int n)
+{
+	return api().EVP_DecodeBlock(t, f, n);
+}
+TB_HIDDEN int EVP_DigestFinal_ex(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s)
+{
+	return api().EVP_DigestFinal_ex(ctx, md, s);
+}
+TB_HIDDEN int EVP_DigestInit_ex(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl)
+{
+	return api().EVP_DigestInit_ex(ctx, type, impl);
+}
+TB_HIDDEN int EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt)
+{
+	return api().EVP_DigestUpdate(ctx, d, cnt);
+}
+TB_HIDDEN int EVP_EncodeBlock(unsigned char *t, const unsigned char *f, int n)
+{
+	return api().EVP_EncodeBlock(t, f, n);
+}
+TB_HIDDEN void EVP_MD_CTX_free(EVP_MD_CTX *ctx)
+{
+	api().EVP_MD_CTX_free(ctx);
+}
+TB_HIDDEN EVP_MD_CTX *EVP_MD_CTX_new(void)
+{
+	return api().EVP_MD_CTX_new();
+}
+TB_HIDDEN const EVP_MD *EVP_sha256(void)
+{
+	return api().EVP_sha256();
+}
+
+} // extern "C"
