@@ -2,10 +2,13 @@
 // Bounds-checked ELF64 reader that finds and decodes tb_plugin_descriptor without dlopen().
 #include "internal/elf_descriptor.h"
 
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <elf.h>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 #include <tb/plugin.h>
@@ -23,33 +26,52 @@ constexpr uint16_t kMachine = EM_NONE;
 #endif
 
 // Plugins are small; a file beyond this is not one we want to read into memory.
-constexpr std::streamoff kMaxFile = 512LL << 20;
+constexpr off_t kMaxFile = 512LL << 20;
 
+// pread() only: every plugin of every scan is read here, before any is chosen, so no stream
+// buffering or seeking (a process start reads a dozen of them).
 class File {
 public:
-	explicit File(const std::string &path) : in_(path, std::ios::binary)
+	explicit File(const std::string &path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC))
 	{
-		if (in_) {
-			in_.seekg(0, std::ios::end);
-			size_ = in_.tellg();
-		}
+		struct stat st {};
+		if (fd_ >= 0 && ::fstat(fd_, &st) == 0)
+			size_ = st.st_size;
+		else if (fd_ >= 0)
+			size_ = -1;
 	}
-	bool ok() const { return static_cast<bool>(in_); }
-	std::streamoff size() const { return size_; }
+	~File()
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+	}
+	File(const File &) = delete;
+	File &operator=(const File &) = delete;
+	bool ok() const { return fd_ >= 0 && size_ >= 0; }
+	off_t size() const { return size_; }
 
 	// Read \a n bytes at \a off, refusing anything outside the file.
 	bool read(uint64_t off, void *dst, uint64_t n)
 	{
 		if (off > static_cast<uint64_t>(size_) || n > static_cast<uint64_t>(size_) - off)
 			return false;
-		in_.seekg(static_cast<std::streamoff>(off));
-		in_.read(static_cast<char *>(dst), static_cast<std::streamsize>(n));
-		return static_cast<bool>(in_);
+		auto *p = static_cast<char *>(dst);
+		while (n > 0) {
+			ssize_t got = ::pread(fd_, p, n, static_cast<off_t>(off));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return false;
+			p += got;
+			off += static_cast<uint64_t>(got);
+			n -= static_cast<uint64_t>(got);
+		}
+		return true;
 	}
 
 private:
-	std::ifstream in_;
-	std::streamoff size_ = 0;
+	int fd_;
+	off_t size_ = 0;
 };
 
 Unexpected<Error> corrupt(const std::string &path, const char *what)

@@ -169,19 +169,21 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 	// valid, whatever happens when it is loaded (see docs/plugin-abi.md, "Policy").
 	std::map<std::string, size_t> owner;
 	std::set<std::string> seenFiles;
+	PluginTrust trust(::geteuid(), opts.trusted);
 	for (const auto &dir : opts.searchPath) {
 		for (const auto &path : scanDir(dir)) {
 			std::error_code ec;
-			std::string canon = fs::weakly_canonical(path, ec).string();
+			std::string canon = fs::canonical(path, ec).string();
 			if (!seenFiles.insert(ec ? path : canon).second)
 				continue; // the same file reached twice through the path
-			set.loadFile(path, opts, owner);
+			set.loadFile(path, ec ? std::string() : canon, opts, trust, owner);
 		}
 	}
 	return set;
 }
 
-void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
+void PluginSet::loadFile(const std::string &path, const std::string &canonical,
+			 const LoaderOptions &opts, PluginTrust &trust,
 			 std::map<std::string, size_t> &owner)
 {
 	PluginInfo info;
@@ -195,7 +197,7 @@ void PluginSet::loadFile(const std::string &path, const LoaderOptions &opts,
 		info.reason = stripPath(fd.error().message, path);
 	} else if (validate(*fd, info)) {
 		auto disabled = std::find(opts.disabled.begin(), opts.disabled.end(), info.uri);
-		if (auto distrust = pluginDistrust(path, ::geteuid(), opts.trusted)) {
+		if (auto distrust = trust.distrust(path, canonical.empty() ? nullptr : &canonical)) {
 			info.status = PluginStatus::Untrusted; // never owns its uri
 			info.reason = std::move(*distrust);
 		} else if (disabled != opts.disabled.end()) {

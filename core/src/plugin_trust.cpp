@@ -32,69 +32,13 @@ gid_t primaryGroup(uid_t uid)
 	return static_cast<gid_t>(-1); // no passwd entry: no group counts as the user's own
 }
 
-struct Checker {
-	uid_t uid;
-	gid_t ownGroup;
-
-	std::optional<std::string> owner(const std::string &what, const struct stat &st) const
-	{
-		if (st.st_uid != 0 && st.st_uid != uid)
-			return what + " is owned by uid " + std::to_string(st.st_uid) +
-			       ", neither root nor this user";
-		return std::nullopt;
-	}
-	bool groupWritable(const struct stat &st) const
-	{
-		return (st.st_mode & S_IWGRP) && st.st_gid != ownGroup;
-	}
-
-	std::optional<std::string> file(const fs::path &p) const
-	{
-		struct stat st {};
-		if (::stat(p.c_str(), &st) != 0)
-			return "cannot check '" + p.string() + "': " + std::strerror(errno);
-		std::string what = "file '" + p.string() + "'";
-		if (auto o = owner(what, st))
-			return o;
-		if ((st.st_mode & S_IWOTH) || groupWritable(st))
-			return what + " is writable by other users (mode " + octal(st.st_mode) +
-			       ")";
-		return std::nullopt;
-	}
-
-	// \a holding: the directory the plugin is in, where anyone who can write adds files.
-	std::optional<std::string> dir(const fs::path &p, bool holding) const
-	{
-		struct stat st {};
-		if (::stat(p.c_str(), &st) != 0)
-			return "cannot check '" + p.string() + "': " + std::strerror(errno);
-		std::string what = "directory '" + p.string() + "'";
-		if (auto o = owner(what, st))
-			return o;
-		bool sticky = (st.st_mode & S_ISVTX) && !holding;
-		if ((st.st_mode & S_IWOTH) && !sticky)
-			return what + " is world-writable (mode " + octal(st.st_mode) + ")";
-		if (groupWritable(st) && !sticky)
-			return what + " is writable by group " + std::to_string(st.st_gid) +
-			       " (mode " + octal(st.st_mode) + ")";
-		return std::nullopt;
-	}
-
-	std::optional<std::string> chain(const fs::path &file) const
-	{
-		if (auto r = this->file(file))
-			return r;
-		bool holding = true;
-		for (fs::path d = file.parent_path(); !d.empty(); d = d.parent_path()) {
-			if (auto r = dir(d, holding))
-				return r;
-			holding = false;
-			if (d == d.parent_path())
-				break;
-		}
-		return std::nullopt;
-	}
-};
+std::optional<std::string> owner(uid_t uid, const std::string &what, const struct stat &st)
+{
+	if (st.st_uid != 0 && st.st_uid != uid)
+		return what + " is owned by uid " + std::to_string(st.st_uid) +
+		       ", neither root nor this user";
+	return std::nullopt;
+}
 
 bool within(const fs::path &p, const fs::path &root)
 {
@@ -102,37 +46,97 @@ bool within(const fs::path &p, const fs::path &root)
 	return r == root.end() || (std::next(r) == root.end() && r->empty()); // "dir/" too
 }
 
-bool isAllowed(const fs::path &p, const std::vector<std::string> &allowed)
+} // namespace
+
+PluginTrust::PluginTrust(uid_t uid, const std::vector<std::string> &allowed) : uid_(uid)
 {
 	for (const auto &a : allowed) {
 		std::error_code ec;
 		fs::path root = fs::absolute(a, ec).lexically_normal();
 		fs::path canon = fs::weakly_canonical(root, ec);
-		if (within(p, root) || (!ec && within(p, canon)))
-			return true;
+		allowed_.emplace_back(root.string(), ec ? std::string() : canon.string());
 	}
+}
+
+bool PluginTrust::allowed(const std::string &path) const
+{
+	fs::path p(path);
+	for (const auto &[root, canon] : allowed_)
+		if (within(p, root) || (!canon.empty() && within(p, canon)))
+			return true;
 	return false;
 }
 
-} // namespace
+// \a holding: the directory the plugin is in, where anyone who can write adds files.
+std::optional<std::string> PluginTrust::dir(const std::string &path, bool holding)
+{
+	auto key = std::make_pair(path, holding);
+	if (auto it = dirs_.find(key); it != dirs_.end())
+		return it->second;
+	auto verdict = [&]() -> std::optional<std::string> {
+		struct stat st {};
+		if (::stat(path.c_str(), &st) != 0)
+			return "cannot check '" + path + "': " + std::strerror(errno);
+		std::string what = "directory '" + path + "'";
+		if (auto o = owner(uid_, what, st))
+			return o;
+		bool sticky = (st.st_mode & S_ISVTX) && !holding;
+		if ((st.st_mode & S_IWOTH) && !sticky)
+			return what + " is world-writable (mode " + octal(st.st_mode) + ")";
+		if ((st.st_mode & S_IWGRP) && st.st_gid != *ownGroup_ && !sticky)
+			return what + " is writable by group " + std::to_string(st.st_gid) +
+			       " (mode " + octal(st.st_mode) + ")";
+		return std::nullopt;
+	}();
+	dirs_.emplace(key, verdict);
+	return verdict;
+}
+
+std::optional<std::string> PluginTrust::chain(const std::string &file)
+{
+	if (!ownGroup_)
+		ownGroup_ = primaryGroup(uid_);
+	struct stat st {};
+	if (::stat(file.c_str(), &st) != 0)
+		return "cannot check '" + file + "': " + std::strerror(errno);
+	std::string what = "file '" + file + "'";
+	if (auto o = owner(uid_, what, st))
+		return o;
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != *ownGroup_))
+		return what + " is writable by other users (mode " + octal(st.st_mode) + ")";
+	bool holding = true;
+	for (fs::path d = fs::path(file).parent_path(); !d.empty(); d = d.parent_path()) {
+		if (auto r = dir(d.string(), holding))
+			return r;
+		holding = false;
+		if (d == d.parent_path())
+			break;
+	}
+	return std::nullopt;
+}
+
+std::optional<std::string> PluginTrust::distrust(const std::string &path,
+						 const std::string *canonical)
+{
+	std::error_code ec;
+	std::string named = fs::absolute(path, ec).lexically_normal().string();
+	std::string target = canonical ? *canonical : fs::canonical(named, ec).string();
+	if (ec)
+		return "cannot check '" + path + "': " + ec.message();
+	if (allowed(named) || allowed(target))
+		return std::nullopt;
+	auto why = chain(target);
+	if (!why && target != named) // a link: whoever can write its directory can re-point it
+		why = chain(named);
+	if (why)
+		return "not loaded: " + *why + "; trust it with [core] trusted_plugin_paths";
+	return std::nullopt;
+}
 
 std::optional<std::string> pluginDistrust(const std::string &path, uid_t uid,
 					  const std::vector<std::string> &allowed)
 {
-	std::error_code ec;
-	fs::path named = fs::absolute(path, ec).lexically_normal();
-	fs::path target = fs::canonical(named, ec);
-	if (ec)
-		return "cannot check '" + path + "': " + ec.message();
-	if (isAllowed(named, allowed) || isAllowed(target, allowed))
-		return std::nullopt;
-	Checker c{uid, primaryGroup(uid)};
-	auto why = c.chain(target);
-	if (!why && target != named) // a link: whoever can write its directory can re-point it
-		why = c.chain(named);
-	if (why)
-		return "not loaded: " + *why + "; trust it with [core] trusted_plugin_paths";
-	return std::nullopt;
+	return PluginTrust(uid, allowed).distrust(path);
 }
 
 } // namespace tb

@@ -21,6 +21,7 @@
 namespace tb {
 
 class Library; // a loaded .so (Boost.DLL), see plugin_loader.cpp
+class PluginTrust;
 
 /// \brief A plugin's declared settings, copied out of its library.
 struct Declared {
@@ -103,8 +104,8 @@ public:
 	Result<void> checkRequired(const std::vector<std::string> &required) const;
 
 private:
-	void loadFile(const std::string &path, const LoaderOptions &o,
-		      std::map<std::string, size_t> &owner);
+	void loadFile(const std::string &path, const std::string &canonical, const LoaderOptions &o,
+		      PluginTrust &trust, std::map<std::string, size_t> &owner);
 	void instantiate(PluginInfo &info, std::shared_ptr<Library> lib, const LoaderOptions &o);
 
 	std::vector<PluginInfo> infos_;
