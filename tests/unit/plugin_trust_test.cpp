@@ -179,5 +179,32 @@ TEST_F(TrustTest, MissingFileIsRefusedWithTheReason)
 	EXPECT_NE(why->find("No such file"), std::string::npos) << *why;
 }
 
+TEST_F(TrustTest, OneCheckerForAScanGivesEachFileItsOwnVerdict)
+{
+	// The loader checks every file of a scan with one PluginTrust, which remembers directory
+	// verdicts: a refused directory refuses every file below it, and only those.
+	auto ok1 = make("shared/a/p.so");
+	auto ok2 = make("shared/b/p.so");
+	auto bad = make("shared/ww/p.so", 0755, 0777);
+	auto bad2 = root_ / "shared/ww/q.so";
+	std::ofstream(bad2) << "not really ELF";
+	fs::permissions(bad2, fs::perms(0755));
+	PluginTrust trust(::geteuid(), {});
+	for (int round = 0; round < 2; ++round) {
+		EXPECT_EQ(trust.distrust(ok1.string()), std::nullopt);
+		EXPECT_EQ(trust.distrust(bad.string()), check(bad));
+		EXPECT_EQ(trust.distrust(ok2.string()), std::nullopt);
+		EXPECT_EQ(trust.distrust(bad2.string()), check(bad2));
+		ASSERT_TRUE(trust.distrust(bad2.string()));
+	}
+	// The canonical path a caller already has is used as given.
+	std::string canon = fs::canonical(ok1).string();
+	EXPECT_EQ(trust.distrust(ok1.string(), &canon), std::nullopt);
+	// Trusted paths are read once, when the checker is made.
+	PluginTrust trusting(::geteuid(), {(root_ / "shared/ww").string()});
+	EXPECT_EQ(trusting.distrust(bad.string()), std::nullopt);
+	EXPECT_EQ(trusting.distrust(ok2.string()), std::nullopt);
+}
+
 } // namespace
 } // namespace tb
