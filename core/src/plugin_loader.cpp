@@ -45,18 +45,41 @@ std::string hex(uint32_t v)
 	return buf;
 }
 
-std::vector<std::string> scanDir(const std::string &dir)
+struct Found {
+	std::string path;
+	std::string canonical; // empty when it cannot be resolved
+};
+
+// The .so files in \a dir, sorted, with their canonical paths: the directory is resolved once,
+// and only a file that is itself a link is resolved on its own.
+std::vector<Found> scanDir(const std::string &dir)
 {
-	std::vector<std::string> out;
+	std::vector<Found> out;
 	std::error_code ec;
+	std::string dirCanon = fs::canonical(dir, ec).string();
+	if (ec) {
+		if (ec != std::errc::no_such_file_or_directory)
+			TB_LOG(kLog, Warn) << "scan " << dir << ": " << ec.message();
+		return out;
+	}
 	for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
 		const auto &p = it->path();
-		if (p.extension() == ".so" && it->is_regular_file(ec))
-			out.push_back(p.string());
+		std::error_code fec;
+		if (p.extension() != ".so" || !it->is_regular_file(fec))
+			continue;
+		Found f{p.string(), {}};
+		if (it->is_symlink(fec))
+			f.canonical = fs::canonical(p, fec).string();
+		else
+			f.canonical = (fs::path(dirCanon) / p.filename()).string();
+		if (fec)
+			f.canonical.clear();
+		out.push_back(std::move(f));
 	}
 	if (ec && ec != std::errc::no_such_file_or_directory)
 		TB_LOG(kLog, Warn) << "scan " << dir << ": " << ec.message();
-	std::sort(out.begin(), out.end());
+	std::sort(out.begin(), out.end(),
+		  [](const Found &a, const Found &b) { return a.path < b.path; });
 	return out;
 }
 
@@ -171,12 +194,10 @@ PluginSet PluginSet::load(const LoaderOptions &o)
 	std::set<std::string> seenFiles;
 	PluginTrust trust(::geteuid(), opts.trusted);
 	for (const auto &dir : opts.searchPath) {
-		for (const auto &path : scanDir(dir)) {
-			std::error_code ec;
-			std::string canon = fs::canonical(path, ec).string();
-			if (!seenFiles.insert(ec ? path : canon).second)
+		for (const auto &f : scanDir(dir)) {
+			if (!seenFiles.insert(f.canonical.empty() ? f.path : f.canonical).second)
 				continue; // the same file reached twice through the path
-			set.loadFile(path, ec ? std::string() : canon, opts, trust, owner);
+			set.loadFile(f.path, f.canonical, opts, trust, owner);
 		}
 	}
 	return set;
