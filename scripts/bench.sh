@@ -21,8 +21,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-build=${BUILD_DIR:-build}
-scripts/build.sh
+# The product as users and distributions build it (--buildtype=release), in its own build dir
+# so the test build is left alone (no test suites in it; the data-set generator comes with the
+# benchmark programs); BUILD_DIR picks another.
+build=${BUILD_DIR:-build-bench}
+BUILD_DIR=$build TB_BUILDTYPE=${TB_BUILDTYPE:-release} TB_MESON_ARGS=${TB_MESON_ARGS:--Dtests=false} \
+	scripts/build.sh
 tb=$PWD/$build/core/cli/tb
 gen=$PWD/$build/tests/dataset/tb-gen-cache
 export TB_PLUGIN_PATH=$(meson devenv -C "$build" printenv TB_PLUGIN_PATH)
