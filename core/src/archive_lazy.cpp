@@ -9,8 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include <dlfcn.h>
-#include <unistd.h>
+#include "internal/lazy_library.h"
 
 #define TB_ARCHIVE_FUNCTIONS(X)                                                                    \
 	X(archive_entry_filetype)                                                                  \
@@ -54,28 +53,14 @@ struct Api {
 #undef TB_FIELD
 };
 
-// As when the dynamic linker cannot find a library at start-up: say which, exit 127.
-[[noreturn]] void fail(const char *what)
-{
-	std::fprintf(stderr, "tb: cannot load libarchive: %s\n", what ? what : "unknown error");
-	::_exit(127);
-}
-
 const Api &api()
 {
-	static const Api loaded = [] {
-		void *lib = ::dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
-		if (!lib)
-			fail(::dlerror());
-		Api a{};
-#define TB_SYMBOL(name)                                                                            \
-	a.name = reinterpret_cast<decltype(a.name)>(::dlsym(lib, #name));                          \
-	if (!a.name)                                                                               \
-		fail("no symbol " #name);
-		TB_ARCHIVE_FUNCTIONS(TB_SYMBOL)
+	static const Api loaded =
+		tb::lazy::load<Api>("libarchive.so.13", "libarchive", [](void *lib, Api &a) {
+#define TB_SYMBOL(name) tb::lazy::symbol(lib, #name, "libarchive", a.name);
+			TB_ARCHIVE_FUNCTIONS(TB_SYMBOL)
 #undef TB_SYMBOL
-		return a;
-	}();
+		});
 	return loaded;
 }
 

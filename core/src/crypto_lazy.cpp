@@ -6,10 +6,7 @@
 // library (the same one the transport plugins link, so there is one copy in the process).
 #include <openssl/evp.h>
 
-#include <cstdio>
-
-#include <dlfcn.h>
-#include <unistd.h>
+#include "internal/lazy_library.h"
 
 #define TB_CRYPTO_FUNCTIONS(X)                                                                     \
 	X(EVP_DecodeBlock)                                                                         \
@@ -29,28 +26,14 @@ struct Api {
 #undef TB_FIELD
 };
 
-// As when the dynamic linker cannot find a library at start-up: say which, exit 127.
-[[noreturn]] void fail(const char *what)
-{
-	std::fprintf(stderr, "tb: cannot load libcrypto: %s\n", what ? what : "unknown error");
-	::_exit(127);
-}
-
 const Api &api()
 {
-	static const Api loaded = [] {
-		void *lib = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-		if (!lib)
-			fail(::dlerror());
-		Api a{};
-#define TB_SYMBOL(name)                                                                            \
-	a.name = reinterpret_cast<decltype(a.name)>(::dlsym(lib, #name));                          \
-	if (!a.name)                                                                               \
-		fail("no symbol " #name);
-		TB_CRYPTO_FUNCTIONS(TB_SYMBOL)
+	static const Api loaded =
+		tb::lazy::load<Api>("libcrypto.so.3", "libcrypto", [](void *lib, Api &a) {
+#define TB_SYMBOL(name) tb::lazy::symbol(lib, #name, "libcrypto", a.name);
+			TB_CRYPTO_FUNCTIONS(TB_SYMBOL)
 #undef TB_SYMBOL
-		return a;
-	}();
+		});
 	return loaded;
 }
 

@@ -218,7 +218,8 @@ void PluginSet::loadFile(const std::string &path, const std::string &canonical,
 		info.reason = stripPath(fd.error().message, path);
 	} else if (validate(*fd, info)) {
 		auto disabled = std::find(opts.disabled.begin(), opts.disabled.end(), info.uri);
-		if (auto distrust = trust.distrust(path, canonical.empty() ? nullptr : &canonical)) {
+		if (auto distrust =
+			    trust.distrust(path, canonical.empty() ? nullptr : &canonical)) {
 			info.status = PluginStatus::Untrusted; // never owns its uri
 			info.reason = std::move(*distrust);
 		} else if (disabled != opts.disabled.end()) {

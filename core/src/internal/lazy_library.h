@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// A C library libtb opens on first use instead of at start-up (archive_lazy.cpp,
+// crypto_lazy.cpp): every verb starts by mapping libtb, and most never need these.
+#pragma once
+
+#include <cstdio>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+namespace tb::lazy {
+
+// As when the dynamic linker cannot find a library at start-up: say which, exit 127.
+[[noreturn]] inline void fail(const char *library, const char *what)
+{
+	std::fprintf(stderr, "tb: cannot load %s: %s\n", library, what ? what : "unknown error");
+	::_exit(127);
+}
+
+// Opens \a soname and fills \a api: \a fill(lib) looks up each function with symbol().
+template<typename Api, typename Fill>
+Api load(const char *soname, const char *library, Fill fill)
+{
+	void *lib = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		fail(library, ::dlerror());
+	Api api{};
+	fill(lib, api);
+	return api;
+}
+
+template<typename F>
+void symbol(void *lib, const char *name, const char *library, F &out)
+{
+	out = reinterpret_cast<F>(::dlsym(lib, name));
+	if (!out)
+		fail(library, name);
+}
+
+} // namespace tb::lazy
