@@ -73,13 +73,14 @@ namespace {
 
 // The node \a absolute names, from its stat() result (\a statErrno when that failed) and,
 // for a stand-in, its content as \a read returns it.
-template <typename Read>
+template<typename Read>
 Result<DeviceNode> nodeFromStat(const struct stat *st, int statErrno, bool realRoot,
 				std::string_view absolute, Read &&read)
 {
 	if (!st)
 		return err(statErrno == ENOENT || statErrno == ENOTDIR ? Errc::NotFound : Errc::Io,
-			   "cannot stat " + std::string(absolute) + ": " + std::strerror(statErrno));
+			   "cannot stat " + std::string(absolute) + ": " +
+				   std::strerror(statErrno));
 	DeviceNode n;
 	n.path = std::string(absolute);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
@@ -116,7 +117,7 @@ Result<DeviceNode> statDeviceNode(const HostTree &tree, std::string_view absolut
 	struct stat st;
 	bool ok = tree.stat(absolute, st) == 0;
 	return nodeFromStat(ok ? &st : nullptr, errno, isRealRoot(tree.root()), absolute,
-			    [&] { return tree.readFile(absolute, 256); });
+			    [&] { return tree.readFile(absolute, 256, true); }); // S_ISREG
 }
 
 } // namespace tb::support

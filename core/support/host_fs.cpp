@@ -55,8 +55,8 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 	return readFileAt(AT_FDCWD, path.c_str(), path, maxBytes);
 }
 
-Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path,
-			       size_t maxBytes)
+Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path, size_t maxBytes,
+			       bool shortReadIsEnd)
 {
 	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_CLOEXEC));
 	if (!fd.isValid()) {
@@ -82,6 +82,8 @@ Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &pa
 								" bytes");
 		}
 		out.append(buf, static_cast<size_t>(n));
+		if (shortReadIsEnd && static_cast<size_t>(n) < sizeof buf)
+			break;
 	}
 	return out;
 }

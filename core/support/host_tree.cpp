@@ -70,7 +70,7 @@ std::string lexicallyNormal(std::string_view absolute)
 } // namespace
 
 HostTree::HostTree(std::string root)
-	: root_(root.empty() ? "/" : std::move(root)), realRoot_(isRealRoot(root_))
+    : root_(root.empty() ? "/" : std::move(root)), realRoot_(isRealRoot(root_))
 {
 	if (!kHaveOpenat2)
 		return;
@@ -196,11 +196,13 @@ bool HostTree::resolves(std::string_view absolute) const
 	return resolveInRoot(root_, absolute).has_value();
 }
 
-Result<std::string> HostTree::readFile(std::string_view absolute, size_t maxBytes) const
+Result<std::string> HostTree::readFile(std::string_view absolute, size_t maxBytes,
+				       bool shortReadIsEnd) const
 {
 	std::string rel;
 	int dir = at(absolute, rel);
-	return readFileAt(dir, rel.c_str(), dir == AT_FDCWD ? rel : path(absolute), maxBytes);
+	return readFileAt(dir, rel.c_str(), dir == AT_FDCWD ? rel : path(absolute), maxBytes,
+			  shortReadIsEnd);
 }
 
 std::optional<std::string> HostTree::readLine(std::string_view absolute) const
@@ -211,6 +213,12 @@ std::optional<std::string> HostTree::readLine(std::string_view absolute) const
 std::optional<int64_t> HostTree::readInt(std::string_view absolute) const
 {
 	auto line = readLine(absolute);
+	return line ? parseInt(*line) : std::nullopt;
+}
+
+std::optional<int64_t> HostTree::readAttributeInt(std::string_view absolute) const
+{
+	auto line = firstLine(readFile(absolute, 64 * 1024, true));
 	return line ? parseInt(*line) : std::nullopt;
 }
 

@@ -85,10 +85,10 @@ bool readPciDevice(const HostTree &tree, std::string_view bdf, PciDevice &out)
 	out.bdf = std::string(bdf);
 	out.sysPath = *real;
 	const std::string &dir = *real;
-	out.vendor = static_cast<uint32_t>(tree.readInt(dir + "/vendor").value_or(0));
-	out.device = static_cast<uint32_t>(tree.readInt(dir + "/device").value_or(0));
-	out.classCode = static_cast<uint32_t>(tree.readInt(dir + "/class").value_or(0));
-	out.numaNode = static_cast<int>(tree.readInt(dir + "/numa_node").value_or(-1));
+	out.vendor = static_cast<uint32_t>(tree.readAttributeInt(dir + "/vendor").value_or(0));
+	out.device = static_cast<uint32_t>(tree.readAttributeInt(dir + "/device").value_or(0));
+	out.classCode = static_cast<uint32_t>(tree.readAttributeInt(dir + "/class").value_or(0));
+	out.numaNode = static_cast<int>(tree.readAttributeInt(dir + "/numa_node").value_or(-1));
 	if (auto drv = tree.readLink(dir + "/driver"))
 		out.driver = std::string(baseName(*drv));
 	drmNodes(tree.listDir(dir + "/drm"), out.drmCards, out.drmRenders);

@@ -78,9 +78,9 @@ bool nvidiaDisplay(const ProbeState &st, const std::string &bdf)
 			return false;
 		dir = std::move(*real);
 	}
-	if (st.tree.readInt(dir + "/vendor").value_or(0) != 0x10de)
+	if (st.tree.readAttributeInt(dir + "/vendor").value_or(0) != 0x10de)
 		return false;
-	return (st.tree.readInt(dir + "/class").value_or(0) >> 16) == 0x03;
+	return (st.tree.readAttributeInt(dir + "/class").value_or(0) >> 16) == 0x03;
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NVIDIA driver files: libraries via ld.so.cache link chains, firmware, binaries, IPC, configs.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <sys/stat.h>
@@ -87,8 +88,7 @@ bool endsWith(std::string_view s, std::string_view suffix)
 bool isRegularFile(const ProbeState &st, const std::string &absolute)
 {
 	struct stat s;
-	return st.tree.stat(absolute, s, false) == 0 && !S_ISDIR(s.st_mode) &&
-	       !S_ISLNK(s.st_mode);
+	return st.tree.stat(absolute, s, false) == 0 && !S_ISDIR(s.st_mode) && !S_ISLNK(s.st_mode);
 }
 
 // Where \a absolute leads inside the host root. A plain exists() would follow an absolute
@@ -103,6 +103,24 @@ bool presentInRoot(const ProbeState &st, const std::string &absolute)
 {
 	return st.tree.resolves(absolute);
 }
+
+// Whether search directories exist, each asked once per probe: nothing below a directory
+// that does not resolve resolves either, so its candidates need no lookup of their own.
+class SearchDirs {
+public:
+	explicit SearchDirs(const ProbeState &st) : st_(st) {}
+	bool present(const std::string &dir)
+	{
+		auto [it, fresh] = known_.try_emplace(dir, false);
+		if (fresh)
+			it->second = presentInRoot(st_, dir);
+		return it->second;
+	}
+
+private:
+	const ProbeState &st_;
+	std::map<std::string, bool> known_;
+};
 
 // Resolve the anchors through the cache; returns the versioned files they lead to.
 std::vector<std::string> anchorsFromCache(ProbeState &st)
@@ -166,10 +184,13 @@ std::vector<std::string> xorgModules(const ProbeState &st, const std::set<std::s
 	std::vector<std::string> names{"nvidia_drv.so"};
 	if (!version.empty())
 		names.push_back("libglxserver_nvidia.so." + version);
+	SearchDirs search(st);
 	for (auto &name : names)
 		for (auto &d : dirs)
-			if (auto real = inRoot(st, d + "/" + name);
-			    real && isRegularFile(st, *real)) {
+			if (!search.present(d)) {
+				continue;
+			} else if (auto real = inRoot(st, d + "/" + name);
+				   real && isRegularFile(st, *real)) {
 				out.push_back(*real);
 				break;
 			}
@@ -254,9 +275,12 @@ void collectFirmware(ProbeState &st, const std::string &version)
 
 void collectFixedLists(ProbeState &st)
 {
+	SearchDirs search(st);
 	for (const char *bin : kBinaries)
 		for (const char *dir : kBinDirs) {
 			std::string p = std::string(dir) + "/" + bin;
+			if (!search.present(dir))
+				continue;
 			if (auto real = inRoot(st, p); real && !st.tree.isDirectory(*real)) {
 				st.report.binaries.push_back(p);
 				break;
@@ -265,7 +289,7 @@ void collectFixedLists(ProbeState &st)
 	for (const char *cfg : kConfigFiles)
 		for (const char *dir : kConfigDirs) {
 			std::string p = std::string(dir) + "/" + cfg;
-			if (presentInRoot(st, p)) {
+			if (search.present(std::string(fs::dirName(p))) && presentInRoot(st, p)) {
 				st.report.configFiles.push_back(p);
 				break;
 			}

@@ -50,6 +50,7 @@ void expectSameReads(const HostTree &tree, const std::string &p)
 		EXPECT_EQ(a.error().message, b.error().message) << p;
 	EXPECT_EQ(tree.readLine(p), readLine(full)) << p;
 	EXPECT_EQ(tree.readInt(p), readInt(full)) << p;
+	EXPECT_EQ(tree.readAttributeInt(p), readInt(full)) << p;
 	EXPECT_EQ(tree.readLink(p), readLink(full)) << p;
 	EXPECT_EQ(tree.listDir(p), listDir(full)) << p;
 	EXPECT_EQ(tree.isDirectory(p), isDirectory(full)) << p;
@@ -97,7 +98,8 @@ protected:
 		stdfs::create_symlink("loop2", root_ / "dev/loop1");
 		stdfs::create_symlink("loop1", root_ / "dev/loop2");
 		stdfs::create_symlink("../../../../../etc-file", root_ / "dev/escape");
-		stdfs::create_symlink("../../../../../../nonexistent", root_ / "dev/escape-missing");
+		stdfs::create_symlink("../../../../../../nonexistent",
+				      root_ / "dev/escape-missing");
 		stdfs::create_symlink("missing-target", root_ / "dev/dangling");
 		stdfs::create_symlink("/etc-file/x", root_ / "dev/through-file");
 		stdfs::create_symlink("/", root_ / "dev/to-root");
@@ -143,6 +145,20 @@ TEST_F(HostTreeTempTree, RootReachedThroughASymlink)
 	stdfs::remove(alias);
 }
 
+// Stopping at a short read still reads a file larger than one read() whole.
+TEST_F(HostTreeTempTree, ShortReadEndReadsLargeFilesWhole)
+{
+	std::string big(20000, 'x');
+	big = "42\n" + big;
+	std::ofstream(root_ / "big") << big;
+	HostTree tree(root_.string());
+	auto whole = tree.readFile("/big", 1 << 20, true);
+	ASSERT_TRUE(whole) << whole.error().message;
+	EXPECT_EQ(*whole, big);
+	EXPECT_EQ(tree.readAttributeInt("/big").value_or(0), 42);
+	EXPECT_EQ(tree.readFile("/big", 10000, true).error().code, Errc::LimitExceeded);
+}
+
 TEST_F(HostTreeTempTree, SeesChangesMadeAfterItOpened)
 {
 	HostTree tree(root_.string());
@@ -165,8 +181,8 @@ TEST_F(HostTreeTempTree, MissingRootFallsBackToTheWalk)
 TEST(HostTreeRealRoot, MatchesTheWalk)
 {
 	HostTree tree("/");
-	for (const char *p : {"/", "/proc/self", "/dev/null", "/etc/passwd", "/usr/bin/env",
-			      "/lib", "/nonexistent/x", "/etc/passwd/.."}) {
+	for (const char *p : {"/", "/proc/self", "/dev/null", "/etc/passwd", "/usr/bin/env", "/lib",
+			      "/nonexistent/x", "/etc/passwd/.."}) {
 		expectSameAsWalk(tree, p);
 		expectSameReads(tree, p);
 	}

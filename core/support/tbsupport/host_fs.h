@@ -18,8 +18,11 @@ namespace tb::support {
 Result<std::string> readFile(const std::string &path, size_t maxBytes = 1 << 20);
 /// \brief readFile() of \a rel opened relative to the directory \a dirFd (or AT_FDCWD);
 /// messages name \a path.
+/// \param shortReadIsEnd stop after a read() that did not fill the buffer instead of asking
+/// once more for EOF: only for a regular file (a short read is its end) or a sysfs attribute
+/// (produced whole by one read of up to a page), never for procfs, which may return less
 Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path,
-			       size_t maxBytes = 1 << 20);
+			       size_t maxBytes = 1 << 20, bool shortReadIsEnd = false);
 /// \brief First line of a file without trailing whitespace ("0x10de\n" -> "0x10de").
 std::optional<std::string> readLine(const std::string &path);
 /// \brief The first line of file contents \a r, trimmed; nullopt when \a r is an error.

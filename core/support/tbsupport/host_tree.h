@@ -45,9 +45,13 @@ public:
 
 	/// \name The host_fs.h readers of path(absolute)
 	/// \{
-	Result<std::string> readFile(std::string_view absolute, size_t maxBytes = 1 << 20) const;
+	/// \param shortReadIsEnd see readFileAt()
+	Result<std::string> readFile(std::string_view absolute, size_t maxBytes = 1 << 20,
+				     bool shortReadIsEnd = false) const;
 	std::optional<std::string> readLine(std::string_view absolute) const;
 	std::optional<int64_t> readInt(std::string_view absolute) const;
+	/// \brief readInt() of a sysfs attribute (or a regular file): one read() where it fits.
+	std::optional<int64_t> readAttributeInt(std::string_view absolute) const;
 	std::optional<std::string> readLink(std::string_view absolute) const;
 	std::vector<std::string> listDir(std::string_view absolute) const;
 	bool isDirectory(std::string_view absolute) const;

@@ -26,7 +26,7 @@ constexpr const char *kWatched[] = {"/sys", "/proc",  "/dev",   "/usr",         
 // Opened by libc or the loader on their own behalf, never by a probe.
 // GnuTLS reads its config when it is loaded (libcurl pulls it in through librtmp).
 constexpr const char *kIgnored[] = {"/etc/ld.so.cache", "/etc/ld.so.preload", "/dev/null",
-				     "/etc/gnutls/config"};
+				    "/etc/gnutls/config"};
 
 thread_local bool tInside = false; // our own work must not be logged
 
