@@ -66,10 +66,15 @@ Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &pa
 						     : Errc::Io;
 		return err(c, "cannot open " + path + ": " + std::strerror(e));
 	}
+	return readFd(fd.get(), path, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd)
+{
 	std::string out;
 	char buf[8192];
 	for (;;) {
-		ssize_t n = ::read(fd.get(), buf, sizeof buf);
+		ssize_t n = ::read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

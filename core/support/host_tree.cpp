@@ -105,13 +105,13 @@ int HostTree::at(std::string_view absolute, std::string &rel) const
 	return dir_.get();
 }
 
-int HostTree::openBelow(std::string_view absolute, uint64_t resolve) const
+int HostTree::openBelow(std::string_view absolute, uint64_t resolve, int flags) const
 {
 #if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
 	size_t b = absolute.find_first_not_of('/');
 	std::string rel = b == std::string_view::npos ? "." : std::string(absolute.substr(b));
 	struct open_how how = {};
-	how.flags = O_PATH | O_CLOEXEC;
+	how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve;
 	long fd = ::syscall(SYS_openat2, dir_.get(), rel.c_str(), &how, sizeof how);
 	if (fd >= 0)
@@ -124,6 +124,7 @@ int HostTree::openBelow(std::string_view absolute, uint64_t resolve) const
 #else
 	(void)absolute;
 	(void)resolve;
+	(void)flags;
 	return -ENOSYS;
 #endif
 }
@@ -220,6 +221,22 @@ std::optional<int64_t> HostTree::readAttributeInt(std::string_view absolute) con
 {
 	auto line = firstLine(readFile(absolute, 64 * 1024, true));
 	return line ? parseInt(*line) : std::nullopt;
+}
+
+std::optional<int64_t> HostTree::readAttributeIntInRoot(std::string_view absolute) const
+{
+	if (fast_) {
+		int fd = openBelow(absolute, 0, O_RDONLY);
+		if (fd >= 0) {
+			UniqueFd owned(fd);
+			auto line = firstLine(readFd(fd, path(absolute), 64 * 1024, true));
+			return line ? parseInt(*line) : std::nullopt;
+		}
+		if (fd == -ENOENT)
+			return std::nullopt;
+	}
+	auto real = find(absolute);
+	return real ? readAttributeInt(*real) : std::nullopt;
 }
 
 std::optional<std::string> HostTree::readLink(std::string_view absolute) const

@@ -72,15 +72,14 @@ std::set<std::string> partitionNodePaths(const ProbeReport &r)
 bool nvidiaDisplay(const ProbeState &st, const std::string &bdf)
 {
 	std::string dir = "/sys/bus/pci/devices/" + bdf;
-	if (st.root != "/") { // the kernel follows sysfs links the same way on the real root
-		auto real = st.tree.find(dir);
-		if (!real)
+	if (st.root == "/") { // the kernel follows sysfs links the same way on the real root
+		if (st.tree.readAttributeInt(dir + "/vendor").value_or(0) != 0x10de)
 			return false;
-		dir = std::move(*real);
+		return (st.tree.readAttributeInt(dir + "/class").value_or(0) >> 16) == 0x03;
 	}
-	if (st.tree.readAttributeInt(dir + "/vendor").value_or(0) != 0x10de)
+	if (st.tree.readAttributeIntInRoot(dir + "/vendor").value_or(0) != 0x10de)
 		return false;
-	return (st.tree.readAttributeInt(dir + "/class").value_or(0) >> 16) == 0x03;
+	return (st.tree.readAttributeIntInRoot(dir + "/class").value_or(0) >> 16) == 0x03;
 }
 
 } // namespace

@@ -51,6 +51,9 @@ void expectSameReads(const HostTree &tree, const std::string &p)
 	EXPECT_EQ(tree.readLine(p), readLine(full)) << p;
 	EXPECT_EQ(tree.readInt(p), readInt(full)) << p;
 	EXPECT_EQ(tree.readAttributeInt(p), readInt(full)) << p;
+	auto real = resolveInRoot(tree.root(), p);
+	EXPECT_EQ(tree.readAttributeIntInRoot(p), real ? readInt(tree.path(*real)) : std::nullopt)
+		<< p;
 	EXPECT_EQ(tree.readLink(p), readLink(full)) << p;
 	EXPECT_EQ(tree.listDir(p), listDir(full)) << p;
 	EXPECT_EQ(tree.isDirectory(p), isDirectory(full)) << p;

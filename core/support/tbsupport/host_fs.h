@@ -23,6 +23,8 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes = 1 << 20)
 /// (produced whole by one read of up to a page), never for procfs, which may return less
 Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path,
 			       size_t maxBytes = 1 << 20, bool shortReadIsEnd = false);
+/// \brief The rest of the open file \a fd, as readFileAt() reads it; messages name \a path.
+Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd);
 /// \brief First line of a file without trailing whitespace ("0x10de\n" -> "0x10de").
 std::optional<std::string> readLine(const std::string &path);
 /// \brief The first line of file contents \a r, trimmed; nullopt when \a r is an error.

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <tb/result.h>
@@ -52,6 +53,9 @@ public:
 	std::optional<int64_t> readInt(std::string_view absolute) const;
 	/// \brief readInt() of a sysfs attribute (or a regular file): one read() where it fits.
 	std::optional<int64_t> readAttributeInt(std::string_view absolute) const;
+	/// \brief readAttributeInt() of find(absolute): symlinks on the way are taken inside the
+	/// root, without working out where they lead (one openat2 where the kernel has it).
+	std::optional<int64_t> readAttributeIntInRoot(std::string_view absolute) const;
 	std::optional<std::string> readLink(std::string_view absolute) const;
 	std::vector<std::string> listDir(std::string_view absolute) const;
 	bool isDirectory(std::string_view absolute) const;
@@ -70,7 +74,7 @@ private:
 	// descriptor and the path below it, or AT_FDCWD and path(absolute).
 	int at(std::string_view absolute, std::string &rel) const;
 	// openat2() below the root: an O_PATH descriptor, or -errno (-ENOSYS: not available).
-	int openBelow(std::string_view absolute, uint64_t resolve) const;
+	int openBelow(std::string_view absolute, uint64_t resolve, int flags = O_PATH) const;
 	// The host path of an O_PATH descriptor from openBelow(); nullopt when it is not below
 	// the root as /proc/self/fd shows it (another mount namespace, a deleted directory).
 	std::optional<std::string> hostPathOf(int fd) const;
