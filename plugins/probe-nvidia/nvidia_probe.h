@@ -16,7 +16,7 @@ namespace tb::nvidia {
 
 /// \brief Host root plus the report under construction.
 struct ProbeState {
-	std::string root; ///< host root ("/" on a real host)
+	std::string root;       ///< host root ("/" on a real host)
 	support::HostTree tree; ///< \a root held open for symlink resolution
 	const HostPaths *paths = nullptr;
 	ProbeReport report;
