@@ -11,6 +11,7 @@
 #include <tb/host.h>
 
 #include "tbsupport/host_fs.h"
+#include "tbsupport/host_tree.h"
 
 namespace tb::support {
 
@@ -68,26 +69,29 @@ Result<DeviceNode> parseNodeStandIn(std::string_view text)
 	return n;
 }
 
-Result<DeviceNode> statDeviceNode(const std::string &root, std::string_view absolute)
+namespace {
+
+// The node \a absolute names, from its stat() result (\a statErrno when that failed) and,
+// for a stand-in, its content as \a read returns it.
+template<typename Read>
+Result<DeviceNode> nodeFromStat(const struct stat *st, int statErrno, bool realRoot,
+				std::string_view absolute, Read &&read)
 {
-	std::string full = underRoot(root, absolute);
-	struct stat st;
-	if (::stat(full.c_str(), &st) != 0) {
-		int e = errno;
-		return err(e == ENOENT || e == ENOTDIR ? Errc::NotFound : Errc::Io,
-			   "cannot stat " + std::string(absolute) + ": " + std::strerror(e));
-	}
+	if (!st)
+		return err(statErrno == ENOENT || statErrno == ENOTDIR ? Errc::NotFound : Errc::Io,
+			   "cannot stat " + std::string(absolute) + ": " +
+				   std::strerror(statErrno));
 	DeviceNode n;
 	n.path = std::string(absolute);
-	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-		n.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-		splitDev(st.st_rdev, n.major, n.minor);
-		n.fileMode = static_cast<uint32_t>(st.st_mode & 07777);
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		n.type = S_ISCHR(st->st_mode) ? 'c' : 'b';
+		splitDev(st->st_rdev, n.major, n.minor);
+		n.fileMode = static_cast<uint32_t>(st->st_mode & 07777);
 		return n;
 	}
-	if (!S_ISREG(st.st_mode) || isRealRoot(root) || st.st_size > 256)
+	if (!S_ISREG(st->st_mode) || realRoot || st->st_size > 256)
 		return err(Errc::Corrupt, std::string(absolute) + " is not a device node");
-	auto text = readFile(full, 256);
+	Result<std::string> text = read();
 	if (!text)
 		return unexpected(std::move(text).error());
 	auto standIn = parseNodeStandIn(*text);
@@ -95,6 +99,25 @@ Result<DeviceNode> statDeviceNode(const std::string &root, std::string_view abso
 		return unexpected(std::move(standIn).error().wrap(std::string(absolute)));
 	standIn->path = n.path;
 	return standIn;
+}
+
+} // namespace
+
+Result<DeviceNode> statDeviceNode(const std::string &root, std::string_view absolute)
+{
+	std::string full = underRoot(root, absolute);
+	struct stat st;
+	bool ok = ::stat(full.c_str(), &st) == 0;
+	return nodeFromStat(ok ? &st : nullptr, errno, isRealRoot(root), absolute,
+			    [&] { return readFile(full, 256); });
+}
+
+Result<DeviceNode> statDeviceNode(const HostTree &tree, std::string_view absolute)
+{
+	struct stat st;
+	bool ok = tree.stat(absolute, st) == 0;
+	return nodeFromStat(ok ? &st : nullptr, errno, isRealRoot(tree.root()), absolute,
+			    [&] { return tree.readFile(absolute, 256, true); }); // S_ISREG
 }
 
 } // namespace tb::support

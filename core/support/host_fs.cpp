@@ -52,7 +52,13 @@ bool isRealRoot(std::string_view root) noexcept
 
 Result<std::string> readFile(const std::string &path, size_t maxBytes)
 {
-	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	return readFileAt(AT_FDCWD, path.c_str(), path, maxBytes);
+}
+
+Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path, size_t maxBytes,
+			       bool shortReadIsEnd)
+{
+	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_CLOEXEC));
 	if (!fd.isValid()) {
 		int e = errno;
 		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
@@ -60,10 +66,15 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 						     : Errc::Io;
 		return err(c, "cannot open " + path + ": " + std::strerror(e));
 	}
+	return readFd(fd.get(), path, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd)
+{
 	std::string out;
 	char buf[8192];
 	for (;;) {
-		ssize_t n = ::read(fd.get(), buf, sizeof buf);
+		ssize_t n = ::read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -76,6 +87,8 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 								" bytes");
 		}
 		out.append(buf, static_cast<size_t>(n));
+		if (shortReadIsEnd && static_cast<size_t>(n) < sizeof buf)
+			break;
 	}
 	return out;
 }
@@ -100,7 +113,11 @@ std::string asciiLower(std::string_view s)
 
 std::optional<std::string> readLine(const std::string &path)
 {
-	auto r = readFile(path, 64 * 1024);
+	return firstLine(readFile(path, 64 * 1024));
+}
+
+std::optional<std::string> firstLine(const Result<std::string> &r)
+{
 	if (!r)
 		return std::nullopt;
 	std::string_view v = *r;
@@ -175,16 +192,31 @@ bool isSymlink(const std::string &path)
 
 std::vector<std::string> listDir(const std::string &path)
 {
+	return listDirAt(AT_FDCWD, path.c_str());
+}
+
+// getdents64 straight into a buffer: no fstat() and no DIR allocation as opendir() has.
+std::vector<std::string> listDirAt(int dirFd, const char *rel)
+{
 	std::vector<std::string> out;
-	std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(path.c_str()), ::closedir);
-	if (!d)
+	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!fd.isValid())
 		return out;
-	while (struct dirent *e = ::readdir(d.get())) {
-		if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+	alignas(struct dirent64) char buf[16384];
+	for (;;) {
+		ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
 			continue;
-		out.emplace_back(e->d_name);
+		if (n <= 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			auto *e = reinterpret_cast<struct dirent64 *>(buf + off);
+			off += e->d_reclen;
+			if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+				continue;
+			out.emplace_back(e->d_name);
+		}
 	}
-	d.reset();
 	std::sort(out.begin(), out.end());
 	return out;
 }

@@ -9,6 +9,7 @@
 #include <tb/host.h>
 
 #include "tbsupport/host_fs.h"
+#include "tbsupport/host_tree.h"
 
 namespace tb::support {
 
@@ -26,6 +27,20 @@ void sortByNumber(std::vector<std::string> &v, size_t prefix)
 		return parseInt(std::string_view(a).substr(prefix)).value_or(INT64_MAX) <
 		       parseInt(std::string_view(b).substr(prefix)).value_or(INT64_MAX);
 	});
+}
+
+// The card* and renderD* names of a drm/ listing, each sorted by number.
+void drmNodes(const std::vector<std::string> &entries, std::vector<std::string> &cards,
+	      std::vector<std::string> &renders)
+{
+	for (auto &e : entries) {
+		if (numbered(e, "card"))
+			cards.push_back(e);
+		else if (numbered(e, "renderD"))
+			renders.push_back(e);
+	}
+	sortByNumber(cards, 4);
+	sortByNumber(renders, 7);
 }
 
 } // namespace
@@ -58,40 +73,46 @@ std::string hexId(uint32_t id)
 void readDrmNodes(const std::string &root, std::string_view sysDevice,
 		  std::vector<std::string> &cards, std::vector<std::string> &renders)
 {
-	for (auto &e : listDir(underRoot(root, std::string(sysDevice) + "/drm"))) {
-		if (numbered(e, "card"))
-			cards.push_back(e);
-		else if (numbered(e, "renderD"))
-			renders.push_back(e);
-	}
-	sortByNumber(cards, 4);
-	sortByNumber(renders, 7);
+	drmNodes(listDir(underRoot(root, std::string(sysDevice) + "/drm")), cards, renders);
 }
 
-bool readPciDevice(const std::string &root, std::string_view bdf, PciDevice &out)
+bool readPciDevice(const HostTree &tree, std::string_view bdf, PciDevice &out)
 {
-	std::string link = "/sys/bus/pci/devices/" + std::string(bdf);
-	auto real = resolveInRoot(root, link);
+	auto real = tree.find("/sys/bus/pci/devices/" + std::string(bdf));
 	if (!real)
 		return false;
 	out = PciDevice{};
 	out.bdf = std::string(bdf);
 	out.sysPath = *real;
-	std::string dir = underRoot(root, *real);
-	out.vendor = static_cast<uint32_t>(readInt(dir + "/vendor").value_or(0));
-	out.device = static_cast<uint32_t>(readInt(dir + "/device").value_or(0));
-	out.classCode = static_cast<uint32_t>(readInt(dir + "/class").value_or(0));
-	out.numaNode = static_cast<int>(readInt(dir + "/numa_node").value_or(-1));
-	if (auto drv = readLink(dir + "/driver"))
+	const std::string &dir = *real;
+	out.vendor = static_cast<uint32_t>(tree.readAttributeInt(dir + "/vendor").value_or(0));
+	out.device = static_cast<uint32_t>(tree.readAttributeInt(dir + "/device").value_or(0));
+	out.classCode = static_cast<uint32_t>(tree.readAttributeInt(dir + "/class").value_or(0));
+	out.numaNode = static_cast<int>(tree.readAttributeInt(dir + "/numa_node").value_or(-1));
+	if (auto drv = tree.readLink(dir + "/driver"))
 		out.driver = std::string(baseName(*drv));
-	readDrmNodes(root, *real, out.drmCards, out.drmRenders);
+	drmNodes(tree.listDir(dir + "/drm"), out.drmCards, out.drmRenders);
 	return true;
+}
+
+bool readPciDevice(const std::string &root, std::string_view bdf, PciDevice &out)
+{
+	return readPciDevice(HostTree(root), bdf, out);
 }
 
 std::vector<std::string> listPciDevices(const std::string &root)
 {
 	std::vector<std::string> out;
 	for (auto &e : listDir(underRoot(root, "/sys/bus/pci/devices")))
+		if (isBdf(e))
+			out.push_back(e);
+	return out;
+}
+
+std::vector<std::string> listPciDevices(const HostTree &tree)
+{
+	std::vector<std::string> out;
+	for (auto &e : tree.listDir("/sys/bus/pci/devices"))
 		if (isBdf(e))
 			out.push_back(e);
 	return out;

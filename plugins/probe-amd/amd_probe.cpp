@@ -11,6 +11,7 @@
 #include <tbsupport/dev_node.h>
 #include <tbsupport/gpu_parse.h>
 #include <tbsupport/host_fs.h>
+#include <tbsupport/host_tree.h>
 #include <tbsupport/pci.h>
 
 namespace tb::amd {
@@ -199,9 +200,10 @@ private:
 		for (auto &k : kfd)
 			renderToBdf[k.props["drm_render_minor"]] =
 				fs::kfdBdf(k.props["domain"], k.props["location_id"]);
+		fs::HostTree tree(root());
 		for (auto &bdf : fs::listBoundDevices(root(), kDriverDir)) {
 			fs::PciDevice pci;
-			if (!fs::readPciDevice(root(), bdf, pci))
+			if (!fs::readPciDevice(tree, bdf, pci))
 				continue;
 			GpuDevice gpu;
 			gpu.vendor = "amd";

@@ -5,6 +5,7 @@
 
 #include <tbsupport/dev_node.h>
 #include <tbsupport/host_fs.h>
+#include <tbsupport/host_tree.h>
 #include <tbsupport/pci.h>
 
 namespace tb::intel {
@@ -70,9 +71,10 @@ private:
 			if (!fs::isDirectory(path(dir)))
 				continue;
 			anyDriver = true;
+			fs::HostTree tree(root());
 			for (auto &bdf : fs::listBoundDevices(root(), dir)) {
 				fs::PciDevice pci;
-				if (!fs::readPciDevice(root(), bdf, pci) || pci.vendor != 0x8086)
+				if (!fs::readPciDevice(tree, bdf, pci) || pci.vendor != 0x8086)
 					continue;
 				GpuDevice gpu;
 				gpu.vendor = "intel";

@@ -26,7 +26,7 @@ bool numberedName(std::string_view name, std::string_view prefix)
 void addNode(ProbeState &st, std::vector<DeviceNode> &into, const std::string &absolute,
 	     std::string_view missingHint)
 {
-	auto n = fs::statDeviceNode(st.root, absolute);
+	auto n = fs::statDeviceNode(st.tree, absolute);
 	if (n) {
 		into.push_back(std::move(*n));
 		return;
@@ -49,7 +49,7 @@ void addDrmNodes(ProbeState &st, GpuDevice &gpu, const fs::PciDevice &pci)
 
 std::optional<int64_t> capMinor(const ProbeState &st, const std::string &absolute)
 {
-	auto text = fs::readFile(st.path(absolute), 4096);
+	auto text = st.tree.readFile(absolute, 4096);
 	if (!text)
 		return std::nullopt;
 	auto kv = fs::parseKeyValues(*text, ':');
@@ -72,15 +72,14 @@ std::set<std::string> partitionNodePaths(const ProbeReport &r)
 bool nvidiaDisplay(const ProbeState &st, const std::string &bdf)
 {
 	std::string dir = "/sys/bus/pci/devices/" + bdf;
-	if (st.root != "/") { // the kernel follows sysfs links the same way on the real root
-		auto real = fs::resolveInRoot(st.root, dir);
-		if (!real)
+	if (st.root == "/") { // the kernel follows sysfs links the same way on the real root
+		if (st.tree.readAttributeInt(dir + "/vendor").value_or(0) != 0x10de)
 			return false;
-		dir = std::move(*real);
+		return (st.tree.readAttributeInt(dir + "/class").value_or(0) >> 16) == 0x03;
 	}
-	if (fs::readInt(st.path(dir + "/vendor")).value_or(0) != 0x10de)
+	if (st.tree.readAttributeIntInRoot(dir + "/vendor").value_or(0) != 0x10de)
 		return false;
-	return (fs::readInt(st.path(dir + "/class")).value_or(0) >> 16) == 0x03;
+	return (st.tree.readAttributeIntInRoot(dir + "/class").value_or(0) >> 16) == 0x03;
 }
 
 } // namespace
@@ -89,12 +88,12 @@ void probeMigPartitions(ProbeState &st, GpuDevice &gpu)
 {
 	std::string base =
 		"/proc/driver/nvidia/capabilities/gpu" + std::to_string(gpu.index) + "/mig";
-	for (auto &gi : fs::listDir(st.path(base))) {
+	for (auto &gi : st.tree.listDir(base)) {
 		if (!numberedName(gi, "gi"))
 			continue;
 		std::string giDir = base + "/" + gi;
 		auto giMinor = capMinor(st, giDir + "/access");
-		for (auto &ci : fs::listDir(st.path(giDir))) {
+		for (auto &ci : st.tree.listDir(giDir)) {
 			if (!numberedName(ci, "ci"))
 				continue;
 			GpuPartition part;
@@ -116,10 +115,10 @@ void probeGpus(ProbeState &st)
 {
 	const std::string &version = st.report.driver.version;
 	std::set<std::string> inProcfs; // excluded GPUs too: the driver knows them
-	for (auto &bdf : fs::listDir(st.path("/proc/driver/nvidia/gpus"))) {
+	for (auto &bdf : st.tree.listDir("/proc/driver/nvidia/gpus")) {
 		inProcfs.insert(bdf);
 		std::string infoPath = "/proc/driver/nvidia/gpus/" + bdf + "/information";
-		auto text = fs::readFile(st.path(infoPath), 64 * 1024);
+		auto text = st.tree.readFile(infoPath, 64 * 1024);
 		if (!text) {
 			st.warn("GPU " + bdf + " skipped: " + text.error().message);
 			continue;
@@ -147,7 +146,7 @@ void probeGpus(ProbeState &st)
 		gpu.driverVersion = version;
 		gpu.driverType = st.report.driver.type;
 		fs::PciDevice pci;
-		if (fs::readPciDevice(st.root, gpu.pciBdf, pci)) {
+		if (fs::readPciDevice(st.tree, gpu.pciBdf, pci)) {
 			if (pci.vendor != 0x10de)
 				st.warn("GPU " + gpu.pciBdf + ": sysfs vendor is " +
 					fs::hexId(pci.vendor) + ", not 0x10de");
@@ -189,10 +188,10 @@ void probeGpus(ProbeState &st)
 	}
 	// NVIDIA GPUs procfs does not list: bound to nvidia (a driver problem) or to another
 	// driver such as vfio-pci (passed through to a VM). Either way no container gets them.
-	for (auto &bdf : fs::listPciDevices(st.root)) {
+	for (auto &bdf : fs::listPciDevices(st.tree)) {
 		fs::PciDevice pci;
 		if (inProcfs.count(bdf) || !nvidiaDisplay(st, bdf) ||
-		    !fs::readPciDevice(st.root, bdf, pci) || pci.vendor != 0x10de ||
+		    !fs::readPciDevice(st.tree, bdf, pci) || pci.vendor != 0x10de ||
 		    (pci.classCode >> 16) != 0x03)
 			continue;
 		if (pci.driver == "nvidia")
@@ -214,20 +213,20 @@ void probeControlNodes(ProbeState &st)
 	addNode(st, out, "/dev/nvidia-uvm-tools", "");
 	addNode(st, out, "/dev/nvidia-modeset", "");
 	auto owned = partitionNodePaths(st.report);
-	for (auto &e : fs::listDir(st.path("/dev/nvidia-caps"))) {
+	for (auto &e : st.tree.listDir("/dev/nvidia-caps")) {
 		std::string p = "/dev/nvidia-caps/" + e;
 		if (!owned.count(p))
 			addNode(st, out, p, "");
 	}
-	for (auto &e : fs::listDir(st.path("/dev/nvidia-caps-imex-channels")))
+	for (auto &e : st.tree.listDir("/dev/nvidia-caps-imex-channels"))
 		addNode(st, out, "/dev/nvidia-caps-imex-channels/" + e, "");
 }
 
 void probeNouveauGpus(ProbeState &st)
 {
-	for (auto &bdf : fs::listPciDevices(st.root)) {
+	for (auto &bdf : fs::listPciDevices(st.tree)) {
 		fs::PciDevice pci;
-		if (!nvidiaDisplay(st, bdf) || !fs::readPciDevice(st.root, bdf, pci) ||
+		if (!nvidiaDisplay(st, bdf) || !fs::readPciDevice(st.tree, bdf, pci) ||
 		    pci.vendor != 0x10de || (pci.classCode >> 16) != 0x03 ||
 		    pci.driver != "nouveau")
 			continue;
@@ -254,7 +253,7 @@ void probeNouveauGpus(ProbeState &st)
 std::vector<std::string> presentDeviceNodes(const ProbeState &st)
 {
 	std::vector<std::string> out;
-	for (auto &e : fs::listDir(st.path("/dev")))
+	for (auto &e : st.tree.listDir("/dev"))
 		if (numberedName(e, "nvidia") || e == "nvidiactl")
 			out.push_back("/dev/" + e);
 	return out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NVIDIA driver files: libraries via ld.so.cache link chains, firmware, binaries, IPC, configs.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <sys/stat.h>
@@ -87,16 +88,39 @@ bool endsWith(std::string_view s, std::string_view suffix)
 bool isRegularFile(const ProbeState &st, const std::string &absolute)
 {
 	struct stat s;
-	return ::lstat(st.path(absolute).c_str(), &s) == 0 && !S_ISDIR(s.st_mode) &&
-	       !S_ISLNK(s.st_mode);
+	return st.tree.stat(absolute, s, false) == 0 && !S_ISDIR(s.st_mode) && !S_ISLNK(s.st_mode);
 }
 
 // Where \a absolute leads inside the host root. A plain exists() would follow an absolute
 // link (/etc/alternatives/...) out of a --host-root tree into this machine's files.
-Result<std::string> inRoot(const ProbeState &st, const std::string &absolute)
+std::optional<std::string> inRoot(const ProbeState &st, const std::string &absolute)
 {
-	return fs::resolveInRoot(st.root, absolute);
+	return st.tree.find(absolute);
 }
+
+// inRoot() for a caller that only asks whether the file is there.
+bool presentInRoot(const ProbeState &st, const std::string &absolute)
+{
+	return st.tree.resolves(absolute);
+}
+
+// Whether search directories exist, each asked once per probe: nothing below a directory
+// that does not resolve resolves either, so its candidates need no lookup of their own.
+class SearchDirs {
+public:
+	explicit SearchDirs(const ProbeState &st) : st_(st) {}
+	bool present(const std::string &dir)
+	{
+		auto [it, fresh] = known_.try_emplace(dir, false);
+		if (fresh)
+			it->second = presentInRoot(st_, dir);
+		return it->second;
+	}
+
+private:
+	const ProbeState &st_;
+	std::map<std::string, bool> known_;
+};
 
 // Resolve the anchors through the cache; returns the versioned files they lead to.
 std::vector<std::string> anchorsFromCache(ProbeState &st)
@@ -113,7 +137,7 @@ std::vector<std::string> anchorsFromCache(ProbeState &st)
 		for (auto &e : cache->entries) {
 			if (e.soname != anchor || e.flags != native)
 				continue;
-			auto real = fs::resolveInRoot(st.root, e.path);
+			auto real = st.tree.resolve(e.path);
 			if (real) {
 				out.push_back(*real);
 				break;
@@ -160,10 +184,13 @@ std::vector<std::string> xorgModules(const ProbeState &st, const std::set<std::s
 	std::vector<std::string> names{"nvidia_drv.so"};
 	if (!version.empty())
 		names.push_back("libglxserver_nvidia.so." + version);
+	SearchDirs search(st);
 	for (auto &name : names)
 		for (auto &d : dirs)
-			if (auto real = inRoot(st, d + "/" + name);
-			    real && isRegularFile(st, *real)) {
+			if (!search.present(d)) {
+				continue;
+			} else if (auto real = inRoot(st, d + "/" + name);
+				   real && isRegularFile(st, *real)) {
 				out.push_back(*real);
 				break;
 			}
@@ -185,7 +212,7 @@ void collectLibraries(ProbeState &st, const std::string &version)
 	std::set<std::string> libs;
 	for (auto &dir : dirs) {
 		for (std::string sub : {dir, dir + "/vdpau"}) {
-			for (auto &name : fs::listDir(st.path(sub))) {
+			for (auto &name : st.tree.listDir(sub)) {
 				std::string p = sub + "/" + name;
 				bool versioned = !version.empty() && name.rfind("lib", 0) == 0 &&
 						 endsWith(name, ".so." + version);
@@ -214,11 +241,11 @@ void collectFirmware(ProbeState &st, const std::string &version)
 {
 	if (version.empty())
 		return;
-	std::string release = fs::readLine(st.path("/proc/sys/kernel/osrelease")).value_or("");
+	std::string release = st.tree.readLine("/proc/sys/kernel/osrelease").value_or("");
 	std::vector<std::string> bases;
 	// The kernel looks in firmware_class.path before the built-in directories.
 	std::string custom =
-		fs::readLine(st.path("/sys/module/firmware_class/parameters/path")).value_or("");
+		st.tree.readLine("/sys/module/firmware_class/parameters/path").value_or("");
 	while (custom.size() > 1 && custom.back() == '/')
 		custom.pop_back();
 	if (!custom.empty() && custom[0] == '/')
@@ -235,7 +262,7 @@ void collectFirmware(ProbeState &st, const std::string &version)
 		if (!real)
 			continue;
 		bool found = false;
-		for (auto &name : fs::listDir(st.path(*real))) {
+		for (auto &name : st.tree.listDir(*real)) {
 			if (name.rfind("gsp", 0) == 0 && endsWith(name, ".bin")) {
 				st.report.firmware.push_back(dir + "/" + name);
 				found = true;
@@ -248,10 +275,13 @@ void collectFirmware(ProbeState &st, const std::string &version)
 
 void collectFixedLists(ProbeState &st)
 {
+	SearchDirs search(st);
 	for (const char *bin : kBinaries)
 		for (const char *dir : kBinDirs) {
 			std::string p = std::string(dir) + "/" + bin;
-			if (auto real = inRoot(st, p); real && !fs::isDirectory(st.path(*real))) {
+			if (!search.present(dir))
+				continue;
+			if (auto real = inRoot(st, p); real && !st.tree.isDirectory(*real)) {
 				st.report.binaries.push_back(p);
 				break;
 			}
@@ -259,7 +289,7 @@ void collectFixedLists(ProbeState &st)
 	for (const char *cfg : kConfigFiles)
 		for (const char *dir : kConfigDirs) {
 			std::string p = std::string(dir) + "/" + cfg;
-			if (inRoot(st, p)) {
+			if (search.present(std::string(fs::dirName(p))) && presentInRoot(st, p)) {
 				st.report.configFiles.push_back(p);
 				break;
 			}
@@ -267,12 +297,12 @@ void collectFixedLists(ProbeState &st)
 	for (const char *sock : {"/nvidia-persistenced/socket", "/nvidia-fabricmanager/socket"})
 		for (const char *run : {"/run", "/var/run"}) {
 			std::string p = std::string(run) + sock;
-			if (inRoot(st, p)) {
+			if (presentInRoot(st, p)) {
 				st.report.ipcSockets.push_back(p);
 				break;
 			}
 		}
-	if (auto mps = inRoot(st, "/tmp/nvidia-mps"); mps && fs::isDirectory(st.path(*mps)))
+	if (auto mps = inRoot(st, "/tmp/nvidia-mps"); mps && st.tree.isDirectory(*mps))
 		st.report.ipcSockets.push_back("/tmp/nvidia-mps");
 }
 

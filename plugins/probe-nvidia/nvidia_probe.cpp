@@ -27,11 +27,11 @@ void readDriver(ProbeState &st)
 {
 	DriverInfo &d = st.report.driver;
 	d.name = "nvidia";
-	auto proc = fs::readFile(st.path("/proc/driver/nvidia/version"), 64 * 1024);
+	auto proc = st.tree.readFile("/proc/driver/nvidia/version", 64 * 1024);
 	std::optional<fs::NvidiaDriverVersion> procVersion;
 	if (proc)
 		procVersion = fs::parseNvidiaProcVersion(*proc);
-	auto line = fs::readLine(st.path("/sys/module/nvidia/version"));
+	auto line = st.tree.readLine("/sys/module/nvidia/version");
 	std::optional<std::string> modVersion = line ? fs::parseDottedVersion(*line) : std::nullopt;
 	if (procVersion)
 		d.type = procVersion->type;
@@ -102,9 +102,10 @@ private:
 		ProbeState st;
 		st.paths = &host_.paths();
 		st.root = st.paths->hostRoot.empty() ? "/" : st.paths->hostRoot;
+		st.tree = fs::HostTree(st.root);
 		st.report.vendor = "nvidia";
-		bool proc = fs::isDirectory(st.path("/proc/driver/nvidia"));
-		bool module = fs::isDirectory(st.path("/sys/module/nvidia"));
+		bool proc = st.tree.isDirectory("/proc/driver/nvidia");
+		bool module = st.tree.isDirectory("/sys/module/nvidia");
 		if (!proc && !module)
 			return noDriver(st);
 		readDriver(st);
@@ -137,7 +138,7 @@ private:
 
 	Result<ProbeReport> noDriver(ProbeState &st)
 	{
-		if (fs::isDirectory(st.path("/sys/module/nouveau"))) {
+		if (st.tree.isDirectory("/sys/module/nouveau")) {
 			st.report.driver = {"nouveau", "", "nouveau"};
 			probeNouveauGpus(st);
 			if (!st.report.gpus.empty()) {

@@ -10,11 +10,14 @@
 #include <tb/gpu_probe.h>
 #include <tb/host.h>
 
+#include <tbsupport/host_tree.h>
+
 namespace tb::nvidia {
 
 /// \brief Host root plus the report under construction.
 struct ProbeState {
-	std::string root; ///< host root ("/" on a real host)
+	std::string root;       ///< host root ("/" on a real host)
+	support::HostTree tree; ///< \a root held open for symlink resolution
 	const HostPaths *paths = nullptr;
 	ProbeReport report;
 	std::string path(std::string_view absolute) const { return hostPath(*paths, absolute); }

@@ -7,6 +7,7 @@
 
 #include <tbsupport/dev_node.h>
 #include <tbsupport/host_fs.h>
+#include <tbsupport/host_tree.h>
 #include <tbsupport/nvml.h>
 #include <tbsupport/pci.h>
 
@@ -179,9 +180,10 @@ private:
 	// which vendor's GPU sits behind one is only known to dxcore/NVML, so it stays unknown.
 	void addAdapters(ProbeReport &r)
 	{
+		fs::HostTree tree(root());
 		for (auto &bdf : fs::listPciDevices(root())) {
 			fs::PciDevice pci;
-			if (!fs::readPciDevice(root(), bdf, pci) || pci.vendor != 0x1414 ||
+			if (!fs::readPciDevice(tree, bdf, pci) || pci.vendor != 0x1414 ||
 			    pci.device != 0x008e)
 				continue;
 			GpuDevice gpu;

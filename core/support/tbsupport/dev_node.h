@@ -13,6 +13,8 @@
 
 namespace tb::support {
 
+class HostTree;
+
 /// \brief Split a dev_t with glibc's major()/minor() (12-bit majors, 20-bit minors).
 void splitDev(dev_t dev, int64_t &major, int64_t &minor);
 
@@ -28,5 +30,7 @@ Result<DeviceNode> parseNodeStandIn(std::string_view text);
 /// root a regular file is never taken for a device.
 /// \return Errc::NotFound when absent, Errc::Corrupt when present but not a device node
 Result<DeviceNode> statDeviceNode(const std::string &root, std::string_view absolute);
+/// \brief statDeviceNode() for a probe that holds its host root open.
+Result<DeviceNode> statDeviceNode(const HostTree &tree, std::string_view absolute);
 
 } // namespace tb::support

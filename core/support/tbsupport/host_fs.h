@@ -16,8 +16,19 @@ namespace tb::support {
 /// \brief Read a whole (small) file. sysfs files report size 0, so this reads until EOF.
 /// \return Errc::NotFound when missing, Errc::LimitExceeded beyond \a maxBytes, Errc::Io else
 Result<std::string> readFile(const std::string &path, size_t maxBytes = 1 << 20);
+/// \brief readFile() of \a rel opened relative to the directory \a dirFd (or AT_FDCWD);
+/// messages name \a path.
+/// \param shortReadIsEnd stop after a read() that did not fill the buffer instead of asking
+/// once more for EOF: only for a regular file (a short read is its end) or a sysfs attribute
+/// (produced whole by one read of up to a page), never for procfs, which may return less
+Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path,
+			       size_t maxBytes = 1 << 20, bool shortReadIsEnd = false);
+/// \brief The rest of the open file \a fd, as readFileAt() reads it; messages name \a path.
+Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd);
 /// \brief First line of a file without trailing whitespace ("0x10de\n" -> "0x10de").
 std::optional<std::string> readLine(const std::string &path);
+/// \brief The first line of file contents \a r, trimmed; nullopt when \a r is an error.
+std::optional<std::string> firstLine(const Result<std::string> &r);
 /// \brief Parse "0x10de", "4318" or "-1" as a signed integer; nullopt when not a number.
 std::optional<int64_t> parseInt(std::string_view text);
 /// \brief Read a file holding one number (hex with 0x or decimal).
@@ -28,6 +39,8 @@ bool isDirectory(const std::string &path);
 bool isSymlink(const std::string &path);
 /// \brief Entry names of a directory, sorted; empty when it does not exist.
 std::vector<std::string> listDir(const std::string &path);
+/// \brief listDir() of \a rel relative to the directory \a dirFd (or AT_FDCWD).
+std::vector<std::string> listDirAt(int dirFd, const char *rel);
 /// \brief Target of a symlink as stored, or nullopt.
 std::optional<std::string> readLink(const std::string &path);
 /// \brief Last path component ("/a/b/nvidia" -> "nvidia").

@@ -9,6 +9,8 @@
 
 namespace tb::support {
 
+class HostTree;
+
 /// \brief What /sys/bus/pci/devices/<bdf>/ tells about one function.
 struct PciDevice {
 	std::string bdf;        ///< "0000:3b:00.0"
@@ -31,8 +33,11 @@ std::string hexId(uint32_t id);
 
 /// \brief Read /sys/bus/pci/devices/<bdf> under \a root; false when the device is absent.
 bool readPciDevice(const std::string &root, std::string_view bdf, PciDevice &out);
+/// \brief readPciDevice() for a probe that holds its host root open (cheaper per device).
+bool readPciDevice(const HostTree &tree, std::string_view bdf, PciDevice &out);
 /// \brief The BDFs of every PCI device, sorted.
 std::vector<std::string> listPciDevices(const std::string &root);
+std::vector<std::string> listPciDevices(const HostTree &tree);
 /// \brief BDF entries of a driver directory such as /sys/bus/pci/drivers/xe, sorted.
 std::vector<std::string> listBoundDevices(const std::string &root, std::string_view driverDir);
 /// \brief card* and renderD* entries of a sysfs device's drm/ directory (host path).

@@ -26,7 +26,7 @@ constexpr const char *kWatched[] = {"/sys", "/proc",  "/dev",   "/usr",         
 // Opened by libc or the loader on their own behalf, never by a probe.
 // GnuTLS reads its config when it is loaded (libcurl pulls it in through librtmp).
 constexpr const char *kIgnored[] = {"/etc/ld.so.cache", "/etc/ld.so.preload", "/dev/null",
-				     "/etc/gnutls/config"};
+				    "/etc/gnutls/config"};
 
 thread_local bool tInside = false; // our own work must not be logged
 
@@ -113,7 +113,9 @@ void record(int dirfd, const char *path)
 	char rootNorm[2 * PATH_MAX] = {};
 	if (root)
 		normalise(root, rootNorm, sizeof rootNorm);
-	bool ignored = false;
+	// A link in /proc/self/fd names a file this process already opened (and was seen
+	// opening): it tells nothing about the host.
+	bool ignored = under(norm, "/proc/self/fd");
 	for (const char *i : kIgnored)
 		ignored = ignored || std::strcmp(norm, i) == 0;
 	if (root && std::strcmp(rootNorm, "/") != 0 && under(norm, rootNorm)) {
@@ -216,6 +218,23 @@ TB_WRAP_AT(ssize_t, readlinkat, (int d, const char *p, char *b, size_t n), (d, p
 TB_WRAP_PATH(char *, realpath, (const char *p, char *r), (p, r))
 TB_WRAP_PATH(char *, canonicalize_file_name, (const char *p), (p))
 TB_WRAP_PATH(int, chdir, (const char *p), (p))
+
+// openat2(2) has no libc wrapper: callers go through syscall().
+TB_DECL(long, syscall, (long number, ...))
+{
+	va_list ap;
+	va_start(ap, number);
+	long a[6];
+	for (long &x : a)
+		x = va_arg(ap, long);
+	va_end(ap);
+#ifdef SYS_openat2
+	if (number == SYS_openat2)
+		record(static_cast<int>(a[0]), reinterpret_cast<const char *>(a[1]));
+#endif
+	static auto real = next<long (*)(long, ...)>("syscall");
+	return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
 
 TB_DECL(void *, dlopen, (const char *file, int mode))
 {

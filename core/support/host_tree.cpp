@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+// HostTree: host-root lookups through openat2(RESOLVE_IN_ROOT), resolveInRoot() as fallback.
+#include "tbsupport/host_tree.h"
+
+#include <cerrno>
+#include <cstdio>
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+
+#include "tbsupport/host_fs.h"
+
+namespace tb::support {
+
+namespace {
+
+#if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
+constexpr bool kHaveOpenat2 = true;
+#else
+constexpr bool kHaveOpenat2 = false;
+constexpr uint64_t RESOLVE_NO_SYMLINKS = 0;
+#endif
+
+// What /proc/self/fd says \a fd is: an absolute path, or nullopt.
+std::optional<std::string> fdPath(int fd)
+{
+	char link[32];
+	std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	char buf[4096];
+	ssize_t n = ::readlink(link, buf, sizeof buf);
+	if (n <= 0 || static_cast<size_t>(n) >= sizeof buf || buf[0] != '/')
+		return std::nullopt;
+	std::string_view p(buf, static_cast<size_t>(n));
+	constexpr std::string_view kDeleted = " (deleted)";
+	if (p.size() >= kDeleted.size() && p.substr(p.size() - kDeleted.size()) == kDeleted)
+		return std::nullopt;
+	return std::string(p);
+}
+
+// \a absolute with "." and ".." taken out the way resolveInRoot() does where no component
+// is a symlink ("/a/./b/../c" -> "/a/c", ".." stops at "/").
+std::string lexicallyNormal(std::string_view absolute)
+{
+	std::string out;
+	size_t i = 0;
+	while (i < absolute.size()) {
+		size_t j = absolute.find('/', i);
+		if (j == std::string_view::npos)
+			j = absolute.size();
+		std::string_view comp = absolute.substr(i, j - i);
+		i = j + 1;
+		if (comp.empty() || comp == ".")
+			continue;
+		if (comp == "..") {
+			size_t s = out.rfind('/');
+			out.resize(s == std::string::npos ? 0 : s);
+			continue;
+		}
+		out += '/';
+		out += comp;
+	}
+	return out.empty() ? "/" : out;
+}
+
+} // namespace
+
+HostTree::HostTree(std::string root)
+    : root_(root.empty() ? "/" : std::move(root)), realRoot_(isRealRoot(root_))
+{
+	if (!kHaveOpenat2)
+		return;
+	dir_.reset(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (!dir_.isValid())
+		return;
+	auto kernelName = fdPath(dir_.get());
+	if (!kernelName) {
+		dir_.reset();
+		return;
+	}
+	prefix_ = *kernelName == "/" ? "" : std::move(*kernelName);
+	fast_ = true;
+}
+
+std::string HostTree::path(std::string_view absolute) const
+{
+	return underRoot(root_, absolute);
+}
+
+int HostTree::at(std::string_view absolute, std::string &rel) const
+{
+	if (realRoot_ || !dir_.isValid()) {
+		rel = path(absolute);
+		return AT_FDCWD;
+	}
+	size_t b = absolute.find_first_not_of('/');
+	if (b == std::string_view::npos)
+		rel = ".";
+	else
+		rel.assign(absolute.substr(b));
+	return dir_.get();
+}
+
+int HostTree::openBelow(std::string_view absolute, uint64_t resolve, int flags) const
+{
+#if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
+	size_t b = absolute.find_first_not_of('/');
+	std::string rel = b == std::string_view::npos ? "." : std::string(absolute.substr(b));
+	struct open_how how = {};
+	how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve;
+	long fd = ::syscall(SYS_openat2, dir_.get(), rel.c_str(), &how, sizeof how);
+	if (fd >= 0)
+		return static_cast<int>(fd);
+	int e = errno;
+	// Not there (old kernel), filtered by seccomp, or a struct it does not know.
+	if (e == ENOSYS || e == EPERM || e == E2BIG)
+		fast_ = false;
+	return -e;
+#else
+	(void)absolute;
+	(void)resolve;
+	(void)flags;
+	return -ENOSYS;
+#endif
+}
+
+std::optional<std::string> HostTree::hostPathOf(int fd) const
+{
+	auto p = fdPath(fd);
+	if (!p || p->compare(0, prefix_.size(), prefix_) != 0)
+		return std::nullopt;
+	if (p->size() == prefix_.size())
+		return std::string("/");
+	if ((*p)[prefix_.size()] != '/' && !prefix_.empty())
+		return std::nullopt;
+	return p->substr(prefix_.size());
+}
+
+std::optional<Result<std::string>> HostTree::kernelFind(std::string_view absolute) const
+{
+	if (!fast_)
+		return std::nullopt;
+	// Most paths hold no symlink: then the answer is the path itself, without asking /proc.
+	int fd = openBelow(absolute, RESOLVE_NO_SYMLINKS);
+	if (fd >= 0) {
+		::close(fd);
+		return lexicallyNormal(absolute);
+	}
+	if (fd == -ENOENT) // a missing component before any symlink: the walk stops there too
+		return err(Errc::NotFound, "");
+	if (fd != -ELOOP || !fast_)
+		return std::nullopt;
+	fd = openBelow(absolute, 0);
+	if (fd == -ENOENT)
+		return err(Errc::NotFound, "");
+	if (fd < 0)
+		return std::nullopt;
+	UniqueFd owned(fd);
+	if (auto p = hostPathOf(fd))
+		return std::move(*p);
+	return std::nullopt;
+}
+
+Result<std::string> HostTree::resolve(std::string_view absolute) const
+{
+	auto k = kernelFind(absolute);
+	if (k && *k)
+		return std::move(**k);
+	// Also where the kernel said no: the walk names the missing component, it does not.
+	return resolveInRoot(root_, absolute);
+}
+
+std::optional<std::string> HostTree::find(std::string_view absolute) const
+{
+	if (auto k = kernelFind(absolute))
+		return *k ? std::optional<std::string>(std::move(**k)) : std::nullopt;
+	auto r = resolveInRoot(root_, absolute);
+	return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;
+}
+
+bool HostTree::resolves(std::string_view absolute) const
+{
+	if (fast_) {
+		int fd = openBelow(absolute, 0);
+		if (fd >= 0) {
+			::close(fd);
+			return true;
+		}
+		if (fd == -ENOENT)
+			return false;
+	}
+	return resolveInRoot(root_, absolute).has_value();
+}
+
+Result<std::string> HostTree::readFile(std::string_view absolute, size_t maxBytes,
+				       bool shortReadIsEnd) const
+{
+	std::string rel;
+	int dir = at(absolute, rel);
+	return readFileAt(dir, rel.c_str(), dir == AT_FDCWD ? rel : path(absolute), maxBytes,
+			  shortReadIsEnd);
+}
+
+std::optional<std::string> HostTree::readLine(std::string_view absolute) const
+{
+	return firstLine(readFile(absolute, 64 * 1024));
+}
+
+std::optional<int64_t> HostTree::readInt(std::string_view absolute) const
+{
+	auto line = readLine(absolute);
+	return line ? parseInt(*line) : std::nullopt;
+}
+
+std::optional<int64_t> HostTree::readAttributeInt(std::string_view absolute) const
+{
+	auto line = firstLine(readFile(absolute, 64 * 1024, true));
+	return line ? parseInt(*line) : std::nullopt;
+}
+
+std::optional<int64_t> HostTree::readAttributeIntInRoot(std::string_view absolute) const
+{
+	if (fast_) {
+		int fd = openBelow(absolute, 0, O_RDONLY);
+		if (fd >= 0) {
+			UniqueFd owned(fd);
+			auto line = firstLine(readFd(fd, path(absolute), 64 * 1024, true));
+			return line ? parseInt(*line) : std::nullopt;
+		}
+		if (fd == -ENOENT)
+			return std::nullopt;
+	}
+	auto real = find(absolute);
+	return real ? readAttributeInt(*real) : std::nullopt;
+}
+
+std::optional<std::string> HostTree::readLink(std::string_view absolute) const
+{
+	std::string rel;
+	int dir = at(absolute, rel);
+	char buf[4096];
+	ssize_t n = ::readlinkat(dir, rel.c_str(), buf, sizeof buf);
+	if (n < 0 || static_cast<size_t>(n) >= sizeof buf)
+		return std::nullopt;
+	return std::string(buf, static_cast<size_t>(n));
+}
+
+std::vector<std::string> HostTree::listDir(std::string_view absolute) const
+{
+	std::string rel;
+	int dir = at(absolute, rel);
+	return listDirAt(dir, rel.c_str());
+}
+
+int HostTree::stat(std::string_view absolute, struct stat &st, bool follow) const
+{
+	std::string rel;
+	int dir = at(absolute, rel);
+	return ::fstatat(dir, rel.c_str(), &st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+}
+
+bool HostTree::isDirectory(std::string_view absolute) const
+{
+	struct stat st;
+	return stat(absolute, st) == 0 && S_ISDIR(st.st_mode);
+}
+
+} // namespace tb::support
