@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <string_view>
-#include <unordered_set>
 
 namespace tb::cdi {
 
@@ -27,17 +26,20 @@ void dedupe(std::vector<T> &v, Key key)
 {
 	if (v.size() < 2)
 		return;
+	std::vector<size_t> order(v.size()); // by (key, index): the first of a key leads
+	for (size_t i = 0; i < v.size(); ++i)
+		order[i] = i;
+	std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+		int c = key(a).compare(key(b));
+		return c != 0 ? c < 0 : a < b;
+	});
 	std::vector<bool> keep(v.size(), true);
 	bool any = false;
-	{
-		std::unordered_set<std::string_view> seen;
-		seen.reserve(v.size());
-		for (size_t i = 0; i < v.size(); ++i)
-			if (!seen.insert(key(i)).second) {
-				keep[i] = false;
-				any = true;
-			}
-	}
+	for (size_t i = 1; i < order.size(); ++i)
+		if (key(order[i]) == key(order[i - 1])) {
+			keep[order[i]] = false;
+			any = true;
+		}
 	if (!any)
 		return;
 	size_t out = 0;
@@ -47,14 +49,15 @@ void dedupe(std::vector<T> &v, Key key)
 	v.erase(v.begin() + static_cast<std::ptrdiff_t>(out), v.end());
 }
 
-// Sort by (path depth, path): parents before children, as the runtimes mount them. The
-// depth of each path is counted once; equal keys keep their order.
+// Keep the first of each path, sorted by (path depth, path): parents before children, as the
+// runtimes mount them. Sorting stably first brings each path's copies together in their
+// order, so dropping all but the first of a run keeps what de-duplicating first would.
 template<class T, class Path>
-void sortByDepth(std::vector<T> &v, Path path)
+void uniqueByDepth(std::vector<T> &v, Path path)
 {
 	if (v.size() < 2)
 		return;
-	std::vector<std::pair<size_t, size_t>> order; // (depth, index)
+	std::vector<std::pair<size_t, size_t>> order; // (depth, index), depth counted once
 	order.reserve(v.size());
 	for (size_t i = 0; i < v.size(); ++i) {
 		std::string_view p = path(v[i]);
@@ -66,11 +69,16 @@ void sortByDepth(std::vector<T> &v, Path path)
 		int c = path(v[a.second]).compare(path(v[b.second]));
 		return c != 0 ? c < 0 : a.second < b.second;
 	};
-	if (std::is_sorted(order.begin(), order.end(), less))
+	auto same = [&](const auto &a, const auto &b) {
+		return a.first == b.first && path(v[a.second]) == path(v[b.second]);
+	};
+	if (std::is_sorted(order.begin(), order.end(), less) &&
+	    std::adjacent_find(order.begin(), order.end(), same) == order.end())
 		return;
 	std::sort(order.begin(), order.end(), less);
+	order.erase(std::unique(order.begin(), order.end(), same), order.end());
 	std::vector<T> sorted;
-	sorted.reserve(v.size());
+	sorted.reserve(order.size());
 	for (auto [d, i] : order)
 		sorted.push_back(std::move(v[i]));
 	v = std::move(sorted);
@@ -124,8 +132,6 @@ bool validDeviceName(std::string_view s)
 void normalize(CdiContainerEdits &e)
 {
 	dedupe(e.env, [&](size_t i) { return std::string_view(e.env[i]); });
-	dedupe(e.deviceNodes, [&](size_t i) { return std::string_view(e.deviceNodes[i].path); });
-	dedupe(e.mounts, [&](size_t i) { return std::string_view(e.mounts[i].containerPath); });
 	if (e.hooks.size() > 1) {
 		std::vector<std::string> keys; // the whole hook, NUL-separated
 		keys.reserve(e.hooks.size());
@@ -137,8 +143,10 @@ void normalize(CdiContainerEdits &e)
 		}
 		dedupe(e.hooks, [&](size_t i) { return std::string_view(keys[i]); });
 	}
-	sortByDepth(e.deviceNodes, [](const CdiDeviceNode &n) { return std::string_view(n.path); });
-	sortByDepth(e.mounts, [](const CdiMount &m) { return std::string_view(m.containerPath); });
+	uniqueByDepth(e.deviceNodes,
+		      [](const CdiDeviceNode &n) { return std::string_view(n.path); });
+	uniqueByDepth(e.mounts,
+		      [](const CdiMount &m) { return std::string_view(m.containerPath); });
 	std::sort(e.additionalGids.begin(), e.additionalGids.end());
 	e.additionalGids.erase(std::unique(e.additionalGids.begin(), e.additionalGids.end()),
 			       e.additionalGids.end());
