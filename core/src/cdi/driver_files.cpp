@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace tb::cdi {
 
@@ -18,7 +19,7 @@ const std::vector<std::string> kFileOptions{"ro", "nosuid", "nodev", "rbind", "r
 const std::vector<std::string> kIpcOptions{"nosuid", "nodev", "noexec", "rbind", "rprivate"};
 
 // Library name prefix -> capabilities that need it (libnvidia-container's lists).
-constexpr std::pair<const char *, unsigned> kNvidiaLibs[] = {
+constexpr std::pair<std::string_view, unsigned> kNvidiaLibs[] = {
 	{"libnvidia-ml.", Utility},
 	{"libnvidia-cfg.", Utility},
 	{"libnvidia-nscq.", Utility},
@@ -47,7 +48,7 @@ constexpr std::pair<const char *, unsigned> kNvidiaLibs[] = {
 	{"libnvoptix.", Graphics},
 };
 
-constexpr std::pair<const char *, unsigned> kNvidiaBins[] = {
+constexpr std::pair<std::string_view, unsigned> kNvidiaBins[] = {
 	{"nvidia-smi", Utility},
 	{"nvidia-debugdump", Utility},
 	{"nvidia-persistenced", Utility},

@@ -3,6 +3,7 @@
 // order), empty fields left out, two-space indentation, short lists of scalars on one line.
 #include <tb/cdi.h>
 
+#include <array>
 #include <charconv>
 
 #include "cdi_internal.h"
@@ -13,21 +14,26 @@ namespace cdi {
 
 namespace {
 
-bool plain(unsigned char c)
+// The length of each byte in a JSON string: 1 as is, 2 for \" \\ \n \t \r, 6 for \u00XX.
+constexpr auto kWidth = [] {
+	std::array<unsigned char, 256> w{};
+	for (size_t c = 0; c < w.size(); ++c)
+		w[c] = c < 0x20 || c == 0x7f ? 6 : c == '"' || c == '\\' ? 2 : 1;
+	w['\n'] = w['\t'] = w['\r'] = 2;
+	return w;
+}();
+
+size_t width(char c)
 {
-	return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+	return kWidth[static_cast<unsigned char>(c)];
 }
 
 // The length of \a s as a JSON string, quotes included.
 size_t quotedSize(std::string_view s)
 {
 	size_t n = 2;
-	for (char ch : s) {
-		auto c = static_cast<unsigned char>(ch);
-		n += plain(c)                                                         ? 1
-		     : (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r') ? 2
-										      : 6;
-	}
+	for (char c : s)
+		n += width(c);
 	return n;
 }
 
@@ -39,11 +45,11 @@ void appendJsonString(std::string &out, std::string_view s)
 	out += '"';
 	size_t run = 0; // start of the characters not yet copied
 	for (size_t i = 0; i < s.size(); ++i) {
-		auto c = static_cast<unsigned char>(s[i]);
-		if (plain(c))
+		if (width(s[i]) == 1)
 			continue;
 		out.append(s.data() + run, i - run);
 		run = i + 1;
+		auto c = static_cast<unsigned char>(s[i]);
 		switch (c) {
 		case '"':
 			out += "\\\"";
@@ -101,7 +107,10 @@ public:
 	// The next item of the innermost array.
 	void item()
 	{
-		out_ += first_.back() ? "\n" : ",\n";
+		if (first_.back())
+			out_ += '\n';
+		else
+			out_.append(",\n", 2);
 		first_.back() = false;
 		out_.append(first_.size() * 2, ' ');
 	}
