@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // CDI spec generation on the 8x H100 fixture host (docs/benchmarks.md, "CDI generation"):
-// from an inventory already probed, probe + generate in process, and a whole
-// `tb cdi generate` process; and rendering the spec as JSON on its own.
+// from an inventory already probed (its host facts read by an earlier call, or read afresh
+// each time), probe + generate in process, and a whole `tb cdi generate` process; and
+// rendering the spec as JSON on its own.
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -65,6 +66,25 @@ void generateFromInventory(benchmark::State &state)
 	state.counters["devices"] = static_cast<double>(devices);
 }
 
+// The first generation from an inventory: it also reads the host files it needs (node
+// groups, library links, the hook binary).
+void generateReadingHostFacts(benchmark::State &state)
+{
+	auto ctx = h100Context(state);
+	if (!ctx)
+		return;
+	auto inv = tb::probeGpus(*ctx);
+	if (!inv || inv->gpus.size() != 8) {
+		state.SkipWithError("expected 8 GPUs on the fixture host");
+		return;
+	}
+	for (auto _ : state) {
+		inv->hostFacts = tb::cdi::newHostFacts();
+		auto gen = tb::generateCdi(*inv, ctx->config(), ctx->paths().hostRoot, {});
+		benchmark::DoNotOptimize(gen);
+	}
+}
+
 void renderJson(benchmark::State &state)
 {
 	auto ctx = h100Context(state);
@@ -123,6 +143,10 @@ void tbCdiGenerateProcess(benchmark::State &state)
 } // namespace
 
 BENCHMARK(generateFromInventory)
+	->Unit(benchmark::kMicrosecond)
+	->Repetitions(tb::bench::repetitions(10))
+	->ReportAggregatesOnly(true);
+BENCHMARK(generateReadingHostFacts)
 	->Unit(benchmark::kMicrosecond)
 	->Repetitions(tb::bench::repetitions(10))
 	->ReportAggregatesOnly(true);

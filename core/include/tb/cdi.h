@@ -114,8 +114,11 @@ struct CdiGeneration {
 ///	    Errc::NotFound when no GPU of the asked vendor is found; Errc::Unsupported for
 ///	    `virtual` isolation without NVIDIA MPS; a failed probe's error when a probe failed
 Result<CdiGeneration> generateCdi(Context &ctx, const CdiOptions &options);
-/// \brief The same from an inventory already probed under \a hostRoot (no I/O except a stat
-/// of group-accessible device nodes and hook binaries); for benchmarks and tools.
+/// \brief The same from an inventory already probed under \a hostRoot; for benchmarks and
+/// tools. The host files it reads beyond the reports (groups of device nodes, the hook
+/// binary, library links) are read once and kept with the inventory (GpuInventory::hostFacts):
+/// later calls with the same root see the host as it was then and make no system call (but a
+/// stat of each additional device of a [profiles.NAME]).
 Result<CdiGeneration> generateCdi(const GpuInventory &inventory, const Config &config,
 				  std::string_view hostRoot, const CdiOptions &options);
 /// \brief Shorthand: the specs for \a profile with every other option at its default.

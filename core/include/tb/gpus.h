@@ -2,6 +2,7 @@
 // libtb GPU inventory: run every GPU probe, keep skip apart from failure, render stable JSON.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,12 @@
 namespace tb {
 
 class Context;
+
+namespace cdi {
+class HostFacts;
+/// \brief An empty set of host facts (GpuInventory::hostFacts).
+std::shared_ptr<HostFacts> newHostFacts();
+} // namespace cdi
 
 /// \brief How one probe ended: found its vendor, declined (vendor absent), or failed.
 enum class ProbeStatus { Ok, Skipped, Failed };
@@ -32,6 +39,11 @@ struct ProbeRun {
 struct GpuInventory {
 	std::vector<ProbeRun> probes; ///< in plugin-name order
 	std::vector<GpuDevice> gpus;  ///< every GPU of every ok probe, in probe order
+	/// Host files CDI generation reads beyond the reports (device-node groups, library
+	/// links, the nvidia-cdi-hook binary), each read once by the first generateCdi from this
+	/// inventory and then reused: the inventory stays one snapshot of the host, and later
+	/// generations make no system call. Opaque; shared by copies.
+	std::shared_ptr<cdi::HostFacts> hostFacts = cdi::newHostFacts();
 
 	/// \brief True when the wsl2 probe found a WSL2 host.
 	bool wsl2() const;

@@ -40,6 +40,9 @@ void simplify(CdiSpec &spec);
 Result<void> fitVersion(CdiSpec &spec, const std::string &maxVersion,
 			std::vector<std::string> &warnings);
 
+/// \brief Append \a s as a JSON string (quoted; ", \\, control characters escaped).
+void appendJsonString(std::string &out, std::string_view s);
+
 /// \brief Parse a spec file's text: JSON, or YAML (the same document model) otherwise.
 /// \return Errc::Corrupt with the parser's message and position
 Result<boost::json::value> parseSpecText(std::string_view text);

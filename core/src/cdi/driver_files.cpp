@@ -6,11 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <string_view>
 
 namespace tb::cdi {
 
@@ -23,7 +19,7 @@ const std::vector<std::string> kFileOptions{"ro", "nosuid", "nodev", "rbind", "r
 const std::vector<std::string> kIpcOptions{"nosuid", "nodev", "noexec", "rbind", "rprivate"};
 
 // Library name prefix -> capabilities that need it (libnvidia-container's lists).
-constexpr std::pair<const char *, unsigned> kNvidiaLibs[] = {
+constexpr std::pair<std::string_view, unsigned> kNvidiaLibs[] = {
 	{"libnvidia-ml.", Utility},
 	{"libnvidia-cfg.", Utility},
 	{"libnvidia-nscq.", Utility},
@@ -52,7 +48,7 @@ constexpr std::pair<const char *, unsigned> kNvidiaLibs[] = {
 	{"libnvoptix.", Graphics},
 };
 
-constexpr std::pair<const char *, unsigned> kNvidiaBins[] = {
+constexpr std::pair<std::string_view, unsigned> kNvidiaBins[] = {
 	{"nvidia-smi", Utility},
 	{"nvidia-debugdump", Utility},
 	{"nvidia-persistenced", Utility},
@@ -118,49 +114,25 @@ bool is32bit(std::string_view path)
 	       path.find("/lib32/") != std::string_view::npos;
 }
 
-bool exists(const std::string &local)
-{
-	struct stat st;
-	return ::stat(local.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-// Symlinks in each library directory that lead (within the directory) to a mounted library:
-// "libcuda.so.1" -> "libcuda.so.550.54.14". Read once per directory.
+// Symlinks in a library directory that lead (within the directory) to a mounted library:
+// "libcuda.so.1" -> "libcuda.so.550.54.14".
 std::map<std::string, std::string> linksTo(const HostMap &host, const std::string &libDir,
 					   const std::set<std::string> &libs)
 {
 	std::map<std::string, std::string> links; // link name -> final library name
-	std::map<std::string, std::string> raw;
-	std::string local = host.local(libDir);
-	DIR *d = ::opendir(local.c_str());
-	if (!d)
-		return links;
-	int fd = ::dirfd(d);
-	while (dirent *e = ::readdir(d)) {
-		if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
-			continue;
-		char buf[256];
-		ssize_t n = ::readlinkat(fd, e->d_name, buf, sizeof buf);
-		if (n > 0 && static_cast<size_t>(n) < sizeof buf)
-			raw[e->d_name] = std::string(buf, static_cast<size_t>(n));
-	}
-	::closedir(d);
-	for (const auto &[name, target] : raw) {
-		std::string t = target;
-		for (int hop = 0; hop < 8 && raw.count(t); ++hop)
-			t = raw[t];
-		if (libs.count(t))
-			links[name] = t;
+	auto raw = host.facts().links(libDir);
+	for (const auto &[name, target] : *raw) {
+		const std::string *t = &target;
+		for (int hop = 0; hop < 8; ++hop) {
+			auto next = raw->find(*t);
+			if (next == raw->end())
+				break;
+			t = &next->second;
+		}
+		if (libs.count(*t))
+			links.emplace(name, *t);
 	}
 	return links;
-}
-
-std::string hookBinary(const HostMap &host)
-{
-	for (const char *p : {"/usr/bin/nvidia-cdi-hook", "/usr/local/bin/nvidia-cdi-hook"})
-		if (exists(host.local(p)))
-			return p;
-	return "";
 }
 
 } // namespace
@@ -171,8 +143,7 @@ void addDriverFiles(const ProbeReport &r, const ResolvedProfile &profile, const 
 	bool nvidia = r.vendor == "nvidia";
 	unsigned want = nvidia ? wanted(profile) : Any;
 	auto add = [&](const std::string &path, const std::vector<std::string> &opts) {
-		edits.mounts.push_back(
-			{host.hostPath(path).empty() ? path : host.hostPath(path), path, opts, ""});
+		edits.mounts.push_back({host.mountSource(path), path, opts, ""});
 	};
 	std::map<std::string, std::set<std::string>> libDirs; // dir -> library names
 	for (const auto &lib : r.libraries) {
@@ -193,9 +164,9 @@ void addDriverFiles(const ProbeReport &r, const ResolvedProfile &profile, const 
 		if (!nvidia || (ipcCaps(sock) & want))
 			add(sock, kIpcOptions);
 
-	std::string hook = nvidia ? hookBinary(host) : "";
+	std::string hook = nvidia ? host.facts().hookBinary() : "";
 	if (!hook.empty() && !libDirs.empty()) {
-		std::string path = host.hostPath(hook).empty() ? hook : host.hostPath(hook);
+		std::string path = host.mountSource(hook);
 		std::vector<std::string> ld{"nvidia-cdi-hook", "update-ldcache"};
 		for (const auto &[d, names] : libDirs) {
 			ld.push_back("--folder");
@@ -219,8 +190,7 @@ void addDriverFiles(const ProbeReport &r, const ResolvedProfile &profile, const 
 		for (const auto &[link, lib] : linksTo(host, d, names)) {
 			std::string target = d + "/" + lib;
 			edits.mounts.push_back(
-				{host.hostPath(target).empty() ? target : host.hostPath(target),
-				 d + "/" + link, kFileOptions, ""});
+				{host.mountSource(target), d + "/" + link, kFileOptions, ""});
 		}
 }
 

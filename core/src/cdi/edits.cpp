@@ -4,7 +4,7 @@
 #include "cdi_internal.h"
 
 #include <algorithm>
-#include <set>
+#include <string_view>
 
 namespace tb::cdi {
 
@@ -20,38 +20,91 @@ bool letter(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-size_t depth(const std::string &p)
-{
-	return static_cast<size_t>(std::count(p.begin(), p.end(), '/'));
-}
-
-// (path depth, path): parents before children, as the runtimes mount them.
-bool byDepth(const std::string &a, const std::string &b)
-{
-	size_t da = depth(a), db = depth(b);
-	return da != db ? da < db : a < b;
-}
-
+// Keep the first of each key; \a key(i) is a view of element i's key.
 template<class T, class Key>
 void dedupe(std::vector<T> &v, Key key)
 {
 	if (v.size() < 2)
 		return;
-	std::set<std::string> seen;
-	std::vector<T> out;
-	out.reserve(v.size());
-	for (auto &x : v)
-		if (seen.insert(key(x)).second)
-			out.push_back(std::move(x));
-	v = std::move(out);
+	std::vector<size_t> order(v.size()); // by (key, index): the first of a key leads
+	for (size_t i = 0; i < v.size(); ++i)
+		order[i] = i;
+	std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+		int c = key(a).compare(key(b));
+		return c != 0 ? c < 0 : a < b;
+	});
+	std::vector<bool> keep(v.size(), true);
+	bool any = false;
+	for (size_t i = 1; i < order.size(); ++i)
+		if (key(order[i]) == key(order[i - 1])) {
+			keep[order[i]] = false;
+			any = true;
+		}
+	if (!any)
+		return;
+	size_t out = 0;
+	for (size_t i = 0; i < v.size(); ++i)
+		if (keep[i] && out++ != i)
+			v[out - 1] = std::move(v[i]);
+	v.erase(v.begin() + static_cast<std::ptrdiff_t>(out), v.end());
+}
+
+// Keep the first of each path, sorted by (path depth, path): parents before children, as the
+// runtimes mount them. Sorting stably first brings each path's copies together in their
+// order, so dropping all but the first of a run keeps what de-duplicating first would.
+template<class T, class Path>
+void uniqueByDepth(std::vector<T> &v, Path path)
+{
+	if (v.size() < 2)
+		return;
+	std::vector<std::pair<size_t, size_t>> order; // (depth, index), depth counted once
+	order.reserve(v.size());
+	for (size_t i = 0; i < v.size(); ++i) {
+		std::string_view p = path(v[i]);
+		order.emplace_back(static_cast<size_t>(std::count(p.begin(), p.end(), '/')), i);
+	}
+	auto less = [&](const auto &a, const auto &b) {
+		if (a.first != b.first)
+			return a.first < b.first;
+		int c = path(v[a.second]).compare(path(v[b.second]));
+		return c != 0 ? c < 0 : a.second < b.second;
+	};
+	auto same = [&](const auto &a, const auto &b) {
+		return a.first == b.first && path(v[a.second]) == path(v[b.second]);
+	};
+	if (std::is_sorted(order.begin(), order.end(), less) &&
+	    std::adjacent_find(order.begin(), order.end(), same) == order.end())
+		return;
+	std::sort(order.begin(), order.end(), less);
+	order.erase(std::unique(order.begin(), order.end(), same), order.end());
+	std::vector<T> sorted;
+	sorted.reserve(order.size());
+	for (auto [d, i] : order)
+		sorted.push_back(std::move(v[i]));
+	v = std::move(sorted);
+}
+
+template<class T>
+bool contains(const std::vector<T> &v, const T &x)
+{
+	return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// How many of \a v are not in \a common.
+template<class T>
+size_t kept(const std::vector<T> &v, const std::vector<T> &common)
+{
+	if (common.empty())
+		return v.size();
+	return static_cast<size_t>(std::count_if(v.begin(), v.end(),
+						 [&](const T &x) { return !contains(common, x); }));
 }
 
 template<class T>
 void remove(std::vector<T> &v, const std::vector<T> &common)
 {
-	std::erase_if(v, [&](const T &x) {
-		return std::find(common.begin(), common.end(), x) != common.end();
-	});
+	if (!common.empty())
+		std::erase_if(v, [&](const T &x) { return contains(common, x); });
 }
 
 } // namespace
@@ -78,20 +131,22 @@ bool validDeviceName(std::string_view s)
 
 void normalize(CdiContainerEdits &e)
 {
-	dedupe(e.env, [](const std::string &s) { return s; });
-	dedupe(e.deviceNodes, [](const CdiDeviceNode &n) { return n.path; });
-	dedupe(e.mounts, [](const CdiMount &m) { return m.containerPath; });
-	dedupe(e.hooks, [](const CdiHook &h) {
-		std::string k = h.hookName + '\0' + h.path;
-		for (const auto &a : h.args)
-			k += '\0' + a;
-		return k;
-	});
-	std::stable_sort(e.deviceNodes.begin(), e.deviceNodes.end(),
-			 [](auto &a, auto &b) { return byDepth(a.path, b.path); });
-	std::stable_sort(e.mounts.begin(), e.mounts.end(), [](auto &a, auto &b) {
-		return byDepth(a.containerPath, b.containerPath);
-	});
+	dedupe(e.env, [&](size_t i) { return std::string_view(e.env[i]); });
+	if (e.hooks.size() > 1) {
+		std::vector<std::string> keys; // the whole hook, NUL-separated
+		keys.reserve(e.hooks.size());
+		for (const auto &h : e.hooks) {
+			std::string k = h.hookName + '\0' + h.path;
+			for (const auto &a : h.args)
+				k += '\0' + a;
+			keys.push_back(std::move(k));
+		}
+		dedupe(e.hooks, [&](size_t i) { return std::string_view(keys[i]); });
+	}
+	uniqueByDepth(e.deviceNodes,
+		      [](const CdiDeviceNode &n) { return std::string_view(n.path); });
+	uniqueByDepth(e.mounts,
+		      [](const CdiMount &m) { return std::string_view(m.containerPath); });
 	std::sort(e.additionalGids.begin(), e.additionalGids.end());
 	e.additionalGids.erase(std::unique(e.additionalGids.begin(), e.additionalGids.end()),
 			       e.additionalGids.end());
@@ -112,14 +167,17 @@ void simplify(CdiSpec &spec)
 {
 	const CdiContainerEdits &common = spec.containerEdits;
 	for (auto &d : spec.devices) {
-		CdiContainerEdits e = d.containerEdits;
+		CdiContainerEdits &e = d.containerEdits;
+		size_t left = kept(e.env, common.env) + kept(e.deviceNodes, common.deviceNodes) +
+			      kept(e.mounts, common.mounts) + kept(e.hooks, common.hooks) +
+			      kept(e.additionalGids, common.additionalGids);
+		if (left == 0)
+			continue; // the device would be empty: it keeps its own copy
 		remove(e.env, common.env);
 		remove(e.deviceNodes, common.deviceNodes);
 		remove(e.mounts, common.mounts);
 		remove(e.hooks, common.hooks);
 		remove(e.additionalGids, common.additionalGids);
-		if (!e.empty())
-			d.containerEdits = std::move(e);
 	}
 	std::sort(spec.devices.begin(), spec.devices.end(),
 		  [](const CdiDevice &a, const CdiDevice &b) { return a.name < b.name; });

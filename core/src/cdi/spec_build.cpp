@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <set>
 
-#include <sys/stat.h>
-
 #include <tb/config.h>
 #include <tb/gpus.h>
 
@@ -63,20 +61,31 @@ struct Ctx {
 	std::string isolation;
 };
 
+// A device's edits, normalised (the same edits normalised again give the same).
 CdiContainerEdits gpuEdits(const Ctx &c, const std::vector<DeviceNode> &nodes)
 {
 	CdiContainerEdits e;
 	bool dropDrm = c.run.probe == "nvidia" && !c.profile.drmNodes;
+	e.deviceNodes.reserve(nodes.size());
 	for (const auto &n : nodes)
 		if (!(dropDrm && isDrm(n)))
 			e.deviceNodes.push_back(specNode(n, c.host, e.additionalGids));
+	normalize(e);
 	return e;
 }
 
-void addDevice(CdiSpec &spec, std::string name, const CdiContainerEdits &edits)
+// Add a device named \a name (by index) and, when \a alias is set, one named by it (UUID);
+// both with \a edits, unless those are empty.
+void addDevices(CdiSpec &spec, std::string name, std::string alias, CdiContainerEdits edits)
 {
-	if (!edits.empty())
+	if (edits.empty())
+		return;
+	if (!name.empty() && !alias.empty())
 		spec.devices.push_back({std::move(name), {}, edits});
+	else if (!name.empty())
+		alias = std::move(name);
+	if (!alias.empty())
+		spec.devices.push_back({std::move(alias), {}, std::move(edits)});
 }
 
 Result<void> addIsolation(const Ctx &c, size_t gpus, CdiSpec &spec)
@@ -96,11 +105,10 @@ Result<void> addIsolation(const Ctx &c, size_t gpus, CdiSpec &spec)
 				       "running: no ") +
 				   kMpsPipeDir + " pipe directory on the host (start it with " +
 				   "`nvidia-cuda-mps-control -d`)");
-	spec.containerEdits.mounts.push_back(
-		{c.host.hostPath(kMpsPipeDir).empty() ? kMpsPipeDir : c.host.hostPath(kMpsPipeDir),
-		 kMpsPipeDir,
-		 {"nosuid", "nodev", "noexec", "rbind", "rprivate"},
-		 ""});
+	spec.containerEdits.mounts.push_back({c.host.mountSource(kMpsPipeDir),
+					      kMpsPipeDir,
+					      {"nosuid", "nodev", "noexec", "rbind", "rprivate"},
+					      ""});
 	env.push_back(std::string("CUDA_MPS_PIPE_DIRECTORY=") + kMpsPipeDir);
 	if (const auto &limit = c.config.bolt.capsule.gpuMemoryLimit; !limit.empty()) {
 		auto bytes = config::parseSize(limit);
@@ -133,7 +141,7 @@ Result<CdiSpec> buildSpec(const Ctx &c)
 		common.env.push_back(std::move(e));
 	TB_TRY(addIsolation(c, r.gpus.size(), spec));
 
-	std::set<std::string> perGpu; // /dev/dxg is the WSL2 device, not a control node
+	std::set<std::string_view> perGpu; // /dev/dxg is the WSL2 device, not a control node
 	for (const auto &g : r.gpus)
 		for (const auto &n : g.nodes)
 			perGpu.insert(n.path);
@@ -144,7 +152,7 @@ Result<CdiSpec> buildSpec(const Ctx &c)
 		common.deviceNodes.push_back(specNode(n, c.host, common.additionalGids));
 	}
 	for (const auto &path : c.profile.additionalDevices) {
-		auto n = support::statDeviceNode(c.host.root, path);
+		auto n = support::statDeviceNode(c.host.root(), path);
 		if (!n)
 			return err(n.error().code,
 				   "profile '" + c.profile.name +
@@ -159,10 +167,9 @@ Result<CdiSpec> buildSpec(const Ctx &c)
 	for (const auto &g : r.gpus) {
 		auto e = gpuEdits(c, g.nodes);
 		append(all, e);
-		if (byIndex || g.uuid.empty())
-			addDevice(spec, std::to_string(g.index), e);
-		if (byUuid && !g.uuid.empty())
-			addDevice(spec, g.uuid, e);
+		bool hasUuid = !g.uuid.empty();
+		addDevices(spec, byIndex || !hasUuid ? std::to_string(g.index) : std::string(),
+			   byUuid && hasUuid ? g.uuid : std::string(), std::move(e));
 		if (!c.profile.partitions)
 			continue;
 		std::vector<DeviceNode> parent;
@@ -175,33 +182,49 @@ Result<CdiSpec> buildSpec(const Ctx &c)
 			nodes.insert(nodes.end(), p.nodes.begin(), p.nodes.end());
 			auto pe = gpuEdits(c, nodes);
 			append(all, pe);
-			if (byIndex || !p.id.starts_with("MIG-"))
-				addDevice(spec, std::to_string(g.index) + ":" + std::to_string(i),
-					  pe);
-			if (byUuid && p.id.starts_with("MIG-"))
-				addDevice(spec, p.id, pe);
+			bool mig = p.id.starts_with("MIG-");
+			addDevices(spec,
+				   byIndex || !mig
+					   ? std::to_string(g.index) + ":" + std::to_string(i)
+					   : std::string(),
+				   byUuid && mig ? p.id : std::string(), std::move(pe));
 		}
 	}
-	addDevice(spec, "all", all);
+	normalize(all);
+	addDevices(spec, "all", {}, std::move(all));
 	normalize(common);
-	for (auto &d : spec.devices)
-		normalize(d.containerEdits);
 	simplify(spec);
 	return spec;
 }
 
 } // namespace
 
-std::string HostMap::hostPath(std::string_view path) const
+HostMap::HostMap(std::string root, bool prefixed, HostFacts &facts)
+    : root_(std::move(root)), facts_(facts)
 {
-	if (!prefixed || support::isRealRoot(root))
-		return "";
-	return support::underRoot(root, path);
+	if (prefixed && !support::isRealRoot(root_)) {
+		prefix_ = root_;
+		while (prefix_.size() > 1 && prefix_.back() == '/')
+			prefix_.pop_back();
+	}
 }
 
-std::string HostMap::local(std::string_view path) const
+std::string HostMap::hostPath(std::string_view path) const
 {
-	return support::underRoot(root, path);
+	if (prefix_.empty())
+		return "";
+	std::string out;
+	out.reserve(prefix_.size() + path.size() + 1);
+	out += prefix_;
+	if (path.empty() || path.front() != '/')
+		out += '/';
+	out += path;
+	return out;
+}
+
+std::string HostMap::mountSource(std::string_view path) const
+{
+	return prefix_.empty() ? std::string(path) : hostPath(path);
 }
 
 CdiDeviceNode specNode(const DeviceNode &n, const HostMap &host, std::vector<uint32_t> &gids)
@@ -215,14 +238,11 @@ CdiDeviceNode specNode(const DeviceNode &n, const HostMap &host, std::vector<uin
 	s.fileMode = n.fileMode;
 	s.permissions = "rwm";
 	// A node others may not open (card* is root:video 0660) needs its group in the
-	// container; only a real node has one (fixture stand-ins are plain files).
+	// container.
 	if (n.fileMode != 0 && (n.fileMode & 06) != 06) {
-		struct stat st;
-		std::string local = host.local(n.path);
-		if (::stat(local.c_str(), &st) == 0 &&
-		    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_gid != 0) {
-			s.gid = st.st_gid;
-			gids.push_back(st.st_gid);
+		if (int64_t gid = host.facts().nodeGid(n.path); gid >= 0) {
+			s.gid = gid;
+			gids.push_back(static_cast<uint32_t>(gid));
 		}
 	}
 	return s;
@@ -255,7 +275,9 @@ Result<CdiGeneration> generate(const GpuInventory &inventory, const Config &conf
 				"': starts with a letter, ends with a letter or digit, holds only "
 				"letters, digits, '_', '.', '-'");
 	auto profile = TB_TRY(resolveProfile(config, options.profile));
-	cdi::HostMap host{std::string(hostRoot.empty() ? "/" : hostRoot), options.prefixHostPaths};
+	std::string root(hostRoot.empty() ? "/" : hostRoot);
+	auto facts = cdi::HostFacts::of(inventory, root);
+	cdi::HostMap host(std::move(root), options.prefixHostPaths, *facts);
 
 	CdiGeneration out;
 	std::vector<std::string> unusable; // kinds whose GPUs have no node the profile wants

@@ -8,18 +8,27 @@
 #include <tb/cdi.h>
 #include <tb/gpu_probe.h>
 
+#include "host_facts.h"
 #include "internal/profiles.h"
 
 namespace tb::cdi {
 
-/// \brief Where host files are: read under root; written as root + path when prefixed.
-struct HostMap {
-	std::string root = "/";
-	bool prefixed = false;
+/// \brief Where host files are: read under root (through facts); written as root + path when
+/// prefixed.
+class HostMap {
+public:
+	HostMap(std::string root, bool prefixed, HostFacts &facts);
+	const std::string &root() const { return root_; }
+	HostFacts &facts() const { return facts_; }
 	/// \brief The spec's hostPath for \a path ("" when the spec should omit it).
 	std::string hostPath(std::string_view path) const;
-	/// \brief The file \a path of the host as this process reaches it.
-	std::string local(std::string_view path) const;
+	/// \brief A mount's hostPath for \a path: hostPath(), or the path itself.
+	std::string mountSource(std::string_view path) const;
+
+private:
+	std::string root_;
+	std::string prefix_; // root without trailing '/' when prefixed and not "/"; else ""
+	HostFacts &facts_;
 };
 
 /// \brief A probe's node as a spec node (permissions rwm); the gid (and \a gids) only for a

@@ -1,292 +1,308 @@
 // SPDX-License-Identifier: Apache-2.0
-// A spec as JSON or YAML text: fixed key order (the CDI Go structs' order), empty fields
-// left out, two-space indentation. The YAML is the same tree with every string quoted.
+// A spec as JSON text, written straight into one string: fixed key order (the CDI Go structs'
+// order), empty fields left out, two-space indentation, short lists of scalars on one line.
 #include <tb/cdi.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cstdio>
+#include <array>
+#include <charconv>
+
+#include "cdi_internal.h"
 
 namespace tb {
 
+namespace cdi {
+
 namespace {
 
-// One emitter, two syntaxes: JSON ({ "k": v, ... }) or YAML block style.
-class Writer {
-public:
-	explicit Writer(bool yaml) : yaml_(yaml) {}
+// The length of each byte in a JSON string: 1 as is, 2 for \" \\ \n \t \r, 6 for \u00XX.
+constexpr auto kWidth = [] {
+	std::array<unsigned char, 256> w{};
+	for (size_t c = 0; c < w.size(); ++c)
+		w[c] = c < 0x20 || c == 0x7f ? 6 : c == '"' || c == '\\' ? 2 : 1;
+	w['\n'] = w['\t'] = w['\r'] = 2;
+	return w;
+}();
 
-	std::string str(std::string_view s) const
-	{
-		std::string o = "\"";
-		for (char ch : s) {
-			auto c = static_cast<unsigned char>(ch);
-			switch (c) {
-			case '"':
-				o += "\\\"";
-				break;
-			case '\\':
-				o += "\\\\";
-				break;
-			case '\n':
-				o += "\\n";
-				break;
-			case '\t':
-				o += "\\t";
-				break;
-			case '\r':
-				o += "\\r";
-				break;
-			default:
-				if (c < 0x20 || c == 0x7f) {
-					char buf[8];
-					std::snprintf(buf, sizeof buf, "\\u%04x", c);
-					o += buf;
-				} else {
-					o += ch;
-				}
-			}
+size_t width(char c)
+{
+	return kWidth[static_cast<unsigned char>(c)];
+}
+
+// The length of \a s as a JSON string, quotes included.
+size_t quotedSize(std::string_view s)
+{
+	size_t n = 2;
+	for (char c : s)
+		n += width(c);
+	return n;
+}
+
+} // namespace
+
+void appendJsonString(std::string &out, std::string_view s)
+{
+	static constexpr char kHex[] = "0123456789abcdef";
+	out += '"';
+	size_t run = 0; // start of the characters not yet copied
+	for (size_t i = 0; i < s.size(); ++i) {
+		if (width(s[i]) == 1)
+			continue;
+		out.append(s.data() + run, i - run);
+		run = i + 1;
+		auto c = static_cast<unsigned char>(s[i]);
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		default:
+			out += "\\u00";
+			out += kHex[c >> 4];
+			out += kHex[c & 15];
 		}
-		return o + "\"";
+	}
+	out.append(s.data() + run, s.size() - run);
+	out += '"';
+}
+
+} // namespace cdi
+
+namespace {
+
+// Objects and arrays as the runtimes' encoders indent them: each member or item on its own
+// line, a comma after all but the last, the closing bracket at the opener's indentation.
+class JsonWriter {
+public:
+	explicit JsonWriter(std::string &out) : out_(out) {}
+
+	void open(char bracket)
+	{
+		out_ += bracket;
+		first_.push_back(true);
+	}
+	void close(char bracket)
+	{
+		first_.pop_back();
+		newline();
+		out_ += bracket;
+	}
+	// The next member of the innermost object.
+	void key(std::string_view k)
+	{
+		item();
+		cdi::appendJsonString(out_, k);
+		out_ += ": ";
+	}
+	// The next item of the innermost array.
+	void item()
+	{
+		if (first_.back())
+			out_ += '\n';
+		else
+			out_.append(",\n", 2);
+		first_.back() = false;
+		out_.append(first_.size() * 2, ' ');
+	}
+	void string(std::string_view s) { cdi::appendJsonString(out_, s); }
+	std::string &out() { return out_; }
+	void number(int64_t v)
+	{
+		char buf[24];
+		auto r = std::to_chars(buf, buf + sizeof buf, v);
+		out_.append(buf, r.ptr);
 	}
 
-	// A value is a scalar string, or an object/array built with the calls below.
-	struct Node {
-		enum { Scalar, Object, Array } kind = Scalar;
-		std::string scalar;
-		std::vector<Node> members; // object; each member carries its key in name
-		std::vector<Node> items;   // array
-		std::string name;          // key when a member of an object
-		// std::pair<std::string, Node> would need Node complete here (clang rejects it).
-		static Node of(decltype(kind) k, std::string scalar = {})
-		{
-			Node n;
-			n.kind = k;
-			n.scalar = std::move(scalar);
-			return n;
-		}
-		static Node named(std::string key, Node v)
-		{
-			v.name = std::move(key);
-			return v;
-		}
-	};
-
-	std::string render(const Node &n) const
+	// "k": "v", left out when v is empty.
+	void field(std::string_view k, const std::string &v)
 	{
-		std::string out;
-		if (yaml_)
-			yamlValue(n, 0, out, false);
-		else
-			jsonValue(n, 0, out);
-		return out + "\n";
+		if (!v.empty()) {
+			key(k);
+			string(v);
+		}
+	}
+	void field(std::string_view k, int64_t v)
+	{
+		key(k);
+		number(v);
+	}
+	// A list of strings, left out when empty; on one line when short.
+	void field(std::string_view k, const std::vector<std::string> &v)
+	{
+		if (v.empty())
+			return;
+		key(k);
+		size_t width = 0;
+		for (const auto &s : v)
+			width += cdi::quotedSize(s) + 2;
+		if (width > 72) {
+			open('[');
+			for (const auto &s : v) {
+				item();
+				string(s);
+			}
+			close(']');
+			return;
+		}
+		out_ += '[';
+		for (size_t i = 0; i < v.size(); ++i) {
+			if (i)
+				out_ += ", ";
+			string(v[i]);
+		}
+		out_ += ']';
+	}
+	void field(std::string_view k, const std::map<std::string, std::string> &m)
+	{
+		if (m.empty())
+			return;
+		key(k);
+		open('{');
+		for (const auto &[mk, mv] : m) {
+			key(mk);
+			string(mv);
+		}
+		close('}');
 	}
 
 private:
-	// A YAML key stays plain when it is made of characters that cannot start or end YAML
-	// syntax; anything else is quoted.
-	std::string key(const std::string &k) const
+	void newline()
 	{
-		bool plain = !k.empty() && std::isalpha(static_cast<unsigned char>(k[0]));
-		for (char c : k)
-			plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-					  c == '.' || c == '/' || c == '-');
-		return plain ? k : str(k);
+		out_ += '\n';
+		out_.append(first_.size() * 2, ' ');
 	}
 
-	static bool inlineList(const Node &n)
-	{
+	std::string &out_;
+	std::vector<bool> first_; // per open object or array: no member written yet
+};
+
+void edits(JsonWriter &w, const CdiContainerEdits &e)
+{
+	w.open('{');
+	w.field("env", e.env);
+	if (!e.deviceNodes.empty()) {
+		w.key("deviceNodes");
+		w.open('[');
+		for (const auto &d : e.deviceNodes) {
+			w.item();
+			w.open('{');
+			w.field("path", d.path);
+			w.field("hostPath", d.hostPath);
+			w.field("type", d.type);
+			if (d.major > 0 || d.minor > 0) {
+				w.field("major", d.major);
+				w.field("minor", d.minor);
+			}
+			if (d.fileMode)
+				w.field("fileMode", static_cast<int64_t>(d.fileMode));
+			w.field("permissions", d.permissions);
+			if (d.gid >= 0)
+				w.field("gid", d.gid);
+			w.close('}');
+		}
+		w.close(']');
+	}
+	if (!e.hooks.empty()) {
+		w.key("hooks");
+		w.open('[');
+		for (const auto &h : e.hooks) {
+			w.item();
+			w.open('{');
+			w.field("hookName", h.hookName);
+			w.field("path", h.path);
+			w.field("args", h.args);
+			w.field("env", h.env);
+			if (h.timeout > 0)
+				w.field("timeout", static_cast<int64_t>(h.timeout));
+			w.close('}');
+		}
+		w.close(']');
+	}
+	if (!e.mounts.empty()) {
+		w.key("mounts");
+		w.open('[');
+		for (const auto &m : e.mounts) {
+			w.item();
+			w.open('{');
+			w.field("hostPath", m.hostPath);
+			w.field("containerPath", m.containerPath);
+			w.field("options", m.options);
+			w.field("type", m.type);
+			w.close('}');
+		}
+		w.close(']');
+	}
+	if (!e.additionalGids.empty()) {
+		w.key("additionalGids");
 		size_t width = 0;
-		for (const auto &i : n.items) {
-			if (i.kind != Node::Scalar)
-				return false;
-			width += i.scalar.size() + 2;
+		for (uint32_t g : e.additionalGids)
+			width += std::to_string(g).size() + 2;
+		bool oneLine = width <= 72;
+		if (oneLine)
+			w.out() += '[';
+		else
+			w.open('[');
+		bool first = true;
+		for (uint32_t g : e.additionalGids) {
+			if (!oneLine)
+				w.item();
+			else if (!first)
+				w.out() += ", ";
+			first = false;
+			w.number(g);
 		}
-		return width <= 72;
+		if (oneLine)
+			w.out() += ']';
+		else
+			w.close(']');
 	}
-
-	static std::string pad(int n) { return std::string(static_cast<size_t>(n) * 2, ' '); }
-
-	void jsonValue(const Node &n, int depth, std::string &out) const
-	{
-		if (n.kind == Node::Scalar) {
-			out += n.scalar;
-		} else if (n.kind == Node::Object) {
-			out += "{\n";
-			for (size_t i = 0; i < n.members.size(); ++i) {
-				out += pad(depth + 1) + str(n.members[i].name) + ": ";
-				jsonValue(n.members[i], depth + 1, out);
-				out += i + 1 < n.members.size() ? ",\n" : "\n";
-			}
-			out += pad(depth) + "}";
-		} else if (inlineList(n)) {
-			// Short lists of strings and numbers stay on one line: options, gids.
-			out += "[";
-			for (size_t i = 0; i < n.items.size(); ++i)
-				out += (i ? ", " : "") + n.items[i].scalar;
-			out += "]";
-		} else {
-			out += "[\n";
-			for (size_t i = 0; i < n.items.size(); ++i) {
-				out += pad(depth + 1);
-				jsonValue(n.items[i], depth + 1, out);
-				out += i + 1 < n.items.size() ? ",\n" : "\n";
-			}
-			out += pad(depth) + "]";
-		}
-	}
-
-	// \a inline_: the first line continues a "- " already written.
-	void yamlValue(const Node &n, int depth, std::string &out, bool inline_) const
-	{
-		if (n.kind == Node::Object) {
-			for (size_t i = 0; i < n.members.size(); ++i) {
-				if (!(inline_ && i == 0))
-					out += pad(depth);
-				out += key(n.members[i].name) + ":";
-				const Node &v = n.members[i];
-				if (v.kind == Node::Object && v.members.empty()) {
-					out += " {}\n";
-				} else if (v.kind == Node::Array && v.items.empty()) {
-					out += " []\n";
-				} else if (v.kind == Node::Scalar) {
-					out += " " + v.scalar + "\n";
-				} else {
-					out += "\n";
-					yamlValue(v, v.kind == Node::Array ? depth : depth + 1, out,
-						  false);
-				}
-			}
-		} else if (n.kind == Node::Array) {
-			for (const auto &item : n.items) {
-				out += pad(depth) + "- ";
-				if (item.kind == Node::Scalar)
-					out += item.scalar + "\n";
-				else
-					yamlValue(item, depth + 1, out, true);
-			}
-		}
-	}
-
-	bool yaml_;
-};
-
-using Node = Writer::Node;
-
-struct Obj {
-	explicit Obj(const Writer &writer) : w(writer) {}
-	Node n = Node::of(Node::Object);
-	const Writer &w;
-	Obj &s(const char *k, const std::string &v)
-	{
-		if (!v.empty())
-			n.members.push_back(Node::named(k, Node::of(Node::Scalar, w.str(v))));
-		return *this;
-	}
-	Obj &i(const char *k, int64_t v)
-	{
-		n.members.push_back(Node::named(k, Node::of(Node::Scalar, std::to_string(v))));
-		return *this;
-	}
-	Obj &node(const char *k, Node v)
-	{
-		if (!(v.kind == Node::Array && v.items.empty()) &&
-		    !(v.kind == Node::Object && v.members.empty()))
-			n.members.push_back(Node::named(k, std::move(v)));
-		return *this;
-	}
-};
-
-Node strings(const Writer &w, const std::vector<std::string> &v)
-{
-	Node a = Node::of(Node::Array);
-	for (const auto &s : v)
-		a.items.push_back(Node::of(Node::Scalar, w.str(s)));
-	return a;
-}
-
-Node map(const Writer &w, const std::map<std::string, std::string> &m)
-{
-	Node o = Node::of(Node::Object);
-	for (const auto &[k, v] : m)
-		o.members.push_back(Node::named(k, Node::of(Node::Scalar, w.str(v))));
-	return o;
-}
-
-Node edits(const Writer &w, const CdiContainerEdits &e)
-{
-	Obj o(w);
-	o.node("env", strings(w, e.env));
-	Node nodes = Node::of(Node::Array);
-	for (const auto &d : e.deviceNodes) {
-		Obj n(w);
-		n.s("path", d.path).s("hostPath", d.hostPath).s("type", d.type);
-		if (d.major > 0 || d.minor > 0)
-			n.i("major", d.major).i("minor", d.minor);
-		if (d.fileMode)
-			n.i("fileMode", d.fileMode);
-		n.s("permissions", d.permissions);
-		if (d.gid >= 0)
-			n.i("gid", d.gid);
-		nodes.items.push_back(std::move(n.n));
-	}
-	o.node("deviceNodes", std::move(nodes));
-	Node hooks = Node::of(Node::Array);
-	for (const auto &h : e.hooks) {
-		Obj n(w);
-		n.s("hookName", h.hookName).s("path", h.path);
-		n.node("args", strings(w, h.args)).node("env", strings(w, h.env));
-		if (h.timeout > 0)
-			n.i("timeout", h.timeout);
-		hooks.items.push_back(std::move(n.n));
-	}
-	o.node("hooks", std::move(hooks));
-	Node mounts = Node::of(Node::Array);
-	for (const auto &m : e.mounts) {
-		Obj n(w);
-		n.s("hostPath", m.hostPath).s("containerPath", m.containerPath);
-		n.node("options", strings(w, m.options)).s("type", m.type);
-		mounts.items.push_back(std::move(n.n));
-	}
-	o.node("mounts", std::move(mounts));
-	Node gids = Node::of(Node::Array);
-	for (uint32_t g : e.additionalGids)
-		gids.items.push_back(Node::of(Node::Scalar, std::to_string(g)));
-	o.node("additionalGids", std::move(gids));
-	return std::move(o.n);
-}
-
-std::string render(const CdiSpec &spec, bool yaml)
-{
-	Writer w(yaml);
-	Obj top(w);
-	top.s("cdiVersion", spec.cdiVersion.empty() ? cdiRequiredVersion(spec) : spec.cdiVersion);
-	top.s("kind", spec.kind);
-	top.node("annotations", map(w, spec.annotations));
-	Node devices = Node::of(Node::Array);
-	for (const auto &d : spec.devices) {
-		Obj o(w);
-		o.s("name", d.name).node("annotations", map(w, d.annotations));
-		Node e = edits(w, d.containerEdits);
-		o.n.members.push_back(
-			Node::named("containerEdits", std::move(e))); // required, even if empty
-		devices.items.push_back(std::move(o.n));
-	}
-	top.n.members.push_back(Node::named("devices", std::move(devices)));
-	top.node("containerEdits", edits(w, spec.containerEdits));
-	return w.render(top.n);
+	w.close('}');
 }
 
 } // namespace
 
 std::string cdiSpecJson(const CdiSpec &spec)
 {
-	return render(spec, false);
-}
-
-std::string cdiSpecYaml(const CdiSpec &spec)
-{
-	return render(spec, true);
+	std::string out;
+	out.reserve(4096 + spec.devices.size() * 512);
+	JsonWriter w(out);
+	w.open('{');
+	w.field("cdiVersion", spec.cdiVersion.empty() ? cdiRequiredVersion(spec) : spec.cdiVersion);
+	w.field("kind", spec.kind);
+	w.field("annotations", spec.annotations);
+	w.key("devices");
+	if (spec.devices.empty()) {
+		out += "[]";
+	} else {
+		w.open('[');
+		for (const auto &d : spec.devices) {
+			w.item();
+			w.open('{');
+			w.field("name", d.name);
+			w.field("annotations", d.annotations);
+			w.key("containerEdits"); // required, even if empty
+			edits(w, d.containerEdits);
+			w.close('}');
+		}
+		w.close(']');
+	}
+	if (!spec.containerEdits.empty()) {
+		w.key("containerEdits");
+		edits(w, spec.containerEdits);
+	}
+	w.close('}');
+	out += '\n';
+	return out;
 }
 
 std::string cdiSpecFileName(const CdiSpec &spec, CdiFormat format)
