@@ -246,8 +246,9 @@ TEST_P(TransportSuite, BlobFileIsStoredLikePutBlobOrUnsupported)
 	}
 	auto gone = t_->openSource(location() + "-dropped");
 	EXPECT_TRUE(!gone || !(*gone)->manifest(std::nullopt)) << "nothing was committed";
-	if (GetParam() != "docker")
+	if (GetParam() != "docker") {
 		EXPECT_FALSE(std::filesystem::exists(location() + "-dropped"));
+	}
 
 	StringReader cr(config);
 	ASSERT_TRUE((*dst)->putBlob(configDesc, cr));
