@@ -268,10 +268,9 @@ Result<void> finishStaged(const StagedBlob &staged, const Descriptor &d)
 	if (::fstat(staged.fd(), &st) != 0)
 		return unexpected(errnoError("stat " + staged.path()));
 	if (st.st_size != d.size)
-		return err(Errc::Corrupt, "blob " + d.digest.str() + ": " +
-						  std::to_string(st.st_size) +
-						  " bytes written, its descriptor says " +
-						  std::to_string(d.size));
+		return err(Errc::Corrupt,
+			   "blob " + d.digest.str() + ": " + std::to_string(st.st_size) +
+				   " bytes written, its descriptor says " + std::to_string(d.size));
 	if (::fsync(staged.fd()) != 0)
 		return unexpected(errnoError("fsync " + staged.path()));
 	return {};

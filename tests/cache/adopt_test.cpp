@@ -148,8 +148,8 @@ TEST_P(Adopt, DestinationsWithoutTheCallGetTheSameImage)
 	auto adopted = create(*ctx, hipFixture(), "oci:" + (t / "a") + ":v1", 4, true, o);
 	auto older = create(*ctx, hipFixture(), "oci:" + (t / "b") + ":v1", 3, true, o);
 	auto unsupported = create(*ctx, hipFixture(), "oci:" + (t / "c") + ":v1", 4, false, o);
-	auto archive = create(*ctx, hipFixture(), "oci-archive:" + (t / "d.tar") + ":v1", 4,
-			      true, o);
+	auto archive =
+		create(*ctx, hipFixture(), "oci-archive:" + (t / "d.tar") + ":v1", 4, true, o);
 	for (auto *c : {&adopted, &older, &unsupported, &archive})
 		ASSERT_TRUE(c->result) << c->result.error().message;
 	EXPECT_EQ(adopted.calls.adopt, 1);
@@ -188,8 +188,8 @@ TEST_P(Adopt, FailedCreateLeavesTheDestinationAsItWas)
 	EXPECT_EQ(bad.calls.adopt, 0);
 	EXPECT_EQ(snapshot(t / "layout"), before);
 
-	auto fresh = create(*ctx, hipFixture(), "oci:" + (t / "new/layout") + ":v1", 4, true,
-			    refused);
+	auto fresh =
+		create(*ctx, hipFixture(), "oci:" + (t / "new/layout") + ":v1", 4, true, refused);
 	ASSERT_FALSE(fresh.result);
 	EXPECT_EQ(fresh.calls.createBlobFile, 1);
 	EXPECT_FALSE(fs::exists(t / "new")) << "a directory create made is removed again";

@@ -55,9 +55,9 @@ TEST(DiskFull, CreateIntoAFullLayoutSaysNoSpaceAndNamesIt)
 	TempDir t;
 	bigCache(t / "cache");
 	auto r = withSmallTmpfs(t / "full", "TMPDIR=" + t.path() + " " + tbExe() +
-						    " create -q -i oci:" + t / "full/out" + ":v1 -d " +
-						    t / "cache" + "; s=$?; ls -A " + t / "full" +
-						    "; exit $s");
+						    " create -q -i oci:" + t / "full/out" +
+						    ":v1 -d " + t / "cache" + "; s=$?; ls -A " +
+						    t / "full" + "; exit $s");
 	if (!r)
 		GTEST_SKIP()
 			<< "this host does not allow a tmpfs in a user namespace (unshare -rm)";

@@ -208,12 +208,12 @@ TEST_P(TransportSuite, BlobFileIsStoredLikePutBlobOrUnsupported)
 		return json::object{
 			{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
 	};
-	RawManifest manifest{json::serialize(json::object{
-				     {"schemaVersion", 2},
-				     {"mediaType", std::string(media::OciManifest)},
-				     {"config", descJson(configDesc)},
-				     {"layers", json::array{descJson(layerDesc)}}}),
-			     std::string(media::OciManifest)};
+	RawManifest manifest{
+		json::serialize(json::object{{"schemaVersion", 2},
+					     {"mediaType", std::string(media::OciManifest)},
+					     {"config", descJson(configDesc)},
+					     {"layers", json::array{descJson(layerDesc)}}}),
+		std::string(media::OciManifest)};
 	auto dst = t_->openDestination(location());
 	if (!dst && dst.error().code == Errc::Unsupported)
 		GTEST_SKIP() << "read-only transport: " << dst.error().message;

@@ -81,7 +81,8 @@ TEST_P(Leak, CreateIntoTheStore)
 	EXPECT_EQ(left[0].rfind(".tb-blob-" + std::to_string(pid) + "-", 0), 0u) << left[0];
 	TbRun r = box.run("create -q -i other:v1 -d " + fixture());
 	ASSERT_EQ(r.status, 0) << r.out;
-	EXPECT_TRUE(entriesWithPrefix(box.store(), ".tb-").empty()) << "reclaimed by the next write";
+	EXPECT_TRUE(entriesWithPrefix(box.store(), ".tb-").empty())
+		<< "reclaimed by the next write";
 }
 
 // tb extract, caught while its staging directory is filling.

@@ -97,7 +97,8 @@ public:
 	/// here: the caller then uses putBlob()
 	virtual Result<std::unique_ptr<BlobFile>> createBlobFile() noexcept
 	{
-		return err(Errc::Unsupported, "this destination takes blobs through putBlob() only");
+		return err(Errc::Unsupported,
+			   "this destination takes blobs through putBlob() only");
 	}
 
 protected:
