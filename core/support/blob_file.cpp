@@ -250,6 +250,32 @@ Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobRe
 	return staged;
 }
 
+Result<StagedBlob> createStaged(const std::string &dir)
+{
+	TempFile t;
+	TB_TRY(makeTemp(t, dir, ".tb-blob-"));
+	StagedBlob staged(std::move(t.path), std::move(t.fd), std::move(t.track));
+	t.path.clear();
+	return staged;
+}
+
+Result<void> finishStaged(const StagedBlob &staged, const Descriptor &d)
+{
+	if (d.digest.algorithm != "sha256")
+		return err(Errc::Unsupported,
+			   "blob " + d.digest.str() + ": only sha256 blobs can be written");
+	struct stat st;
+	if (::fstat(staged.fd(), &st) != 0)
+		return unexpected(errnoError("stat " + staged.path()));
+	if (st.st_size != d.size)
+		return err(Errc::Corrupt,
+			   "blob " + d.digest.str() + ": " + std::to_string(st.st_size) +
+				   " bytes written, its descriptor says " + std::to_string(d.size));
+	if (::fsync(staged.fd()) != 0)
+		return unexpected(errnoError("fsync " + staged.path()));
+	return {};
+}
+
 Result<int64_t> DirTree::size(const std::string &rel) const
 {
 	struct stat st;

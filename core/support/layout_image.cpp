@@ -149,6 +149,50 @@ Result<void> LayoutDestination::putBlob(const Descriptor &blob, BlobReader &data
 	return guard("write blob", [&] { return stage(blob, data); });
 }
 
+// The file the core writes its own layer into: no copy from elsewhere, no second hash.
+class LayoutBlobFile : public BlobFile {
+public:
+	LayoutBlobFile(LayoutDestination &dest, StagedBlob staged)
+	    : dest_(dest), staged_(std::move(staged))
+	{
+	}
+	int fd() const noexcept override { return staged_.fd(); }
+	Result<void> adopt(const Descriptor &blob) noexcept override
+	{
+		return guard("adopt blob", [&]() -> Result<void> {
+			if (staged_.path().empty())
+				return err(Errc::InvalidArgument,
+					   "blob " + blob.digest.str() + ": file already adopted");
+			TB_TRY(finishStaged(staged_, blob));
+			return dest_.adoptStaged(std::move(staged_), blob);
+		});
+	}
+
+private:
+	LayoutDestination &dest_;
+	StagedBlob staged_;
+};
+
+Result<std::unique_ptr<BlobFile>> LayoutDestination::createBlobFile() noexcept
+{
+	return guard("create blob file", [&]() -> Result<std::unique_ptr<BlobFile>> {
+		{
+			std::lock_guard lock(mutex_);
+			TB_TRY(prepareDir());
+		}
+		auto staged = TB_TRY(createStaged(dir_));
+		return std::unique_ptr<BlobFile>(
+			std::make_unique<LayoutBlobFile>(*this, std::move(staged)));
+	});
+}
+
+Result<void> LayoutDestination::adoptStaged(StagedBlob staged, const Descriptor &blob)
+{
+	std::lock_guard lock(mutex_);
+	staged_.insert_or_assign(blob.digest, std::move(staged));
+	return {};
+}
+
 Result<void> LayoutDestination::putManifest(const RawManifest &m) noexcept
 {
 	return guard("write manifest", [&]() -> Result<void> {

@@ -48,13 +48,38 @@ std::optional<ShellResult> withSmallTmpfs(const std::string &mountPoint, const s
 		  command + "'");
 }
 
+// A layout takes the layer straight into its own directory: a full one is named, and left
+// without the partial layer.
+TEST(DiskFull, CreateIntoAFullLayoutSaysNoSpaceAndNamesIt)
+{
+	TempDir t;
+	bigCache(t / "cache");
+	auto r = withSmallTmpfs(t / "full", "TMPDIR=" + t.path() + " " + tbExe() +
+						    " create -q -i oci:" + t / "full/out" +
+						    ":v1 -d " + t / "cache" + "; s=$?; ls -A " +
+						    t / "full" + "; exit $s");
+	if (!r)
+		GTEST_SKIP()
+			<< "this host does not allow a tmpfs in a user namespace (unshare -rm)";
+	EXPECT_EQ(r->status, 1) << r->output;
+	EXPECT_NE(r->output.find("No space left on device"), std::string::npos) << r->output;
+	EXPECT_NE(r->output.find("writing the cache layer to the destination"), std::string::npos)
+		<< r->output;
+	EXPECT_NE(r->output.find("creating 'oci:" + t / "full/out" + ":v1'"), std::string::npos)
+		<< r->output;
+	EXPECT_EQ(r->output.find("out\n"), std::string::npos)
+		<< "the layout directory create made is gone: " << r->output;
+}
+
+// A destination that takes blobs through putBlob() only (an archive): the layer is staged in
+// TMPDIR, and a full one is named.
 TEST(DiskFull, CreateWithFullTempDirSaysNoSpaceAndNamesIt)
 {
 	TempDir t;
 	bigCache(t / "cache");
 	auto r = withSmallTmpfs(t / "full", "TMPDIR=" + t / "full" + " " + tbExe() +
-						    " create -q -i oci:" + t / "out" + ":v1 -d " +
-						    t / "cache");
+						    " create -q -i oci-archive:" + t / "out.tar" +
+						    ":v1 -d " + t / "cache");
 	if (!r)
 		GTEST_SKIP()
 			<< "this host does not allow a tmpfs in a user namespace (unshare -rm)";
@@ -62,8 +87,10 @@ TEST(DiskFull, CreateWithFullTempDirSaysNoSpaceAndNamesIt)
 	EXPECT_NE(r->output.find("No space left on device"), std::string::npos) << r->output;
 	EXPECT_NE(r->output.find("temporary file in '" + t / "full" + "'"), std::string::npos)
 		<< r->output;
-	EXPECT_NE(r->output.find("creating 'oci:" + t / "out" + ":v1'"), std::string::npos)
+	EXPECT_NE(r->output.find("creating 'oci-archive:" + t / "out.tar" + ":v1'"),
+		  std::string::npos)
 		<< r->output;
+	EXPECT_FALSE(fs::exists(t / "out.tar"));
 }
 
 // RLIMIT_FSIZE (SIGXFSZ ignored) fails the write with EFBIG on any filesystem and host.
@@ -75,8 +102,11 @@ TEST(DiskFull, CreateOverFileSizeLimitSaysFileTooLarge)
 		    " create -q --compression none -i oci:" + t / "out" + ":v1 -d " + t / "cache");
 	EXPECT_EQ(r.status, 1) << r.output;
 	EXPECT_NE(r.output.find("File too large"), std::string::npos) << r.output;
-	EXPECT_NE(r.output.find("temporary file in '" + t.path() + "'"), std::string::npos)
+	EXPECT_NE(r.output.find("writing the cache layer to the destination"), std::string::npos)
 		<< r.output;
+	EXPECT_NE(r.output.find("creating 'oci:" + t / "out" + ":v1'"), std::string::npos)
+		<< r.output;
+	EXPECT_FALSE(fs::exists(t / "out")) << "no partial layer left behind";
 }
 
 TEST(DiskFull, ExtractOnFullDiskSaysNoSpaceForTheEntry)

@@ -2,6 +2,9 @@
 // Conformance suite for transport plugins: every ok transport stores and returns an image
 // byte for byte, verifies blobs it is given, and fails cleanly on missing images.
 #include <cstring>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -183,6 +186,81 @@ TEST_P(TransportSuite, BlobWithWrongDigestIsRefused)
 	auto put = (*dst)->putBlob(d, r);
 	ASSERT_FALSE(put);
 	EXPECT_EQ(put.error().code, Errc::Corrupt) << put.error().message;
+}
+
+// Minor 4: a destination either hands out a file for a blob its caller writes and hashes
+// itself, or says Unsupported (the caller then uses putBlob()). A file it hands out is
+// stored as putBlob() would store it, and an image dropped before commit() leaves nothing.
+TEST_P(TransportSuite, BlobFileIsStoredLikePutBlobOrUnsupported)
+{
+	std::string layer = tinyTar();
+	Descriptor layerDesc = describe(std::string(media::OciLayerTar), layer);
+	namespace json = boost::json;
+	std::string config = json::serialize(json::object{
+		{"architecture", "amd64"},
+		{"os", "linux"},
+		{"config", json::object{}},
+		{"rootfs", json::object{{"type", "layers"},
+					{"diff_ids", json::array{layerDesc.digest.str()}}}},
+	});
+	Descriptor configDesc = describe(std::string(media::OciConfig), config);
+	auto descJson = [](const Descriptor &d) {
+		return json::object{
+			{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
+	};
+	RawManifest manifest{
+		json::serialize(json::object{{"schemaVersion", 2},
+					     {"mediaType", std::string(media::OciManifest)},
+					     {"config", descJson(configDesc)},
+					     {"layers", json::array{descJson(layerDesc)}}}),
+		std::string(media::OciManifest)};
+	auto dst = t_->openDestination(location());
+	if (!dst && dst.error().code == Errc::Unsupported)
+		GTEST_SKIP() << "read-only transport: " << dst.error().message;
+	ASSERT_TRUE(dst) << dst.error().message;
+	if (!hasMinor(**dst, 4))
+		GTEST_SKIP() << "destination of minor " << (*dst)->apiMinor() << " (< 4)";
+	auto file = (*dst)->createBlobFile();
+	if (!file) {
+		EXPECT_EQ(file.error().code, Errc::Unsupported) << file.error().message;
+		EXPECT_FALSE(file.error().message.empty());
+		return;
+	}
+	ASSERT_NE(*file, nullptr);
+	int fd = (*file)->fd();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(::write(fd, layer.data(), layer.size()), static_cast<ssize_t>(layer.size()));
+	auto adopted = (*file)->adopt(layerDesc);
+	ASSERT_TRUE(adopted) << adopted.error().message;
+	file->reset();
+	auto has = (*dst)->hasBlob(layerDesc);
+	ASSERT_TRUE(has) << has.error().message;
+	EXPECT_TRUE(*has);
+	// A second file, dropped unadopted, and then the whole image dropped uncommitted.
+	{
+		auto other = t_->openDestination(location() + "-dropped");
+		ASSERT_TRUE(other) << other.error().message;
+		auto f = (*other)->createBlobFile();
+		ASSERT_TRUE(f) << f.error().message;
+		ASSERT_EQ(::write((*f)->fd(), "partial", 7), 7);
+	}
+	auto gone = t_->openSource(location() + "-dropped");
+	EXPECT_TRUE(!gone || !(*gone)->manifest(std::nullopt)) << "nothing was committed";
+	if (GetParam() != "docker") {
+		EXPECT_FALSE(std::filesystem::exists(location() + "-dropped"));
+	}
+
+	StringReader cr(config);
+	ASSERT_TRUE((*dst)->putBlob(configDesc, cr));
+	ASSERT_TRUE((*dst)->putManifest(manifest));
+	auto c = (*dst)->commit();
+	ASSERT_TRUE(c) << c.error().message;
+	dst->reset();
+	auto src = t_->openSource(location());
+	ASSERT_TRUE(src) << src.error().message;
+	auto blob = (*src)->openBlob(layerDesc);
+	ASSERT_TRUE(blob) << blob.error().message;
+	EXPECT_EQ(readAll(**blob), layer);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, TransportSuite, ::testing::ValuesIn(pluginNames("transport")),

@@ -41,7 +41,7 @@ TEST_F(Cli, VersionPrintsCoreAndAbi)
 	auto o = tb("version");
 	EXPECT_EQ(o.rc, 0) << o.err;
 	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
-	EXPECT_NE(o.out.find("plugin ABI 2 (transport 2.3, cache 2.0, probe 2.1, runtime 2.0)"),
+	EXPECT_NE(o.out.find("plugin ABI 2 (transport 2.4, cache 2.0, probe 2.1, runtime 2.0)"),
 		  std::string::npos)
 		<< o.out;
 	EXPECT_EQ(tb("--version").rc, 0);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
+#include "dataset.h"
 #include "store_test_util.h"
 
 namespace tb::test {
@@ -54,6 +55,34 @@ TEST_P(Leak, CopyIntoTheStore)
 	TbRun r = box.run("create -q -i other:v1 -d " + fixture());
 	ASSERT_EQ(r.status, 0) << r.out;
 	EXPECT_TRUE(entriesWithPrefix(box.store(), ".tb-").empty());
+}
+
+// tb create into the store, caught while its layer is being written into the store (a layout
+// takes the layer file straight into its own directory).
+TEST_P(Leak, CreateIntoTheStore)
+{
+	int sig = GetParam();
+	dataset::Options o;
+	o.bytes = 48 << 20; // about 2 s of single-threaded gzip
+	dataset::Summary summary;
+	std::string error;
+	ASSERT_TRUE(dataset::generate(box / "big", o, summary, error)) << error;
+	pid_t pid = box.spawn("create -q --threads 1 -i mine:v1 -d " + box / "big");
+	ASSERT_TRUE(waitFor(box.store(), ".tb-blob-")) << "no layer file appeared";
+	int st = killAndReap(pid, sig);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == sig) << "tb did not die of the signal";
+	auto left = entriesWithPrefix(box.store(), ".tb-");
+	EXPECT_FALSE(fs::exists(box.store() + "/index.json")) << "no image was committed";
+	if (sig != SIGKILL) {
+		EXPECT_TRUE(left.empty()) << signalName(sig) << " left " << left.front();
+		return;
+	}
+	ASSERT_EQ(left.size(), 1u);
+	EXPECT_EQ(left[0].rfind(".tb-blob-" + std::to_string(pid) + "-", 0), 0u) << left[0];
+	TbRun r = box.run("create -q -i other:v1 -d " + fixture());
+	ASSERT_EQ(r.status, 0) << r.out;
+	EXPECT_TRUE(entriesWithPrefix(box.store(), ".tb-").empty())
+		<< "reclaimed by the next write";
 }
 
 // tb extract, caught while its staging directory is filling.

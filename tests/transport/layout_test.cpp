@@ -182,6 +182,130 @@ TEST(Layout, UncommittedDestinationLeavesNoTrace)
 	EXPECT_EQ(snapshot(tmp / "old"), before);
 }
 
+namespace {
+
+void writeFd(int fd, const std::string &bytes)
+{
+	ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+}
+
+std::vector<std::string> tempsIn(const std::string &dir)
+{
+	std::vector<std::string> out;
+	for (const auto &e : fs::directory_iterator(dir))
+		if (e.path().filename().string().starts_with(".tb-"))
+			out.push_back(e.path().filename().string());
+	return out;
+}
+
+} // namespace
+
+// The file a producer writes its blob into (tb create's layer): staged in the layout root,
+// stored by rename at commit, never read back.
+TEST(Layout, BlobFileIsAdoptedAtCommit)
+{
+	TmpDir tmp;
+	auto a = makeImage("a", {100}), b = makeImage("b", {300});
+	writeLayout(tmp / "l", "v1", a);
+	auto dst = LayoutDestination::create(tmp / "l", "v2");
+	ASSERT_TRUE(dst);
+	ASSERT_GE((*dst)->apiMinor(), 4);
+	auto file = (*dst)->createBlobFile();
+	ASSERT_TRUE(file) << file.error().message;
+	int fd = (*file)->fd();
+	ASSERT_GE(fd, 0);
+	auto temps = tempsIn(tmp / "l");
+	ASSERT_EQ(temps.size(), 1u);
+	EXPECT_TRUE(temps[0].starts_with(".tb-blob-" + std::to_string(::getpid()) + "-"))
+		<< temps[0];
+	writeFd(fd, b.layers[0].substr(0, 100));
+	writeFd(fd, b.layers[0].substr(100));
+	// The writer may read its bytes back (create's expansion check does).
+	char first = 0;
+	ASSERT_EQ(::pread(fd, &first, 1, 0), 1);
+	EXPECT_EQ(first, b.layers[0][0]);
+	ASSERT_TRUE((*file)->adopt(b.layerDescs[0]));
+	EXPECT_TRUE(*(*dst)->hasBlob(b.layerDescs[0])) << "staged: counts as present";
+	EXPECT_FALSE(fs::exists(tmp / ("l/blobs/sha256/" + b.layerDescs[0].digest.hex)))
+		<< "nothing visible before commit";
+	file->reset();
+	EXPECT_EQ(tempsIn(tmp / "l").size(), 1u) << "an adopted file stays staged";
+	StringReader config(b.config);
+	ASSERT_TRUE((*dst)->putBlob(b.configDesc, config));
+	ASSERT_TRUE((*dst)->putManifest(RawManifest{b.manifest, std::string(media::OciManifest)}));
+	ASSERT_TRUE((*dst)->commit());
+	EXPECT_TRUE(tempsIn(tmp / "l").empty());
+	auto layout = OciLayout::open(tmp / "l");
+	ASSERT_TRUE(layout);
+	EXPECT_EQ(readFile(layout->blobPath(b.layerDescs[0].digest)), b.layers[0]);
+	EXPECT_EQ(fs::status(layout->blobPath(b.layerDescs[0].digest)).permissions() &
+			  fs::perms::others_read,
+		  fs::perms::others_read)
+		<< "blobs are shared data, like putBlob()'s";
+	EXPECT_EQ(layout->resolve("v2")->digest, Sha256::of(b.manifest));
+}
+
+TEST(Layout, BlobFileOfTheWrongSizeIsRefused)
+{
+	TmpDir tmp;
+	auto b = makeImage("b", {300});
+	auto dst = LayoutDestination::create(tmp / "l", "v1");
+	auto file = (*dst)->createBlobFile();
+	ASSERT_TRUE(file) << file.error().message;
+	writeFd((*file)->fd(), b.layers[0] + "x");
+	auto r = (*file)->adopt(b.layerDescs[0]);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.error().code, Errc::Corrupt) << r.error().message;
+	EXPECT_NE(r.error().message.find("descriptor says"), std::string::npos)
+		<< r.error().message;
+	EXPECT_FALSE(*(*dst)->hasBlob(b.layerDescs[0]));
+}
+
+// A producer that fails midway: its file goes, and with it every trace of the destination.
+TEST(Layout, AbandonedBlobFileLeavesNoTrace)
+{
+	TmpDir tmp;
+	auto a = makeImage("a", {100}), b = makeImage("b", {300});
+	{
+		auto dst = LayoutDestination::create(tmp / "new/deeper", "v1");
+		auto file = (*dst)->createBlobFile();
+		ASSERT_TRUE(file) << file.error().message;
+		EXPECT_TRUE(fs::exists(tmp / "new/deeper")) << "the file lives in the layout";
+		writeFd((*file)->fd(), b.layers[0].substr(0, 50));
+	}
+	EXPECT_FALSE(fs::exists(tmp / "new"));
+
+	writeLayout(tmp / "old", "v1", a);
+	auto before = snapshot(tmp / "old");
+	{
+		auto dst = LayoutDestination::create(tmp / "old", "v2");
+		auto dropped = (*dst)->createBlobFile();
+		ASSERT_TRUE(dropped);
+		writeFd((*dropped)->fd(), "partial");
+		dropped->reset();
+		EXPECT_TRUE(tempsIn(tmp / "old").empty()) << "dropped without adopt(): removed";
+		auto file = (*dst)->createBlobFile();
+		ASSERT_TRUE(file);
+		writeFd((*file)->fd(), b.layers[0]);
+		ASSERT_TRUE((*file)->adopt(b.layerDescs[0]));
+		ASSERT_TRUE((*dst)->putManifest(
+			RawManifest{b.manifest, std::string(media::OciManifest)}));
+		// no commit()
+	}
+	EXPECT_EQ(snapshot(tmp / "old"), before);
+}
+
+TEST(Layout, BlobFileRefusesAForeignDirectory)
+{
+	TmpDir tmp;
+	writeFile(tmp / "home/notes.txt", "mine");
+	auto dst = LayoutDestination::create(tmp / "home", "v1");
+	auto file = (*dst)->createBlobFile();
+	ASSERT_FALSE(file);
+	EXPECT_EQ(file.error().code, Errc::Conflict) << file.error().message;
+	EXPECT_EQ(snapshot(tmp / "home").size(), 1u);
+}
+
 TEST(Layout, DestinationRefusesAForeignDirectory)
 {
 	TmpDir tmp;

@@ -79,7 +79,9 @@ struct CreateOptions {
 	Compression compression = Compression::Gzip;
 	bool dockerMediaTypes = false;
 	std::optional<std::string> created; ///< RFC 3339; also the mtime of every entry
-	std::string tempDir;                ///< where the compressed layer is staged; "" = TMPDIR
+	/// Where the compressed layer is staged for a destination that takes blobs through
+	/// putBlob() only; "" = TMPDIR. A layout writes it into its own directory instead.
+	std::string tempDir;
 	/// Compression threads; 0 = one per online CPU. The layer is the same bytes for any value.
 	int threads = 0;
 	/// createCache refuses an image `tb extract` with these caps would refuse (entries,

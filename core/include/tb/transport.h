@@ -15,7 +15,7 @@
 
 /// The kind's API: plugins of the same major and any minor load (docs/plugin-abi.md).
 #define TB_TRANSPORT_API_MAJOR 2u
-#define TB_TRANSPORT_API_MINOR 3u
+#define TB_TRANSPORT_API_MINOR 4u
 
 namespace tb {
 
@@ -51,6 +51,25 @@ protected:
 	explicit ImageSource(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
 };
 
+/// \brief (minor 4) An empty file in a destination's own storage that the caller writes one
+/// blob into, hashing it as it writes (ImageDestination::createBlobFile()). Destroyed without
+/// adopt(), the file is removed. Destroy it before its destination.
+class BlobFile : public Versioned {
+public:
+	virtual ~BlobFile() = default;
+	/// \brief The file, open for reading and writing at offset 0; this object owns it (the
+	/// caller writes, seeks and reads, never closes it).
+	virtual int fd() const noexcept = 0;
+	/// \brief Make what was written to fd() the blob \a blob, as putBlob() would but without
+	/// reading it again: the caller computed digest and size over exactly the bytes it wrote.
+	/// The size is checked; the digest is the caller's word. Flushed to disk like putBlob()'s;
+	/// visible only after the destination's commit(). \return Errc::Corrupt (wrong size)
+	virtual Result<void> adopt(const Descriptor &blob) noexcept = 0;
+
+protected:
+	explicit BlobFile(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}
+};
+
 /// \brief A writable image. Nothing is visible to readers before commit().
 class ImageDestination : public Versioned {
 public:
@@ -68,6 +87,19 @@ public:
 	/// at once for different blobs (the core then copies up to CopyOptions::jobs at once).
 	/// putManifest() and commit() are always called alone, after every blob.
 	virtual bool concurrentBlobs() const noexcept { return false; }
+
+	// ---- minor 4: call only when apiMinor() >= 4 ----
+
+	/// \brief A file for a blob the caller produces itself (`tb create`'s layer): written
+	/// straight into the destination's storage, then BlobFile::adopt()ed, instead of staged
+	/// elsewhere and copied in (and hashed again) by putBlob(). May be called from several
+	/// threads when concurrentBlobs(). \return Errc::Unsupported where blobs are not files
+	/// here: the caller then uses putBlob()
+	virtual Result<std::unique_ptr<BlobFile>> createBlobFile() noexcept
+	{
+		return err(Errc::Unsupported,
+			   "this destination takes blobs through putBlob() only");
+	}
 
 protected:
 	explicit ImageDestination(uint16_t m = TB_TRANSPORT_API_MINOR) noexcept : Versioned(m) {}

@@ -226,17 +226,62 @@ Result<LayerInfo> writeCacheLayer(const ScannedCache &cache, const CreateOptions
 	return writeLayer(cache, options, fd, ratioSuspect);
 }
 
+namespace {
+
+// Where the layer is written: straight into the destination's storage when it offers a file
+// (minor 4: adopted there without being read or hashed again), else an unlinked temp file
+// that putBlob() reads back.
+struct LayerFile {
+	std::unique_ptr<BlobFile> adoptable;
+	support::UniqueFd temp;
+	int fd = -1;
+	std::string where;
+};
+
+Result<LayerFile> openLayerFile(ImageDestination &dest, const CreateOptions &options)
+{
+	LayerFile f;
+	if (hasMinor(dest, 4)) {
+		auto file = dest.createBlobFile();
+		if (file && *file && (*file)->fd() >= 0) {
+			f.adoptable = std::move(*file);
+			f.fd = f.adoptable->fd();
+			f.where = "the destination";
+			return f;
+		}
+		if (!file && file.error().code != Errc::Unsupported)
+			return unexpected(std::move(file).error().wrap("destination"));
+	}
+	f.temp = support::UniqueFd(
+		TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer"));
+	f.fd = f.temp.get();
+	f.where = "a temporary file in '" + cache::tempDirectory(options.tempDir) + "'";
+	return f;
+}
+
+Result<void> storeLayer(ImageDestination &dest, LayerFile &file, const Descriptor &layer)
+{
+	if (TB_TRY_CTX(dest.hasBlob(layer), "destination"))
+		return {}; // already stored: the unused file goes with \a file
+	if (file.adoptable)
+		return file.adoptable->adopt(layer);
+	if (::lseek(file.fd, 0, SEEK_SET) < 0)
+		return err(Errc::Io, std::string("rewinding the layer: ") + std::strerror(errno));
+	cache::FdReader reader(file.fd);
+	return dest.putBlob(layer, reader);
+}
+
+} // namespace
+
 Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &format,
 				 ImageDestination &dest, const CreateOptions &options)
 {
-	support::UniqueFd layer(
-		TB_TRY_CTX(cache::openTempFile(options.tempDir), "staging the layer"));
-	int fd = layer.get();
+	LayerFile layer = TB_TRY(openLayerFile(dest, options));
+	int fd = layer.fd;
 	PackInput in;
 	bool ratioSuspect = false;
 	in.layer = TB_TRY_CTX(writeLayer(cache, options, fd, ratioSuspect),
-			      "writing the cache layer to a temporary file in '" +
-				      cache::tempDirectory(options.tempDir) + "'");
+			      "writing the cache layer to " + layer.where);
 	if (options.extractLimits)
 		TB_TRY_CTX(checkExtractLimits(cache, *options.extractLimits, in.layer, fd,
 					      ratioSuspect),
@@ -261,14 +306,7 @@ Result<CreateResult> createCache(const ScannedCache &cache, const CacheFormat &f
 	CreateResult res;
 	res.layer = manifest.layers[0];
 	res.diffId = in.layer.diffId;
-	if (!TB_TRY_CTX(dest.hasBlob(res.layer), "destination")) {
-		if (::lseek(fd, 0, SEEK_SET) < 0)
-			return err(Errc::Io,
-				   std::string("rewinding the layer: ") + std::strerror(errno));
-		cache::FdReader reader(fd);
-		TB_TRY_CTX(dest.putBlob(res.layer, reader),
-			   "writing layer " + res.layer.digest.str());
-	}
+	TB_TRY_CTX(storeLayer(dest, layer, res.layer), "writing layer " + res.layer.digest.str());
 	if (!TB_TRY_CTX(dest.hasBlob(out.config), "destination")) {
 		support::StringReader reader(out.configBytes);
 		TB_TRY_CTX(dest.putBlob(out.config, reader),

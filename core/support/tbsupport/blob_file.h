@@ -83,6 +83,8 @@ public:
 	StagedBlob &operator=(StagedBlob &&o) noexcept;
 	~StagedBlob();
 	const std::string &path() const noexcept { return path_; }
+	/// \brief The open file (read/write), -1 once adopted.
+	int fd() const noexcept { return fd_.get(); }
 	/// \brief The file was renamed into place: nothing to remove any more.
 	void adopted() noexcept;
 
@@ -95,6 +97,14 @@ private:
 /// \brief Stream \a data into a verified, fsynced temp file ".tb-blob-<pid>-*" in \a dir;
 /// nothing is a blob yet. \return it; Errc::Corrupt on mismatch (the file is removed)
 Result<StagedBlob> stageBlob(const std::string &dir, const Descriptor &d, BlobReader &data);
+
+/// \brief An empty temp file ".tb-blob-<pid>-*" in \a dir for a blob its caller writes and
+/// hashes itself; finishStaged() then makes it what stageBlob() returns.
+Result<StagedBlob> createStaged(const std::string &dir);
+
+/// \brief Check that \a staged (from createStaged()) holds \a d's size and flush it to disk
+/// like stageBlob(); its digest is the writer's word. \return Errc::Corrupt (wrong size), Io
+Result<void> finishStaged(const StagedBlob &staged, const Descriptor &d);
 
 /// \brief Regular files by relative path ("blobs/sha256/<hex>", "index.json").
 class FileTree {

@@ -51,6 +51,8 @@ public:
 	Result<void> commit() noexcept override;
 	/// \brief Blobs are staged in their own temp files: any number at once.
 	bool concurrentBlobs() const noexcept override { return true; }
+	/// \brief A temp file in the layout root that adopt() stages like a verified blob.
+	Result<std::unique_ptr<BlobFile>> createBlobFile() noexcept override;
 
 	/// \brief Add an annotation to the index.json entry commit() writes.
 	void annotate(std::string key, std::string value)
@@ -67,6 +69,8 @@ private:
 	}
 	Result<void> prepareDir();
 	Result<void> stage(const Descriptor &blob, BlobReader &data);
+	friend class LayoutBlobFile;
+	Result<void> adoptStaged(StagedBlob staged, const Descriptor &blob);
 	Result<void> commitImpl();
 	void abandon() noexcept;
 
