@@ -5,6 +5,7 @@
 // rendering the spec as JSON on its own.
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fcntl.h>
@@ -47,16 +48,26 @@ std::unique_ptr<tb::Context> h100Context(benchmark::State &state)
 	return std::move(*ctx);
 }
 
+// The fixture host's inventory, probed once outside the timed loop; nullopt (skipped) unless
+// it has its 8 GPUs.
+std::optional<tb::GpuInventory> probedH100(benchmark::State &state, tb::Context &ctx)
+{
+	auto inv = tb::probeGpus(ctx);
+	if (!inv || inv->gpus.size() != 8) {
+		state.SkipWithError("expected 8 GPUs on the fixture host");
+		return std::nullopt;
+	}
+	return std::move(*inv);
+}
+
 void generateFromInventory(benchmark::State &state)
 {
 	auto ctx = h100Context(state);
 	if (!ctx)
 		return;
-	auto inv = tb::probeGpus(*ctx);
-	if (!inv || inv->gpus.size() != 8) {
-		state.SkipWithError("expected 8 GPUs on the fixture host");
+	auto inv = probedH100(state, *ctx);
+	if (!inv)
 		return;
-	}
 	size_t devices = 0;
 	for (auto _ : state) {
 		auto gen = tb::generateCdi(*inv, ctx->config(), ctx->paths().hostRoot, {});
@@ -73,11 +84,9 @@ void generateReadingHostFacts(benchmark::State &state)
 	auto ctx = h100Context(state);
 	if (!ctx)
 		return;
-	auto inv = tb::probeGpus(*ctx);
-	if (!inv || inv->gpus.size() != 8) {
-		state.SkipWithError("expected 8 GPUs on the fixture host");
+	auto inv = probedH100(state, *ctx);
+	if (!inv)
 		return;
-	}
 	for (auto _ : state) {
 		inv->hostFacts = tb::cdi::newHostFacts();
 		auto gen = tb::generateCdi(*inv, ctx->config(), ctx->paths().hostRoot, {});

@@ -66,8 +66,6 @@ const Api &api()
 
 } // namespace
 
-#define TB_HIDDEN __attribute__((visibility("hidden")))
-
 extern "C" {
 
 TB_HIDDEN mode_t archive_entry_filetype(struct archive_entry *e)

@@ -39,8 +39,6 @@ const Api &api()
 
 } // namespace
 
-#define TB_HIDDEN __attribute__((visibility("hidden")))
-
 extern "C" {
 
 TB_HIDDEN int EVP_DecodeBlock(unsigned char *t, const unsigned char *f, int n)

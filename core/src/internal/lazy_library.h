@@ -8,6 +8,9 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+// The forwarding definitions are hidden: libtb's own calls bind to them, nothing else sees them.
+#define TB_HIDDEN __attribute__((visibility("hidden")))
+
 namespace tb::lazy {
 
 // As when the dynamic linker cannot find a library at start-up: say which, exit 127.
