@@ -65,6 +65,40 @@ Descriptor describe(std::string mediaType, const std::string &bytes)
 	return d;
 }
 
+// One image of one tiny layer: its config, manifest and descriptors.
+struct TinyImage {
+	std::string layer, config;
+	Descriptor layerDesc, configDesc;
+	RawManifest manifest;
+};
+
+TinyImage tinyImage()
+{
+	namespace json = boost::json;
+	TinyImage t;
+	t.layer = tinyTar();
+	t.layerDesc = describe(std::string(media::OciLayerTar), t.layer);
+	t.config = json::serialize(json::object{
+		{"architecture", "amd64"},
+		{"os", "linux"},
+		{"config", json::object{}},
+		{"rootfs", json::object{{"type", "layers"},
+					{"diff_ids", json::array{t.layerDesc.digest.str()}}}},
+	});
+	t.configDesc = describe(std::string(media::OciConfig), t.config);
+	auto descJson = [](const Descriptor &d) {
+		return json::object{
+			{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
+	};
+	t.manifest.mediaType = media::OciManifest;
+	t.manifest.bytes =
+		json::serialize(json::object{{"schemaVersion", 2},
+					     {"mediaType", std::string(media::OciManifest)},
+					     {"config", descJson(t.configDesc)},
+					     {"layers", json::array{descJson(t.layerDesc)}}});
+	return t;
+}
+
 class TransportSuite : public ::testing::TestWithParam<std::string> {
 protected:
 	void SetUp() override
@@ -111,28 +145,10 @@ TEST_P(TransportSuite, MissingImageIsACleanError)
 
 TEST_P(TransportSuite, RoundTripKeepsManifestAndBlobsByteForByte)
 {
-	std::string layer = tinyTar();
-	Descriptor layerDesc = describe(std::string(media::OciLayerTar), layer);
-	namespace json = boost::json;
-	std::string config = json::serialize(json::object{
-		{"architecture", "amd64"},
-		{"os", "linux"},
-		{"config", json::object{}},
-		{"rootfs", json::object{{"type", "layers"},
-					{"diff_ids", json::array{layerDesc.digest.str()}}}},
-	});
-	Descriptor configDesc = describe(std::string(media::OciConfig), config);
-	auto descJson = [](const Descriptor &d) {
-		return json::object{
-			{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
-	};
-	RawManifest manifest;
-	manifest.mediaType = media::OciManifest;
-	manifest.bytes =
-		json::serialize(json::object{{"schemaVersion", 2},
-					     {"mediaType", std::string(media::OciManifest)},
-					     {"config", descJson(configDesc)},
-					     {"layers", json::array{descJson(layerDesc)}}});
+	TinyImage img = tinyImage();
+	const std::string &layer = img.layer, &config = img.config;
+	const Descriptor &layerDesc = img.layerDesc, &configDesc = img.configDesc;
+	const RawManifest &manifest = img.manifest;
 
 	{
 		auto dst = t_->openDestination(location());
@@ -193,27 +209,10 @@ TEST_P(TransportSuite, BlobWithWrongDigestIsRefused)
 // stored as putBlob() would store it, and an image dropped before commit() leaves nothing.
 TEST_P(TransportSuite, BlobFileIsStoredLikePutBlobOrUnsupported)
 {
-	std::string layer = tinyTar();
-	Descriptor layerDesc = describe(std::string(media::OciLayerTar), layer);
-	namespace json = boost::json;
-	std::string config = json::serialize(json::object{
-		{"architecture", "amd64"},
-		{"os", "linux"},
-		{"config", json::object{}},
-		{"rootfs", json::object{{"type", "layers"},
-					{"diff_ids", json::array{layerDesc.digest.str()}}}},
-	});
-	Descriptor configDesc = describe(std::string(media::OciConfig), config);
-	auto descJson = [](const Descriptor &d) {
-		return json::object{
-			{"mediaType", d.mediaType}, {"digest", d.digest.str()}, {"size", d.size}};
-	};
-	RawManifest manifest{
-		json::serialize(json::object{{"schemaVersion", 2},
-					     {"mediaType", std::string(media::OciManifest)},
-					     {"config", descJson(configDesc)},
-					     {"layers", json::array{descJson(layerDesc)}}}),
-		std::string(media::OciManifest)};
+	TinyImage img = tinyImage();
+	const std::string &layer = img.layer, &config = img.config;
+	const Descriptor &layerDesc = img.layerDesc, &configDesc = img.configDesc;
+	const RawManifest &manifest = img.manifest;
 	auto dst = t_->openDestination(location());
 	if (!dst && dst.error().code == Errc::Unsupported)
 		GTEST_SKIP() << "read-only transport: " << dst.error().message;
