@@ -67,6 +67,14 @@ bool PluginTrust::allowed(const std::string &path) const
 	return false;
 }
 
+// Only a group-writable file or directory needs it: most scans never read the passwd database.
+gid_t PluginTrust::ownGroup()
+{
+	if (!ownGroup_)
+		ownGroup_ = primaryGroup(uid_);
+	return *ownGroup_;
+}
+
 // \a holding: the directory the plugin is in, where anyone who can write adds files.
 std::optional<std::string> PluginTrust::dir(const std::string &path, bool holding)
 {
@@ -83,7 +91,7 @@ std::optional<std::string> PluginTrust::dir(const std::string &path, bool holdin
 		bool sticky = (st.st_mode & S_ISVTX) && !holding;
 		if ((st.st_mode & S_IWOTH) && !sticky)
 			return what + " is world-writable (mode " + octal(st.st_mode) + ")";
-		if ((st.st_mode & S_IWGRP) && st.st_gid != *ownGroup_ && !sticky)
+		if (!sticky && (st.st_mode & S_IWGRP) && st.st_gid != ownGroup())
 			return what + " is writable by group " + std::to_string(st.st_gid) +
 			       " (mode " + octal(st.st_mode) + ")";
 		return std::nullopt;
@@ -94,15 +102,13 @@ std::optional<std::string> PluginTrust::dir(const std::string &path, bool holdin
 
 std::optional<std::string> PluginTrust::chain(const std::string &file)
 {
-	if (!ownGroup_)
-		ownGroup_ = primaryGroup(uid_);
 	struct stat st {};
 	if (::stat(file.c_str(), &st) != 0)
 		return "cannot check '" + file + "': " + std::strerror(errno);
 	std::string what = "file '" + file + "'";
 	if (auto o = owner(uid_, what, st))
 		return o;
-	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != *ownGroup_))
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != ownGroup()))
 		return what + " is writable by other users (mode " + octal(st.st_mode) + ")";
 	bool holding = true;
 	for (fs::path d = fs::path(file).parent_path(); !d.empty(); d = d.parent_path()) {

@@ -40,6 +40,7 @@ private:
 	std::optional<std::string> chain(const std::string &file);
 	std::optional<std::string> dir(const std::string &path, bool holding);
 	bool allowed(const std::string &path) const;
+	gid_t ownGroup();
 
 	uid_t uid_;
 	std::optional<gid_t> ownGroup_; // looked up on first need (reads the passwd database)
