@@ -53,20 +53,8 @@ public:
 			return err(Errc::InvalidArgument, "docker: no image given");
 		Invocation inv;
 		auto &a = inv.argv;
-		a = {binary_, "run"};
-		if (r.remove)
-			a.push_back("--rm");
-		if (r.interactive)
-			a.push_back("-i");
-		if (r.tty)
-			a.push_back("-t");
-		if (!r.name.empty())
-			a.insert(a.end(), {"--name", r.name});
 		// CDI names only reach a daemon that resolves them; tb passes none otherwise.
-		for (const auto &d : r.cdiDevices)
-			a.insert(a.end(), {"--device", d});
-		for (const auto &d : r.devices)
-			a.insert(a.end(), {"--device", support::deviceArg(d)});
+		a = support::dockerStyleRunHead(binary_, r);
 		// docker's -v knows ro/rw, SELinux labels and propagation; a bind mount is
 		// always a (recursive) bind, and nosuid/nodev have no spelling there.
 		static const std::vector<std::string_view> volumeOptions = {

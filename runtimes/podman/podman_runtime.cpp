@@ -52,19 +52,7 @@ public:
 					   "; CDI needs podman 4.1 or later");
 		Invocation inv;
 		auto &a = inv.argv;
-		a = {binary_, "run"};
-		if (r.remove)
-			a.push_back("--rm");
-		if (r.interactive)
-			a.push_back("-i");
-		if (r.tty)
-			a.push_back("-t");
-		if (!r.name.empty())
-			a.insert(a.end(), {"--name", r.name});
-		for (const auto &d : r.cdiDevices)
-			a.insert(a.end(), {"--device", d});
-		for (const auto &d : r.devices)
-			a.insert(a.end(), {"--device", support::deviceArg(d)});
+		a = support::dockerStyleRunHead(binary_, r);
 		// podman's -v takes every CDI mount option (ro, nosuid, nodev, rbind, rprivate).
 		for (const auto &m : r.mounts)
 			a.insert(a.end(), {"-v", support::volumeArg(m)});

@@ -38,4 +38,24 @@ inline std::string envArg(const std::pair<std::string, std::string> &kv)
 	return kv.first + "=" + kv.second;
 }
 
+/// \brief `BINARY run [--rm] [-i] [-t] [--name N]`, then `--device` for each CDI name and each
+/// device node: the start of a podman or docker command line, which spell these alike.
+inline std::vector<std::string> dockerStyleRunHead(const std::string &binary, const RunRequest &r)
+{
+	std::vector<std::string> a = {binary, "run"};
+	if (r.remove)
+		a.push_back("--rm");
+	if (r.interactive)
+		a.push_back("-i");
+	if (r.tty)
+		a.push_back("-t");
+	if (!r.name.empty())
+		a.insert(a.end(), {"--name", r.name});
+	for (const auto &d : r.cdiDevices)
+		a.insert(a.end(), {"--device", d});
+	for (const auto &d : r.devices)
+		a.insert(a.end(), {"--device", deviceArg(d)});
+	return a;
+}
+
 } // namespace tb::support
