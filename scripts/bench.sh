@@ -128,8 +128,14 @@ done
 rm -rf "$out" "$work/buildah"
 
 # Whole processes of a few milliseconds (`tb cdi generate`, `tb run --dry-run` on the 8-GPU
-# fixture host): one hyperfine run each, many runs, no shell in between.
+# fixture host): one hyperfine run each, many runs, no shell in between. They run tb as
+# installed (`meson install` into a staging dir: one plugin directory), not from the build tree,
+# whose plugin path lists every plugin's build directory.
 hosts=$PWD/tests/data/hosts/h100x8-open-mig
+stage=$PWD/$build/stage
+rm -rf "$stage"
+meson install -C "$build" --destdir "$stage" >/dev/null
+libdir=$(dirname "$(find "$stage" -name 'libtb.so.*' -type f | head -1)")
 quick() { # name, command...
 	local name=$1
 	shift
@@ -138,9 +144,14 @@ quick() { # name, command...
 		-n "$name" "$*" >/dev/null 2>"$results/quick.$name.err" || true
 }
 if [ -d "$hosts" ]; then
-	quick tb_cdi_generate "$tb" --host-root "$hosts" cdi generate
-	quick tb_run_dry_run "$tb" --host-root "$hosts" run --dry-run --runtime podman --gpus all \
-		docker.io/library/busybox true
+	(
+		export LD_LIBRARY_PATH=$libdir TB_PLUGIN_PATH=$libdir/tb/plugins
+		itb=$(find "$stage" -path '*/bin/tb' -type f)
+		quick tb_cdi_generate "$itb" --host-root "$hosts" cdi generate
+		quick tb_run_dry_run "$itb" --host-root "$hosts" run --dry-run --runtime podman \
+			--gpus all docker.io/library/busybox true
+	)
+	rm -rf "$stage"
 fi
 
 # The table: medians, ratio to each row's reference, and the machine.
