@@ -74,8 +74,8 @@ TEST(Dockerfile, WritesTheDockerfileAndStagesExactlyThePackedFiles)
 {
 	TempDir t;
 	sourceCache(t / "src");
-	ShellResult r = tb("create --title vector-add -i oci:" + (t / "vector-add") + ":v1 -d " + (t / "src") +
-			   " --dockerfile " + (t / "build/Dockerfile"));
+	ShellResult r = tb("create --title vector-add -i oci:" + (t / "vector-add") + ":v1 -d " +
+			   (t / "src") + " --dockerfile " + (t / "build/Dockerfile"));
 	ASSERT_EQ(r.status, 0) << r.output;
 	EXPECT_NE(r.output.find("build context " + (t / "build")), std::string::npos) << r.output;
 	EXPECT_EQ(readAll(t / "build/Dockerfile"), ExpectedDockerfile);

@@ -72,9 +72,10 @@ TEST(ExternalPlugin, BuildsFromInstalledSdkAndLoads)
 			  " XDG_CONFIG_HOME=" + shq(tmp.string()) +
 			  " TB_CONFIG= " + shq((ext / "libtb-client").string()));
 	ASSERT_EQ(client.rc, 0) << client.err;
-	EXPECT_EQ(client.out, "default_runtime=podman\n"
-			      "cdi=not-found: cdi generate: no GPU found on this host\n"
-			      "run=not-found: run: no runtime plugin 'podman' is loaded (loaded: none)\n");
+	EXPECT_EQ(client.out,
+		  "default_runtime=podman\n"
+		  "cdi=not-found: cdi generate: no GPU found on this host\n"
+		  "run=not-found: run: no runtime plugin 'podman' is loaded (loaded: none)\n");
 
 	auto ls = run("LD_LIBRARY_PATH=" + shq(libDir.string()) + " XDG_CONFIG_HOME=" +
 		      shq(tmp.string()) + " TB_PLUGIN_PATH=" + shq(ext.string()) + " " +

@@ -73,8 +73,8 @@ TEST(Challenge, ParsesSeveralSchemesAndQuotedCommas)
 TEST(Challenge, UnterminatedQuoteEndsTheValue)
 {
 	std::vector<registry::Challenge> c;
-	ASSERT_NO_THROW(c = registry::parseChallenges(
-				{"Bearzer real0=\"a\\\"b\", scope=\"x,qlm=z"}));
+	ASSERT_NO_THROW(
+		c = registry::parseChallenges({"Bearzer real0=\"a\\\"b\", scope=\"x,qlm=z"}));
 	ASSERT_EQ(c.size(), 1u);
 	EXPECT_EQ(c[0].scheme, "bearzer");
 	EXPECT_EQ(c[0].params["real0"], "a\"b");
