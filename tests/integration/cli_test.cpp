@@ -273,6 +273,30 @@ TEST_F(Cli, VerbsCheckTheirRequestFirst)
 		  "tb: run: unknown option '--host-root' (global options go before 'run')\n");
 }
 
+// tb registers only the verb on the command line: a global option's value that happens to be a
+// verb's name is still its value, and the help without a verb lists every verb.
+TEST_F(Cli, OnlyTheNamedVerbIsBuiltYetHelpListsThemAll)
+{
+	fs::create_directories(tmp_ / "info");
+	auto o = tb("--host-root " + shq((tmp_ / "info").string()) + " --log-level warn version");
+	EXPECT_EQ(o.rc, 0) << o.err;
+	EXPECT_EQ(o.out.rfind("tb 0.", 0), 0u) << o.out;
+	auto cfg = tb("--config=" + shq((tmp_ / "none.toml").string()) + " version");
+	EXPECT_EQ(cfg.rc, 2) << cfg.err; // the option's value, attached, is not taken for a verb
+	auto help = tb("--help");
+	EXPECT_EQ(help.rc, 0);
+	for (const char *verb :
+	     {"version", "plugins", "config", "create", "extract", "inspect", "copy", "images",
+	      "login", "logout", "info", "cdi", "run", "wsl2", "rmi", "tag", "prune"})
+		EXPECT_NE(help.out.find(std::string("\n  ") + verb + " "), std::string::npos)
+			<< verb << " missing from:\n"
+			<< help.out;
+	auto sub = tb("cdi --help");
+	EXPECT_EQ(sub.rc, 0);
+	EXPECT_NE(sub.out.find("generate"), std::string::npos) << sub.out;
+	EXPECT_EQ(tb("--help cdi").rc, 0);
+}
+
 TEST_F(Cli, UsageErrorsExit2)
 {
 	EXPECT_EQ(tb("").rc, 2);
