@@ -9,6 +9,7 @@
 
 #include "image/reference.h"
 #include "tbsupport/oci_layout.h"
+#include "tbsupport/reference_grammar.h"
 
 namespace tb {
 
@@ -37,64 +38,6 @@ Transport *storeTransport(const Context &ctx)
 } // namespace image
 
 namespace {
-
-bool lowerAlnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-// path-component := [a-z0-9]+ ((\.|_|__|-+)[a-z0-9]+)*  (distribution/reference)
-bool validPathComponent(std::string_view c)
-{
-	if (c.empty() || !lowerAlnum(c.front()) || !lowerAlnum(c.back()))
-		return false;
-	for (size_t i = 0; i < c.size();) {
-		if (lowerAlnum(c[i])) {
-			++i;
-			continue;
-		}
-		size_t j = i;
-		while (j < c.size() && !lowerAlnum(c[j]))
-			++j;
-		std::string_view sep = c.substr(i, j - i);
-		bool ok = sep == "." || sep == "_" || sep == "__" ||
-			  std::all_of(sep.begin(), sep.end(), [](char x) { return x == '-'; });
-		if (!ok)
-			return false;
-		i = j;
-	}
-	return true;
-}
-
-// domain := host[:port]; host = dns labels (letters, digits, '-', '.') or "localhost".
-bool validDomain(std::string_view d)
-{
-	auto colon = d.find(':');
-	std::string_view host = d.substr(0, colon);
-	if (host.empty())
-		return false;
-	for (char c : host)
-		if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'))
-			return false;
-	if (colon != std::string_view::npos) {
-		std::string_view port = d.substr(colon + 1);
-		if (port.empty() || port.size() > 5 ||
-		    !std::all_of(port.begin(), port.end(), ::isdigit))
-			return false;
-	}
-	return true;
-}
-
-bool validTag(std::string_view t)
-{
-	if (t.empty() || t.size() > 128)
-		return false;
-	auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-	if (!word(t.front()))
-		return false;
-	return std::all_of(t.begin(), t.end(),
-			   [&](char c) { return word(c) || c == '.' || c == '-'; });
-}
 
 // "STORE:name" for the oci transport; the store path may not hold the ':' separator.
 Result<std::string> storeLocation(const Context &ctx, const std::string &name)
@@ -155,7 +98,7 @@ Result<std::string> normaliseStoreName(std::string_view text)
 	std::string tag(tagView);
 	if (repository.size() < rest.size()) { // a ':' after the last '/', even "name:"
 		rest = repository;
-		if (!validTag(tag))
+		if (!support::validTag(tag))
 			return bad("invalid tag '" + tag + "'");
 	}
 	if (rest.empty())
@@ -166,7 +109,7 @@ Result<std::string> normaliseStoreName(std::string_view text)
 	if (auto first = rest.find('/'); first != std::string_view::npos) {
 		std::string_view domain = rest.substr(0, first);
 		if (domain.find_first_of(".:") != std::string_view::npos || domain == "localhost") {
-			if (!validDomain(domain))
+			if (!support::validDomain(domain))
 				return bad("invalid registry host '" + std::string(domain) + "'");
 			path = rest.substr(first + 1);
 		}
@@ -175,7 +118,7 @@ Result<std::string> normaliseStoreName(std::string_view text)
 		size_t end = path.find('/', start);
 		std::string_view comp =
 			path.substr(start, end == std::string_view::npos ? path.npos : end - start);
-		if (!validPathComponent(comp))
+		if (!support::validPathComponent(comp))
 			return bad("invalid path component '" + std::string(comp) +
 				   "' (lower-case letters, digits and . _ __ - between them)");
 		if (end == std::string_view::npos)
