@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tbsupport/unique_fd.h"
+#include "tbsupport/blob_file.h"
 
 namespace tb::paths {
 
@@ -68,33 +68,7 @@ Result<void> writeFileAtomic(const std::string &path, const std::string &data, b
 			return err(Errc::Io,
 				   "create directory " + parent.string() + ": " + ec.message());
 	}
-	std::string tmp = path + ".tmp." + std::to_string(getpid());
-	support::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-	if (!fd.isValid())
-		return err(Errc::Io, "create " + tmp + ": " + std::strerror(errno));
-	size_t off = 0;
-	while (off < data.size()) {
-		ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			fd.reset();
-			::unlink(tmp.c_str());
-			return err(Errc::Io, "write " + tmp + ": " + std::strerror(e));
-		}
-		off += static_cast<size_t>(n);
-	}
-	if (::fsync(fd.get()) != 0 || fd.close() != 0) {
-		::unlink(tmp.c_str());
-		return err(Errc::Io, "write " + tmp + ": " + std::strerror(errno));
-	}
-	if (::rename(tmp.c_str(), path.c_str()) != 0) {
-		int e = errno;
-		::unlink(tmp.c_str());
-		return err(Errc::Io, "rename " + tmp + " to " + path + ": " + std::strerror(e));
-	}
-	return {};
+	return support::writeFileAtomic(path, data);
 }
 
 } // namespace tb::paths

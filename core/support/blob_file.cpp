@@ -152,13 +152,16 @@ Result<std::string> readFileCapped(const std::string &path, size_t cap)
 	return out;
 }
 
-Result<void> writeFileAtomic(const std::string &path, std::string_view bytes)
+Result<void> writeFileAtomic(const std::string &path, std::string_view bytes,
+			     std::optional<mode_t> mode)
 {
 	std::string dir = fs::path(path).parent_path().string();
 	if (dir.empty())
 		dir = ".";
 	TempFile t;
 	TB_TRY(makeTemp(t, dir, ".tb-" + fs::path(path).filename().string() + "-"));
+	if (mode && ::fchmod(t.fd.get(), *mode) != 0)
+		return unexpected(errnoError("chmod " + t.path));
 	TB_TRY(writeAll(t.fd.get(), bytes.data(), bytes.size(), t.path));
 	return commitTemp(t, path, dir);
 }

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "tbsupport/blob_file.h"
 #include "tbsupport/json_fields.h"
 #include "tbsupport/unique_fd.h"
 
@@ -127,30 +128,7 @@ Result<void> writeAtomically(const std::string &path, const std::string &text)
 				   "creating '" + p.parent_path().string() + "': " + ec.message());
 		::chmod(p.parent_path().c_str(), 0700);
 	}
-	std::string tmp = path + ".tmp-XXXXXX";
-	support::UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-	if (!fd.isValid())
-		return err(Errc::Io, "writing '" + path + "': " + std::strerror(errno));
-	::fchmod(fd.get(), 0600);
-	size_t off = 0;
-	while (off < text.size()) {
-		ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			fd.reset();
-			::unlink(tmp.c_str());
-			return err(Errc::Io, "writing '" + path + "': " + std::strerror(e));
-		}
-		off += static_cast<size_t>(n);
-	}
-	if (::fsync(fd.get()) != 0 || fd.close() != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-		int e = errno;
-		::unlink(tmp.c_str());
-		return err(Errc::Io, "writing '" + path + "': " + std::strerror(e));
-	}
-	return {};
+	return support::writeFileAtomic(path, text, 0600);
 }
 
 } // namespace

@@ -1,54 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Writing specs: temp file in the target directory, fsync, chmod 0644 (rootless runtimes must
-// read it whatever the umask), rename. A reader sees the old file or the new one, never half.
+// Writing specs: atomically (support::writeFileAtomic), mode 0644 whatever the umask.
 #include <tb/cdi.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "tbsupport/unique_fd.h"
+#include "tbsupport/blob_file.h"
 
 namespace tb {
-
-namespace {
-
-Result<void> writeAtomic(const std::string &path, const std::string &data)
-{
-	std::string tmp = path + ".tmp." + std::to_string(::getpid());
-	support::UniqueFd out(
-		::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-	int fd = out.get();
-	if (fd < 0)
-		return err(errno == EACCES ? Errc::PermissionDenied : Errc::Io,
-			   "cannot create " + tmp + ": " + std::strerror(errno));
-	size_t off = 0;
-	while (off < data.size()) {
-		ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += static_cast<size_t>(n);
-	}
-	int e = off == data.size() ? 0 : errno;
-	if (!e && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0))
-		e = errno;
-	if (out.close() != 0 && !e)
-		e = errno;
-	if (!e && ::rename(tmp.c_str(), path.c_str()) != 0)
-		e = errno;
-	if (e) {
-		::unlink(tmp.c_str());
-		return err(Errc::Io, "cannot write " + path + ": " + std::strerror(e));
-	}
-	return {};
-}
-
-} // namespace
 
 Result<std::vector<std::string>> writeCdiSpecs(const std::vector<CdiSpec> &specs,
 					       const std::string &output, CdiFormat format)
@@ -68,8 +29,12 @@ Result<std::vector<std::string>> writeCdiSpecs(const std::vector<CdiSpec> &specs
 		if (isDir)
 			path = (output.back() == '/' ? output : output + "/") +
 			       cdiSpecFileName(spec, format);
-		TB_TRY(writeAtomic(path, format == CdiFormat::Json ? cdiSpecJson(spec)
-								   : cdiSpecYaml(spec)));
+		// 0644 whatever the umask: rootless runtimes must read it.
+		TB_TRY_CTX(support::writeFileAtomic(path,
+						    format == CdiFormat::Json ? cdiSpecJson(spec)
+									      : cdiSpecYaml(spec),
+						    0644),
+			   "writing CDI spec " + path);
 		written.push_back(path);
 	}
 	return written;

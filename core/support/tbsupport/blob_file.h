@@ -6,8 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <sys/types.h>
 
 #include <tb/oci.h>
 #include <tb/result.h>
@@ -61,8 +64,12 @@ private:
 	UniqueFd fd_; ///< closing it drops the flock
 };
 
-/// \brief Write \a bytes to \a path atomically: temp file in the same dir, fsync, rename.
-Result<void> writeFileAtomic(const std::string &path, std::string_view bytes);
+/// \brief Write \a bytes to \a path atomically: temp file in the same dir (removed on failure
+/// and on a fatal signal), fsync, rename, fsync of the dir. A reader sees the old file or the
+/// new one, never half. \a mode: exactly these permissions (a secret's 0600, a CDI spec's 0644
+/// whatever the umask); by default shared data's 0644 minus the umask.
+Result<void> writeFileAtomic(const std::string &path, std::string_view bytes,
+			     std::optional<mode_t> mode = std::nullopt);
 
 /// \brief Read a whole small file, failing over \a cap bytes.
 Result<std::string> readFileCapped(const std::string &path, size_t cap);
