@@ -22,15 +22,6 @@ namespace tb {
 
 namespace {
 
-std::string where(std::string_view origin, const toml::source_region &src)
-{
-	std::string out(origin);
-	if (src.begin.line > 0)
-		out += ":" + std::to_string(src.begin.line) + ":" +
-		       std::to_string(src.begin.column);
-	return out;
-}
-
 // Reads the keys of one table into typed fields, collecting the first error.
 class SectionReader {
 public:
@@ -133,7 +124,7 @@ public:
 		if (error_)
 			return;
 		error_ = Error{Errc::InvalidArgument,
-			       where(origin_, src) + ": key '" + prefix_ + key + "': " + what};
+			       tomlWhere(origin_, src) + ": key '" + prefix_ + key + "': " + what};
 	}
 
 	/// Mark \a key as known and return its node (nullptr when absent).

@@ -13,19 +13,11 @@ namespace tb {
 
 namespace {
 
-std::string where(std::string_view origin, const toml::source_region &src)
-{
-	std::string out(origin);
-	if (src.begin.line > 0)
-		out += ":" + std::to_string(src.begin.line) + ":" +
-		       std::to_string(src.begin.column);
-	return out;
-}
-
 Error fail(std::string_view origin, const toml::source_region &src, const std::string &key,
 	   const std::string &what)
 {
-	return Error{Errc::InvalidArgument, where(origin, src) + ": key '" + key + "': " + what};
+	return Error{Errc::InvalidArgument,
+		     tomlWhere(origin, src) + ": key '" + key + "': " + what};
 }
 
 const Setting *findSetting(const Setting *list, uint32_t n, std::string_view key)
@@ -181,7 +173,7 @@ std::vector<std::string> unclaimedTableWarnings(const toml::table &root, std::st
 				claimed =
 					claimed || (tab.topLevelAlias && name == tab.topLevelAlias);
 		if (!claimed)
-			out.push_back(where(origin, t->source()) + ": [" + name +
+			out.push_back(tomlWhere(origin, t->source()) + ": [" + name +
 				      "] is read by a plugin that declares it (the registry "
 				      "transport); none is installed, so these settings have no "
 				      "effect");

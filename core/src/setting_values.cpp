@@ -23,6 +23,15 @@ const char *settingTypeName(SettingType t) noexcept
 	return "?";
 }
 
+std::string tomlWhere(std::string_view origin, const toml::source_region &src)
+{
+	std::string out(origin);
+	if (src.begin.line > 0)
+		out += ":" + std::to_string(src.begin.line) + ":" +
+		       std::to_string(src.begin.column);
+	return out;
+}
+
 Result<ConfigValue> settingValue(const toml::node &node, const Setting &s)
 {
 	auto wrong = [&] {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -21,5 +22,7 @@ Result<ConfigValue> parseSettingLiteral(const Setting &s);
 const char *settingTypeName(SettingType t) noexcept;
 /// \brief A value rendered as TOML ("true", "\"auto\"", "[\"a\", \"b\"]").
 std::string settingToToml(const ConfigValue &v);
+/// \brief "ORIGIN:LINE:COLUMN" of a TOML node (just ORIGIN when the node has no position).
+std::string tomlWhere(std::string_view origin, const toml::source_region &src);
 
 } // namespace tb
