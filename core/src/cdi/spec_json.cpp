@@ -139,28 +139,31 @@ public:
 	// A list of strings, left out when empty; on one line when short.
 	void field(std::string_view k, const std::vector<std::string> &v)
 	{
+		list(
+			k, v, [](const std::string &s) { return cdi::quotedSize(s); },
+			[this](const std::string &s) { string(s); });
+	}
+	void field(std::string_view k, const std::vector<uint32_t> &v)
+	{
+		list(
+			k, v, [](uint32_t g) { return std::to_string(g).size(); },
+			[this](uint32_t g) { number(g); });
+	}
+	// "k": [{...}, ...], left out when empty; \a members writes one item's members.
+	template<typename T, typename F>
+	void objects(std::string_view k, const std::vector<T> &v, F members)
+	{
 		if (v.empty())
 			return;
 		key(k);
-		size_t width = 0;
-		for (const auto &s : v)
-			width += cdi::quotedSize(s) + 2;
-		if (width > 72) {
-			open('[');
-			for (const auto &s : v) {
-				item();
-				string(s);
-			}
-			close(']');
-			return;
+		open('[');
+		for (const auto &x : v) {
+			item();
+			open('{');
+			members(x);
+			close('}');
 		}
-		out_ += '[';
-		for (size_t i = 0; i < v.size(); ++i) {
-			if (i)
-				out_ += ", ";
-			string(v[i]);
-		}
-		out_ += ']';
+		close(']');
 	}
 	void field(std::string_view k, const std::map<std::string, std::string> &m)
 	{
@@ -176,6 +179,35 @@ public:
 	}
 
 private:
+	// Scalars of \a v (\a size: each one's width, \a put: writes one) on one line when the
+	// line stays short, else one per line.
+	template<typename T, typename Size, typename Put>
+	void list(std::string_view k, const std::vector<T> &v, Size size, Put put)
+	{
+		if (v.empty())
+			return;
+		key(k);
+		size_t width = 0;
+		for (const auto &x : v)
+			width += size(x) + 2;
+		if (width > 72) {
+			open('[');
+			for (const auto &x : v) {
+				item();
+				put(x);
+			}
+			close(']');
+			return;
+		}
+		out_ += '[';
+		for (size_t i = 0; i < v.size(); ++i) {
+			if (i)
+				out_ += ", ";
+			put(v[i]);
+		}
+		out_ += ']';
+	}
+
 	void newline()
 	{
 		out_ += '\n';
@@ -190,82 +222,35 @@ void edits(JsonWriter &w, const CdiContainerEdits &e)
 {
 	w.open('{');
 	w.field("env", e.env);
-	if (!e.deviceNodes.empty()) {
-		w.key("deviceNodes");
-		w.open('[');
-		for (const auto &d : e.deviceNodes) {
-			w.item();
-			w.open('{');
-			w.field("path", d.path);
-			w.field("hostPath", d.hostPath);
-			w.field("type", d.type);
-			if (d.major > 0 || d.minor > 0) {
-				w.field("major", d.major);
-				w.field("minor", d.minor);
-			}
-			if (d.fileMode)
-				w.field("fileMode", static_cast<int64_t>(d.fileMode));
-			w.field("permissions", d.permissions);
-			if (d.gid >= 0)
-				w.field("gid", d.gid);
-			w.close('}');
+	w.objects("deviceNodes", e.deviceNodes, [&](const CdiDeviceNode &d) {
+		w.field("path", d.path);
+		w.field("hostPath", d.hostPath);
+		w.field("type", d.type);
+		if (d.major > 0 || d.minor > 0) {
+			w.field("major", d.major);
+			w.field("minor", d.minor);
 		}
-		w.close(']');
-	}
-	if (!e.hooks.empty()) {
-		w.key("hooks");
-		w.open('[');
-		for (const auto &h : e.hooks) {
-			w.item();
-			w.open('{');
-			w.field("hookName", h.hookName);
-			w.field("path", h.path);
-			w.field("args", h.args);
-			w.field("env", h.env);
-			if (h.timeout > 0)
-				w.field("timeout", static_cast<int64_t>(h.timeout));
-			w.close('}');
-		}
-		w.close(']');
-	}
-	if (!e.mounts.empty()) {
-		w.key("mounts");
-		w.open('[');
-		for (const auto &m : e.mounts) {
-			w.item();
-			w.open('{');
-			w.field("hostPath", m.hostPath);
-			w.field("containerPath", m.containerPath);
-			w.field("options", m.options);
-			w.field("type", m.type);
-			w.close('}');
-		}
-		w.close(']');
-	}
-	if (!e.additionalGids.empty()) {
-		w.key("additionalGids");
-		size_t width = 0;
-		for (uint32_t g : e.additionalGids)
-			width += std::to_string(g).size() + 2;
-		bool oneLine = width <= 72;
-		if (oneLine)
-			w.out() += '[';
-		else
-			w.open('[');
-		bool first = true;
-		for (uint32_t g : e.additionalGids) {
-			if (!oneLine)
-				w.item();
-			else if (!first)
-				w.out() += ", ";
-			first = false;
-			w.number(g);
-		}
-		if (oneLine)
-			w.out() += ']';
-		else
-			w.close(']');
-	}
+		if (d.fileMode)
+			w.field("fileMode", static_cast<int64_t>(d.fileMode));
+		w.field("permissions", d.permissions);
+		if (d.gid >= 0)
+			w.field("gid", d.gid);
+	});
+	w.objects("hooks", e.hooks, [&](const CdiHook &h) {
+		w.field("hookName", h.hookName);
+		w.field("path", h.path);
+		w.field("args", h.args);
+		w.field("env", h.env);
+		if (h.timeout > 0)
+			w.field("timeout", static_cast<int64_t>(h.timeout));
+	});
+	w.objects("mounts", e.mounts, [&](const CdiMount &m) {
+		w.field("hostPath", m.hostPath);
+		w.field("containerPath", m.containerPath);
+		w.field("options", m.options);
+		w.field("type", m.type);
+	});
+	w.field("additionalGids", e.additionalGids);
 	w.close('}');
 }
 
