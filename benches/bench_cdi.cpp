@@ -8,45 +8,20 @@
 #include <optional>
 #include <string>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <benchmark/benchmark.h>
 
 #include "bench_common.h"
+#include "bench_host.h"
 
 #include <tb/cdi.h>
 #include <tb/context.h>
 #include <tb/gpus.h>
 
-extern char **environ;
-
 namespace {
 
-std::string env(const char *name)
-{
-	const char *v = std::getenv(name);
-	return v ? v : "";
-}
-
-std::string h100Host()
-{
-	return env("TB_FIXTURE_HOSTS") + "/h100x8-open-mig";
-}
-
-std::unique_ptr<tb::Context> h100Context(benchmark::State &state)
-{
-	tb::ContextOptions o;
-	o.hostRoot = h100Host();
-	auto ctx = tb::Context::create(o);
-	if (!ctx) {
-		state.SkipWithError(ctx.error().message.c_str());
-		return nullptr;
-	}
-	return std::move(*ctx);
-}
+using tb::bench::env;
+using tb::bench::h100Context;
+using tb::bench::h100Host;
 
 // The fixture host's inventory, probed once outside the timed loop; nullopt (skipped) unless
 // it has its 8 GPUs.
@@ -127,26 +102,7 @@ void probeAndGenerate(benchmark::State &state)
 
 void tbCdiGenerateProcess(benchmark::State &state)
 {
-	std::string exe = env("TB_EXE"), root = h100Host();
-	std::string a0 = "tb", a1 = "--host-root", a3 = "cdi", a4 = "generate";
-	char *argv[] = {a0.data(), a1.data(), root.data(), a3.data(), a4.data(), nullptr};
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	for (auto _ : state) {
-		pid_t pid;
-		if (posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, environ) != 0) {
-			state.SkipWithError("cannot spawn tb (TB_EXE)");
-			break;
-		}
-		int status = 0;
-		waitpid(pid, &status, 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			state.SkipWithError("tb cdi generate failed");
-			break;
-		}
-	}
-	posix_spawn_file_actions_destroy(&fa);
+	tb::bench::tbProcess(state, {"--host-root", h100Host(), "cdi", "generate"});
 }
 
 } // namespace

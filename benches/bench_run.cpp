@@ -10,59 +10,24 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_common.h"
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include "bench_host.h"
 #include <unistd.h>
 
 #include "run/cache_view.h"
-
-extern char **environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string env(const char *name)
-{
-	const char *v = std::getenv(name);
-	return v ? v : "";
-}
-
-// Spawn `tb ARGS` (stdout to /dev/null) once per iteration; the whole process is measured.
-void tbProcess(benchmark::State &state, std::vector<std::string> args)
-{
-	std::string exe = env("TB_EXE");
-	args.insert(args.begin(), "tb");
-	std::vector<char *> argv;
-	for (auto &a : args)
-		argv.push_back(a.data());
-	argv.push_back(nullptr);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	for (auto _ : state) {
-		pid_t pid;
-		if (posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ) != 0) {
-			state.SkipWithError("cannot spawn tb (TB_EXE)");
-			break;
-		}
-		int status = 0;
-		waitpid(pid, &status, 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			state.SkipWithError("tb failed");
-			break;
-		}
-	}
-	posix_spawn_file_actions_destroy(&fa);
-}
+using tb::bench::env;
+using tb::bench::tbProcess;
 
 // probe + CDI generation for 8 GPUs + the run's spec + argv; no runtime process is asked.
 void tbRunDryRunProcess(benchmark::State &state)
 {
-	tbProcess(state, {"--host-root", env("TB_FIXTURE_HOSTS") + "/h100x8-open-mig", "run",
-			  "--dry-run", "--runtime", "podman", "--profile", "aiml", "--gpus", "all",
-			  "--isolation", "shared", "img", "true"});
+	tbProcess(state,
+		  {"--host-root", tb::bench::h100Host(), "run", "--dry-run", "--runtime", "podman",
+		   "--profile", "aiml", "--gpus", "all", "--isolation", "shared", "img", "true"});
 }
 
 // The floor under it: starting tb at all (dynamic linking of libtb and its libraries).
