@@ -47,22 +47,7 @@
 
 namespace {
 
-struct Api {
-#define TB_FIELD(name) decltype(&::name) name;
-	TB_ARCHIVE_FUNCTIONS(TB_FIELD)
-#undef TB_FIELD
-};
-
-const Api &api()
-{
-	static const Api loaded =
-		tb::lazy::load<Api>("libarchive.so.13", "libarchive", [](void *lib, Api &a) {
-#define TB_SYMBOL(name) tb::lazy::symbol(lib, #name, "libarchive", a.name);
-			TB_ARCHIVE_FUNCTIONS(TB_SYMBOL)
-#undef TB_SYMBOL
-		});
-	return loaded;
-}
+TB_LAZY_LIBRARY(Api, api, "libarchive.so.13", "libarchive", TB_ARCHIVE_FUNCTIONS)
 
 } // namespace
 

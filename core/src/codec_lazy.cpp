@@ -12,7 +12,8 @@
 
 #include "internal/lazy_library.h"
 
-// crc32_combine is crc32_combine64 here, as in every libtb file (_FILE_OFFSET_BITS=64).
+// crc32_combine is crc32_combine64 here, as in every libtb file (_FILE_OFFSET_BITS=64):
+// TB_LAZY_LIBRARY looks up the real name.
 #define TB_ZLIB_FUNCTIONS(X)                                                                       \
 	X(crc32)                                                                                   \
 	X(crc32_combine)                                                                           \
@@ -40,57 +41,13 @@
 	X(isal_inflate_init)                                                                       \
 	X(isal_inflate_reset)
 
-#define TB_FIELD(name) decltype(&::name) name;
-// The symbol's real name: crc32_combine is a macro for crc32_combine64.
-#define TB_NAME_(name) #name
-#define TB_NAME(name) TB_NAME_(name)
-
 namespace {
 
-struct Zlib {
-	TB_ZLIB_FUNCTIONS(TB_FIELD)
-};
-struct Zstd {
-	TB_ZSTD_FUNCTIONS(TB_FIELD)
-};
-
-const Zlib &zlib()
-{
-	static const Zlib loaded =
-		tb::lazy::load<Zlib>("libz.so.1", "zlib", [](void *lib, Zlib &a) {
-#define TB_SYMBOL(name) tb::lazy::symbol(lib, TB_NAME(name), "zlib", a.name);
-			TB_ZLIB_FUNCTIONS(TB_SYMBOL)
-#undef TB_SYMBOL
-		});
-	return loaded;
-}
-
-const Zstd &zstd()
-{
-	static const Zstd loaded =
-		tb::lazy::load<Zstd>("libzstd.so.1", "libzstd", [](void *lib, Zstd &a) {
-#define TB_SYMBOL(name) tb::lazy::symbol(lib, #name, "libzstd", a.name);
-			TB_ZSTD_FUNCTIONS(TB_SYMBOL)
-#undef TB_SYMBOL
-		});
-	return loaded;
-}
+TB_LAZY_LIBRARY(Zlib, zlib, "libz.so.1", "zlib", TB_ZLIB_FUNCTIONS)
+TB_LAZY_LIBRARY(Zstd, zstd, "libzstd.so.1", "libzstd", TB_ZSTD_FUNCTIONS)
 
 #ifdef TB_HAVE_ISAL
-struct Isal {
-	TB_ISAL_FUNCTIONS(TB_FIELD)
-};
-
-const Isal &isal()
-{
-	static const Isal loaded =
-		tb::lazy::load<Isal>("libisal.so.2", "ISA-L", [](void *lib, Isal &a) {
-#define TB_SYMBOL(name) tb::lazy::symbol(lib, #name, "ISA-L", a.name);
-			TB_ISAL_FUNCTIONS(TB_SYMBOL)
-#undef TB_SYMBOL
-		});
-	return loaded;
-}
+TB_LAZY_LIBRARY(Isal, isal, "libisal.so.2", "ISA-L", TB_ISAL_FUNCTIONS)
 #endif
 
 } // namespace

@@ -20,22 +20,7 @@
 
 namespace {
 
-struct Api {
-#define TB_FIELD(name) decltype(&::name) name;
-	TB_CRYPTO_FUNCTIONS(TB_FIELD)
-#undef TB_FIELD
-};
-
-const Api &api()
-{
-	static const Api loaded =
-		tb::lazy::load<Api>("libcrypto.so.3", "libcrypto", [](void *lib, Api &a) {
-#define TB_SYMBOL(name) tb::lazy::symbol(lib, #name, "libcrypto", a.name);
-			TB_CRYPTO_FUNCTIONS(TB_SYMBOL)
-#undef TB_SYMBOL
-		});
-	return loaded;
-}
+TB_LAZY_LIBRARY(Api, api, "libcrypto.so.3", "libcrypto", TB_CRYPTO_FUNCTIONS)
 
 } // namespace
 

@@ -41,3 +41,26 @@ void symbol(void *lib, const char *name, const char *library, F &out)
 }
 
 } // namespace tb::lazy
+
+// The real name of a function, after the header's macros (zlib's crc32_combine is
+// crc32_combine64 with 64-bit file offsets).
+#define TB_LAZY_NAME_(name) #name
+#define TB_LAZY_NAME(name) TB_LAZY_NAME_(name)
+#define TB_LAZY_FIELD(name) decltype(&::name) name;
+#define TB_LAZY_SYMBOL(name) ::tb::lazy::symbol(lib, TB_LAZY_NAME(name), library, a.name);
+
+/// \brief `const Api &accessor()`: the functions FUNCTIONS lists (an X-macro) of \a soname,
+/// opened on the first call; \a label names the library in the message when that fails.
+#define TB_LAZY_LIBRARY(Api, accessor, soname, label, FUNCTIONS)                                   \
+	struct Api {                                                                               \
+		FUNCTIONS(TB_LAZY_FIELD)                                                           \
+	};                                                                                         \
+	const Api &accessor()                                                                      \
+	{                                                                                          \
+		static const Api loaded =                                                          \
+			::tb::lazy::load<Api>(soname, label, [](void *lib, Api &a) {               \
+				const char *library = label;                                       \
+				FUNCTIONS(TB_LAZY_SYMBOL)                                          \
+			});                                                                        \
+		return loaded;                                                                     \
+	}
