@@ -61,41 +61,6 @@ bool busyboxIsStatic()
 
 } // namespace
 
-Cmd run(const std::vector<std::string> &argv, const std::vector<std::string> &env)
-{
-	Cmd r;
-	char outTmpl[] = "/tmp/tb-pm-out-XXXXXX", errTmpl[] = "/tmp/tb-pm-err-XXXXXX";
-	int outFd = ::mkstemp(outTmpl), errFd = ::mkstemp(errTmpl);
-	if (outFd < 0 || errFd < 0)
-		return r;
-	pid_t pid = ::fork();
-	if (pid == 0) {
-		::dup2(outFd, 1);
-		::dup2(errFd, 2);
-		int devNull = ::open("/dev/null", O_RDONLY);
-		if (devNull >= 0)
-			::dup2(devNull, 0);
-		for (const auto &kv : env)
-			::putenv(const_cast<char *>(kv.c_str()));
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		::execvp(args[0], args.data());
-		::_exit(127);
-	}
-	int status = 0;
-	if (pid > 0 && ::waitpid(pid, &status, 0) == pid)
-		r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	::close(outFd);
-	::close(errFd);
-	r.out = slurp(outTmpl);
-	r.err = slurp(errTmpl);
-	::unlink(outTmpl);
-	::unlink(errTmpl);
-	return r;
-}
-
 std::string runtimeWrapper()
 {
 	return TB_PODMAN_WRAPPER;

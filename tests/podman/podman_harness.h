@@ -7,18 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "run_capture.h"
+
 namespace tb::test::podman {
 
 /// \brief What a program printed and how it ended.
-struct Cmd {
-	int status = -1; ///< exit code; -1 when killed by a signal or not started
-	std::string out;
-	std::string err;
-};
+using Cmd = tb::testing::Captured;
 
 /// \brief Run \a argv (looked up on PATH, no shell); \a env entries "K=V" are added to the
 /// environment of the child.
-Cmd run(const std::vector<std::string> &argv, const std::vector<std::string> &env = {});
+inline Cmd run(const std::vector<std::string> &argv, const std::vector<std::string> &env = {})
+{
+	return tb::testing::runCapture(argv, env);
+}
 
 /// \brief The test-only OCI runtime (tests/podman/runc-no-rlimits): runc without rlimits.
 std::string runtimeWrapper();

@@ -236,41 +236,4 @@ std::string FaultProxy::log() const
 	return slurp(log_);
 }
 
-Ran runWithInput(const std::vector<std::string> &argv, const std::string &input,
-		 const std::vector<std::string> &env)
-{
-	char tmpl[] = "/tmp/tb-run-XXXXXX";
-	std::string dir = ::mkdtemp(tmpl);
-	std::string in = dir + "/in", out = dir + "/out", err = dir + "/err";
-	spit(in, input);
-	pid_t pid = ::fork();
-	if (pid == 0) {
-		int i = ::open(in.c_str(), O_RDONLY);
-		int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		::dup2(i, 0);
-		::dup2(o, 1);
-		::dup2(e, 2);
-		for (const auto &kv : env)
-			::putenv(const_cast<char *>(kv.c_str()));
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		::execvp(args[0], args.data());
-		::_exit(127);
-	}
-	Ran r;
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	r.out = slurp(out);
-	r.err = slurp(err);
-	::unlink(in.c_str());
-	::unlink(out.c_str());
-	::unlink(err.c_str());
-	::rmdir(dir.c_str());
-	return r;
-}
-
 } // namespace tb::test

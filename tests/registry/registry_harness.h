@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "run_capture.h"
+
 namespace tb::test {
 
 /// \brief A child process stopped (SIGTERM, then SIGKILL) when the object dies.
@@ -95,12 +97,12 @@ private:
 /// \brief Directory of the test scripts (TB_REGISTRY_SCRIPTS).
 std::string scriptDir();
 
-struct Ran {
-	int status = -1;
-	std::string out, err;
-};
+using Ran = tb::testing::Captured;
 /// \brief Run \a argv with \a input on stdin and \a env added to the environment.
-Ran runWithInput(const std::vector<std::string> &argv, const std::string &input,
-		 const std::vector<std::string> &env = {});
+inline Ran runWithInput(const std::vector<std::string> &argv, const std::string &input,
+			const std::vector<std::string> &env = {})
+{
+	return tb::testing::runCapture(argv, env, input);
+}
 
 } // namespace tb::test

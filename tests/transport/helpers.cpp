@@ -150,31 +150,6 @@ std::map<std::string, std::string> snapshot(const std::string &dir)
 	return out;
 }
 
-CmdResult run(const std::vector<std::string> &argv)
-{
-	TmpDir tmp;
-	std::string outPath = tmp / "out", errPath = tmp / "err";
-	pid_t pid = ::fork();
-	if (pid == 0) {
-		if (!std::freopen(outPath.c_str(), "w", stdout) ||
-		    !std::freopen(errPath.c_str(), "w", stderr))
-			::_exit(126);
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		::execvp(args[0], args.data());
-		::_exit(127);
-	}
-	CmdResult r;
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	r.out = readFile(outPath);
-	r.err = readFile(errPath);
-	return r;
-}
-
 bool haveProgram(const std::string &program)
 {
 	const char *path = std::getenv("PATH");

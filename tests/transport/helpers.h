@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "run_capture.h"
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -51,13 +53,12 @@ void writeLayout(const std::string &dir, const std::string &tag, const TestImage
 /// \brief Every file under \a dir (relative path -> content digest); for "untouched" checks.
 std::map<std::string, std::string> snapshot(const std::string &dir);
 
-struct CmdResult {
-	int status = -1;
-	std::string out;
-	std::string err;
-};
+using CmdResult = tb::testing::Captured;
 /// \brief Run \a argv (no shell), capturing stdout and stderr.
-CmdResult run(const std::vector<std::string> &argv);
+inline CmdResult run(const std::vector<std::string> &argv)
+{
+	return tb::testing::runCapture(argv);
+}
 /// \brief True when \a program is on PATH.
 bool haveProgram(const std::string &program);
 
