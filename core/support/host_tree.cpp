@@ -2,6 +2,7 @@
 // HostTree: host-root lookups through openat2(RESOLVE_IN_ROOT), resolveInRoot() as fallback.
 #include "tbsupport/host_tree.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -67,6 +68,24 @@ std::string lexicallyNormal(std::string_view absolute)
 	return out.empty() ? "/" : out;
 }
 
+// A symlink target that a lexical join follows the way the kernel does, from a directory
+// without symlinks: "."/".." only before its first name, no "." or ".." or trailing "/"
+// after it (those would need to know whether what comes before is a directory or link).
+bool plainBelowDotDots(std::string_view target)
+{
+	size_t i = 0;
+	while (i < target.size()) {
+		size_t j = std::min(target.find('/', i), target.size());
+		std::string_view comp = target.substr(i, j - i);
+		if (!comp.empty() && comp != "." && comp != "..")
+			break;
+		i = j + 1;
+	}
+	std::string_view rest = i < target.size() ? target.substr(i) : std::string_view();
+	return rest.find("/.") == std::string_view::npos && !rest.starts_with(".") &&
+	       !rest.ends_with("/") && rest.find("//") == std::string_view::npos;
+}
+
 } // namespace
 
 HostTree::HostTree(std::string root)
@@ -75,15 +94,8 @@ HostTree::HostTree(std::string root)
 	if (!kHaveOpenat2)
 		return;
 	dir_.reset(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (!dir_.isValid())
-		return;
-	auto kernelName = fdPath(dir_.get());
-	if (!kernelName) {
-		dir_.reset();
-		return;
-	}
-	prefix_ = *kernelName == "/" ? "" : std::move(*kernelName);
-	fast_ = true;
+	// The root's name in /proc is asked for when a lookup first needs it (hostPathOf()).
+	fast_ = dir_.isValid();
 }
 
 std::string HostTree::path(std::string_view absolute) const
@@ -131,44 +143,179 @@ int HostTree::openBelow(std::string_view absolute, uint64_t resolve, int flags) 
 
 std::optional<std::string> HostTree::hostPathOf(int fd) const
 {
+	if (!prefix_) {
+		auto kernelName = fdPath(dir_.get());
+		if (!kernelName)
+			return std::nullopt; // no /proc: every symlink lookup falls back to the
+					     // walk
+		prefix_ = *kernelName == "/" ? "" : std::move(*kernelName);
+	}
+	const std::string &prefix = *prefix_;
 	auto p = fdPath(fd);
-	if (!p || p->compare(0, prefix_.size(), prefix_) != 0)
+	if (!p || p->compare(0, prefix.size(), prefix) != 0)
 		return std::nullopt;
-	if (p->size() == prefix_.size())
+	if (p->size() == prefix.size())
 		return std::string("/");
-	if ((*p)[prefix_.size()] != '/' && !prefix_.empty())
+	if ((*p)[prefix.size()] != '/' && !prefix.empty())
 		return std::nullopt;
-	return p->substr(prefix_.size());
+	return p->substr(prefix.size());
 }
 
-std::optional<Result<std::string>> HostTree::kernelFind(std::string_view absolute) const
+std::optional<Result<std::string>> HostTree::kernelFind(std::string_view absolute, Expect expect,
+							UniqueFd *keep, bool learn) const
 {
 	if (!fast_)
 		return std::nullopt;
+	std::string through;
+	if (throughTop(absolute, through, false))
+		absolute = through;
+	if (expect == Expect::Symlink)
+		if (auto r = findInPlainDir(absolute, keep, learn))
+			return r;
 	// Most paths hold no symlink: then the answer is the path itself, without asking /proc.
-	int fd = openBelow(absolute, RESOLVE_NO_SYMLINKS);
-	if (fd >= 0) {
-		::close(fd);
-		return lexicallyNormal(absolute);
+	if (expect == Expect::Plain) {
+		int fd = openBelow(absolute, RESOLVE_NO_SYMLINKS);
+		if (fd >= 0) {
+			if (keep)
+				keep->reset(fd);
+			else
+				::close(fd);
+			return lexicallyNormal(absolute);
+		}
+		if (fd == -ENOENT) // a missing component before any symlink: the walk stops there
+			return err(Errc::NotFound, "");
+		if (fd != -ELOOP || !fast_)
+			return std::nullopt;
+		if (learn && throughTop(absolute, through, true))
+			return kernelFind(through, expect, keep, false);
 	}
-	if (fd == -ENOENT) // a missing component before any symlink: the walk stops there too
-		return err(Errc::NotFound, "");
-	if (fd != -ELOOP || !fast_)
-		return std::nullopt;
-	fd = openBelow(absolute, 0);
+	return followFind(absolute, keep);
+}
+
+bool HostTree::throughTop(std::string_view absolute, std::string &out, bool learn) const
+{
+	size_t b = absolute.find_first_not_of('/');
+	size_t e = b == std::string_view::npos ? b : absolute.find('/', b);
+	if (e == std::string_view::npos)
+		return false; // no component, or only the top one: nothing below it to look up
+	std::string_view top = absolute.substr(b, e - b);
+	if (top == "." || top == "..")
+		return false;
+	auto it = std::find_if(tops_.begin(), tops_.end(),
+			       [&](const auto &t) { return t.first == top; });
+	if (it == tops_.end()) {
+		if (!learn)
+			return false;
+		tops_.emplace_back(std::string(top), whereTopLeads(top));
+		it = std::prev(tops_.end());
+	}
+	if (it->second.empty())
+		return false;
+	std::string rest(absolute.substr(e));
+	out = it->second == "/" ? rest : it->second + rest;
+	return true;
+}
+
+std::string HostTree::whereTopLeads(std::string_view top) const
+{
+	char buf[4096];
+	ssize_t n = ::readlinkat(dir_.get(), std::string(top).c_str(), buf, sizeof buf);
+	if (n <= 0 || static_cast<size_t>(n) >= sizeof buf)
+		return ""; // no symlink (or none this way can follow)
+	std::string_view target(buf, static_cast<size_t>(n));
+	if (!plainBelowDotDots(target))
+		return "";
+	// A relative target starts at the root, where ".." stays.
+	std::string to = lexicallyNormal("/" + std::string(target));
+	int fd = openBelow(to, RESOLVE_NO_SYMLINKS, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return "";
+	::close(fd);
+	return to;
+}
+
+std::optional<Result<std::string>> HostTree::followFind(std::string_view absolute,
+							UniqueFd *keep) const
+{
+	int fd = openBelow(absolute, 0);
 	if (fd == -ENOENT)
 		return err(Errc::NotFound, "");
 	if (fd < 0)
 		return std::nullopt;
 	UniqueFd owned(fd);
-	if (auto p = hostPathOf(fd))
+	if (auto p = hostPathOf(fd)) {
+		if (keep)
+			*keep = std::move(owned);
 		return std::move(*p);
+	}
 	return std::nullopt;
 }
 
-Result<std::string> HostTree::resolve(std::string_view absolute) const
+std::optional<Result<std::string>> HostTree::openFound(const std::string &path,
+						       UniqueFd *keep) const
 {
-	auto k = kernelFind(absolute);
+	int fd = openBelow(path, RESOLVE_NO_SYMLINKS);
+	if (fd >= 0) {
+		if (keep)
+			keep->reset(fd);
+		else
+			::close(fd);
+		return path;
+	}
+	if (fd == -ENOENT)
+		return err(Errc::NotFound, "");
+	if (fd == -ELOOP && fast_)
+		return followFind(path, keep);
+	return std::nullopt;
+}
+
+std::optional<Result<std::string>> HostTree::findInPlainDir(std::string_view absolute,
+							    UniqueFd *keep, bool learn) const
+{
+	// Only a plain "/dir/name": no ".", "..", empty or trailing component to take care of.
+	size_t slash = absolute.rfind('/');
+	if (absolute.empty() || absolute.front() != '/' || slash == 0 ||
+	    slash + 1 == absolute.size() || absolute.find("/.") != std::string_view::npos ||
+	    absolute.find("//") != std::string_view::npos)
+		return std::nullopt;
+	std::string_view parent = absolute.substr(0, slash);
+	std::string name(absolute.substr(slash + 1));
+	if (!lastDir_ || lastDir_->path != parent) {
+		lastDir_.emplace();
+		lastDir_->path = std::string(parent);
+		int fd = openBelow(parent, RESOLVE_NO_SYMLINKS, O_PATH | O_DIRECTORY);
+		if (fd >= 0) {
+			lastDir_->fd.reset(fd);
+		} else if (fd == -ELOOP && learn) {
+			std::string through;
+			if (throughTop(absolute, through, true))
+				return findInPlainDir(through, keep, false);
+		}
+	}
+	if (!lastDir_->fd.isValid())
+		return std::nullopt;
+	char buf[4096];
+	ssize_t n = ::readlinkat(lastDir_->fd.get(), name.c_str(), buf, sizeof buf);
+	if (n < 0 && errno == ENOENT)
+		return err(Errc::NotFound, "");
+	if (n < 0 && errno == EINVAL) // there, and no symlink
+		return openFound(std::string(absolute), keep);
+	if (n <= 0 || static_cast<size_t>(n) >= sizeof buf)
+		return std::nullopt;
+	// The directory holds no symlink, so ".." at the start of the target climb it as they
+	// read; past them the target must be plain too, as the lookup without symlinks checks.
+	std::string_view target(buf, static_cast<size_t>(n));
+	if (!plainBelowDotDots(target))
+		return std::nullopt;
+	std::string joined = target.front() == '/'
+				     ? std::string(target)
+				     : std::string(parent) + "/" + std::string(target);
+	return openFound(lexicallyNormal(joined), keep);
+}
+
+Result<std::string> HostTree::resolve(std::string_view absolute, Expect expect) const
+{
+	auto k = kernelFind(absolute, expect);
 	if (k && *k)
 		return std::move(**k);
 	// Also where the kernel said no: the walk names the missing component, it does not.
@@ -177,7 +324,17 @@ Result<std::string> HostTree::resolve(std::string_view absolute) const
 
 std::optional<std::string> HostTree::find(std::string_view absolute) const
 {
-	if (auto k = kernelFind(absolute))
+	if (auto k = kernelFind(absolute, Expect::Plain))
+		return *k ? std::optional<std::string>(std::move(**k)) : std::nullopt;
+	auto r = resolveInRoot(root_, absolute);
+	return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;
+}
+
+std::optional<std::string> HostTree::find(std::string_view absolute, Expect expect,
+					  UniqueFd &fd) const
+{
+	fd.reset();
+	if (auto k = kernelFind(absolute, expect, &fd))
 		return *k ? std::optional<std::string>(std::move(**k)) : std::nullopt;
 	auto r = resolveInRoot(root_, absolute);
 	return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;

@@ -137,7 +137,8 @@ std::vector<std::string> anchorsFromCache(ProbeState &st)
 		for (auto &e : cache->entries) {
 			if (e.soname != anchor || e.flags != native)
 				continue;
-			auto real = st.tree.resolve(e.path);
+			// A SONAME link, as a rule.
+			auto real = st.tree.resolve(e.path, fs::HostTree::Expect::Symlink);
 			if (real) {
 				out.push_back(*real);
 				break;
@@ -241,11 +242,15 @@ void collectFirmware(ProbeState &st, const std::string &version)
 {
 	if (version.empty())
 		return;
-	std::string release = st.tree.readLine("/proc/sys/kernel/osrelease").value_or("");
+	std::string release = fs::firstLine(st.tree.readFile("/proc/sys/kernel/osrelease",
+							     64 * 1024, kShortReadIsEnd))
+				      .value_or("");
 	std::vector<std::string> bases;
 	// The kernel looks in firmware_class.path before the built-in directories.
-	std::string custom =
-		st.tree.readLine("/sys/module/firmware_class/parameters/path").value_or("");
+	std::string custom = fs::firstLine(st.tree.readFile("/sys/module/firmware_class/"
+							    "parameters/path",
+							    64 * 1024, kShortReadIsEnd))
+				     .value_or("");
 	while (custom.size() > 1 && custom.back() == '/')
 		custom.pop_back();
 	if (!custom.empty() && custom[0] == '/')

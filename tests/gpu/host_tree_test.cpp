@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -34,6 +35,30 @@ void expectSameAsWalk(const HostTree &tree, const std::string &path)
 	}
 	EXPECT_EQ(tree.find(path), walk ? std::optional<std::string>(*walk) : std::nullopt) << path;
 	EXPECT_EQ(tree.resolves(path), walk.has_value()) << path;
+	// Expecting a symlink changes the way, never the answer; a descriptor, where one comes
+	// back, is of the file found.
+	auto link = tree.resolve(path, HostTree::Expect::Symlink);
+	ASSERT_EQ(link.has_value(), walk.has_value()) << path;
+	if (walk)
+		EXPECT_EQ(*link, *walk) << path;
+	else
+		EXPECT_EQ(link.error().message, walk.error().message) << path;
+	for (auto expect : {HostTree::Expect::Plain, HostTree::Expect::Symlink}) {
+		UniqueFd fd(::dup(0));
+		auto found = tree.find(path, expect, fd);
+		EXPECT_EQ(found, walk ? std::optional<std::string>(*walk) : std::nullopt) << path;
+		if (!found) {
+			EXPECT_FALSE(fd.isValid()) << path;
+			continue;
+		}
+		struct stat a, b;
+		if (fd.isValid()) {
+			ASSERT_EQ(::fstat(fd.get(), &a), 0) << path;
+			ASSERT_EQ(::lstat(tree.path(*found).c_str(), &b), 0) << path;
+			EXPECT_EQ(a.st_ino, b.st_ino) << path;
+			EXPECT_EQ(a.st_dev, b.st_dev) << path;
+		}
+	}
 }
 
 // The readers opened relative to the root read what the host_fs.h readers of the full path

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -37,10 +38,20 @@ public:
 	/// \brief The path of host file \a absolute below the root (underRoot()).
 	std::string path(std::string_view absolute) const;
 
+	/// \brief How a lookup goes about it; the answer is the same either way.
+	enum class Expect {
+		Plain,   ///< most paths hold no symlink: first try the lookup that allows none
+		Symlink, ///< a symlink on the way is likely (a sysfs device link, a SONAME link)
+	};
+
 	/// \brief resolveInRoot(root(), absolute): the same result and the same errors.
-	Result<std::string> resolve(std::string_view absolute) const;
+	Result<std::string> resolve(std::string_view absolute, Expect expect = Expect::Plain) const;
 	/// \brief resolve() without the error: nullopt where resolve() fails.
 	std::optional<std::string> find(std::string_view absolute) const;
+	/// \brief find(), and in \a fd a descriptor (O_PATH) of what it found where the kernel
+	/// looked it up, to read below it with the *At() readers (invalid otherwise: read by path).
+	std::optional<std::string> find(std::string_view absolute, Expect expect,
+					UniqueFd &fd) const;
 	/// \brief True where resolve() succeeds; skips working out the final path.
 	bool resolves(std::string_view absolute) const;
 
@@ -78,14 +89,43 @@ private:
 	// The host path of an O_PATH descriptor from openBelow(); nullopt when it is not below
 	// the root as /proc/self/fd shows it (another mount namespace, a deleted directory).
 	std::optional<std::string> hostPathOf(int fd) const;
-	// find() by the kernel: a path, NotFound, or nullopt where only the walk can tell.
-	std::optional<Result<std::string>> kernelFind(std::string_view absolute) const;
+	// find() by the kernel: a path, NotFound, or nullopt where only the walk can tell; \a keep
+	// (when given) receives the O_PATH descriptor of the path found.
+	// \a learn: may ask whether a top directory is a symlink (once per lookup).
+	std::optional<Result<std::string>> kernelFind(std::string_view absolute, Expect expect,
+						      UniqueFd *keep = nullptr,
+						      bool learn = true) const;
+	// \a absolute with its top directory ("/lib") replaced by where that symlink leads
+	// ("/usr/lib"), where it is one that leads to a directory without symlinks; \a learn:
+	// ask the kernel about a top not asked about before.
+	bool throughTop(std::string_view absolute, std::string &out, bool learn) const;
+	// Where symlink \a top of the root leads, when to a directory without symlinks; else "".
+	std::string whereTopLeads(std::string_view top) const;
+	// kernelFind() by one openat2 that follows symlinks, and /proc for where it ended.
+	std::optional<Result<std::string>> followFind(std::string_view absolute,
+						      UniqueFd *keep) const;
+	// kernelFind() of the last component of \a absolute read in its directory, when that
+	// directory holds no symlink on its way: nullopt where this way cannot tell.
+	std::optional<Result<std::string>> findInPlainDir(std::string_view absolute, UniqueFd *keep,
+							  bool learn) const;
+	// kernelFind() of a path that holds no symlink, else of where the symlinks lead.
+	std::optional<Result<std::string>> openFound(const std::string &path, UniqueFd *keep) const;
 
 	std::string root_ = "/";
 	UniqueFd dir_;
 	bool realRoot_ = true;
-	std::string prefix_; ///< the root as the kernel names it, "" for "/"
+	mutable std::optional<std::string> prefix_; ///< the root as the kernel names it, "" for "/"
 	mutable bool fast_ = false;
+	/// The last directory findInPlainDir() looked in (the entries of one directory are
+	/// usually asked for in a row), held open when it holds no symlink on its way.
+	struct PlainDir {
+		std::string path;
+		UniqueFd fd;
+	};
+	mutable std::optional<PlainDir> lastDir_;
+	/// Top directories asked about, and where each leads ("" = not a symlink this way
+	/// follows): on merged-/usr hosts "/lib" and "/bin" lead to "/usr/lib" and "/usr/bin".
+	mutable std::vector<std::pair<std::string, std::string>> tops_;
 };
 
 } // namespace tb::support
