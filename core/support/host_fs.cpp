@@ -195,13 +195,15 @@ std::vector<std::string> listDir(const std::string &path)
 	return listDirAt(AT_FDCWD, path.c_str());
 }
 
+namespace {
+
 // getdents64 straight into a buffer: no fstat() and no DIR allocation as opendir() has.
-std::vector<std::string> listDirAt(int dirFd, const char *rel)
+template<typename Add>
+void eachEntryAt(int dirFd, const char *rel, Add &&add)
 {
-	std::vector<std::string> out;
 	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!fd.isValid())
-		return out;
+		return;
 	alignas(struct dirent64) char buf[16384];
 	for (;;) {
 		ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
@@ -214,9 +216,27 @@ std::vector<std::string> listDirAt(int dirFd, const char *rel)
 			off += e->d_reclen;
 			if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
 				continue;
-			out.emplace_back(e->d_name);
+			add(e);
 		}
 	}
+}
+
+} // namespace
+
+std::vector<std::string> listDirAt(int dirFd, const char *rel)
+{
+	std::vector<std::string> out;
+	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e) { out.emplace_back(e->d_name); });
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+std::vector<DirEntry> listDirEntriesAt(int dirFd, const char *rel)
+{
+	std::vector<DirEntry> out;
+	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e) {
+		out.push_back({e->d_name, e->d_type});
+	});
 	std::sort(out.begin(), out.end());
 	return out;
 }

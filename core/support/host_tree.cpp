@@ -414,6 +414,13 @@ std::vector<std::string> HostTree::listDir(std::string_view absolute) const
 	return listDirAt(dir, rel.c_str());
 }
 
+std::vector<DirEntry> HostTree::listDirEntries(std::string_view absolute) const
+{
+	std::string rel;
+	int dir = at(absolute, rel);
+	return listDirEntriesAt(dir, rel.c_str());
+}
+
 int HostTree::stat(std::string_view absolute, struct stat &st, bool follow) const
 {
 	std::string rel;

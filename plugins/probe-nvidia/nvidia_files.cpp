@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <tbsupport/host_fs.h>
@@ -98,6 +99,22 @@ std::optional<std::string> inRoot(const ProbeState &st, const std::string &absol
 	return st.tree.find(absolute);
 }
 
+// inRoot() of a file that is no directory (nor a symlink: the lookup went through them):
+// the descriptor of what the lookup found tells, without a second lookup of the path.
+std::optional<std::string> fileInRoot(const ProbeState &st, const std::string &absolute)
+{
+	fs::UniqueFd fd;
+	auto real = st.tree.find(absolute, fs::HostTree::Expect::Plain, fd);
+	if (!real)
+		return std::nullopt;
+	struct stat s;
+	if (fd.isValid() ? ::fstat(fd.get(), &s) != 0 : st.tree.stat(*real, s, false) != 0)
+		return std::nullopt;
+	if (S_ISDIR(s.st_mode) || S_ISLNK(s.st_mode))
+		return std::nullopt;
+	return real;
+}
+
 // inRoot() for a caller that only asks whether the file is there.
 bool presentInRoot(const ProbeState &st, const std::string &absolute)
 {
@@ -190,8 +207,7 @@ std::vector<std::string> xorgModules(const ProbeState &st, const std::set<std::s
 		for (auto &d : dirs)
 			if (!search.present(d)) {
 				continue;
-			} else if (auto real = inRoot(st, d + "/" + name);
-				   real && isRegularFile(st, *real)) {
+			} else if (auto real = fileInRoot(st, d + "/" + name)) {
 				out.push_back(*real);
 				break;
 			}
@@ -213,7 +229,7 @@ void collectLibraries(ProbeState &st, const std::string &version)
 	std::set<std::string> libs;
 	for (auto &dir : dirs) {
 		for (std::string sub : {dir, dir + "/vdpau"}) {
-			for (auto &name : st.tree.listDir(sub)) {
+			for (auto &[name, type] : st.tree.listDirEntries(sub)) {
 				std::string p = sub + "/" + name;
 				bool versioned = !version.empty() && name.rfind("lib", 0) == 0 &&
 						 endsWith(name, ".so." + version);
@@ -221,7 +237,10 @@ void collectLibraries(ProbeState &st, const std::string &version)
 					std::begin(kUnversionedPrefixes),
 					std::end(kUnversionedPrefixes),
 					[&](const char *pre) { return name.rfind(pre, 0) == 0; });
-				if ((versioned || graphics) && isRegularFile(st, p))
+				// The listing's type where it gives one: no lstat() per library.
+				if ((versioned || graphics) &&
+				    (type == DT_UNKNOWN ? isRegularFile(st, p)
+							: type != DT_DIR && type != DT_LNK))
 					libs.insert(p);
 			}
 		}
@@ -286,7 +305,7 @@ void collectFixedLists(ProbeState &st)
 			std::string p = std::string(dir) + "/" + bin;
 			if (!search.present(dir))
 				continue;
-			if (auto real = inRoot(st, p); real && !st.tree.isDirectory(*real)) {
+			if (fileInRoot(st, p)) {
 				st.report.binaries.push_back(p);
 				break;
 			}

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,18 @@ void expectSameReads(const HostTree &tree, const std::string &p)
 		<< p;
 	EXPECT_EQ(tree.readLink(p), readLink(full)) << p;
 	EXPECT_EQ(tree.listDir(p), listDir(full)) << p;
+	// The typed listing names the same entries, each with the type lstat() gives it.
+	std::vector<std::string> names;
+	for (auto &e : tree.listDirEntries(p)) {
+		names.push_back(e.name);
+		struct stat st;
+		if (e.type == DT_UNKNOWN || ::lstat((full + "/" + e.name).c_str(), &st) != 0)
+			continue;
+		EXPECT_EQ(e.type == DT_DIR, S_ISDIR(st.st_mode)) << p << "/" << e.name;
+		EXPECT_EQ(e.type == DT_LNK, S_ISLNK(st.st_mode)) << p << "/" << e.name;
+		EXPECT_EQ(e.type == DT_REG, S_ISREG(st.st_mode)) << p << "/" << e.name;
+	}
+	EXPECT_EQ(names, listDir(full)) << p;
 	EXPECT_EQ(tree.isDirectory(p), isDirectory(full)) << p;
 	auto n = statDeviceNode(tree, p);
 	auto m = statDeviceNode(tree.root(), p);

@@ -19,8 +19,9 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes = 1 << 20)
 /// \brief readFile() of \a rel opened relative to the directory \a dirFd (or AT_FDCWD);
 /// messages name \a path.
 /// \param shortReadIsEnd stop after a read() that did not fill the buffer instead of asking
-/// once more for EOF: only for a regular file (a short read is its end) or a sysfs attribute
-/// (produced whole by one read of up to a page), never for procfs, which may return less
+/// once more for EOF: only for a regular file (a short read is its end), a sysfs attribute
+/// (produced whole by one read of up to a page), or a procfs file of one record (single_open(),
+/// a sysctl); never for other procfs files, whose reads may stop between records
 Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path,
 			       size_t maxBytes = 1 << 20, bool shortReadIsEnd = false);
 /// \brief The rest of the open file \a fd, as readFileAt() reads it; messages name \a path.
@@ -41,6 +42,15 @@ bool isSymlink(const std::string &path);
 std::vector<std::string> listDir(const std::string &path);
 /// \brief listDir() of \a rel relative to the directory \a dirFd (or AT_FDCWD).
 std::vector<std::string> listDirAt(int dirFd, const char *rel);
+/// \brief A directory entry: its name and type as the directory lists it (DT_REG, DT_LNK ...;
+/// DT_UNKNOWN where the file system does not say: then only an lstat() tells).
+struct DirEntry {
+	std::string name;
+	unsigned char type;
+	bool operator<(const DirEntry &o) const { return name < o.name; }
+};
+/// \brief listDirAt() with each entry's type, sorted by name.
+std::vector<DirEntry> listDirEntriesAt(int dirFd, const char *rel);
 /// \brief Target of a symlink as stored, or nullopt.
 std::optional<std::string> readLink(const std::string &path);
 /// \brief Last path component ("/a/b/nvidia" -> "nvidia").

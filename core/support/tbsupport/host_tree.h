@@ -14,6 +14,7 @@
 
 #include <tb/result.h>
 
+#include "tbsupport/host_fs.h"
 #include "tbsupport/unique_fd.h"
 
 namespace tb::support {
@@ -69,6 +70,7 @@ public:
 	std::optional<int64_t> readAttributeIntInRoot(std::string_view absolute) const;
 	std::optional<std::string> readLink(std::string_view absolute) const;
 	std::vector<std::string> listDir(std::string_view absolute) const;
+	std::vector<DirEntry> listDirEntries(std::string_view absolute) const;
 	bool isDirectory(std::string_view absolute) const;
 	/// \brief stat() (\a follow) or lstat(); 0, or -1 with errno set.
 	int stat(std::string_view absolute, struct stat &st, bool follow = true) const;
