@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <tb/host.h>
-
 #include "tbsupport/unique_fd.h"
 
 namespace tb::support {
@@ -40,9 +38,19 @@ std::vector<std::string_view> splitPath(std::string_view p)
 
 std::string underRoot(const std::string &root, std::string_view absolute)
 {
-	HostPaths p;
-	p.hostRoot = root;
-	return hostPath(p, absolute);
+	// hostPath() of <tb/host.h>, without copying the root twice on the way.
+	std::string_view r = root.empty() ? std::string_view("/") : std::string_view(root);
+	while (r.size() > 1 && r.back() == '/')
+		r.remove_suffix(1);
+	if (r == "/")
+		return std::string(absolute);
+	std::string out;
+	out.reserve(r.size() + absolute.size() + 1);
+	out += r;
+	if (absolute.empty() || absolute.front() != '/')
+		out += '/';
+	out += absolute;
+	return out;
 }
 
 bool isRealRoot(std::string_view root) noexcept
@@ -55,21 +63,12 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 	return readFileAt(AT_FDCWD, path.c_str(), path, maxBytes);
 }
 
-Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path, size_t maxBytes,
-			       bool shortReadIsEnd)
-{
-	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_CLOEXEC));
-	if (!fd.isValid()) {
-		int e = errno;
-		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
-			 : e == EACCES               ? Errc::PermissionDenied
-						     : Errc::Io;
-		return err(c, "cannot open " + path + ": " + std::strerror(e));
-	}
-	return readFd(fd.get(), path, maxBytes, shortReadIsEnd);
-}
+namespace {
 
-Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd)
+// The readers below, naming their file with \a name() only when they fail: a name made
+// under a host root costs an allocation or three, and most reads succeed.
+template<typename Name>
+Result<std::string> readFdNamed(int fd, const Name &name, size_t maxBytes, bool shortReadIsEnd)
 {
 	std::string out;
 	char buf[8192];
@@ -78,11 +77,11 @@ Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, boo
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return err(Errc::Io, "cannot read " + path + ": " + std::strerror(errno));
+			return err(Errc::Io, "cannot read " + name() + ": " + std::strerror(errno));
 		if (n == 0)
 			break;
 		if (out.size() + static_cast<size_t>(n) > maxBytes) {
-			return err(Errc::LimitExceeded, "cannot read " + path + ": larger than " +
+			return err(Errc::LimitExceeded, "cannot read " + name() + ": larger than " +
 								std::to_string(maxBytes) +
 								" bytes");
 		}
@@ -91,6 +90,50 @@ Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, boo
 			break;
 	}
 	return out;
+}
+
+template<typename Name>
+Result<std::string> readFileAtNamed(int dirFd, const char *rel, const Name &name, size_t maxBytes,
+				    bool shortReadIsEnd)
+{
+	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid()) {
+		int e = errno;
+		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
+			 : e == EACCES               ? Errc::PermissionDenied
+						     : Errc::Io;
+		return err(c, "cannot open " + name() + ": " + std::strerror(e));
+	}
+	return readFdNamed(fd.get(), name, maxBytes, shortReadIsEnd);
+}
+
+} // namespace
+
+Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path, size_t maxBytes,
+			       bool shortReadIsEnd)
+{
+	return readFileAtNamed(
+		dirFd, rel, [&] { return path; }, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd)
+{
+	return readFdNamed(
+		fd, [&] { return path; }, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFileAtUnder(int dirFd, const char *rel, const std::string &root,
+				    std::string_view absolute, size_t maxBytes, bool shortReadIsEnd)
+{
+	return readFileAtNamed(
+		dirFd, rel, [&] { return underRoot(root, absolute); }, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFdUnder(int fd, const std::string &root, std::string_view absolute,
+				size_t maxBytes, bool shortReadIsEnd)
+{
+	return readFdNamed(
+		fd, [&] { return underRoot(root, absolute); }, maxBytes, shortReadIsEnd);
 }
 
 std::string_view trim(std::string_view s)
@@ -325,9 +368,12 @@ Result<std::string> resolveInRoot(const std::string &root, std::string_view abso
 	}
 }
 
-std::map<std::string, std::string> parseKeyValues(std::string_view text, char sep)
+namespace {
+
+// Each "key SEP value" line of \a text, trimmed, in order, to \a f until it returns false.
+template<typename F>
+void eachKeyValue(std::string_view text, char sep, F &&f)
 {
-	std::map<std::string, std::string> out;
 	size_t i = 0;
 	while (i < text.size()) {
 		size_t nl = text.find('\n', i);
@@ -341,8 +387,32 @@ std::map<std::string, std::string> parseKeyValues(std::string_view text, char se
 		std::string_view key = trim(line.substr(0, s));
 		if (key.empty())
 			continue;
-		out.emplace(std::string(key), std::string(trim(line.substr(s + 1))));
+		if (!f(key, trim(line.substr(s + 1))))
+			return;
 	}
+}
+
+} // namespace
+
+std::map<std::string, std::string> parseKeyValues(std::string_view text, char sep)
+{
+	std::map<std::string, std::string> out;
+	eachKeyValue(text, sep, [&](std::string_view k, std::string_view v) {
+		out.emplace(std::string(k), std::string(v));
+		return true;
+	});
+	return out;
+}
+
+std::optional<std::string_view> keyValue(std::string_view text, char sep, std::string_view key)
+{
+	std::optional<std::string_view> out;
+	eachKeyValue(text, sep, [&](std::string_view k, std::string_view v) {
+		if (k != key)
+			return true;
+		out = v;
+		return false;
+	});
 	return out;
 }
 

@@ -359,8 +359,9 @@ Result<std::string> HostTree::readFile(std::string_view absolute, size_t maxByte
 {
 	std::string rel;
 	int dir = at(absolute, rel);
-	return readFileAt(dir, rel.c_str(), dir == AT_FDCWD ? rel : path(absolute), maxBytes,
-			  shortReadIsEnd);
+	if (dir == AT_FDCWD)
+		return readFileAt(dir, rel.c_str(), rel, maxBytes, shortReadIsEnd);
+	return readFileAtUnder(dir, rel.c_str(), root_, absolute, maxBytes, shortReadIsEnd);
 }
 
 std::optional<std::string> HostTree::readLine(std::string_view absolute) const
@@ -386,7 +387,7 @@ std::optional<int64_t> HostTree::readAttributeIntInRoot(std::string_view absolut
 		int fd = openBelow(absolute, 0, O_RDONLY);
 		if (fd >= 0) {
 			UniqueFd owned(fd);
-			auto line = firstLine(readFd(fd, path(absolute), 64 * 1024, true));
+			auto line = firstLine(readFdUnder(fd, root_, absolute, 64 * 1024, true));
 			return line ? parseInt(*line) : std::nullopt;
 		}
 		if (fd == -ENOENT)

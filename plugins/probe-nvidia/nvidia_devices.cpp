@@ -52,9 +52,8 @@ std::optional<int64_t> capMinor(const ProbeState &st, const std::string &absolut
 	auto text = st.tree.readFile(absolute, 4096, kShortReadIsEnd);
 	if (!text)
 		return std::nullopt;
-	auto kv = fs::parseKeyValues(*text, ':');
-	auto it = kv.find("DeviceFileMinor");
-	return it == kv.end() ? std::nullopt : fs::parseInt(it->second);
+	auto minor = fs::keyValue(*text, ':', "DeviceFileMinor");
+	return minor ? fs::parseInt(*minor) : std::nullopt;
 }
 
 std::set<std::string> partitionNodePaths(const ProbeReport &r)

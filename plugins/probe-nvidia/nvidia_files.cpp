@@ -126,17 +126,19 @@ bool presentInRoot(const ProbeState &st, const std::string &absolute)
 class SearchDirs {
 public:
 	explicit SearchDirs(const ProbeState &st) : st_(st) {}
-	bool present(const std::string &dir)
+	bool present(std::string_view dir)
 	{
-		auto [it, fresh] = known_.try_emplace(dir, false);
-		if (fresh)
-			it->second = presentInRoot(st_, dir);
-		return it->second;
+		if (auto it = known_.find(dir); it != known_.end())
+			return it->second;
+		std::string d(dir);
+		bool there = presentInRoot(st_, d);
+		known_.emplace(std::move(d), there);
+		return there;
 	}
 
 private:
 	const ProbeState &st_;
-	std::map<std::string, bool> known_;
+	std::map<std::string, bool, std::less<>> known_;
 };
 
 // Resolve the anchors through the cache; returns the versioned files they lead to.
@@ -302,9 +304,9 @@ void collectFixedLists(ProbeState &st)
 	SearchDirs search(st);
 	for (const char *bin : kBinaries)
 		for (const char *dir : kBinDirs) {
-			std::string p = std::string(dir) + "/" + bin;
 			if (!search.present(dir))
 				continue;
+			std::string p = std::string(dir) + "/" + bin;
 			if (fileInRoot(st, p)) {
 				st.report.binaries.push_back(p);
 				break;
@@ -313,7 +315,7 @@ void collectFixedLists(ProbeState &st)
 	for (const char *cfg : kConfigFiles)
 		for (const char *dir : kConfigDirs) {
 			std::string p = std::string(dir) + "/" + cfg;
-			if (search.present(std::string(fs::dirName(p))) && presentInRoot(st, p)) {
+			if (search.present(fs::dirName(p)) && presentInRoot(st, p)) {
 				st.report.configFiles.push_back(p);
 				break;
 			}

@@ -26,6 +26,13 @@ Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &pa
 			       size_t maxBytes = 1 << 20, bool shortReadIsEnd = false);
 /// \brief The rest of the open file \a fd, as readFileAt() reads it; messages name \a path.
 Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd);
+/// \brief readFileAt() and readFd() whose messages name underRoot(root, absolute), a name
+/// only made for a message.
+Result<std::string> readFileAtUnder(int dirFd, const char *rel, const std::string &root,
+				    std::string_view absolute, size_t maxBytes,
+				    bool shortReadIsEnd);
+Result<std::string> readFdUnder(int fd, const std::string &root, std::string_view absolute,
+				size_t maxBytes, bool shortReadIsEnd);
 /// \brief First line of a file without trailing whitespace ("0x10de\n" -> "0x10de").
 std::optional<std::string> readLine(const std::string &path);
 /// \brief The first line of file contents \a r, trimmed; nullopt when \a r is an error.
@@ -76,5 +83,7 @@ Result<std::string> resolveInRoot(const std::string &root, std::string_view abso
 /// \brief Lines "Key: value" (sep ':') or "key value" (sep ' ') into a map; keys and
 /// values trimmed, the first separator splits, lines without one are ignored.
 std::map<std::string, std::string> parseKeyValues(std::string_view text, char sep);
+/// \brief The value parseKeyValues() gives \a key (its first line), without building the map.
+std::optional<std::string_view> keyValue(std::string_view text, char sep, std::string_view key);
 
 } // namespace tb::support
