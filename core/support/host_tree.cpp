@@ -42,17 +42,25 @@ std::string HostTree::path(std::string_view absolute) const
 	return underRoot(root_, absolute);
 }
 
-int HostTree::at(std::string_view absolute, std::string &rel) const
+void HostTree::AtPath::assign(std::string_view s)
+{
+	if (s.size() < sizeof small_) {
+		s.copy(small_, s.size());
+		small_[s.size()] = '\0';
+		big_.reset();
+	} else {
+		big_.emplace(s);
+	}
+}
+
+int HostTree::at(std::string_view absolute, AtPath &rel) const
 {
 	if (realRoot_ || !dir_.isValid()) {
-		rel = path(absolute);
+		rel.assign(path(absolute));
 		return AT_FDCWD;
 	}
 	size_t b = absolute.find_first_not_of('/');
-	if (b == std::string_view::npos)
-		rel = ".";
-	else
-		rel.assign(absolute.substr(b));
+	rel.assign(b == std::string_view::npos ? std::string_view(".") : absolute.substr(b));
 	return dir_.get();
 }
 
@@ -60,7 +68,8 @@ int HostTree::openBelow(std::string_view absolute, uint64_t resolve, int flags) 
 {
 #if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
 	size_t b = absolute.find_first_not_of('/');
-	std::string rel = b == std::string_view::npos ? "." : std::string(absolute.substr(b));
+	AtPath rel;
+	rel.assign(b == std::string_view::npos ? std::string_view(".") : absolute.substr(b));
 	struct open_how how = {};
 	how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve;
@@ -124,10 +133,8 @@ bool HostTree::resolves(std::string_view absolute) const
 Result<std::string> HostTree::readFile(std::string_view absolute, size_t maxBytes,
 				       bool shortReadIsEnd) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
-	if (dir == AT_FDCWD)
-		return readFileAt(dir, rel.c_str(), rel, maxBytes, shortReadIsEnd);
 	return readFileAtUnder(dir, rel.c_str(), root_, absolute, maxBytes, shortReadIsEnd);
 }
 
@@ -166,7 +173,7 @@ std::optional<int64_t> HostTree::readAttributeIntInRoot(std::string_view absolut
 
 std::optional<std::string> HostTree::readLink(std::string_view absolute) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	char buf[4096];
 	ssize_t n = ::readlinkat(dir, rel.c_str(), buf, sizeof buf);
@@ -177,21 +184,21 @@ std::optional<std::string> HostTree::readLink(std::string_view absolute) const
 
 std::vector<std::string> HostTree::listDir(std::string_view absolute) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	return listDirAt(dir, rel.c_str());
 }
 
 std::vector<DirEntry> HostTree::listDirEntries(std::string_view absolute) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	return listDirEntriesAt(dir, rel.c_str());
 }
 
 int HostTree::stat(std::string_view absolute, struct stat &st, bool follow) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	return ::fstatat(dir, rel.c_str(), &st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
 }

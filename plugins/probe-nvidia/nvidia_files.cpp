@@ -190,29 +190,35 @@ std::vector<std::string> anchorsFromDirs(const ProbeState &st, const std::string
 std::vector<std::string> xorgModules(const ProbeState &st, const std::set<std::string> &libDirs,
 				     const std::string &version)
 {
-	std::vector<std::string> dirs;
-	for (auto &d : libDirs)
-		dirs.push_back(d + "/nvidia/xorg");
-	std::vector<std::string> roots;
-	for (auto &d : libDirs)
-		roots.push_back(d + "/xorg/modules");
-	roots.insert(roots.end(), std::begin(kXorgModuleRoots), std::end(kXorgModuleRoots));
-	for (auto &r : roots)
-		for (const char *sub : kXorgModuleSubdirs)
-			dirs.push_back(r + "/" + sub);
+	// The directories in search order, each made only when the search gets there; \a f
+	// returns true to stop.
+	auto eachDir = [&](auto &&f) {
+		for (auto &d : libDirs)
+			if (f(d + "/nvidia/xorg"))
+				return;
+		for (auto &d : libDirs)
+			for (const char *sub : kXorgModuleSubdirs)
+				if (f(d + "/xorg/modules/" + sub))
+					return;
+		for (const char *r : kXorgModuleRoots)
+			for (const char *sub : kXorgModuleSubdirs)
+				if (f(std::string(r) + "/" + sub))
+					return;
+	};
 	std::vector<std::string> out;
 	std::vector<std::string> names{"nvidia_drv.so"};
 	if (!version.empty())
 		names.push_back("libglxserver_nvidia.so." + version);
 	SearchDirs search(st);
 	for (auto &name : names)
-		for (auto &d : dirs)
-			if (!search.present(d)) {
-				continue;
-			} else if (auto real = fileInRoot(st, d + "/" + name)) {
-				out.push_back(*real);
-				break;
-			}
+		eachDir([&](const std::string &d) {
+			if (!search.present(d))
+				return false;
+			auto real = fileInRoot(st, d + "/" + name);
+			if (real)
+				out.push_back(std::move(*real));
+			return real.has_value();
+		});
 	return out;
 }
 
@@ -229,21 +235,23 @@ void collectLibraries(ProbeState &st, const std::string &version)
 		dirs.insert(std::string(fs::dirName(a)));
 	}
 	std::set<std::string> libs;
+	const std::string suffix = ".so." + version;
 	for (auto &dir : dirs) {
 		for (std::string sub : {dir, dir + "/vdpau"}) {
 			for (auto &[name, type] : st.tree.listDirEntries(sub)) {
-				std::string p = sub + "/" + name;
 				bool versioned = !version.empty() && name.rfind("lib", 0) == 0 &&
-						 endsWith(name, ".so." + version);
+						 endsWith(name, suffix);
 				bool graphics = std::any_of(
 					std::begin(kUnversionedPrefixes),
 					std::end(kUnversionedPrefixes),
 					[&](const char *pre) { return name.rfind(pre, 0) == 0; });
+				if (!versioned && !graphics)
+					continue;
+				std::string p = sub + "/" + name;
 				// The listing's type where it gives one: no lstat() per library.
-				if ((versioned || graphics) &&
-				    (type == DT_UNKNOWN ? isRegularFile(st, p)
-							: type != DT_DIR && type != DT_LNK))
-					libs.insert(p);
+				if (type == DT_UNKNOWN ? isRegularFile(st, p)
+						       : type != DT_DIR && type != DT_LNK)
+					libs.insert(std::move(p));
 			}
 		}
 	}

@@ -83,9 +83,20 @@ public:
 	void disableKernelResolve() noexcept { fast_ = false; }
 
 private:
+	// A path for an *at() call, NUL-terminated: on the stack when short, as most are.
+	class AtPath {
+	public:
+		void assign(std::string_view s);
+		const char *c_str() const noexcept { return big_ ? big_->c_str() : small_; }
+
+	private:
+		char small_[256];
+		std::optional<std::string> big_;
+	};
+
 	// The directory descriptor and path to hand an *at() call for \a absolute: the root's
 	// descriptor and the path below it, or AT_FDCWD and path(absolute).
-	int at(std::string_view absolute, std::string &rel) const;
+	int at(std::string_view absolute, AtPath &rel) const;
 	// openat2() below the root: an O_PATH descriptor, or -errno (-ENOSYS: not available).
 	int openBelow(std::string_view absolute, uint64_t resolve, int flags = O_PATH) const;
 	// The host path of an O_PATH descriptor from openBelow(); nullopt when it is not below
