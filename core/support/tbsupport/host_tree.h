@@ -21,13 +21,17 @@ namespace tb::support {
 
 /// \brief A host root ("/" or a --host-root tree) held open by descriptor for one probe.
 ///
-/// Resolving a host path inside it is one openat2(RESOLVE_IN_ROOT) (plus a readlink of
-/// /proc/self/fd when the path holds a symlink) instead of an lstat() per path component
-/// (resolveInRoot()). Where openat2 or /proc is unavailable, and for every lookup the
-/// kernel refuses, it falls back to resolveInRoot(), so results and error messages are the
-/// same. Files are opened relative to the root's descriptor, which is what opening
-/// path(absolute) does, minus the walk down to the root. It caches nothing: each call asks
-/// the kernel, so a second probe sees a host that changed in between.
+/// Resolving a host path inside it is one openat2(RESOLVE_IN_ROOT) instead of an lstat() per
+/// path component (resolveInRoot()): one that allows no symlink for a plain path; a readlinkat
+/// in the (symlink-free) directory of a path expected to end in a symlink; a readlink of
+/// /proc/self/fd only where a chain goes through further symlinks. Where openat2 or /proc is
+/// unavailable, and for every lookup the kernel refuses, it falls back to resolveInRoot(), so
+/// results and error messages are the same. Files are opened relative to the root's
+/// descriptor, which is what opening path(absolute) does, minus the walk down to the root.
+/// What it keeps between calls only saves lookups (the last directory a symlink was read in,
+/// held open; where the root's symlinked top directories such as /lib lead); every answer
+/// still comes from the kernel, and a second probe, with a HostTree of its own, sees a host
+/// that changed in between. One probe's: not for several threads at once.
 class HostTree {
 public:
 	/// \brief This machine's root, not held open: lookups walk component by component.
