@@ -223,20 +223,14 @@ std::optional<Result<std::string>> HostTree::findInPlainDir(std::string_view abs
 		return std::nullopt;
 	std::string_view parent = absolute.substr(0, slash);
 	std::string name(absolute.substr(slash + 1));
-	if (!lastDir_ || lastDir_->path != parent) {
-		lastDir_.emplace();
-		lastDir_->path = std::string(parent);
-		int fd = openBelow(parent, RESOLVE_NO_SYMLINKS, O_PATH | O_DIRECTORY);
-		if (fd >= 0) {
-			lastDir_->fd.reset(fd);
-		} else if (fd == -ELOOP && learn) {
-			std::string through;
-			if (throughTop(absolute, through, true))
-				return findInPlainDir(through, keep, false);
-		}
-	}
-	if (!lastDir_->fd.isValid())
+	if (int e = plainDir(parent); e == -ELOOP && learn) {
+		std::string through;
+		if (throughTop(absolute, through, true))
+			return findInPlainDir(through, keep, false);
 		return std::nullopt;
+	} else if (e != 0) {
+		return std::nullopt;
+	}
 	char buf[4096];
 	ssize_t n = ::readlinkat(lastDir_->fd.get(), name.c_str(), buf, sizeof buf);
 	if (n < 0 && errno == ENOENT)
@@ -254,6 +248,68 @@ std::optional<Result<std::string>> HostTree::findInPlainDir(std::string_view abs
 				     ? std::string(target)
 				     : std::string(parent) + "/" + std::string(target);
 	return openFound(lexicallyNormal(joined), keep);
+}
+
+int HostTree::plainDir(std::string_view parent) const
+{
+	if (!lastDir_ || lastDir_->path != parent) {
+		lastDir_.emplace();
+		lastDir_->path = std::string(parent);
+		int fd = openBelow(parent, RESOLVE_NO_SYMLINKS, O_PATH | O_DIRECTORY);
+		if (fd >= 0)
+			lastDir_->fd.reset(fd);
+		else
+			lastDir_->error = fd;
+	}
+	return lastDir_->fd.isValid() ? 0 : lastDir_->error;
+}
+
+std::optional<Result<std::string>> HostTree::statInPlainDir(std::string_view absolute,
+							    struct stat &st, bool learn) const
+{
+	size_t slash = absolute.rfind('/');
+	if (absolute.empty() || absolute.front() != '/' || slash == 0 ||
+	    slash + 1 == absolute.size() || absolute.find("/.") != std::string_view::npos ||
+	    absolute.find("//") != std::string_view::npos)
+		return std::nullopt;
+	std::string_view parent = absolute.substr(0, slash);
+	if (int e = plainDir(parent); e == -ELOOP && learn) {
+		std::string through;
+		if (throughTop(absolute, through, true))
+			return statInPlainDir(through, st, false);
+		return std::nullopt;
+	} else if (e != 0) {
+		return std::nullopt;
+	}
+	std::string name(absolute.substr(slash + 1));
+	if (::fstatat(lastDir_->fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? std::optional<Result<std::string>>(err(Errc::NotFound, ""))
+				       : std::nullopt;
+	return std::string(absolute);
+}
+
+std::optional<std::string> HostTree::findStat(std::string_view absolute, struct stat &st) const
+{
+	Expect expect = Expect::Plain;
+	std::string through;
+	if (fast_) {
+		if (throughTop(absolute, through, false))
+			absolute = through;
+		if (auto r = statInPlainDir(absolute, st, true)) {
+			if (!*r)
+				return std::nullopt;
+			if (!S_ISLNK(st.st_mode))
+				return std::move(**r);
+			expect = Expect::Symlink; // where it leads, then what is there
+		}
+	}
+	UniqueFd fd;
+	auto real = find(absolute, expect, fd);
+	if (!real)
+		return std::nullopt;
+	if ((fd.isValid() ? ::fstat(fd.get(), &st) : stat(*real, st)) != 0)
+		return std::nullopt;
+	return real;
 }
 
 } // namespace tb::support

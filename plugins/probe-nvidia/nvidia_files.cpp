@@ -99,18 +99,13 @@ std::optional<std::string> inRoot(const ProbeState &st, const std::string &absol
 	return st.tree.find(absolute);
 }
 
-// inRoot() of a file that is no directory (nor a symlink: the lookup went through them):
-// the descriptor of what the lookup found tells, without a second lookup of the path.
+// inRoot() of a file that is no directory (nor a symlink: the lookup went through them),
+// told by the same lookup that found it.
 std::optional<std::string> fileInRoot(const ProbeState &st, const std::string &absolute)
 {
-	fs::UniqueFd fd;
-	auto real = st.tree.find(absolute, fs::HostTree::Expect::Plain, fd);
-	if (!real)
-		return std::nullopt;
 	struct stat s;
-	if (fd.isValid() ? ::fstat(fd.get(), &s) != 0 : st.tree.stat(*real, s, false) != 0)
-		return std::nullopt;
-	if (S_ISDIR(s.st_mode) || S_ISLNK(s.st_mode))
+	auto real = st.tree.findStat(absolute, s);
+	if (!real || S_ISDIR(s.st_mode) || S_ISLNK(s.st_mode))
 		return std::nullopt;
 	return real;
 }

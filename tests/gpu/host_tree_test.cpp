@@ -44,6 +44,16 @@ void expectSameAsWalk(const HostTree &tree, const std::string &path)
 		EXPECT_EQ(*link, *walk) << path;
 	else
 		EXPECT_EQ(link.error().message, walk.error().message) << path;
+	// findStat() finds what resolve() finds, where there is a file to stat (a missing root
+	// has none), and stats it.
+	struct stat foundStat, walkStat;
+	bool there = walk && ::lstat(tree.path(*walk).c_str(), &walkStat) == 0;
+	auto withStat = tree.findStat(path, foundStat);
+	EXPECT_EQ(withStat, there ? std::optional<std::string>(*walk) : std::nullopt) << path;
+	if (withStat && there) {
+		EXPECT_EQ(foundStat.st_ino, walkStat.st_ino) << path;
+		EXPECT_EQ(foundStat.st_mode, walkStat.st_mode) << path;
+	}
 	for (auto expect : {HostTree::Expect::Plain, HostTree::Expect::Symlink}) {
 		UniqueFd fd(::dup(0));
 		auto found = tree.find(path, expect, fd);

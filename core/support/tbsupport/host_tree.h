@@ -57,6 +57,9 @@ public:
 	/// looked it up, to read below it with the *At() readers (invalid otherwise: read by path).
 	std::optional<std::string> find(std::string_view absolute, Expect expect,
 					UniqueFd &fd) const;
+	/// \brief find(), and in \a st the stat() of what it found: for a path in a directory
+	/// without symlinks, one fstatat() there (the directory is held open for the next).
+	std::optional<std::string> findStat(std::string_view absolute, struct stat &st) const;
 	/// \brief True where resolve() succeeds; skips working out the final path.
 	bool resolves(std::string_view absolute) const;
 
@@ -125,6 +128,13 @@ private:
 	// directory holds no symlink on its way: nullopt where this way cannot tell.
 	std::optional<Result<std::string>> findInPlainDir(std::string_view absolute, UniqueFd *keep,
 							  bool learn) const;
+	// lastDir_ made the directory \a parent, opened if it is another: 0 when it holds no
+	// symlink on its way and is open, else the -errno of opening it (-ELOOP: a symlink).
+	int plainDir(std::string_view parent) const;
+	// The entry of findInPlainDir() found by one fstatat() in its directory (\a st: lstat()
+	// of it, maybe a symlink): its path, NotFound, or nullopt where this way cannot tell.
+	std::optional<Result<std::string>> statInPlainDir(std::string_view absolute,
+							  struct stat &st, bool learn) const;
 	// kernelFind() of a path that holds no symlink, else of where the symlinks lead.
 	std::optional<Result<std::string>> openFound(const std::string &path, UniqueFd *keep) const;
 
@@ -138,6 +148,7 @@ private:
 	struct PlainDir {
 		std::string path;
 		UniqueFd fd;
+		int error = 0; ///< -errno of opening it, when fd is not valid
 	};
 	mutable std::optional<PlainDir> lastDir_;
 	/// Top directories asked about, and where each leads ("" = not a symlink this way
