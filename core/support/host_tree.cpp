@@ -118,7 +118,12 @@ std::optional<std::string> HostTree::find(std::string_view absolute, Expect expe
 
 bool HostTree::resolves(std::string_view absolute) const
 {
+	std::string through;
 	if (fast_) {
+		if (throughTop(absolute, through, false))
+			absolute = through;
+		if (auto there = inHeldDir(absolute))
+			return *there;
 		int fd = openBelow(absolute, 0);
 		if (fd >= 0) {
 			::close(fd);

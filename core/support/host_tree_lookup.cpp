@@ -138,9 +138,9 @@ std::optional<Result<std::string>> HostTree::kernelFind(std::string_view absolut
 bool HostTree::throughTop(std::string_view absolute, std::string &out, bool learn) const
 {
 	size_t b = absolute.find_first_not_of('/');
-	size_t e = b == std::string_view::npos ? b : absolute.find('/', b);
-	if (e == std::string_view::npos)
-		return false; // no component, or only the top one: nothing below it to look up
+	if (b == std::string_view::npos)
+		return false; // the root itself
+	size_t e = std::min(absolute.find('/', b), absolute.size());
 	std::string_view top = absolute.substr(b, e - b);
 	if (top == "." || top == "..")
 		return false;
@@ -252,16 +252,53 @@ std::optional<Result<std::string>> HostTree::findInPlainDir(std::string_view abs
 
 int HostTree::plainDir(std::string_view parent) const
 {
-	if (!lastDir_ || lastDir_->path != parent) {
-		lastDir_.emplace();
-		lastDir_->path = std::string(parent);
-		int fd = openBelow(parent, RESOLVE_NO_SYMLINKS, O_PATH | O_DIRECTORY);
-		if (fd >= 0)
-			lastDir_->fd.reset(fd);
-		else
-			lastDir_->error = fd;
+	if (lastDir_ && lastDir_->path == parent)
+		return 0;
+	if (lastMiss_ && lastMiss_->first == parent)
+		return lastMiss_->second;
+	int fd = openBelow(parent, RESOLVE_NO_SYMLINKS, O_PATH | O_DIRECTORY);
+	if (fd < 0) { // the directory held so far stays open: the next lookup may be there
+		lastMiss_.emplace(std::string(parent), fd);
+		return fd;
 	}
-	return lastDir_->fd.isValid() ? 0 : lastDir_->error;
+	lastDir_.emplace();
+	lastDir_->path = std::string(parent);
+	lastDir_->fd.reset(fd);
+	return 0;
+}
+
+std::optional<bool> HostTree::inHeldDir(std::string_view absolute) const
+{
+	size_t slash = absolute.rfind('/');
+	if (!lastDir_ || slash == std::string_view::npos || slash + 1 == absolute.size() ||
+	    absolute.substr(0, slash) != lastDir_->path)
+		return std::nullopt;
+	std::string name(absolute.substr(slash + 1));
+	if (name == "." || name == "..")
+		return std::nullopt;
+	struct stat st;
+	if (::fstatat(lastDir_->fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISLNK(st.st_mode) ? std::nullopt : std::optional<bool>(true);
+	return errno == ENOENT ? std::optional<bool>(false) : std::nullopt;
+}
+
+bool HostTree::searchDir(std::string_view dir) const
+{
+	if (fast_) {
+		std::string d(dir), through;
+		if (throughTop(d, through, false))
+			d = std::move(through);
+		int e = plainDir(d);
+		if (e == -ELOOP && throughTop(d, through, true)) {
+			d = std::move(through);
+			e = plainDir(d);
+		}
+		if (e == 0)
+			return true;
+		if (e == -ENOENT)
+			return false;
+	}
+	return resolves(dir);
 }
 
 std::optional<Result<std::string>> HostTree::statInPlainDir(std::string_view absolute,

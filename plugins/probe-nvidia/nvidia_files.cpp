@@ -126,7 +126,7 @@ public:
 		if (auto it = known_.find(dir); it != known_.end())
 			return it->second;
 		std::string d(dir);
-		bool there = presentInRoot(st_, d);
+		bool there = st_.tree.searchDir(d); // held open for the lookups in it
 		known_.emplace(std::move(d), there);
 		return there;
 	}

@@ -62,6 +62,10 @@ public:
 	std::optional<std::string> findStat(std::string_view absolute, struct stat &st) const;
 	/// \brief True where resolve() succeeds; skips working out the final path.
 	bool resolves(std::string_view absolute) const;
+	/// \brief resolves() of a directory a search is about to look in: held open, when it
+	/// holds no symlink on its way, so that lookups of its entries (resolves(), findStat())
+	/// take one fstatat() each.
+	bool searchDir(std::string_view dir) const;
 
 	/// \name The host_fs.h readers of path(absolute)
 	/// \{
@@ -129,8 +133,12 @@ private:
 	std::optional<Result<std::string>> findInPlainDir(std::string_view absolute, UniqueFd *keep,
 							  bool learn) const;
 	// lastDir_ made the directory \a parent, opened if it is another: 0 when it holds no
-	// symlink on its way and is open, else the -errno of opening it (-ELOOP: a symlink).
+	// symlink on its way and is open, else the -errno of opening it (-ELOOP: a symlink),
+	// and lastDir_ stays what it was.
 	int plainDir(std::string_view parent) const;
+	// Whether \a absolute resolves, told by one fstatat() when it is an entry of lastDir_
+	// and no symlink; nullopt otherwise.
+	std::optional<bool> inHeldDir(std::string_view absolute) const;
 	// The entry of findInPlainDir() found by one fstatat() in its directory (\a st: lstat()
 	// of it, maybe a symlink): its path, NotFound, or nullopt where this way cannot tell.
 	std::optional<Result<std::string>> statInPlainDir(std::string_view absolute,
@@ -148,9 +156,10 @@ private:
 	struct PlainDir {
 		std::string path;
 		UniqueFd fd;
-		int error = 0; ///< -errno of opening it, when fd is not valid
 	};
 	mutable std::optional<PlainDir> lastDir_;
+	/// The last directory plainDir() could not hold open, and why (-errno).
+	mutable std::optional<std::pair<std::string, int>> lastMiss_;
 	/// Top directories asked about, and where each leads ("" = not a symlink this way
 	/// follows): on merged-/usr hosts "/lib" and "/bin" lead to "/usr/lib" and "/usr/bin".
 	mutable std::vector<std::pair<std::string, std::string>> tops_;
