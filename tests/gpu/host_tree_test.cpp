@@ -36,6 +36,17 @@ void expectSameAsWalk(const HostTree &tree, const std::string &path)
 	}
 	EXPECT_EQ(tree.find(path), walk ? std::optional<std::string>(*walk) : std::nullopt) << path;
 	EXPECT_EQ(tree.resolves(path), walk.has_value()) << path;
+	// With its directory held open by a search, the entry is found the same.
+	size_t slash = path.rfind('/');
+	if (slash != std::string::npos && slash > 0) {
+		std::string dir = path.substr(0, slash);
+		EXPECT_EQ(tree.searchDir(dir), resolveInRoot(tree.root(), dir).has_value()) << dir;
+		EXPECT_EQ(tree.resolves(path), walk.has_value()) << path << " (searched)";
+		struct stat st;
+		EXPECT_EQ(tree.findStat(path, st).has_value(),
+			  walk && ::lstat(tree.path(*walk).c_str(), &st) == 0)
+			<< path << " (searched)";
+	}
 	// Expecting a symlink changes the way, never the answer; a descriptor, where one comes
 	// back, is of the file found.
 	auto link = tree.resolve(path, HostTree::Expect::Symlink);
