@@ -107,9 +107,8 @@ private:
 		st.root = st.paths->hostRoot.empty() ? "/" : st.paths->hostRoot;
 		st.tree = fs::HostTree(st.root);
 		st.report.vendor = "nvidia";
-		bool proc = st.tree.isDirectory("/proc/driver/nvidia");
-		bool module = st.tree.isDirectory("/sys/module/nvidia");
-		if (!proc && !module)
+		if (!st.tree.isDirectory("/proc/driver/nvidia") &&
+		    !st.tree.isDirectory("/sys/module/nvidia"))
 			return noDriver(st);
 		readDriver(st);
 		probeGpus(st);
