@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <tb/host.h>
-
 #include "tbsupport/unique_fd.h"
 
 namespace tb::support {
@@ -40,9 +38,19 @@ std::vector<std::string_view> splitPath(std::string_view p)
 
 std::string underRoot(const std::string &root, std::string_view absolute)
 {
-	HostPaths p;
-	p.hostRoot = root;
-	return hostPath(p, absolute);
+	// hostPath() of <tb/host.h>, without copying the root twice on the way.
+	std::string_view r = root.empty() ? std::string_view("/") : std::string_view(root);
+	while (r.size() > 1 && r.back() == '/')
+		r.remove_suffix(1);
+	if (r == "/")
+		return std::string(absolute);
+	std::string out;
+	out.reserve(r.size() + absolute.size() + 1);
+	out += r;
+	if (absolute.empty() || absolute.front() != '/')
+		out += '/';
+	out += absolute;
+	return out;
 }
 
 bool isRealRoot(std::string_view root) noexcept
@@ -55,21 +63,12 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes)
 	return readFileAt(AT_FDCWD, path.c_str(), path, maxBytes);
 }
 
-Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path, size_t maxBytes,
-			       bool shortReadIsEnd)
-{
-	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_CLOEXEC));
-	if (!fd.isValid()) {
-		int e = errno;
-		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
-			 : e == EACCES               ? Errc::PermissionDenied
-						     : Errc::Io;
-		return err(c, "cannot open " + path + ": " + std::strerror(e));
-	}
-	return readFd(fd.get(), path, maxBytes, shortReadIsEnd);
-}
+namespace {
 
-Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd)
+// The readers below, naming their file with \a name() only when they fail: a name made
+// under a host root costs an allocation or three, and most reads succeed.
+template<typename Name>
+Result<std::string> readFdNamed(int fd, const Name &name, size_t maxBytes, bool shortReadIsEnd)
 {
 	std::string out;
 	char buf[8192];
@@ -78,11 +77,11 @@ Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, boo
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return err(Errc::Io, "cannot read " + path + ": " + std::strerror(errno));
+			return err(Errc::Io, "cannot read " + name() + ": " + std::strerror(errno));
 		if (n == 0)
 			break;
 		if (out.size() + static_cast<size_t>(n) > maxBytes) {
-			return err(Errc::LimitExceeded, "cannot read " + path + ": larger than " +
+			return err(Errc::LimitExceeded, "cannot read " + name() + ": larger than " +
 								std::to_string(maxBytes) +
 								" bytes");
 		}
@@ -91,6 +90,50 @@ Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, boo
 			break;
 	}
 	return out;
+}
+
+template<typename Name>
+Result<std::string> readFileAtNamed(int dirFd, const char *rel, const Name &name, size_t maxBytes,
+				    bool shortReadIsEnd)
+{
+	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_CLOEXEC));
+	if (!fd.isValid()) {
+		int e = errno;
+		Errc c = e == ENOENT || e == ENOTDIR ? Errc::NotFound
+			 : e == EACCES               ? Errc::PermissionDenied
+						     : Errc::Io;
+		return err(c, "cannot open " + name() + ": " + std::strerror(e));
+	}
+	return readFdNamed(fd.get(), name, maxBytes, shortReadIsEnd);
+}
+
+} // namespace
+
+Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path, size_t maxBytes,
+			       bool shortReadIsEnd)
+{
+	return readFileAtNamed(
+		dirFd, rel, [&] { return path; }, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd)
+{
+	return readFdNamed(
+		fd, [&] { return path; }, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFileAtUnder(int dirFd, const char *rel, const std::string &root,
+				    std::string_view absolute, size_t maxBytes, bool shortReadIsEnd)
+{
+	return readFileAtNamed(
+		dirFd, rel, [&] { return underRoot(root, absolute); }, maxBytes, shortReadIsEnd);
+}
+
+Result<std::string> readFdUnder(int fd, const std::string &root, std::string_view absolute,
+				size_t maxBytes, bool shortReadIsEnd)
+{
+	return readFdNamed(
+		fd, [&] { return underRoot(root, absolute); }, maxBytes, shortReadIsEnd);
 }
 
 std::string_view trim(std::string_view s)
@@ -195,13 +238,15 @@ std::vector<std::string> listDir(const std::string &path)
 	return listDirAt(AT_FDCWD, path.c_str());
 }
 
+namespace {
+
 // getdents64 straight into a buffer: no fstat() and no DIR allocation as opendir() has.
-std::vector<std::string> listDirAt(int dirFd, const char *rel)
+template<typename Add>
+void eachEntryAt(int dirFd, const char *rel, Add &&add)
 {
-	std::vector<std::string> out;
 	UniqueFd fd(::openat(dirFd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!fd.isValid())
-		return out;
+		return;
 	alignas(struct dirent64) char buf[16384];
 	for (;;) {
 		ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
@@ -214,9 +259,27 @@ std::vector<std::string> listDirAt(int dirFd, const char *rel)
 			off += e->d_reclen;
 			if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
 				continue;
-			out.emplace_back(e->d_name);
+			add(e);
 		}
 	}
+}
+
+} // namespace
+
+std::vector<std::string> listDirAt(int dirFd, const char *rel)
+{
+	std::vector<std::string> out;
+	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e) { out.emplace_back(e->d_name); });
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+std::vector<DirEntry> listDirEntriesAt(int dirFd, const char *rel)
+{
+	std::vector<DirEntry> out;
+	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e) {
+		out.push_back({e->d_name, e->d_type});
+	});
 	std::sort(out.begin(), out.end());
 	return out;
 }
@@ -303,27 +366,6 @@ Result<std::string> resolveInRoot(const std::string &root, std::string_view abso
 			chain->push_back(final);
 		return final;
 	}
-}
-
-std::map<std::string, std::string> parseKeyValues(std::string_view text, char sep)
-{
-	std::map<std::string, std::string> out;
-	size_t i = 0;
-	while (i < text.size()) {
-		size_t nl = text.find('\n', i);
-		if (nl == std::string_view::npos)
-			nl = text.size();
-		std::string_view line = text.substr(i, nl - i);
-		i = nl + 1;
-		size_t s = sep == ' ' ? line.find_first_of(" \t") : line.find(sep);
-		if (s == std::string_view::npos)
-			continue;
-		std::string_view key = trim(line.substr(0, s));
-		if (key.empty())
-			continue;
-		out.emplace(std::string(key), std::string(trim(line.substr(s + 1))));
-	}
-	return out;
 }
 
 } // namespace tb::support

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// HostTree: host-root lookups through openat2(RESOLVE_IN_ROOT), resolveInRoot() as fallback.
+// HostTree: host-root lookups through openat2(RESOLVE_IN_ROOT) (host_tree_lookup.cpp),
+// resolveInRoot() as fallback; readers relative to the root held open.
 #include "tbsupport/host_tree.h"
 
 #include <cerrno>
-#include <cstdio>
 
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -23,49 +23,7 @@ namespace {
 constexpr bool kHaveOpenat2 = true;
 #else
 constexpr bool kHaveOpenat2 = false;
-constexpr uint64_t RESOLVE_NO_SYMLINKS = 0;
 #endif
-
-// What /proc/self/fd says \a fd is: an absolute path, or nullopt.
-std::optional<std::string> fdPath(int fd)
-{
-	char link[32];
-	std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	char buf[4096];
-	ssize_t n = ::readlink(link, buf, sizeof buf);
-	if (n <= 0 || static_cast<size_t>(n) >= sizeof buf || buf[0] != '/')
-		return std::nullopt;
-	std::string_view p(buf, static_cast<size_t>(n));
-	constexpr std::string_view kDeleted = " (deleted)";
-	if (p.size() >= kDeleted.size() && p.substr(p.size() - kDeleted.size()) == kDeleted)
-		return std::nullopt;
-	return std::string(p);
-}
-
-// \a absolute with "." and ".." taken out the way resolveInRoot() does where no component
-// is a symlink ("/a/./b/../c" -> "/a/c", ".." stops at "/").
-std::string lexicallyNormal(std::string_view absolute)
-{
-	std::string out;
-	size_t i = 0;
-	while (i < absolute.size()) {
-		size_t j = absolute.find('/', i);
-		if (j == std::string_view::npos)
-			j = absolute.size();
-		std::string_view comp = absolute.substr(i, j - i);
-		i = j + 1;
-		if (comp.empty() || comp == ".")
-			continue;
-		if (comp == "..") {
-			size_t s = out.rfind('/');
-			out.resize(s == std::string::npos ? 0 : s);
-			continue;
-		}
-		out += '/';
-		out += comp;
-	}
-	return out.empty() ? "/" : out;
-}
 
 } // namespace
 
@@ -75,15 +33,8 @@ HostTree::HostTree(std::string root)
 	if (!kHaveOpenat2)
 		return;
 	dir_.reset(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (!dir_.isValid())
-		return;
-	auto kernelName = fdPath(dir_.get());
-	if (!kernelName) {
-		dir_.reset();
-		return;
-	}
-	prefix_ = *kernelName == "/" ? "" : std::move(*kernelName);
-	fast_ = true;
+	// The root's name in /proc is asked for when a lookup first needs it (hostPathOf()).
+	fast_ = dir_.isValid();
 }
 
 std::string HostTree::path(std::string_view absolute) const
@@ -91,17 +42,25 @@ std::string HostTree::path(std::string_view absolute) const
 	return underRoot(root_, absolute);
 }
 
-int HostTree::at(std::string_view absolute, std::string &rel) const
+void HostTree::AtPath::assign(std::string_view s)
+{
+	if (s.size() < sizeof small_) {
+		s.copy(small_, s.size());
+		small_[s.size()] = '\0';
+		big_.reset();
+	} else {
+		big_.emplace(s);
+	}
+}
+
+int HostTree::at(std::string_view absolute, AtPath &rel) const
 {
 	if (realRoot_ || !dir_.isValid()) {
-		rel = path(absolute);
+		rel.assign(path(absolute));
 		return AT_FDCWD;
 	}
 	size_t b = absolute.find_first_not_of('/');
-	if (b == std::string_view::npos)
-		rel = ".";
-	else
-		rel.assign(absolute.substr(b));
+	rel.assign(b == std::string_view::npos ? std::string_view(".") : absolute.substr(b));
 	return dir_.get();
 }
 
@@ -109,7 +68,8 @@ int HostTree::openBelow(std::string_view absolute, uint64_t resolve, int flags) 
 {
 #if defined(SYS_openat2) && defined(RESOLVE_IN_ROOT)
 	size_t b = absolute.find_first_not_of('/');
-	std::string rel = b == std::string_view::npos ? "." : std::string(absolute.substr(b));
+	AtPath rel;
+	rel.assign(b == std::string_view::npos ? std::string_view(".") : absolute.substr(b));
 	struct open_how how = {};
 	how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve;
@@ -129,46 +89,9 @@ int HostTree::openBelow(std::string_view absolute, uint64_t resolve, int flags) 
 #endif
 }
 
-std::optional<std::string> HostTree::hostPathOf(int fd) const
+Result<std::string> HostTree::resolve(std::string_view absolute, Expect expect) const
 {
-	auto p = fdPath(fd);
-	if (!p || p->compare(0, prefix_.size(), prefix_) != 0)
-		return std::nullopt;
-	if (p->size() == prefix_.size())
-		return std::string("/");
-	if ((*p)[prefix_.size()] != '/' && !prefix_.empty())
-		return std::nullopt;
-	return p->substr(prefix_.size());
-}
-
-std::optional<Result<std::string>> HostTree::kernelFind(std::string_view absolute) const
-{
-	if (!fast_)
-		return std::nullopt;
-	// Most paths hold no symlink: then the answer is the path itself, without asking /proc.
-	int fd = openBelow(absolute, RESOLVE_NO_SYMLINKS);
-	if (fd >= 0) {
-		::close(fd);
-		return lexicallyNormal(absolute);
-	}
-	if (fd == -ENOENT) // a missing component before any symlink: the walk stops there too
-		return err(Errc::NotFound, "");
-	if (fd != -ELOOP || !fast_)
-		return std::nullopt;
-	fd = openBelow(absolute, 0);
-	if (fd == -ENOENT)
-		return err(Errc::NotFound, "");
-	if (fd < 0)
-		return std::nullopt;
-	UniqueFd owned(fd);
-	if (auto p = hostPathOf(fd))
-		return std::move(*p);
-	return std::nullopt;
-}
-
-Result<std::string> HostTree::resolve(std::string_view absolute) const
-{
-	auto k = kernelFind(absolute);
+	auto k = kernelFind(absolute, expect);
 	if (k && *k)
 		return std::move(**k);
 	// Also where the kernel said no: the walk names the missing component, it does not.
@@ -177,7 +100,17 @@ Result<std::string> HostTree::resolve(std::string_view absolute) const
 
 std::optional<std::string> HostTree::find(std::string_view absolute) const
 {
-	if (auto k = kernelFind(absolute))
+	if (auto k = kernelFind(absolute, Expect::Plain))
+		return *k ? std::optional<std::string>(std::move(**k)) : std::nullopt;
+	auto r = resolveInRoot(root_, absolute);
+	return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;
+}
+
+std::optional<std::string> HostTree::find(std::string_view absolute, Expect expect,
+					  UniqueFd &fd) const
+{
+	fd.reset();
+	if (auto k = kernelFind(absolute, expect, &fd))
 		return *k ? std::optional<std::string>(std::move(**k)) : std::nullopt;
 	auto r = resolveInRoot(root_, absolute);
 	return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;
@@ -185,7 +118,12 @@ std::optional<std::string> HostTree::find(std::string_view absolute) const
 
 bool HostTree::resolves(std::string_view absolute) const
 {
+	std::string through;
 	if (fast_) {
+		if (throughTop(absolute, through, false))
+			absolute = through;
+		if (auto there = inHeldDir(absolute))
+			return *there;
 		int fd = openBelow(absolute, 0);
 		if (fd >= 0) {
 			::close(fd);
@@ -200,10 +138,9 @@ bool HostTree::resolves(std::string_view absolute) const
 Result<std::string> HostTree::readFile(std::string_view absolute, size_t maxBytes,
 				       bool shortReadIsEnd) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
-	return readFileAt(dir, rel.c_str(), dir == AT_FDCWD ? rel : path(absolute), maxBytes,
-			  shortReadIsEnd);
+	return readFileAtUnder(dir, rel.c_str(), root_, absolute, maxBytes, shortReadIsEnd);
 }
 
 std::optional<std::string> HostTree::readLine(std::string_view absolute) const
@@ -229,7 +166,7 @@ std::optional<int64_t> HostTree::readAttributeIntInRoot(std::string_view absolut
 		int fd = openBelow(absolute, 0, O_RDONLY);
 		if (fd >= 0) {
 			UniqueFd owned(fd);
-			auto line = firstLine(readFd(fd, path(absolute), 64 * 1024, true));
+			auto line = firstLine(readFdUnder(fd, root_, absolute, 64 * 1024, true));
 			return line ? parseInt(*line) : std::nullopt;
 		}
 		if (fd == -ENOENT)
@@ -241,7 +178,7 @@ std::optional<int64_t> HostTree::readAttributeIntInRoot(std::string_view absolut
 
 std::optional<std::string> HostTree::readLink(std::string_view absolute) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	char buf[4096];
 	ssize_t n = ::readlinkat(dir, rel.c_str(), buf, sizeof buf);
@@ -252,14 +189,21 @@ std::optional<std::string> HostTree::readLink(std::string_view absolute) const
 
 std::vector<std::string> HostTree::listDir(std::string_view absolute) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	return listDirAt(dir, rel.c_str());
 }
 
+std::vector<DirEntry> HostTree::listDirEntries(std::string_view absolute) const
+{
+	AtPath rel;
+	int dir = at(absolute, rel);
+	return listDirEntriesAt(dir, rel.c_str());
+}
+
 int HostTree::stat(std::string_view absolute, struct stat &st, bool follow) const
 {
-	std::string rel;
+	AtPath rel;
 	int dir = at(absolute, rel);
 	return ::fstatat(dir, rel.c_str(), &st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
 }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include <unistd.h>
+
 #include <tb/host.h>
 
 #include "tbsupport/host_fs.h"
@@ -78,20 +80,38 @@ void readDrmNodes(const std::string &root, std::string_view sysDevice,
 
 bool readPciDevice(const HostTree &tree, std::string_view bdf, PciDevice &out)
 {
-	auto real = tree.find("/sys/bus/pci/devices/" + std::string(bdf));
+	// The entries of /sys/bus/pci/devices are links into /sys/devices. The device directory
+	// is held open where the kernel found it: its files are then one component away.
+	UniqueFd dir;
+	auto real = tree.find("/sys/bus/pci/devices/" + std::string(bdf), HostTree::Expect::Symlink,
+			      dir);
 	if (!real)
 		return false;
 	out = PciDevice{};
 	out.bdf = std::string(bdf);
 	out.sysPath = *real;
-	const std::string &dir = *real;
-	out.vendor = static_cast<uint32_t>(tree.readAttributeInt(dir + "/vendor").value_or(0));
-	out.device = static_cast<uint32_t>(tree.readAttributeInt(dir + "/device").value_or(0));
-	out.classCode = static_cast<uint32_t>(tree.readAttributeInt(dir + "/class").value_or(0));
-	out.numaNode = static_cast<int>(tree.readAttributeInt(dir + "/numa_node").value_or(-1));
-	if (auto drv = tree.readLink(dir + "/driver"))
-		out.driver = std::string(baseName(*drv));
-	drmNodes(tree.listDir(dir + "/drm"), out.drmCards, out.drmRenders);
+	auto attribute = [&](const char *name, int64_t fallback) {
+		if (!dir.isValid())
+			return tree.readAttributeInt(*real + "/" + name).value_or(fallback);
+		auto line = firstLine(readFileAt(dir.get(), name, *real, 64 * 1024, true));
+		return (line ? parseInt(*line) : std::nullopt).value_or(fallback);
+	};
+	out.vendor = static_cast<uint32_t>(attribute("vendor", 0));
+	out.device = static_cast<uint32_t>(attribute("device", 0));
+	out.classCode = static_cast<uint32_t>(attribute("class", 0));
+	out.numaNode = static_cast<int>(attribute("numa_node", -1));
+	if (dir.isValid()) {
+		char buf[4096];
+		ssize_t n = ::readlinkat(dir.get(), "driver", buf, sizeof buf);
+		if (n > 0 && static_cast<size_t>(n) < sizeof buf)
+			out.driver = std::string(
+				baseName(std::string_view(buf, static_cast<size_t>(n))));
+		drmNodes(listDirAt(dir.get(), "drm"), out.drmCards, out.drmRenders);
+	} else {
+		if (auto drv = tree.readLink(*real + "/driver"))
+			out.driver = std::string(baseName(*drv));
+		drmNodes(tree.listDir(*real + "/drm"), out.drmCards, out.drmRenders);
+	}
 	return true;
 }
 

@@ -49,12 +49,11 @@ void addDrmNodes(ProbeState &st, GpuDevice &gpu, const fs::PciDevice &pci)
 
 std::optional<int64_t> capMinor(const ProbeState &st, const std::string &absolute)
 {
-	auto text = st.tree.readFile(absolute, 4096);
+	auto text = st.tree.readFile(absolute, 4096, kShortReadIsEnd);
 	if (!text)
 		return std::nullopt;
-	auto kv = fs::parseKeyValues(*text, ':');
-	auto it = kv.find("DeviceFileMinor");
-	return it == kv.end() ? std::nullopt : fs::parseInt(it->second);
+	auto minor = fs::keyValue(*text, ':', "DeviceFileMinor");
+	return minor ? fs::parseInt(*minor) : std::nullopt;
 }
 
 std::set<std::string> partitionNodePaths(const ProbeReport &r)
@@ -67,19 +66,20 @@ std::set<std::string> partitionNodePaths(const ProbeReport &r)
 	return out;
 }
 
-// Vendor and class first: most PCI functions of a server are no NVIDIA display controllers,
-// and readPciDevice() resolves the device and reads it whole (ids, NUMA, driver, drm/).
+// Class and vendor first: most PCI functions of a server are no NVIDIA display controllers,
+// and readPciDevice() resolves the device and reads it whole (ids, NUMA, driver, drm/). The
+// class goes first: it rules out bridges and the like, and NVIDIA's own NVSwitches, at once.
 bool nvidiaDisplay(const ProbeState &st, const std::string &bdf)
 {
 	std::string dir = "/sys/bus/pci/devices/" + bdf;
 	if (st.root == "/") { // the kernel follows sysfs links the same way on the real root
-		if (st.tree.readAttributeInt(dir + "/vendor").value_or(0) != 0x10de)
+		if ((st.tree.readAttributeInt(dir + "/class").value_or(0) >> 16) != 0x03)
 			return false;
-		return (st.tree.readAttributeInt(dir + "/class").value_or(0) >> 16) == 0x03;
+		return st.tree.readAttributeInt(dir + "/vendor").value_or(0) == 0x10de;
 	}
-	if (st.tree.readAttributeIntInRoot(dir + "/vendor").value_or(0) != 0x10de)
+	if ((st.tree.readAttributeIntInRoot(dir + "/class").value_or(0) >> 16) != 0x03)
 		return false;
-	return (st.tree.readAttributeIntInRoot(dir + "/class").value_or(0) >> 16) == 0x03;
+	return st.tree.readAttributeIntInRoot(dir + "/vendor").value_or(0) == 0x10de;
 }
 
 } // namespace
@@ -118,7 +118,7 @@ void probeGpus(ProbeState &st)
 	for (auto &bdf : st.tree.listDir("/proc/driver/nvidia/gpus")) {
 		inProcfs.insert(bdf);
 		std::string infoPath = "/proc/driver/nvidia/gpus/" + bdf + "/information";
-		auto text = st.tree.readFile(infoPath, 64 * 1024);
+		auto text = st.tree.readFile(infoPath, 64 * 1024, kShortReadIsEnd);
 		if (!text) {
 			st.warn("GPU " + bdf + " skipped: " + text.error().message);
 			continue;

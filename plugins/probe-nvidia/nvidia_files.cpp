@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <tbsupport/host_fs.h>
@@ -98,6 +99,17 @@ std::optional<std::string> inRoot(const ProbeState &st, const std::string &absol
 	return st.tree.find(absolute);
 }
 
+// inRoot() of a file that is no directory (nor a symlink: the lookup went through them),
+// told by the same lookup that found it.
+std::optional<std::string> fileInRoot(const ProbeState &st, const std::string &absolute)
+{
+	struct stat s;
+	auto real = st.tree.findStat(absolute, s);
+	if (!real || S_ISDIR(s.st_mode) || S_ISLNK(s.st_mode))
+		return std::nullopt;
+	return real;
+}
+
 // inRoot() for a caller that only asks whether the file is there.
 bool presentInRoot(const ProbeState &st, const std::string &absolute)
 {
@@ -109,17 +121,19 @@ bool presentInRoot(const ProbeState &st, const std::string &absolute)
 class SearchDirs {
 public:
 	explicit SearchDirs(const ProbeState &st) : st_(st) {}
-	bool present(const std::string &dir)
+	bool present(std::string_view dir)
 	{
-		auto [it, fresh] = known_.try_emplace(dir, false);
-		if (fresh)
-			it->second = presentInRoot(st_, dir);
-		return it->second;
+		if (auto it = known_.find(dir); it != known_.end())
+			return it->second;
+		std::string d(dir);
+		bool there = st_.tree.searchDir(d); // held open for the lookups in it
+		known_.emplace(std::move(d), there);
+		return there;
 	}
 
 private:
 	const ProbeState &st_;
-	std::map<std::string, bool> known_;
+	std::map<std::string, bool, std::less<>> known_;
 };
 
 // Resolve the anchors through the cache; returns the versioned files they lead to.
@@ -137,7 +151,8 @@ std::vector<std::string> anchorsFromCache(ProbeState &st)
 		for (auto &e : cache->entries) {
 			if (e.soname != anchor || e.flags != native)
 				continue;
-			auto real = st.tree.resolve(e.path);
+			// A SONAME link, as a rule.
+			auto real = st.tree.resolve(e.path, fs::HostTree::Expect::Symlink);
 			if (real) {
 				out.push_back(*real);
 				break;
@@ -170,30 +185,35 @@ std::vector<std::string> anchorsFromDirs(const ProbeState &st, const std::string
 std::vector<std::string> xorgModules(const ProbeState &st, const std::set<std::string> &libDirs,
 				     const std::string &version)
 {
-	std::vector<std::string> dirs;
-	for (auto &d : libDirs)
-		dirs.push_back(d + "/nvidia/xorg");
-	std::vector<std::string> roots;
-	for (auto &d : libDirs)
-		roots.push_back(d + "/xorg/modules");
-	roots.insert(roots.end(), std::begin(kXorgModuleRoots), std::end(kXorgModuleRoots));
-	for (auto &r : roots)
-		for (const char *sub : kXorgModuleSubdirs)
-			dirs.push_back(r + "/" + sub);
+	// The directories in search order, each made only when the search gets there; \a f
+	// returns true to stop.
+	auto eachDir = [&](auto &&f) {
+		for (auto &d : libDirs)
+			if (f(d + "/nvidia/xorg"))
+				return;
+		for (auto &d : libDirs)
+			for (const char *sub : kXorgModuleSubdirs)
+				if (f(d + "/xorg/modules/" + sub))
+					return;
+		for (const char *r : kXorgModuleRoots)
+			for (const char *sub : kXorgModuleSubdirs)
+				if (f(std::string(r) + "/" + sub))
+					return;
+	};
 	std::vector<std::string> out;
 	std::vector<std::string> names{"nvidia_drv.so"};
 	if (!version.empty())
 		names.push_back("libglxserver_nvidia.so." + version);
 	SearchDirs search(st);
 	for (auto &name : names)
-		for (auto &d : dirs)
-			if (!search.present(d)) {
-				continue;
-			} else if (auto real = inRoot(st, d + "/" + name);
-				   real && isRegularFile(st, *real)) {
-				out.push_back(*real);
-				break;
-			}
+		eachDir([&](const std::string &d) {
+			if (!search.present(d))
+				return false;
+			auto real = fileInRoot(st, d + "/" + name);
+			if (real)
+				out.push_back(std::move(*real));
+			return real.has_value();
+		});
 	return out;
 }
 
@@ -210,18 +230,23 @@ void collectLibraries(ProbeState &st, const std::string &version)
 		dirs.insert(std::string(fs::dirName(a)));
 	}
 	std::set<std::string> libs;
+	const std::string suffix = ".so." + version;
 	for (auto &dir : dirs) {
 		for (std::string sub : {dir, dir + "/vdpau"}) {
-			for (auto &name : st.tree.listDir(sub)) {
-				std::string p = sub + "/" + name;
+			for (auto &[name, type] : st.tree.listDirEntries(sub)) {
 				bool versioned = !version.empty() && name.rfind("lib", 0) == 0 &&
-						 endsWith(name, ".so." + version);
+						 endsWith(name, suffix);
 				bool graphics = std::any_of(
 					std::begin(kUnversionedPrefixes),
 					std::end(kUnversionedPrefixes),
 					[&](const char *pre) { return name.rfind(pre, 0) == 0; });
-				if ((versioned || graphics) && isRegularFile(st, p))
-					libs.insert(p);
+				if (!versioned && !graphics)
+					continue;
+				std::string p = sub + "/" + name;
+				// The listing's type where it gives one: no lstat() per library.
+				if (type == DT_UNKNOWN ? isRegularFile(st, p)
+						       : type != DT_DIR && type != DT_LNK)
+					libs.insert(std::move(p));
 			}
 		}
 	}
@@ -241,11 +266,15 @@ void collectFirmware(ProbeState &st, const std::string &version)
 {
 	if (version.empty())
 		return;
-	std::string release = st.tree.readLine("/proc/sys/kernel/osrelease").value_or("");
+	std::string release = fs::firstLine(st.tree.readFile("/proc/sys/kernel/osrelease",
+							     64 * 1024, kShortReadIsEnd))
+				      .value_or("");
 	std::vector<std::string> bases;
 	// The kernel looks in firmware_class.path before the built-in directories.
-	std::string custom =
-		st.tree.readLine("/sys/module/firmware_class/parameters/path").value_or("");
+	std::string custom = fs::firstLine(st.tree.readFile("/sys/module/firmware_class/"
+							    "parameters/path",
+							    64 * 1024, kShortReadIsEnd))
+				     .value_or("");
 	while (custom.size() > 1 && custom.back() == '/')
 		custom.pop_back();
 	if (!custom.empty() && custom[0] == '/')
@@ -278,10 +307,10 @@ void collectFixedLists(ProbeState &st)
 	SearchDirs search(st);
 	for (const char *bin : kBinaries)
 		for (const char *dir : kBinDirs) {
-			std::string p = std::string(dir) + "/" + bin;
 			if (!search.present(dir))
 				continue;
-			if (auto real = inRoot(st, p); real && !st.tree.isDirectory(*real)) {
+			std::string p = std::string(dir) + "/" + bin;
+			if (fileInRoot(st, p)) {
 				st.report.binaries.push_back(p);
 				break;
 			}
@@ -289,7 +318,7 @@ void collectFixedLists(ProbeState &st)
 	for (const char *cfg : kConfigFiles)
 		for (const char *dir : kConfigDirs) {
 			std::string p = std::string(dir) + "/" + cfg;
-			if (search.present(std::string(fs::dirName(p))) && presentInRoot(st, p)) {
+			if (search.present(fs::dirName(p)) && presentInRoot(st, p)) {
 				st.report.configFiles.push_back(p);
 				break;
 			}

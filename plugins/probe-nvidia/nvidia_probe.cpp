@@ -27,11 +27,14 @@ void readDriver(ProbeState &st)
 {
 	DriverInfo &d = st.report.driver;
 	d.name = "nvidia";
-	auto proc = st.tree.readFile("/proc/driver/nvidia/version", 64 * 1024);
+	// Both are kernel files written whole by the first read (single_open(), a sysfs
+	// attribute): a short read is their end (kShortReadIsEnd, nvidia_probe.h).
+	auto proc = st.tree.readFile("/proc/driver/nvidia/version", 64 * 1024, kShortReadIsEnd);
 	std::optional<fs::NvidiaDriverVersion> procVersion;
 	if (proc)
 		procVersion = fs::parseNvidiaProcVersion(*proc);
-	auto line = st.tree.readLine("/sys/module/nvidia/version");
+	auto line = fs::firstLine(
+		st.tree.readFile("/sys/module/nvidia/version", 64 * 1024, kShortReadIsEnd));
 	std::optional<std::string> modVersion = line ? fs::parseDottedVersion(*line) : std::nullopt;
 	if (procVersion)
 		d.type = procVersion->type;
@@ -104,9 +107,8 @@ private:
 		st.root = st.paths->hostRoot.empty() ? "/" : st.paths->hostRoot;
 		st.tree = fs::HostTree(st.root);
 		st.report.vendor = "nvidia";
-		bool proc = st.tree.isDirectory("/proc/driver/nvidia");
-		bool module = st.tree.isDirectory("/sys/module/nvidia");
-		if (!proc && !module)
+		if (!st.tree.isDirectory("/proc/driver/nvidia") &&
+		    !st.tree.isDirectory("/sys/module/nvidia"))
 			return noDriver(st);
 		readDriver(st);
 		probeGpus(st);

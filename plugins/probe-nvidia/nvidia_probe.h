@@ -14,6 +14,12 @@
 
 namespace tb::nvidia {
 
+/// \brief For HostTree::readFile() of the driver's procfs files, sysfs attributes and sysctls:
+/// the kernel writes each whole into the first read() (the driver's procfs files are
+/// single_open() seq_files, one record each), so a short read is the end and no second read
+/// is needed to see it. Fixture copies are regular files, where a short read is the end too.
+constexpr bool kShortReadIsEnd = true;
+
 /// \brief Host root plus the report under construction.
 struct ProbeState {
 	std::string root;       ///< host root ("/" on a real host)

@@ -56,6 +56,21 @@ TEST(NvidiaInformation, UnknownUuidAndExcluded)
 	EXPECT_EQ(i.deviceMinor, -1);
 }
 
+// keyValue() gives what parseKeyValues() maps each key to: the first line's, trimmed.
+TEST(KeyValues, LookupMatchesTheMap)
+{
+	const char *text = "Model: \t A:B \nModel: second\n  : no key\nno separator\n"
+			   "Device Minor:  3\r\nEmpty:\nlast:x";
+	auto map = parseKeyValues(text, ':');
+	EXPECT_EQ(map.size(), 4u);
+	for (auto &[k, v] : map)
+		EXPECT_EQ(keyValue(text, ':', k).value_or("-"), v) << k;
+	EXPECT_EQ(keyValue(text, ':', "Model").value_or(""), "A:B");
+	EXPECT_FALSE(keyValue(text, ':', "no separator"));
+	EXPECT_FALSE(keyValue(text, ':', "missing"));
+	EXPECT_EQ(keyValue("a 1\nb\t2", ' ', "b").value_or(""), "2");
+}
+
 TEST(NvidiaVersion, ProprietaryFullVersion)
 {
 	auto v = parseNvidiaProcVersion("NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14 "

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -34,6 +36,51 @@ void expectSameAsWalk(const HostTree &tree, const std::string &path)
 	}
 	EXPECT_EQ(tree.find(path), walk ? std::optional<std::string>(*walk) : std::nullopt) << path;
 	EXPECT_EQ(tree.resolves(path), walk.has_value()) << path;
+	// With its directory held open by a search, the entry is found the same.
+	size_t slash = path.rfind('/');
+	if (slash != std::string::npos && slash > 0) {
+		std::string dir = path.substr(0, slash);
+		EXPECT_EQ(tree.searchDir(dir), resolveInRoot(tree.root(), dir).has_value()) << dir;
+		EXPECT_EQ(tree.resolves(path), walk.has_value()) << path << " (searched)";
+		struct stat st;
+		EXPECT_EQ(tree.findStat(path, st).has_value(),
+			  walk && ::lstat(tree.path(*walk).c_str(), &st) == 0)
+			<< path << " (searched)";
+	}
+	// Expecting a symlink changes the way, never the answer; a descriptor, where one comes
+	// back, is of the file found.
+	auto link = tree.resolve(path, HostTree::Expect::Symlink);
+	ASSERT_EQ(link.has_value(), walk.has_value()) << path;
+	if (walk)
+		EXPECT_EQ(*link, *walk) << path;
+	else
+		EXPECT_EQ(link.error().message, walk.error().message) << path;
+	// findStat() finds what resolve() finds, where there is a file to stat (a missing root
+	// has none), and stats it.
+	struct stat foundStat, walkStat;
+	bool there = walk && ::lstat(tree.path(*walk).c_str(), &walkStat) == 0;
+	auto withStat = tree.findStat(path, foundStat);
+	EXPECT_EQ(withStat, there ? std::optional<std::string>(*walk) : std::nullopt) << path;
+	if (withStat && there) {
+		EXPECT_EQ(foundStat.st_ino, walkStat.st_ino) << path;
+		EXPECT_EQ(foundStat.st_mode, walkStat.st_mode) << path;
+	}
+	for (auto expect : {HostTree::Expect::Plain, HostTree::Expect::Symlink}) {
+		UniqueFd fd(::dup(0));
+		auto found = tree.find(path, expect, fd);
+		EXPECT_EQ(found, walk ? std::optional<std::string>(*walk) : std::nullopt) << path;
+		if (!found) {
+			EXPECT_FALSE(fd.isValid()) << path;
+			continue;
+		}
+		struct stat a, b;
+		if (fd.isValid()) {
+			ASSERT_EQ(::fstat(fd.get(), &a), 0) << path;
+			ASSERT_EQ(::lstat(tree.path(*found).c_str(), &b), 0) << path;
+			EXPECT_EQ(a.st_ino, b.st_ino) << path;
+			EXPECT_EQ(a.st_dev, b.st_dev) << path;
+		}
+	}
 }
 
 // The readers opened relative to the root read what the host_fs.h readers of the full path
@@ -56,6 +103,18 @@ void expectSameReads(const HostTree &tree, const std::string &p)
 		<< p;
 	EXPECT_EQ(tree.readLink(p), readLink(full)) << p;
 	EXPECT_EQ(tree.listDir(p), listDir(full)) << p;
+	// The typed listing names the same entries, each with the type lstat() gives it.
+	std::vector<std::string> names;
+	for (auto &e : tree.listDirEntries(p)) {
+		names.push_back(e.name);
+		struct stat st;
+		if (e.type == DT_UNKNOWN || ::lstat((full + "/" + e.name).c_str(), &st) != 0)
+			continue;
+		EXPECT_EQ(e.type == DT_DIR, S_ISDIR(st.st_mode)) << p << "/" << e.name;
+		EXPECT_EQ(e.type == DT_LNK, S_ISLNK(st.st_mode)) << p << "/" << e.name;
+		EXPECT_EQ(e.type == DT_REG, S_ISREG(st.st_mode)) << p << "/" << e.name;
+	}
+	EXPECT_EQ(names, listDir(full)) << p;
 	EXPECT_EQ(tree.isDirectory(p), isDirectory(full)) << p;
 	auto n = statDeviceNode(tree, p);
 	auto m = statDeviceNode(tree.root(), p);

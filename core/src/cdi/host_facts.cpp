@@ -3,6 +3,8 @@
 // read once under the inventory's host root and kept with the inventory.
 #include "host_facts.h"
 
+#include <cerrno>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,11 +35,25 @@ std::shared_ptr<HostFacts> HostFacts::of(const GpuInventory &inventory, std::str
 	return f;
 }
 
-std::string HostFacts::local(std::string_view path) const
+int HostFacts::at(std::string_view path, std::string &rel)
 {
-	HostPaths p;
-	p.hostRoot = root_.value_or("/");
-	return hostPath(p, path);
+	if (!rootOpened_) {
+		rootOpened_ = true;
+		rootFd_.reset(
+			::open(root_.value_or("/").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+	}
+	if (!rootFd_.isValid()) {
+		HostPaths p;
+		p.hostRoot = root_.value_or("/");
+		rel = hostPath(p, path);
+		return AT_FDCWD;
+	}
+	size_t b = path.find_first_not_of('/');
+	if (b == std::string_view::npos)
+		rel = ".";
+	else
+		rel.assign(path.substr(b));
+	return rootFd_.get();
 }
 
 int64_t HostFacts::nodeGid(std::string_view path)
@@ -48,8 +64,10 @@ int64_t HostFacts::nodeGid(std::string_view path)
 	// Only a real node has a group (fixture stand-ins are plain files).
 	int64_t gid = -1;
 	struct stat st;
-	if (::stat(local(path).c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) &&
-	    st.st_gid != 0)
+	std::string rel;
+	int dir = at(path, rel);
+	if (::fstatat(dir, rel.c_str(), &st, 0) == 0 &&
+	    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && st.st_gid != 0)
 		gid = st.st_gid;
 	gids_.emplace(std::string(path), gid);
 	return gid;
@@ -63,7 +81,9 @@ std::string HostFacts::hookBinary()
 		for (const char *p :
 		     {"/usr/bin/nvidia-cdi-hook", "/usr/local/bin/nvidia-cdi-hook"}) {
 			struct stat st;
-			if (::stat(local(p).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+			std::string rel;
+			int dir = at(p, rel);
+			if (::fstatat(dir, rel.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
 				*hook_ = p;
 				break;
 			}
@@ -78,17 +98,32 @@ std::shared_ptr<const std::map<std::string, std::string>> HostFacts::links(const
 	if (auto it = links_.find(dir); it != links_.end())
 		return it->second;
 	auto raw = std::make_shared<std::map<std::string, std::string>>();
-	if (DIR *d = ::opendir(local(dir).c_str())) {
-		int fd = ::dirfd(d);
-		while (dirent *e = ::readdir(d)) {
-			if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+	std::string rel;
+	int base = at(dir, rel);
+	// getdents64 straight into a buffer: d_type says which entries are links, without the
+	// fstat() and allocation of opendir().
+	if (support::UniqueFd fd(::openat(base, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	    fd.isValid()) {
+		alignas(struct dirent64) char buf[16384];
+		for (;;) {
+			ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
 				continue;
-			char buf[256];
-			ssize_t n = ::readlinkat(fd, e->d_name, buf, sizeof buf);
-			if (n > 0 && static_cast<size_t>(n) < sizeof buf)
-				raw->emplace(e->d_name, std::string(buf, static_cast<size_t>(n)));
+			if (n <= 0)
+				break;
+			for (ssize_t off = 0; off < n;) {
+				auto *e = reinterpret_cast<struct dirent64 *>(buf + off);
+				off += e->d_reclen;
+				if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+					continue;
+				char target[256];
+				ssize_t len =
+					::readlinkat(fd.get(), e->d_name, target, sizeof target);
+				if (len > 0 && static_cast<size_t>(len) < sizeof target)
+					raw->emplace(e->d_name,
+						     std::string(target, static_cast<size_t>(len)));
+			}
 		}
-		::closedir(d);
 	}
 	links_.emplace(dir, raw);
 	return raw;

@@ -12,6 +12,8 @@
 
 #include <tb/gpus.h>
 
+#include "tbsupport/unique_fd.h"
+
 namespace tb::cdi {
 
 /// \brief What generation learns from the host tree under one root: the group of a device
@@ -35,10 +37,14 @@ public:
 	static std::shared_ptr<HostFacts> of(const GpuInventory &inventory, std::string_view root);
 
 private:
-	std::string local(std::string_view path) const;
+	// The directory descriptor and relative path to hand an *at() call for host path
+	// \a path: the root held open, so each lookup walks only the path below it.
+	int at(std::string_view path, std::string &rel);
 
 	std::mutex mutex_;
 	std::optional<std::string> root_; // bound on first use
+	support::UniqueFd rootFd_;        // root_ (O_PATH), opened on first use
+	bool rootOpened_ = false;
 	std::map<std::string, int64_t, std::less<>> gids_;
 	std::optional<std::string> hook_;
 	std::map<std::string, std::shared_ptr<const std::map<std::string, std::string>>,

@@ -19,12 +19,20 @@ Result<std::string> readFile(const std::string &path, size_t maxBytes = 1 << 20)
 /// \brief readFile() of \a rel opened relative to the directory \a dirFd (or AT_FDCWD);
 /// messages name \a path.
 /// \param shortReadIsEnd stop after a read() that did not fill the buffer instead of asking
-/// once more for EOF: only for a regular file (a short read is its end) or a sysfs attribute
-/// (produced whole by one read of up to a page), never for procfs, which may return less
+/// once more for EOF: only for a regular file (a short read is its end), a sysfs attribute
+/// (produced whole by one read of up to a page), or a procfs file of one record (single_open(),
+/// a sysctl); never for other procfs files, whose reads may stop between records
 Result<std::string> readFileAt(int dirFd, const char *rel, const std::string &path,
 			       size_t maxBytes = 1 << 20, bool shortReadIsEnd = false);
 /// \brief The rest of the open file \a fd, as readFileAt() reads it; messages name \a path.
 Result<std::string> readFd(int fd, const std::string &path, size_t maxBytes, bool shortReadIsEnd);
+/// \brief readFileAt() and readFd() whose messages name underRoot(root, absolute), a name
+/// only made for a message.
+Result<std::string> readFileAtUnder(int dirFd, const char *rel, const std::string &root,
+				    std::string_view absolute, size_t maxBytes,
+				    bool shortReadIsEnd);
+Result<std::string> readFdUnder(int fd, const std::string &root, std::string_view absolute,
+				size_t maxBytes, bool shortReadIsEnd);
 /// \brief First line of a file without trailing whitespace ("0x10de\n" -> "0x10de").
 std::optional<std::string> readLine(const std::string &path);
 /// \brief The first line of file contents \a r, trimmed; nullopt when \a r is an error.
@@ -41,6 +49,15 @@ bool isSymlink(const std::string &path);
 std::vector<std::string> listDir(const std::string &path);
 /// \brief listDir() of \a rel relative to the directory \a dirFd (or AT_FDCWD).
 std::vector<std::string> listDirAt(int dirFd, const char *rel);
+/// \brief A directory entry: its name and type as the directory lists it (DT_REG, DT_LNK ...;
+/// DT_UNKNOWN where the file system does not say: then only an lstat() tells).
+struct DirEntry {
+	std::string name;
+	unsigned char type;
+	bool operator<(const DirEntry &o) const { return name < o.name; }
+};
+/// \brief listDirAt() with each entry's type, sorted by name.
+std::vector<DirEntry> listDirEntriesAt(int dirFd, const char *rel);
 /// \brief Target of a symlink as stored, or nullopt.
 std::optional<std::string> readLink(const std::string &path);
 /// \brief Last path component ("/a/b/nvidia" -> "nvidia").
@@ -66,5 +83,7 @@ Result<std::string> resolveInRoot(const std::string &root, std::string_view abso
 /// \brief Lines "Key: value" (sep ':') or "key value" (sep ' ') into a map; keys and
 /// values trimmed, the first separator splits, lines without one are ignored.
 std::map<std::string, std::string> parseKeyValues(std::string_view text, char sep);
+/// \brief The value parseKeyValues() gives \a key (its first line), without building the map.
+std::optional<std::string_view> keyValue(std::string_view text, char sep, std::string_view key);
 
 } // namespace tb::support
