@@ -76,10 +76,9 @@ TEST_F(Faults, DroppedConnectionMidBlobIsResumed)
 // bytes already read are dropped from the new answer, so the reader still sees each byte once.
 TEST_F(Faults, ResumeIgnoredByTheServerRestartsTheBlob)
 {
-	std::string blob = image_.layerDescs[0].digest.str();
-	proxy(R"([{"method":"GET","path":")" + blob +
-	      R"(","action":"drop","after":300000,"times":1},
-		  {"method":"GET","path":")" + blob + R"(","action":"norange","times":1}])");
+	std::string get = R"({"method":"GET","path":")" + image_.layerDescs[0].digest.str() + "\",";
+	proxy("[" + get + R"("action":"drop","after":300000,"times":1},)" + get +
+	      R"("action":"norange","times":1}])");
 	auto r = pull();
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(firstLine(r.out), digest());
