@@ -3,12 +3,10 @@
 // only ever sees bytes in order, exactly once, so the core's digest check stays valid.
 #include "blob_stream.h"
 
-#include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
+
+#include "byte_ring.h"
 
 namespace tb::docker {
 
@@ -20,40 +18,21 @@ class BlobStream : public BlobReader {
 public:
 	BlobStream(Registries &regs, BlobLocation where, Descriptor blob)
 	    : regs_(regs), where_(std::move(where)), blob_(std::move(blob)),
-	      capacity_(regs.settings().streamBuffer)
+	      ring_(regs.settings().streamBuffer)
 	{
 		worker_ = std::thread([this] { run(); });
 	}
 	~BlobStream() override
 	{
-		{
-			std::lock_guard lock(m_);
-			cancelled_ = true;
-		}
-		cv_.notify_all();
+		ring_.cancel();
 		worker_.join();
 	}
 
 	Result<size_t> read(void *buffer, size_t size) noexcept override
 	{
-		std::unique_lock lock(m_);
-		cv_.wait(lock, [&] { return !chunks_.empty() || finished_; });
-		if (chunks_.empty()) {
-			if (error_)
-				return unexpected(*error_);
-			return size_t(0);
-		}
-		std::string &front = chunks_.front();
-		size_t n = std::min(size, front.size() - frontOffset_);
-		std::memcpy(buffer, front.data() + frontOffset_, n);
-		frontOffset_ += n;
-		buffered_ -= n;
-		if (frontOffset_ == front.size()) {
-			chunks_.pop_front();
-			frontOffset_ = 0;
-		}
-		lock.unlock();
-		cv_.notify_all();
+		size_t n = ring_.read(static_cast<char *>(buffer), size);
+		if (n == 0 && size > 0 && error_) // set before the ring was closed
+			return unexpected(*error_);
 		return n;
 	}
 
@@ -69,34 +48,19 @@ private:
 			if (n == 0)
 				return true;
 		}
-		std::unique_lock lock(m_);
-		cv_.wait(lock, [&] { return buffered_ < capacity_ || cancelled_; });
-		if (cancelled_)
+		if (!ring_.write(data, n))
 			return false;
-		chunks_.emplace_back(data, n);
-		buffered_ += n;
 		offset_ += static_cast<int64_t>(n);
-		lock.unlock();
-		cv_.notify_all();
 		regs_.progress().advance(blob_.digest.str(), static_cast<int64_t>(n));
 		return true;
 	}
 
 	void finish(std::optional<Error> e)
 	{
-		{
-			std::lock_guard lock(m_);
-			error_ = std::move(e);
-			finished_ = true;
-		}
-		cv_.notify_all();
-		regs_.progress().done(blob_.digest.str(), !error_);
-	}
-
-	bool isCancelled()
-	{
-		std::lock_guard lock(m_);
-		return cancelled_;
+		error_ = std::move(e);
+		bool ok = !error_;
+		ring_.close();
+		regs_.progress().done(blob_.digest.str(), ok);
 	}
 
 	void run()
@@ -132,11 +96,11 @@ private:
 			req.sink = [this](const char *d, size_t n) { return push(d, n); };
 			// The reader gone (a failed or stopped copy): give up without waiting for
 			// data.
-			req.abort = [this] { return isCancelled(); };
+			req.abort = [this] { return ring_.cancelled(); };
 			registry::TransferError detail;
 			auto resp = where_.client->send(req, {Client::pullScope(where_.repository)},
 							&detail);
-			if (isCancelled())
+			if (ring_.cancelled())
 				return Error{Errc::Timeout, where_.label + ": cancelled"};
 			if (resp) {
 				if (resp->status == 200 || resp->status == 206)
@@ -165,18 +129,11 @@ private:
 	Registries &regs_;
 	BlobLocation where_;
 	Descriptor blob_;
-	size_t capacity_;
+	ByteRing ring_;
 	std::thread worker_;
-	std::mutex m_;
-	std::condition_variable cv_;
-	std::deque<std::string> chunks_;
-	size_t frontOffset_ = 0;
-	size_t buffered_ = 0;
-	int64_t offset_ = 0; ///< bytes handed to the buffer (worker only)
-	int64_t skip_ = 0;   ///< worker only
-	bool cancelled_ = false;
-	bool finished_ = false;
-	std::optional<Error> error_;
+	int64_t offset_ = 0;         ///< bytes handed to the ring (worker only)
+	int64_t skip_ = 0;           ///< worker only
+	std::optional<Error> error_; ///< the worker's until it closes the ring
 };
 
 } // namespace

@@ -11,6 +11,8 @@
 #   {"method": "GET", "path": "/blobs/", "action": "delay", "seconds": 1}
 #       hold the request `seconds` before forwarding it; its log line says how many
 #       requests were being held at that moment ("held=N"): overlapping transfers
+#   {"method": "GET", "path": "/blobs/", "action": "norange", "times": 1}
+#       forward the request without its Range header: a server that ignores Range (200, whole blob)
 #   {"action": "chunked", "path": "/manifests/"}
 #       forward the answer without Content-Length (chunked): only a reader's own cap stops it
 # Prints its port on stdout; logs one line per request.
@@ -116,6 +118,8 @@ def serve(client):
                             "Content-Length: %d\r\n%sConnection: close\r\n\r\n"
                             % (rule["code"], len(body), extra)).encode() + body)
             return
+        if rule and rule["action"] == "norange":
+            headers = [l for l in headers if not l.lower().startswith(b"range:")]
         up = socket.create_connection(("127.0.0.1", args.upstream))
         up.sendall(b"\r\n".join([lines[0]] + headers + [b"Connection: close"]) + b"\r\n\r\n"
                    + rest)

@@ -72,6 +72,19 @@ TEST_F(Faults, DroppedConnectionMidBlobIsResumed)
 	EXPECT_EQ(count("range=bytes=300000-"), 1u) << proxy_.log();
 }
 
+// A server that answers the resuming request with the whole blob (200, Range ignored): the
+// bytes already read are dropped from the new answer, so the reader still sees each byte once.
+TEST_F(Faults, ResumeIgnoredByTheServerRestartsTheBlob)
+{
+	std::string get = R"({"method":"GET","path":")" + image_.layerDescs[0].digest.str() + "\",";
+	proxy("[" + get + R"("action":"drop","after":300000,"times":1},)" + get +
+	      R"("action":"norange","times":1}])");
+	auto r = pull();
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(firstLine(r.out), digest());
+	EXPECT_EQ(count("norange range=bytes=300000-"), 1u) << proxy_.log();
+}
+
 TEST_F(Faults, ServerErrorsAndTooManyRequestsAreRetried)
 {
 	proxy(R"([{"path":"/manifests/","action":"status","code":500,"times":2},

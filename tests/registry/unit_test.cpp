@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Unit tests of the registry pieces that need no server: docker:// references, challenge
-// parsing, credential lookup order and auth.json writing.
+// parsing, credential lookup order and auth.json writing, the blob stream's byte ring.
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <sys/stat.h>
+#include <thread>
 
 #include <gtest/gtest.h>
 
+#include "../../plugins/transport-docker/byte_ring.h"
 #include "../../plugins/transport-docker/docker_reference.h"
 #include "../transport/helpers.h"
 #include "auth/credentials.h"
@@ -214,4 +217,66 @@ TEST_F(Credentials, HelperProtocol)
 	EXPECT_FALSE(*none);
 	EXPECT_FALSE(missing);
 	EXPECT_FALSE(auth::runCredentialHelper("../evil", "h"));
+}
+
+// Pieces of odd sizes through a small ring (it wraps thousands of times): every byte arrives,
+// in order, once; after close() the reader drains the rest, then sees the end.
+TEST(ByteRing, KeepsOrderAcrossWrapsAndDrainsAfterClose)
+{
+	docker::ByteRing ring(1000, 100);
+	const size_t total = 1u << 20;
+	auto byteAt = [](size_t i) { return static_cast<char>((i * 7 + i / 251) & 0xff); };
+	std::thread writer([&] {
+		std::vector<char> piece(777);
+		for (size_t at = 0, k = 1; at < total; k = k % 777 + 13) {
+			size_t n = std::min(k, total - at);
+			for (size_t j = 0; j < n; ++j)
+				piece[j] = byteAt(at + j);
+			ASSERT_TRUE(ring.write(piece.data(), n));
+			at += n;
+		}
+		ring.close();
+	});
+	std::vector<char> buf(1500);
+	size_t got = 0, bad = 0;
+	for (size_t k = 1;; k = k % 1500 + 31) {
+		size_t n = ring.read(buf.data(), k);
+		if (n == 0)
+			break;
+		EXPECT_LE(n, k);
+		for (size_t j = 0; j < n; ++j)
+			bad += buf[j] != byteAt(got + j);
+		got += n;
+	}
+	writer.join();
+	EXPECT_EQ(got, total);
+	EXPECT_EQ(bad, 0u);
+	EXPECT_EQ(ring.read(buf.data(), buf.size()), 0u);
+}
+
+// The reader waits for a useful amount, but not past the end: a short tail is handed over.
+TEST(ByteRing, ShortTailIsReadWhenTheWriterCloses)
+{
+	docker::ByteRing ring(4096, 1024);
+	auto reader = std::async(std::launch::async, [&] {
+		char buf[4096];
+		return ring.read(buf, sizeof buf);
+	});
+	ASSERT_TRUE(ring.write("0123456789", 10));
+	EXPECT_EQ(reader.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+	ring.close();
+	EXPECT_EQ(reader.get(), 10u);
+}
+
+// A reader that went away (a failed copy) releases a writer blocked on a full ring.
+TEST(ByteRing, CancelReleasesABlockedWriter)
+{
+	docker::ByteRing ring(64, 16);
+	std::string full(64, 'x');
+	ASSERT_TRUE(ring.write(full.data(), full.size()));
+	auto writer = std::async(std::launch::async, [&] { return ring.write("more", 4); });
+	EXPECT_EQ(writer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+	ring.cancel();
+	EXPECT_FALSE(writer.get());
+	EXPECT_TRUE(ring.cancelled());
 }
