@@ -228,7 +228,7 @@ TEST(ByteRing, KeepsOrderAcrossWrapsAndDrainsAfterClose)
 	auto byteAt = [](size_t i) { return static_cast<char>((i * 7 + i / 251) & 0xff); };
 	std::thread writer([&] {
 		std::vector<char> piece(777);
-		for (size_t at = 0, k = 1; at < total; k = k % 777 + 13) {
+		for (size_t at = 0, k = 1; at < total; k = k % (piece.size() - 13) + 13) {
 			size_t n = std::min(k, total - at);
 			for (size_t j = 0; j < n; ++j)
 				piece[j] = byteAt(at + j);
@@ -239,7 +239,7 @@ TEST(ByteRing, KeepsOrderAcrossWrapsAndDrainsAfterClose)
 	});
 	std::vector<char> buf(1500);
 	size_t got = 0, bad = 0;
-	for (size_t k = 1;; k = k % 1500 + 31) {
+	for (size_t k = 1;; k = k % (buf.size() - 31) + 31) { // piece and read sizes stay in bounds
 		size_t n = ring.read(buf.data(), k);
 		if (n == 0)
 			break;
