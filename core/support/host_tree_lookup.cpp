@@ -215,22 +215,18 @@ std::optional<Result<std::string>> HostTree::openFound(const std::string &path,
 std::optional<Result<std::string>> HostTree::findInPlainDir(std::string_view absolute,
 							    UniqueFd *keep, bool learn) const
 {
-	// Only a plain "/dir/name": no ".", "..", empty or trailing component to take care of.
-	size_t slash = absolute.rfind('/');
-	if (absolute.empty() || absolute.front() != '/' || slash == 0 ||
-	    slash + 1 == absolute.size() || absolute.find("/.") != std::string_view::npos ||
-	    absolute.find("//") != std::string_view::npos)
+	std::string through;
+	switch (holdParent(absolute, learn, through)) {
+	case PlainLookup::No:
 		return std::nullopt;
+	case PlainLookup::Redirected:
+		return findInPlainDir(through, keep, false);
+	case PlainLookup::Held:
+		break;
+	}
+	size_t slash = absolute.rfind('/');
 	std::string_view parent = absolute.substr(0, slash);
 	std::string name(absolute.substr(slash + 1));
-	if (int e = plainDir(parent); e == -ELOOP && learn) {
-		std::string through;
-		if (throughTop(absolute, through, true))
-			return findInPlainDir(through, keep, false);
-		return std::nullopt;
-	} else if (e != 0) {
-		return std::nullopt;
-	}
 	char buf[4096];
 	ssize_t n = ::readlinkat(lastDir_->fd.get(), name.c_str(), buf, sizeof buf);
 	if (n < 0 && errno == ENOENT)
@@ -248,6 +244,22 @@ std::optional<Result<std::string>> HostTree::findInPlainDir(std::string_view abs
 				     ? std::string(target)
 				     : std::string(parent) + "/" + std::string(target);
 	return openFound(lexicallyNormal(joined), keep);
+}
+
+HostTree::PlainLookup HostTree::holdParent(std::string_view absolute, bool learn,
+					   std::string &through) const
+{
+	size_t slash = absolute.rfind('/');
+	if (absolute.empty() || absolute.front() != '/' || slash == 0 ||
+	    slash + 1 == absolute.size() || absolute.find("/.") != std::string_view::npos ||
+	    absolute.find("//") != std::string_view::npos)
+		return PlainLookup::No;
+	int e = plainDir(absolute.substr(0, slash));
+	if (e == 0)
+		return PlainLookup::Held;
+	if (e == -ELOOP && learn && throughTop(absolute, through, true))
+		return PlainLookup::Redirected;
+	return PlainLookup::No;
 }
 
 int HostTree::plainDir(std::string_view parent) const
@@ -304,21 +316,16 @@ bool HostTree::searchDir(std::string_view dir) const
 std::optional<Result<std::string>> HostTree::statInPlainDir(std::string_view absolute,
 							    struct stat &st, bool learn) const
 {
-	size_t slash = absolute.rfind('/');
-	if (absolute.empty() || absolute.front() != '/' || slash == 0 ||
-	    slash + 1 == absolute.size() || absolute.find("/.") != std::string_view::npos ||
-	    absolute.find("//") != std::string_view::npos)
+	std::string through;
+	switch (holdParent(absolute, learn, through)) {
+	case PlainLookup::No:
 		return std::nullopt;
-	std::string_view parent = absolute.substr(0, slash);
-	if (int e = plainDir(parent); e == -ELOOP && learn) {
-		std::string through;
-		if (throughTop(absolute, through, true))
-			return statInPlainDir(through, st, false);
-		return std::nullopt;
-	} else if (e != 0) {
-		return std::nullopt;
+	case PlainLookup::Redirected:
+		return statInPlainDir(through, st, false);
+	case PlainLookup::Held:
+		break;
 	}
-	std::string name(absolute.substr(slash + 1));
+	std::string name(absolute.substr(absolute.rfind('/') + 1));
 	if (::fstatat(lastDir_->fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? std::optional<Result<std::string>>(err(Errc::NotFound, ""))
 				       : std::nullopt;

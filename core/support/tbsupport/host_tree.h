@@ -136,6 +136,12 @@ private:
 	// symlink on its way and is open, else the -errno of opening it (-ELOOP: a symlink),
 	// and lastDir_ stays what it was.
 	int plainDir(std::string_view parent) const;
+	// How the fast lookups of a plain "/dir/name" (no ".", "..", empty or trailing component)
+	// go: Held, lastDir_ is its directory; Redirected, its directory is below a symlinked top
+	// directory and \a through is the same path from where that leads (learnt when \a learn);
+	// No, they cannot tell.
+	enum class PlainLookup { Held, Redirected, No };
+	PlainLookup holdParent(std::string_view absolute, bool learn, std::string &through) const;
 	// Whether \a absolute resolves, told by one fstatat() when it is an entry of lastDir_
 	// and no symlink; nullopt otherwise.
 	std::optional<bool> inHeldDir(std::string_view absolute) const;
