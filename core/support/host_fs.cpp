@@ -241,6 +241,7 @@ std::vector<std::string> listDir(const std::string &path)
 namespace {
 
 // getdents64 straight into a buffer: no fstat() and no DIR allocation as opendir() has.
+// \a add(entry, fd of the directory).
 template<typename Add>
 void eachEntryAt(int dirFd, const char *rel, Add &&add)
 {
@@ -259,7 +260,7 @@ void eachEntryAt(int dirFd, const char *rel, Add &&add)
 			off += e->d_reclen;
 			if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
 				continue;
-			add(e);
+			add(e, fd.get());
 		}
 	}
 }
@@ -269,7 +270,8 @@ void eachEntryAt(int dirFd, const char *rel, Add &&add)
 std::vector<std::string> listDirAt(int dirFd, const char *rel)
 {
 	std::vector<std::string> out;
-	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e) { out.emplace_back(e->d_name); });
+	eachEntryAt(dirFd, rel,
+		    [&](const struct dirent64 *e, int) { out.emplace_back(e->d_name); });
 	std::sort(out.begin(), out.end());
 	return out;
 }
@@ -277,10 +279,24 @@ std::vector<std::string> listDirAt(int dirFd, const char *rel)
 std::vector<DirEntry> listDirEntriesAt(int dirFd, const char *rel)
 {
 	std::vector<DirEntry> out;
-	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e) {
+	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e, int) {
 		out.push_back({e->d_name, e->d_type});
 	});
 	std::sort(out.begin(), out.end());
+	return out;
+}
+
+std::map<std::string, std::string> listLinksAt(int dirFd, const char *rel)
+{
+	std::map<std::string, std::string> out;
+	eachEntryAt(dirFd, rel, [&](const struct dirent64 *e, int fd) {
+		if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+			return;
+		char target[4096];
+		ssize_t len = ::readlinkat(fd, e->d_name, target, sizeof target);
+		if (len > 0 && static_cast<size_t>(len) < sizeof target)
+			out.emplace(e->d_name, std::string(target, static_cast<size_t>(len)));
+	});
 	return out;
 }
 

@@ -3,14 +3,13 @@
 // read once under the inventory's host root and kept with the inventory.
 #include "host_facts.h"
 
-#include <cerrno>
-
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <tb/host.h>
+
+#include "tbsupport/host_fs.h"
 
 namespace tb {
 
@@ -97,34 +96,10 @@ std::shared_ptr<const std::map<std::string, std::string>> HostFacts::links(const
 	std::lock_guard lock(mutex_);
 	if (auto it = links_.find(dir); it != links_.end())
 		return it->second;
-	auto raw = std::make_shared<std::map<std::string, std::string>>();
 	std::string rel;
 	int base = at(dir, rel);
-	// getdents64 straight into a buffer: d_type says which entries are links, without the
-	// fstat() and allocation of opendir().
-	if (support::UniqueFd fd(::openat(base, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	    fd.isValid()) {
-		alignas(struct dirent64) char buf[16384];
-		for (;;) {
-			ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			for (ssize_t off = 0; off < n;) {
-				auto *e = reinterpret_cast<struct dirent64 *>(buf + off);
-				off += e->d_reclen;
-				if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
-					continue;
-				char target[256];
-				ssize_t len =
-					::readlinkat(fd.get(), e->d_name, target, sizeof target);
-				if (len > 0 && static_cast<size_t>(len) < sizeof target)
-					raw->emplace(e->d_name,
-						     std::string(target, static_cast<size_t>(len)));
-			}
-		}
-	}
+	auto raw = std::make_shared<const std::map<std::string, std::string>>(
+		support::listLinksAt(base, rel.c_str()));
 	links_.emplace(dir, raw);
 	return raw;
 }

@@ -139,42 +139,43 @@ Node map(const Writer &w, const std::map<std::string, std::string> &m)
 	return o;
 }
 
+// An array of one object per item; \a members fills each one's members.
+template<typename T, typename F>
+Node objects(const Writer &w, const std::vector<T> &v, F members)
+{
+	Node a = Node::of(Node::Array);
+	for (const auto &x : v) {
+		Obj n(w);
+		members(n, x);
+		a.items.push_back(std::move(n.n));
+	}
+	return a;
+}
+
 Node edits(const Writer &w, const CdiContainerEdits &e)
 {
 	Obj o(w);
 	o.node("env", strings(w, e.env));
-	Node nodes = Node::of(Node::Array);
-	for (const auto &d : e.deviceNodes) {
-		Obj n(w);
-		n.s("path", d.path).s("hostPath", d.hostPath).s("type", d.type);
-		if (d.major > 0 || d.minor > 0)
-			n.i("major", d.major).i("minor", d.minor);
-		if (d.fileMode)
-			n.i("fileMode", d.fileMode);
-		n.s("permissions", d.permissions);
-		if (d.gid >= 0)
-			n.i("gid", d.gid);
-		nodes.items.push_back(std::move(n.n));
-	}
-	o.node("deviceNodes", std::move(nodes));
-	Node hooks = Node::of(Node::Array);
-	for (const auto &h : e.hooks) {
-		Obj n(w);
-		n.s("hookName", h.hookName).s("path", h.path);
-		n.node("args", strings(w, h.args)).node("env", strings(w, h.env));
-		if (h.timeout > 0)
-			n.i("timeout", h.timeout);
-		hooks.items.push_back(std::move(n.n));
-	}
-	o.node("hooks", std::move(hooks));
-	Node mounts = Node::of(Node::Array);
-	for (const auto &m : e.mounts) {
-		Obj n(w);
-		n.s("hostPath", m.hostPath).s("containerPath", m.containerPath);
-		n.node("options", strings(w, m.options)).s("type", m.type);
-		mounts.items.push_back(std::move(n.n));
-	}
-	o.node("mounts", std::move(mounts));
+	o.node("deviceNodes", objects(w, e.deviceNodes, [&](Obj &n, const CdiDeviceNode &d) {
+		       n.s("path", d.path).s("hostPath", d.hostPath).s("type", d.type);
+		       if (d.major > 0 || d.minor > 0)
+			       n.i("major", d.major).i("minor", d.minor);
+		       if (d.fileMode)
+			       n.i("fileMode", d.fileMode);
+		       n.s("permissions", d.permissions);
+		       if (d.gid >= 0)
+			       n.i("gid", d.gid);
+	       }));
+	o.node("hooks", objects(w, e.hooks, [&](Obj &n, const CdiHook &h) {
+		       n.s("hookName", h.hookName).s("path", h.path);
+		       n.node("args", strings(w, h.args)).node("env", strings(w, h.env));
+		       if (h.timeout > 0)
+			       n.i("timeout", h.timeout);
+	       }));
+	o.node("mounts", objects(w, e.mounts, [&](Obj &n, const CdiMount &m) {
+		       n.s("hostPath", m.hostPath).s("containerPath", m.containerPath);
+		       n.node("options", strings(w, m.options)).s("type", m.type);
+	       }));
 	Node gids = Node::of(Node::Array);
 	for (uint32_t g : e.additionalGids)
 		gids.items.push_back(Node::of(Node::Scalar, std::to_string(g)));

@@ -58,6 +58,8 @@ struct DirEntry {
 };
 /// \brief listDirAt() with each entry's type, sorted by name.
 std::vector<DirEntry> listDirEntriesAt(int dirFd, const char *rel);
+/// \brief The symlinks of a directory and where each points (readlinkat), by name.
+std::map<std::string, std::string> listLinksAt(int dirFd, const char *rel);
 /// \brief Target of a symlink as stored, or nullopt.
 std::optional<std::string> readLink(const std::string &path);
 /// \brief Last path component ("/a/b/nvidia" -> "nvidia").
